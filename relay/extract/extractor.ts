@@ -1,0 +1,34 @@
+// What an extractor is: turns of one session in, candidate facts out. Extractors decide nothing
+// about what is already stored; merge.ts does that, deterministically.
+import type { Turn } from "../../sdk/src/protocol.ts";
+
+export interface Fact {
+  /** one fact, third person, natural language: "Jordan prefers step-by-step explanations." */
+  text: string;
+  /**
+   * The subject slot the fact fills, when it has one: a later fact on the same slot replaces it.
+   * Single-valued slots: "name", "age", "home", "origin", "occupation".
+   * Keyed slots: "pref:<object>" (likes, loves, prefers, dislikes of one thing), "family:<relation>[:<name>]",
+   * "pet:<kind>[:<name>]", "goal:<object>". Absent for facts that only ever accumulate (events, achievements).
+   */
+  slot?: string;
+  /** true when the fact withdraws the slot without a new value ("I don't live in Paris anymore"): delete */
+  retract?: boolean;
+  /** the seq numbers of the turns it came from */
+  seq: number[];
+  /** 0..1, how much it matters for injection ranking (name and identity high, passing likes lower) */
+  importance: number;
+}
+
+export interface ExtractInput {
+  sessionId: string;
+  /** every turn of the session, ordered by seq */
+  turns: Turn[];
+  /** the user's name when a stored memory already knows it */
+  knownName?: string;
+}
+
+export interface Extractor {
+  readonly name: string;
+  extract(input: ExtractInput): Promise<Fact[]>;
+}

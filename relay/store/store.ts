@@ -1,0 +1,100 @@
+// The storage contract. The embedded SQLite store implements it now; a PostgreSQL store will
+// implement the same interface and pass the same conformance tests. Every operation is async and
+// keyed by scope or session; none scans all memories.
+import type {
+  HistoryEntry, MemoryAddResult, MemoryEvent, MemoryRecord, Scope, SessionStatus, Source, Turn,
+} from "../../sdk/src/protocol.ts";
+
+/** Who a session belongs to: fixed by its first delivery. */
+export interface Owner { endUserId: string; characterId: string; memoryStores?: string[] }
+
+export interface StoredMemory extends MemoryRecord {
+  slot: string | null;
+  importance: number;
+}
+
+export interface SessionRow extends Owner {
+  sessionId: string;
+  status: SessionStatus;
+  /** distinct turns held */
+  turns: number;
+  turnCount: number | null;
+  endedAt: string | null;
+  results: MemoryAddResult[];
+  error: string | null;
+  attempts: number;
+}
+
+export interface NewMemory {
+  memory: string;
+  slot?: string | null;
+  importance?: number;
+  pinned?: boolean;
+  metadata?: Record<string, unknown>;
+  sources?: Source[];
+  expiresAt?: string;
+}
+
+/** One decided change to memories, applied in the same transaction as the job that made it. */
+export type MemoryOp =
+  | { event: "add"; scope: Scope; memory: NewMemory }
+  | { event: "update"; id: string; memory: string; slot?: string | null; importance?: number; addSources?: Source[] }
+  | { event: "delete"; id: string }
+  | { event: "noop"; id: string; addSources?: Source[] };
+
+export interface PatchMemory { memory?: string; pinned?: boolean; metadata?: Record<string, unknown> }
+
+export type PutTurnsResult =
+  | { ok: true; received: number }
+  | { ok: false; reason: "forbidden"; owner: Owner }
+  | { ok: false; reason: "conflict"; seq: number[] }
+  | { ok: false; reason: "too_many"; limit: number }
+  | { ok: false; reason: "closed"; status: SessionStatus };
+
+export type EndResult =
+  | { status: "queued" | "processed" | "disabled" | "processing" | "failed" }
+  | { status: "incomplete"; missing: number[] }
+  | { status: "forbidden"; owner: Owner }
+  | { status: "not_found" }
+  | { status: "conflict"; message: string };
+
+export interface Job { id: number; sessionId: string; attempts: number }
+
+export interface Store {
+  // ---- sessions and turns ----
+  /** Stores turns once by (sessionId, seq); creates the session owned by `owner` on first delivery. */
+  putTurns(sessionId: string, owner: Owner, turns: Turn[], opts?: { disabled?: boolean }): Promise<PutTurnsResult>;
+  /** Declares the session complete with turns 0..turnCount-1; when complete, commits status and job together. */
+  endSession(sessionId: string, owner: Owner, turnCount: number, endedAt: string | undefined, opts?: { disabled?: boolean }): Promise<EndResult>;
+  getSession(sessionId: string): Promise<SessionRow | null>;
+  getTurns(sessionId: string): Promise<Turn[]>;
+
+  // ---- the extraction queue ----
+  /** Takes the oldest pending job (or one left running by a crash) and marks it running. */
+  claimJob(): Promise<Job | null>;
+  /** Applies the ops, records history, marks the session processed and the job done: one transaction. */
+  completeJob(job: Job, ops: MemoryOp[], at: string): Promise<MemoryAddResult[]>;
+  /** Records a failed attempt; after `maxAttempts` the job is parked and the session marked failed. */
+  failJob(job: Job, error: string, maxAttempts: number): Promise<void>;
+
+  // ---- memories ----
+  listMemories(scopes: Scope[], opts: { offset: number; limit: number; now?: string }): Promise<{ memories: StoredMemory[]; total: number }>;
+  getMemory(id: string): Promise<StoredMemory | null>;
+  /** Live memories in `scope` whose slot is `slot`. */
+  findBySlot(scope: Scope, slot: string): Promise<StoredMemory[]>;
+  /** Full-text search (BM25) over the memories of `scopes`; higher score is better. */
+  searchMemories(scopes: Scope[], query: string, limit: number): Promise<(StoredMemory & { score: number })[]>;
+  /** Applies ops outside a job (REST add), with history; returns one result per op. */
+  applyOps(ops: MemoryOp[], at: string, sessionId?: string): Promise<MemoryAddResult[]>;
+  patchMemory(id: string, patch: PatchMemory, at: string): Promise<StoredMemory | null>;
+  deleteMemory(id: string, at: string): Promise<boolean>;
+  deleteScope(scope: Scope, at: string): Promise<number>;
+  history(id: string): Promise<HistoryEntry[]>;
+
+  // ---- end users ----
+  touchUser(endUserId: string, metadata: Record<string, unknown> | undefined, at: string): Promise<void>;
+
+  close(): Promise<void>;
+}
+
+export type { MemoryEvent };

@@ -1,0 +1,227 @@
+// The Keepsake wire protocol, version 1: the one copy of its shapes. The SDK and the relay both
+// validate with these schemas. PROTOCOL.md (docs/PROTOCOL.md) is the prose of the same contract.
+import { z } from "zod";
+
+export const PROTOCOL_VERSION = 1;
+
+/** Every limit of the protocol and of the relay, in one place (documented in the README). */
+export const LIMITS = {
+  idLength: 128,
+  memoryStores: 8,
+  endUserMetadataBytes: 4096,
+  turnTextChars: 4000,
+  turnMetadataBytes: 1024,
+  /** turns one session may hold */
+  turnsPerSession: 10_000,
+  /** turns in one `transcript` event or REST transcript body */
+  turnsPerMessage: 500,
+  /** Socket.IO's maxHttpBufferSize and the REST body cap */
+  payloadBytes: 1_000_000,
+  searchQueryChars: 500,
+  searchLimit: 50,
+  memoryChars: 1000,
+  memoriesPerAdd: 100,
+  memoryMetadataBytes: 4096,
+  pageSize: 100,
+} as const;
+
+export const ERROR_CODES = [
+  "E_BAD_REQUEST", "E_UNAUTHORIZED", "E_FORBIDDEN", "E_NOT_FOUND",
+  "E_CONFLICT", "E_TOO_LARGE", "E_RATE_LIMITED", "E_INTERNAL",
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  E_BAD_REQUEST: 400, E_UNAUTHORIZED: 401, E_FORBIDDEN: 403, E_NOT_FOUND: 404,
+  E_CONFLICT: 409, E_TOO_LARGE: 413, E_RATE_LIMITED: 429, E_INTERNAL: 500,
+};
+
+export const ErrorBody = z.object({ code: z.enum(ERROR_CODES), message: z.string() });
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+const jsonBytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v)).length;
+/** A plain JSON object of at most `max` bytes. */
+const JsonObject = (max: number) =>
+  z.record(z.string(), z.unknown()).refine((v) => jsonBytes(v) <= max, { message: `must be at most ${max} bytes of JSON` });
+
+export const Id = z.string().regex(/^[A-Za-z0-9._:@-]{1,128}$/, "must be 1 to 128 characters of A-Z a-z 0-9 . _ : @ -");
+export type Id = z.infer<typeof Id>;
+
+export const IsoDate = z.iso.datetime({ offset: true });
+
+// ---- handshake ----
+
+export const HandshakeAuth = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  endUserId: Id,
+  characterId: Id,
+  sessionId: Id,
+  memoryStores: z.array(Id).min(1).max(LIMITS.memoryStores).optional(),
+  token: z.string().min(1).max(8192).optional(),
+  metadata: JsonObject(LIMITS.endUserMetadataBytes).and(z.object({ name: z.string().optional() })).optional(),
+});
+export type HandshakeAuth = z.infer<typeof HandshakeAuth>;
+
+// ---- records ----
+
+export const Role = z.enum(["user", "character", "event"]);
+export type Role = z.infer<typeof Role>;
+
+export const Turn = z.object({
+  seq: z.number().int().min(0).max(LIMITS.turnsPerSession - 1),
+  role: Role,
+  text: z.string().min(1).max(LIMITS.turnTextChars),
+  at: IsoDate,
+  metadata: JsonObject(LIMITS.turnMetadataBytes).optional(),
+});
+export type Turn = z.infer<typeof Turn>;
+
+export const Scope = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("pair"), endUserId: Id, characterId: Id }),
+  z.object({ kind: z.literal("store"), store: Id }),
+  z.object({ kind: z.literal("character"), characterId: Id }),
+]);
+export type Scope = z.infer<typeof Scope>;
+
+export const Source = z.object({ sessionId: Id, seq: z.array(z.number().int().min(0)) });
+export type Source = z.infer<typeof Source>;
+
+export const MemoryRecord = z.object({
+  id: z.string(),
+  memory: z.string(),
+  scope: Scope,
+  pinned: z.boolean(),
+  createdAt: IsoDate,
+  updatedAt: IsoDate,
+  expiresAt: IsoDate.optional(),
+  metadata: z.record(z.string(), z.unknown()),
+  sources: z.array(Source),
+});
+export type MemoryRecord = z.infer<typeof MemoryRecord>;
+export type ScoredMemory = MemoryRecord & { score: number };
+
+export const MemoryEvent = z.enum(["add", "update", "delete", "noop"]);
+export type MemoryEvent = z.infer<typeof MemoryEvent>;
+
+export const MemoryAddResult = z.object({
+  id: z.string(),
+  memory: z.string(),
+  event: MemoryEvent,
+  previous: z.string().optional(),
+});
+export type MemoryAddResult = z.infer<typeof MemoryAddResult>;
+
+// ---- server to client ----
+
+export const MemoriesPayload = z.object({
+  sessionId: Id,
+  enabled: z.boolean(),
+  memories: z.array(MemoryRecord),
+  total: z.number().int(),
+  context: z.string(),
+});
+export type MemoriesPayload = z.infer<typeof MemoriesPayload>;
+
+export const MemoriesUpdatedPayload = MemoriesPayload.pick({ memories: true, total: true, context: true });
+export type MemoriesUpdatedPayload = z.infer<typeof MemoriesUpdatedPayload>;
+
+export const SessionProcessedPayload = z.object({ sessionId: Id, results: z.array(MemoryAddResult) });
+export type SessionProcessedPayload = z.infer<typeof SessionProcessedPayload>;
+
+// ---- client to server ----
+
+export const TranscriptPayload = z.object({
+  sessionId: Id,
+  turns: z.array(Turn).max(LIMITS.turnsPerMessage),
+});
+export type TranscriptPayload = z.infer<typeof TranscriptPayload>;
+
+export const SessionEndPayload = z.object({
+  sessionId: Id,
+  turnCount: z.number().int().min(0).max(LIMITS.turnsPerSession),
+  endedAt: IsoDate.optional(),
+});
+export type SessionEndPayload = z.infer<typeof SessionEndPayload>;
+
+export const SearchPayload = z.object({
+  query: z.string().min(1).max(LIMITS.searchQueryChars),
+  limit: z.number().int().min(1).max(LIMITS.searchLimit).optional(),
+});
+export type SearchPayload = z.infer<typeof SearchPayload>;
+
+/** An acknowledgement: `{ ok: true, ...T }` or `{ ok: false, error }`. */
+export type Ack<T extends object> = ({ ok: true } & T) | { ok: false; error: ErrorBody };
+
+export const SESSION_STATUSES = ["open", "queued", "processing", "processed", "incomplete", "disabled", "failed"] as const;
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
+
+export type TranscriptAck = Ack<{ received: number }>;
+export type SessionEndAck = Ack<
+  | { status: "queued" | "processed" | "disabled" }
+  | { status: "incomplete"; missing: number[] }
+>;
+export type SearchAck = Ack<{ memories: ScoredMemory[] }>;
+
+export interface ServerToClientEvents {
+  memories: (p: MemoriesPayload) => void;
+  "memories:updated": (p: MemoriesUpdatedPayload) => void;
+  "session:processed": (p: SessionProcessedPayload) => void;
+}
+export interface ClientToServerEvents {
+  transcript: (p: TranscriptPayload, ack: (a: TranscriptAck) => void) => void;
+  "session:end": (p: SessionEndPayload, ack: (a: SessionEndAck) => void) => void;
+  "memory:search": (p: SearchPayload, ack: (a: SearchAck) => void) => void;
+}
+
+// ---- REST bodies ----
+
+const MemoryText = z.string().trim().min(1).max(LIMITS.memoryChars);
+const MemoryMetadata = JsonObject(LIMITS.memoryMetadataBytes);
+
+export const AddMemoriesBody = z.object({
+  memories: z.array(MemoryText).min(1).max(LIMITS.memoriesPerAdd),
+  pinned: z.boolean().optional(),
+  metadata: MemoryMetadata.optional(),
+});
+export type AddMemoriesBody = z.infer<typeof AddMemoriesBody>;
+
+export const PatchMemoryBody = z
+  .object({ memory: MemoryText.optional(), pinned: z.boolean().optional(), metadata: MemoryMetadata.optional() })
+  .refine((b) => b.memory !== undefined || b.pinned !== undefined || b.metadata !== undefined, {
+    message: "give at least one of memory, pinned, metadata",
+  });
+export type PatchMemoryBody = z.infer<typeof PatchMemoryBody>;
+
+export const PageQuery = z.object({
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(LIMITS.pageSize).default(50),
+});
+
+export const TranscriptRestBody = z.object({
+  endUserId: Id,
+  characterId: Id,
+  memoryStores: z.array(Id).min(1).max(LIMITS.memoryStores).optional(),
+  token: z.string().min(1).max(8192).optional(),
+  turns: z.array(Turn).max(LIMITS.turnsPerMessage),
+});
+export type TranscriptRestBody = z.infer<typeof TranscriptRestBody>;
+
+export const CharacterSettings = z.object({ memoryEnabled: z.boolean() });
+export type CharacterSettings = z.infer<typeof CharacterSettings>;
+
+export interface MemoryPage { memories: MemoryRecord[]; total: number; page: number; pageSize: number; hasMore: boolean }
+export interface HistoryEntry { event: MemoryEvent; memory: string; previous: string | null; at: string; sessionId?: string }
+export interface SessionView {
+  sessionId: string; endUserId: string; characterId: string; memoryStores?: string[];
+  status: SessionStatus; turns: number; turnCount: number | null; results: MemoryAddResult[];
+  error?: string; attempts?: number;
+}
+
+/** First zod issue as one readable line: `turns.3.text: too long (max 4000)`. */
+export function describeZodError(error: z.ZodError): string {
+  const i = error.issues[0];
+  if (!i) return "invalid payload";
+  const where = i.path.length ? i.path.join(".") : "payload";
+  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more)` : "";
+  return `${where}: ${i.message}${more}`;
+}
