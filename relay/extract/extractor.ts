@@ -12,6 +12,8 @@ export interface Fact {
    * "pet:<kind>[:<name>]", "goal:<object>". Absent for facts that only ever accumulate (events, achievements).
    */
   slot?: string;
+  /** the slot's value in plain words, when it has one: "Jordan Kim" for the name slot, "Paris" for home */
+  value?: string;
   /** true when the fact withdraws the slot without a new value ("I don't live in Paris anymore"): delete */
   retract?: boolean;
   /** the seq numbers of the turns it came from */

@@ -10,6 +10,8 @@ export interface Owner { endUserId: string; characterId: string; memoryStores?: 
 
 export interface StoredMemory extends MemoryRecord {
   slot: string | null;
+  /** the slot's value (the name for slot "name"); internal, not on the wire */
+  value: string | null;
   importance: number;
 }
 
@@ -28,6 +30,7 @@ export interface SessionRow extends Owner {
 export interface NewMemory {
   memory: string;
   slot?: string | null;
+  value?: string | null;
   importance?: number;
   pinned?: boolean;
   metadata?: Record<string, unknown>;
@@ -38,7 +41,7 @@ export interface NewMemory {
 /** One decided change to memories, applied in the same transaction as the job that made it. */
 export type MemoryOp =
   | { event: "add"; scope: Scope; memory: NewMemory }
-  | { event: "update"; id: string; memory: string; slot?: string | null; importance?: number; addSources?: Source[] }
+  | { event: "update"; id: string; memory: string; slot?: string | null; value?: string | null; importance?: number; addSources?: Source[] }
   | { event: "delete"; id: string }
   | { event: "noop"; id: string; addSources?: Source[] };
 
