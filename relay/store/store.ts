@@ -66,7 +66,7 @@ export interface Job { id: number; sessionId: string; attempts: number }
 export interface Store {
   // ---- sessions and turns ----
   /** Stores turns once by (sessionId, seq); creates the session owned by `owner` on first delivery. */
-  putTurns(sessionId: string, owner: Owner, turns: Turn[], opts?: { disabled?: boolean }): Promise<PutTurnsResult>;
+  putTurns(sessionId: string, owner: Owner, turns: Turn[]): Promise<PutTurnsResult>;
   /** Declares the session complete with turns 0..turnCount-1; when complete, commits status and job together. */
   endSession(sessionId: string, owner: Owner, turnCount: number, endedAt: string | undefined, opts?: { disabled?: boolean }): Promise<EndResult>;
   getSession(sessionId: string): Promise<SessionRow | null>;
@@ -96,6 +96,10 @@ export interface Store {
 
   // ---- end users ----
   touchUser(endUserId: string, metadata: Record<string, unknown> | undefined, at: string): Promise<void>;
+
+  // ---- characters ----
+  getCharacterSettings(characterId: string): Promise<Record<string, unknown> | null>;
+  putCharacterSettings(characterId: string, settings: Record<string, unknown>, at: string): Promise<void>;
 
   close(): Promise<void>;
 }

@@ -32,7 +32,7 @@ export async function startRelay(opts: { env?: Record<string, string>; dataDir?:
     NO_COLOR: "1",
     ...opts.env,
   };
-  const child = spawn(deno, ["run", "--allow-all", "--config", "relay/deno.json", "relay/main.ts"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(deno, ["run", "--allow-all", "relay/main.ts"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`relay did not start in 30 s:\n${log}`)), 30_000);

@@ -1,0 +1,459 @@
+// The embedded store: one SQLite file (node:sqlite) in KEEPSAKE_DATA_DIR, WAL, synchronous=FULL,
+// so that an acknowledged write survives a crash. FTS5 (porter) indexes memory text; each FTS row
+// also carries a numeric scope tag so that a search only ever reads the doclists of its own scopes.
+import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
+import { createHash, randomUUID } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import type { HistoryEntry, MemoryAddResult, MemoryEvent, Scope, Source, Turn } from "../../sdk/src/protocol.ts";
+import type {
+  EndResult, Job, MemoryOp, Owner, PatchMemory, PutTurnsResult, SessionRow, Store, StoredMemory,
+} from "./store.ts";
+import { mergeSources, ownerKey, scopeKey } from "./scope.ts";
+
+type Row = Record<string, SQLInputValue>;
+
+const SCHEMA = `
+create table if not exists sessions (
+  session_id text primary key,
+  end_user_id text not null,
+  character_id text not null,
+  stores text,
+  owner_key text not null,
+  status text not null,
+  turn_count integer,
+  ended_at text,
+  results text not null default '[]',
+  error text,
+  created_at text not null,
+  updated_at text not null
+);
+create index if not exists sessions_user on sessions(end_user_id);
+create table if not exists turns (
+  session_id text not null,
+  seq integer not null,
+  role text not null,
+  text text not null,
+  at text not null,
+  metadata text,
+  primary key (session_id, seq)
+) without rowid;
+create table if not exists jobs (
+  id integer primary key,
+  session_id text not null unique,
+  status text not null,
+  attempts integer not null default 0,
+  last_error text,
+  created_at text not null,
+  updated_at text not null
+);
+create index if not exists jobs_status on jobs(status, id);
+create table if not exists memories (
+  rowid integer primary key,
+  id text not null unique,
+  scope_key text not null,
+  scope text not null,
+  memory text not null,
+  slot text,
+  value text,
+  importance real not null default 0.5,
+  pinned integer not null default 0,
+  metadata text not null default '{}',
+  sources text not null default '[]',
+  created_at text not null,
+  updated_at text not null,
+  expires_at text
+);
+create index if not exists memories_rank on memories(scope_key, pinned desc, importance desc, updated_at desc);
+create index if not exists memories_slot on memories(scope_key, slot);
+create virtual table if not exists memories_fts using fts5(memory, tag, tokenize = 'porter unicode61');
+create table if not exists history (
+  id integer primary key,
+  memory_id text not null,
+  event text not null,
+  memory text not null,
+  previous text,
+  at text not null,
+  session_id text
+);
+create index if not exists history_memory on history(memory_id, id);
+create table if not exists users (
+  end_user_id text primary key,
+  last_active_at text not null,
+  metadata text not null default '{}'
+);
+create table if not exists character_settings (
+  character_id text primary key,
+  settings text not null,
+  updated_at text not null
+);
+`;
+
+/** A scope as one FTS token: digits only, so the porter stemmer leaves it alone. */
+function scopeTag(scope: Scope): string {
+  return BigInt("0x" + createHash("sha256").update(scopeKey(scope)).digest("hex").slice(0, 15)).toString();
+}
+
+/** The words of a free-text query as an FTS5 OR query; null when it has none. */
+function ftsQuery(text: string): string | null {
+  const words = [...new Set(text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [])].slice(0, 64);
+  return words.length ? words.map((w) => `"${w}"`).join(" OR ") : null;
+}
+
+export class SqliteStore implements Store {
+  readonly #db: DatabaseSync;
+  readonly #stmts = new Map<string, StatementSync>();
+
+  constructor(dataDir: string) {
+    fs.mkdirSync(dataDir, { recursive: true });
+    this.#db = new DatabaseSync(path.join(dataDir, "keepsake.db"));
+    this.#db.exec("pragma journal_mode = wal; pragma synchronous = full; pragma foreign_keys = on; pragma busy_timeout = 5000;");
+    this.#db.exec(SCHEMA);
+    // A job left running by a crash is pending again; its attempt was counted when it was claimed.
+    this.#db.exec("update jobs set status = 'pending' where status = 'running'");
+  }
+
+  #q(sql: string): StatementSync {
+    let s = this.#stmts.get(sql);
+    if (!s) this.#stmts.set(sql, (s = this.#db.prepare(sql)));
+    return s;
+  }
+  #get(sql: string, ...p: SQLInputValue[]): Row | undefined { return this.#q(sql).get(...p) as Row | undefined; }
+  #all(sql: string, ...p: SQLInputValue[]): Row[] { return this.#q(sql).all(...p) as Row[]; }
+  #run(sql: string, ...p: SQLInputValue[]) { return this.#q(sql).run(...p); }
+
+  #tx<T>(fn: () => T): T {
+    this.#db.exec("begin immediate");
+    try {
+      const out = fn();
+      this.#db.exec("commit");
+      return out;
+    } catch (e) {
+      this.#db.exec("rollback");
+      throw e;
+    }
+  }
+
+  // ---- sessions and turns ----
+
+  #session(sessionId: string): SessionRow | null {
+    const r = this.#get(
+      `select s.*, (select count(*) from turns t where t.session_id = s.session_id) as held,
+              j.attempts as attempts from sessions s left join jobs j on j.session_id = s.session_id
+        where s.session_id = ?`, sessionId);
+    if (!r) return null;
+    return {
+      sessionId: r.session_id as string,
+      endUserId: r.end_user_id as string,
+      characterId: r.character_id as string,
+      ...(r.stores ? { memoryStores: JSON.parse(r.stores as string) } : {}),
+      status: r.status as SessionRow["status"],
+      turns: Number(r.held),
+      turnCount: r.turn_count === null ? null : Number(r.turn_count),
+      endedAt: (r.ended_at as string) ?? null,
+      results: JSON.parse(r.results as string),
+      error: (r.error as string) ?? null,
+      attempts: Number(r.attempts ?? 0),
+    };
+  }
+
+  /** The session row owned by `owner`, created on first delivery; "forbidden" for another identity. */
+  #claim(sessionId: string, owner: Owner, now: string): { row: Row } | { forbidden: Owner } {
+    const key = ownerKey(owner);
+    let row = this.#get("select * from sessions where session_id = ?", sessionId);
+    if (!row) {
+      const stores = owner.memoryStores?.length ? JSON.stringify([...owner.memoryStores].sort()) : null;
+      this.#run(
+        `insert into sessions (session_id, end_user_id, character_id, stores, owner_key, status, created_at, updated_at)
+         values (?, ?, ?, ?, ?, 'open', ?, ?)`, sessionId, owner.endUserId, owner.characterId, stores, key, now, now);
+      row = this.#get("select * from sessions where session_id = ?", sessionId)!;
+    }
+    if (row.owner_key !== key) {
+      return { forbidden: { endUserId: row.end_user_id as string, characterId: row.character_id as string } };
+    }
+    return { row };
+  }
+
+  putTurns(sessionId: string, owner: Owner, turns: Turn[]): Promise<PutTurnsResult> {
+    const now = new Date().toISOString();
+    return Promise.resolve(this.#tx((): PutTurnsResult => {
+      const claimed = this.#claim(sessionId, owner, now);
+      if ("forbidden" in claimed) return { ok: false, reason: "forbidden", owner: claimed.forbidden };
+      const open = claimed.row.status === "open" || claimed.row.status === "incomplete";
+      const conflicts: number[] = [];
+      const fresh: Turn[] = [];
+      for (const t of turns) {
+        const had = this.#get("select role, text from turns where session_id = ? and seq = ?", sessionId, t.seq);
+        if (had) {
+          if (had.text !== t.text || had.role !== t.role) conflicts.push(t.seq);
+        } else if (!fresh.some((f) => f.seq === t.seq)) fresh.push(t);
+        else if (fresh.find((f) => f.seq === t.seq)!.text !== t.text) conflicts.push(t.seq);
+      }
+      if (conflicts.length) return { ok: false, reason: "conflict", seq: conflicts };
+      // an ended session only accepts turns it already holds: a retry
+      if (fresh.length && !open) return { ok: false, reason: "closed", status: claimed.row.status as SessionRow["status"] };
+      for (const t of fresh) {
+        this.#run("insert into turns (session_id, seq, role, text, at, metadata) values (?, ?, ?, ?, ?, ?)",
+          sessionId, t.seq, t.role, t.text, t.at, t.metadata ? JSON.stringify(t.metadata) : null);
+      }
+      if (fresh.length) this.#run("update sessions set updated_at = ? where session_id = ?", now, sessionId);
+      const held = Number(this.#get("select count(*) as n from turns where session_id = ?", sessionId)!.n);
+      return { ok: true, received: held };
+    }));
+  }
+
+  endSession(sessionId: string, owner: Owner, turnCount: number, endedAt: string | undefined, opts: { disabled?: boolean } = {}): Promise<EndResult> {
+    const now = new Date().toISOString();
+    return Promise.resolve(this.#tx((): EndResult => {
+      const claimed = this.#claim(sessionId, owner, now);
+      if ("forbidden" in claimed) return { status: "forbidden", owner: claimed.forbidden };
+      const status = claimed.row.status as string;
+      if (status !== "open" && status !== "incomplete") return { status: status as "queued" };
+      const beyond = this.#get("select seq from turns where session_id = ? and seq >= ? limit 1", sessionId, turnCount);
+      if (beyond) return { status: "conflict", message: `turn ${beyond.seq} was delivered but turnCount is ${turnCount}` };
+      const held = this.#all("select seq from turns where session_id = ? order by seq", sessionId).map((r) => Number(r.seq));
+      const missing: number[] = [];
+      for (let seq = 0, i = 0; seq < turnCount; seq++) {
+        if (held[i] === seq) i++;
+        else missing.push(seq);
+      }
+      const next = opts.disabled ? "disabled" : missing.length ? "incomplete" : "queued";
+      this.#run("update sessions set status = ?, turn_count = ?, ended_at = ?, updated_at = ? where session_id = ?",
+        next, turnCount, endedAt ?? now, now, sessionId);
+      if (next === "queued") {
+        this.#run("insert into jobs (session_id, status, created_at, updated_at) values (?, 'pending', ?, ?)", sessionId, now, now);
+      }
+      if (next === "disabled") this.#run("delete from turns where session_id = ?", sessionId);
+      return next === "incomplete" ? { status: "incomplete", missing } : { status: next };
+    }));
+  }
+
+  getSession(sessionId: string): Promise<SessionRow | null> {
+    return Promise.resolve(this.#session(sessionId));
+  }
+
+  getTurns(sessionId: string): Promise<Turn[]> {
+    return Promise.resolve(this.#all("select seq, role, text, at, metadata from turns where session_id = ? order by seq", sessionId)
+      .map((r) => ({
+        seq: Number(r.seq), role: r.role as Turn["role"], text: r.text as string, at: r.at as string,
+        ...(r.metadata ? { metadata: JSON.parse(r.metadata as string) } : {}),
+      })));
+  }
+
+  // ---- the extraction queue ----
+
+  claimJob(): Promise<Job | null> {
+    const now = new Date().toISOString();
+    return Promise.resolve(this.#tx(() => {
+      const r = this.#get("select id, session_id, attempts from jobs where status = 'pending' order by id limit 1");
+      if (!r) return null;
+      this.#run("update jobs set status = 'running', attempts = attempts + 1, updated_at = ? where id = ?", now, r.id);
+      this.#run("update sessions set status = 'processing', updated_at = ? where session_id = ?", now, r.session_id);
+      return { id: Number(r.id), sessionId: r.session_id as string, attempts: Number(r.attempts) + 1 };
+    }));
+  }
+
+  completeJob(job: Job, ops: MemoryOp[], at: string): Promise<MemoryAddResult[]> {
+    return Promise.resolve(this.#tx(() => {
+      const state = this.#get("select status from jobs where id = ?", job.id);
+      if (state?.status !== "running") throw new Error(`job ${job.id} is ${state?.status ?? "gone"}, not running`);
+      const results = this.#applyOps(ops, at, job.sessionId);
+      this.#run("update sessions set status = 'processed', results = ?, error = null, updated_at = ? where session_id = ?",
+        JSON.stringify(results), at, job.sessionId);
+      this.#run("update jobs set status = 'done', updated_at = ? where id = ?", at, job.id);
+      return results;
+    }));
+  }
+
+  failJob(job: Job, error: string, maxAttempts: number): Promise<void> {
+    const now = new Date().toISOString();
+    this.#tx(() => {
+      const parked = job.attempts >= maxAttempts;
+      this.#run("update jobs set status = ?, last_error = ?, updated_at = ? where id = ?", parked ? "parked" : "pending", error, now, job.id);
+      this.#run("update sessions set status = ?, error = ?, updated_at = ? where session_id = ?",
+        parked ? "failed" : "queued", error, now, job.sessionId);
+    });
+    return Promise.resolve();
+  }
+
+  // ---- memories ----
+
+  #memory(r: Row): StoredMemory {
+    return {
+      id: r.id as string,
+      memory: r.memory as string,
+      scope: JSON.parse(r.scope as string),
+      pinned: Boolean(r.pinned),
+      createdAt: r.created_at as string,
+      updatedAt: r.updated_at as string,
+      ...(r.expires_at ? { expiresAt: r.expires_at as string } : {}),
+      metadata: JSON.parse(r.metadata as string),
+      sources: JSON.parse(r.sources as string),
+      slot: (r.slot as string) ?? null,
+      value: (r.value as string) ?? null,
+      importance: Number(r.importance),
+    };
+  }
+
+  listMemories(scopes: Scope[], opts: { offset: number; limit: number; now?: string }) {
+    const keys = scopes.map(scopeKey);
+    const marks = keys.map(() => "?").join(", ");
+    const now = opts.now ?? new Date().toISOString();
+    const live = `scope_key in (${marks}) and (expires_at is null or expires_at > ?)`;
+    const total = Number(this.#get(`select count(*) as n from memories where ${live}`, ...keys, now)!.n);
+    const memories = this.#all(
+      `select * from memories where ${live} order by pinned desc, importance desc, updated_at desc, rowid limit ? offset ?`,
+      ...keys, now, opts.limit, opts.offset).map((r) => this.#memory(r));
+    return Promise.resolve({ memories, total });
+  }
+
+  getMemory(id: string): Promise<StoredMemory | null> {
+    const r = this.#get("select * from memories where id = ?", id);
+    return Promise.resolve(r ? this.#memory(r) : null);
+  }
+
+  findBySlot(scope: Scope, slot: string): Promise<StoredMemory[]> {
+    return Promise.resolve(this.#all("select * from memories where scope_key = ? and slot = ? order by rowid", scopeKey(scope), slot)
+      .map((r) => this.#memory(r)));
+  }
+
+  searchMemories(scopes: Scope[], query: string, limit: number) {
+    const words = ftsQuery(query);
+    if (!words || !scopes.length) return Promise.resolve([]);
+    const tags = scopes.map((s) => `"${scopeTag(s)}"`).join(" OR ");
+    const now = new Date().toISOString();
+    const rows = this.#all(
+      `select m.*, bm25(memories_fts, 1.0, 0.0) as rank from memories_fts f join memories m on m.rowid = f.rowid
+        where memories_fts match ? and (m.expires_at is null or m.expires_at > ?) order by rank limit ?`,
+      `tag : (${tags}) AND memory : (${words})`, now, limit);
+    return Promise.resolve(rows.map((r) => ({ ...this.#memory(r), score: -Number(r.rank) })));
+  }
+
+  applyOps(ops: MemoryOp[], at: string, sessionId?: string): Promise<MemoryAddResult[]> {
+    return Promise.resolve(this.#tx(() => this.#applyOps(ops, at, sessionId)));
+  }
+
+  #history(memoryId: string, event: MemoryEvent, memory: string, previous: string | null, at: string, sessionId?: string) {
+    this.#run("insert into history (memory_id, event, memory, previous, at, session_id) values (?, ?, ?, ?, ?, ?)",
+      memoryId, event, memory, previous, at, sessionId ?? null);
+  }
+
+  #addSources(r: Row, add: Source[] | undefined): string {
+    return JSON.stringify(mergeSources(JSON.parse(r.sources as string), add ?? []));
+  }
+
+  /** Applies decided ops inside the caller's transaction. An op whose memory is gone is skipped. */
+  #applyOps(ops: MemoryOp[], at: string, sessionId?: string): MemoryAddResult[] {
+    const results: MemoryAddResult[] = [];
+    for (const op of ops) {
+      if (op.event === "add") {
+        const m = op.memory;
+        const id = randomUUID();
+        const info = this.#run(
+          `insert into memories (id, scope_key, scope, memory, slot, value, importance, pinned, metadata, sources, created_at, updated_at, expires_at)
+           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          id, scopeKey(op.scope), JSON.stringify(op.scope), m.memory, m.slot ?? null, m.value ?? null, m.importance ?? 0.5,
+          m.pinned ? 1 : 0, JSON.stringify(m.metadata ?? {}), JSON.stringify(m.sources ?? []), at, at, m.expiresAt ?? null);
+        this.#run("insert into memories_fts (rowid, memory, tag) values (?, ?, ?)", info.lastInsertRowid, m.memory, scopeTag(op.scope));
+        this.#history(id, "add", m.memory, null, at, sessionId);
+        results.push({ id, memory: m.memory, event: "add" });
+        continue;
+      }
+      const r = this.#get("select * from memories where id = ?", op.id);
+      if (!r) continue;
+      if (op.event === "noop") {
+        if (op.addSources?.length) this.#run("update memories set sources = ? where rowid = ?", this.#addSources(r, op.addSources), r.rowid);
+        results.push({ id: op.id, memory: r.memory as string, event: "noop" });
+      } else if (op.event === "update") {
+        this.#run(
+          `update memories set memory = ?, slot = coalesce(?, slot), value = coalesce(?, value), importance = coalesce(?, importance),
+             sources = ?, updated_at = ? where rowid = ?`,
+          op.memory, op.slot ?? null, op.value ?? null, op.importance ?? null, this.#addSources(r, op.addSources), at, r.rowid);
+        this.#run("update memories_fts set memory = ? where rowid = ?", op.memory, r.rowid);
+        this.#history(op.id, "update", op.memory, r.memory as string, at, sessionId);
+        results.push({ id: op.id, memory: op.memory, event: "update", previous: r.memory as string });
+      } else {
+        this.#deleteRow(r, at, sessionId);
+        results.push({ id: op.id, memory: r.memory as string, event: "delete" });
+      }
+    }
+    return results;
+  }
+
+  #deleteRow(r: Row, at: string, sessionId?: string) {
+    this.#run("delete from memories where rowid = ?", r.rowid);
+    this.#run("delete from memories_fts where rowid = ?", r.rowid);
+    this.#history(r.id as string, "delete", r.memory as string, r.memory as string, at, sessionId);
+  }
+
+  patchMemory(id: string, patch: PatchMemory, at: string): Promise<StoredMemory | null> {
+    return Promise.resolve(this.#tx(() => {
+      const r = this.#get("select * from memories where id = ?", id);
+      if (!r) return null;
+      const memory = patch.memory ?? (r.memory as string);
+      this.#run("update memories set memory = ?, pinned = ?, metadata = ?, updated_at = ? where rowid = ?",
+        memory, patch.pinned === undefined ? r.pinned : patch.pinned ? 1 : 0,
+        patch.metadata === undefined ? r.metadata : JSON.stringify(patch.metadata), at, r.rowid);
+      if (memory !== r.memory) {
+        this.#run("update memories_fts set memory = ? where rowid = ?", memory, r.rowid);
+        this.#history(id, "update", memory, r.memory as string, at);
+      }
+      return this.#memory(this.#get("select * from memories where rowid = ?", r.rowid)!);
+    }));
+  }
+
+  deleteMemory(id: string, at: string): Promise<boolean> {
+    return Promise.resolve(this.#tx(() => {
+      const r = this.#get("select * from memories where id = ?", id);
+      if (r) this.#deleteRow(r, at);
+      return Boolean(r);
+    }));
+  }
+
+  deleteScope(scope: Scope, at: string): Promise<number> {
+    return Promise.resolve(this.#tx(() => {
+      const rows = this.#all("select * from memories where scope_key = ?", scopeKey(scope));
+      for (const r of rows) this.#deleteRow(r, at);
+      return rows.length;
+    }));
+  }
+
+  history(id: string): Promise<HistoryEntry[]> {
+    return Promise.resolve(this.#all("select * from history where memory_id = ? order by id", id).map((r) => ({
+      event: r.event as MemoryEvent,
+      memory: r.memory as string,
+      previous: (r.previous as string) ?? null,
+      at: r.at as string,
+      ...(r.session_id ? { sessionId: r.session_id as string } : {}),
+    })));
+  }
+
+  // ---- end users and characters ----
+
+  touchUser(endUserId: string, metadata: Record<string, unknown> | undefined, at: string): Promise<void> {
+    this.#run(
+      `insert into users (end_user_id, last_active_at, metadata) values (?, ?, ?)
+       on conflict (end_user_id) do update set last_active_at = excluded.last_active_at,
+         metadata = case when ? is null then users.metadata else excluded.metadata end`,
+      endUserId, at, JSON.stringify(metadata ?? {}), metadata ? 1 : null);
+    return Promise.resolve();
+  }
+
+  getCharacterSettings(characterId: string): Promise<Record<string, unknown> | null> {
+    const r = this.#get("select settings from character_settings where character_id = ?", characterId);
+    return Promise.resolve(r ? JSON.parse(r.settings as string) : null);
+  }
+
+  putCharacterSettings(characterId: string, settings: Record<string, unknown>, at: string): Promise<void> {
+    this.#run(
+      `insert into character_settings (character_id, settings, updated_at) values (?, ?, ?)
+       on conflict (character_id) do update set settings = excluded.settings, updated_at = excluded.updated_at`,
+      characterId, JSON.stringify(settings), at);
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    this.#db.close();
+    return Promise.resolve();
+  }
+}
