@@ -1,0 +1,28 @@
+// Protocol errors: one class with a code from PROTOCOL.md, like Hono's HTTPException.
+import type { z } from "zod";
+import { describeZodError, type ErrorBody, type ErrorCode, HTTP_STATUS } from "../sdk/src/protocol.ts";
+
+export class ProtocolError extends Error {
+  constructor(readonly code: ErrorCode, message: string) {
+    super(message);
+    this.name = "ProtocolError";
+  }
+  get status(): number {
+    return HTTP_STATUS[this.code];
+  }
+}
+
+/** Validates `value` with `schema`; a string or array over its maximum is E_TOO_LARGE, anything else E_BAD_REQUEST. */
+export function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const tooBig = r.error.issues.some((i) => i.code === "too_big" && (i.origin === "string" || i.origin === "array"));
+  throw new ProtocolError(tooBig ? "E_TOO_LARGE" : "E_BAD_REQUEST", `${what}: ${describeZodError(r.error)}`);
+}
+
+/** Any thrown value as the wire's `{ code, message }`; unexpected errors are logged and become E_INTERNAL. */
+export function errorBody(e: unknown): ErrorBody {
+  if (e instanceof ProtocolError) return { code: e.code, message: e.message };
+  console.error("keepsake: internal error:", e);
+  return { code: "E_INTERNAL", message: "internal error; the relay logged the details" };
+}

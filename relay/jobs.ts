@@ -1,0 +1,63 @@
+// The durable extraction queue. Jobs live in the store, committed with the session's end; this
+// worker takes them one at a time, so merges of one player's sessions never race. A job that
+// throws is retried up to `maxAttempts` times (counted at claim, so a job that crashes the relay
+// counts too), then parked with its error on the session.
+import type { MemoryAddResult } from "../sdk/src/protocol.ts";
+import type { Extractor } from "./extract/extractor.ts";
+import { planMerge } from "./merge.ts";
+import { writeScopes } from "./store/scope.ts";
+import type { Job, MemoryOp, SessionRow, Store } from "./store/store.ts";
+
+export type OnProcessed = (session: SessionRow, results: MemoryAddResult[]) => void;
+
+export class ExtractionQueue {
+  #running: Promise<void> | null = null;
+  #again = false;
+  #stopped = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly extractor: Extractor,
+    private readonly onProcessed: OnProcessed,
+    private readonly maxAttempts = 3,
+  ) {}
+
+  /** Makes sure the worker runs; call after a job was committed. */
+  kick(): void {
+    if (this.#stopped) return;
+    if (this.#running) { this.#again = true; return; }
+    this.#running = this.#drain().finally(() => {
+      this.#running = null;
+      if (this.#again) { this.#again = false; this.kick(); }
+    });
+  }
+
+  async #drain(): Promise<void> {
+    for (let job; !this.#stopped && (job = await this.store.claimJob());) await this.#run(job);
+  }
+
+  async #run(job: Job): Promise<void> {
+    try {
+      const session = await this.store.getSession(job.sessionId);
+      if (!session) throw new Error(`session ${job.sessionId} is gone`);
+      const turns = await this.store.getTurns(job.sessionId);
+      const scopes = writeScopes(session);
+      const knownName = (await this.store.findBySlot(scopes[0], "name"))[0]?.value ?? undefined;
+      const facts = await this.extractor.extract({ sessionId: job.sessionId, turns, knownName });
+      const ops: MemoryOp[] = [];
+      for (const scope of scopes) ops.push(...await planMerge(facts, scope, this.store, job.sessionId));
+      const results = await this.store.completeJob(job, ops, new Date().toISOString());
+      this.onProcessed({ ...session, status: "processed", results }, results);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      console.error(`keepsake: extraction of session ${job.sessionId} failed (attempt ${job.attempts}): ${message}`);
+      await this.store.failJob(job, message, this.maxAttempts);
+    }
+  }
+
+  /** Stops taking jobs and waits for the one in hand. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#running;
+  }
+}

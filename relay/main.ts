@@ -1,0 +1,50 @@
+// The relay's entry point: the only place that reads the environment.
+import path from "node:path";
+import pkg from "../package.json" with { type: "json" };
+import { BuiltinExtractor } from "./extract/builtin.ts";
+import { createRelay } from "./server.ts";
+import { SqliteStore } from "./store/sqlite.ts";
+
+const env = (name: string, fallback?: string) => Deno.env.get(name) || fallback;
+const root = path.resolve(import.meta.dirname!, "..");
+
+const host = env("KEEPSAKE_HOST", "127.0.0.1")!;
+const port = Number(env("KEEPSAKE_PORT", "8787"));
+const auth = env("KEEPSAKE_AUTH", "open");
+if (auth !== "open") {
+  console.error(`keepsake: KEEPSAKE_AUTH=${auth} is not available yet; only "open" (development) is implemented`);
+  Deno.exit(2);
+}
+if (env("KEEPSAKE_DATABASE_URL")) {
+  console.error("keepsake: KEEPSAKE_DATABASE_URL is set, but the PostgreSQL store does not exist yet; unset it to use the embedded store");
+  Deno.exit(2);
+}
+if (env("KEEPSAKE_LLM_URL")) console.warn("keepsake: KEEPSAKE_LLM_URL is set, but the LLM extractor does not exist yet; using the built-in extractor");
+
+const LOOPBACK = /^https?:\/\/(localhost|127(\.\d+){3}|\[::1\])(:\d+)?$/;
+const origins = env("KEEPSAKE_ALLOWED_ORIGINS")?.split(",").map((o) => o.trim()).filter(Boolean);
+const allowedOrigins = (origin: string) => (origins ? origins.includes(origin) || origins.includes("*") : LOOPBACK.test(origin));
+
+const relay = createRelay({
+  store: new SqliteStore(path.resolve(env("KEEPSAKE_DATA_DIR", "./data")!)),
+  extractor: new BuiltinExtractor(),
+  version: pkg.version,
+  adminKey: env("KEEPSAKE_ADMIN_KEY"),
+  allowedOrigins,
+  injectLimit: Number(env("KEEPSAKE_INJECT_LIMIT", "50")),
+  contextTokens: Number(env("KEEPSAKE_CONTEXT_TOKENS", "1000")),
+  staticDirs: { "/examples/": path.join(root, "examples"), "/dist/": path.join(root, "dist") },
+});
+
+const where = await relay.listen(port, host);
+console.log(`keepsake relay listening on http://${where.host.includes(":") ? `[${where.host}]` : where.host}:${where.port}`);
+
+let closing = false;
+const shutdown = async () => {
+  if (closing) return;
+  closing = true;
+  await relay.close();
+  Deno.exit(0);
+};
+Deno.addSignalListener("SIGTERM", shutdown);
+Deno.addSignalListener("SIGINT", shutdown);

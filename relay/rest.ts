@@ -1,0 +1,171 @@
+// The REST API under /v1: a table of routes over the services. Bodies are validated with the
+// protocol's zod schemas; every error is `{ code, message }` with its HTTP status.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { timingSafeEqual } from "node:crypto";
+import {
+  AddMemoriesBody, CharacterSettings, Id, LIMITS, PageQuery, PatchMemoryBody, type Scope, TranscriptRestBody,
+} from "../sdk/src/protocol.ts";
+import { errorBody, parse, ProtocolError } from "./errors.ts";
+import { type MemoryService, toRecord } from "./memories.ts";
+import { receiveTurns, type Sessions } from "./sessions.ts";
+import { scopeKey } from "./store/scope.ts";
+import type { Store } from "./store/store.ts";
+
+export interface RestDeps {
+  store: Store;
+  memories: MemoryService;
+  sessions: Sessions;
+  version: string;
+  /** when set, every route but health needs `Authorization: Bearer <adminKey>` */
+  adminKey?: string;
+}
+
+type Params = Record<string, string>;
+interface Request { params: Params; query: URLSearchParams; body: () => Promise<unknown> }
+type Handler = (req: Request) => Promise<unknown>;
+
+const SCOPES: [string, (p: Params) => Scope][] = [
+  ["/v1/users/:endUserId/characters/:characterId/memories", (p) => ({ kind: "pair", endUserId: p.endUserId, characterId: p.characterId })],
+  ["/v1/stores/:store/memories", (p) => ({ kind: "store", store: p.store })],
+  ["/v1/characters/:characterId/memories", (p) => ({ kind: "character", characterId: p.characterId })],
+];
+
+function scopeOf(make: (p: Params) => Scope, params: Params): Scope {
+  for (const v of Object.values(params)) if (!Id.safeParse(v).success) throw new ProtocolError("E_BAD_REQUEST", `"${v}" is not a valid id`);
+  return make(params);
+}
+
+export function restHandler(deps: RestDeps) {
+  const { store, memories, sessions } = deps;
+  const routes: { method: string; pattern: URLPattern; handler: Handler }[] = [];
+  const route = (method: string, pathname: string, handler: Handler) =>
+    routes.push({ method, pattern: new URLPattern({ pathname }), handler });
+
+  /** The memory `id` when it lives in `scope`; 404 otherwise, so one pair never reaches another's. */
+  const memoryIn = async (scope: Scope, id: string) => {
+    const m = await store.getMemory(id);
+    if (!m || scopeKey(m.scope) !== scopeKey(scope)) throw new ProtocolError("E_NOT_FOUND", `no memory ${id} here`);
+    return m;
+  };
+
+  route("GET", "/v1/health", async () => ({ ok: true, version: deps.version }));
+
+  for (const [path, make] of SCOPES) {
+    route("GET", path, async ({ params, query }) => {
+      const scope = scopeOf(make, params);
+      const { page, pageSize } = parse(PageQuery, Object.fromEntries(query), "query");
+      const { memories: list, total } = await store.listMemories([scope], { offset: (page - 1) * pageSize, limit: pageSize });
+      return { memories: list.map(toRecord), total, page, pageSize, hasMore: page * pageSize < total };
+    });
+    route("POST", path, async ({ params, body }) => {
+      const scope = scopeOf(make, params);
+      const b = parse(AddMemoriesBody, await body(), "body");
+      const results = await memories.add(scope, b.memories, { pinned: b.pinned, metadata: b.metadata });
+      if (results.some((r) => r.event !== "noop")) void sessions.changed([scope]);
+      return { results };
+    });
+    route("DELETE", path, async ({ params }) => {
+      const scope = scopeOf(make, params);
+      const deleted = await store.deleteScope(scope, new Date().toISOString());
+      if (deleted) void sessions.changed([scope]);
+      return { deleted };
+    });
+    route("GET", `${path}/:id`, async ({ params }) => toRecord(await memoryIn(scopeOf(make, params), params.id)));
+    route("PATCH", `${path}/:id`, async ({ params, body }) => {
+      const scope = scopeOf(make, params);
+      await memoryIn(scope, params.id);
+      const patch = parse(PatchMemoryBody, await body(), "body");
+      const m = await store.patchMemory(params.id, patch, new Date().toISOString());
+      if (!m) throw new ProtocolError("E_NOT_FOUND", `no memory ${params.id} here`);
+      void sessions.changed([scope]);
+      return toRecord(m);
+    });
+    route("DELETE", `${path}/:id`, async ({ params }) => {
+      const scope = scopeOf(make, params);
+      await memoryIn(scope, params.id);
+      await store.deleteMemory(params.id, new Date().toISOString());
+      void sessions.changed([scope]);
+      return { deleted: true, id: params.id };
+    });
+  }
+
+  route("GET", "/v1/memories/:id/history", async ({ params }) => {
+    const history = await store.history(params.id);
+    if (!history.length) throw new ProtocolError("E_NOT_FOUND", `no memory ${params.id}`);
+    return { history };
+  });
+
+  route("GET", "/v1/sessions/:sessionId", async ({ params }) => {
+    const s = await store.getSession(params.sessionId);
+    if (!s) throw new ProtocolError("E_NOT_FOUND", `no session ${params.sessionId}`);
+    return {
+      sessionId: s.sessionId, endUserId: s.endUserId, characterId: s.characterId,
+      ...(s.memoryStores ? { memoryStores: s.memoryStores } : {}),
+      status: s.status === "processing" ? "queued" : s.status, turns: s.turns, turnCount: s.turnCount, results: s.results,
+      attempts: s.attempts, ...(s.error ? { error: s.error } : {}),
+    };
+  });
+
+  route("POST", "/v1/sessions/:sessionId/transcript", async ({ params, body }) => {
+    if (!Id.safeParse(params.sessionId).success) throw new ProtocolError("E_BAD_REQUEST", "sessionId is not a valid id");
+    const b = parse(TranscriptRestBody, await body(), "body");
+    const owner = { endUserId: b.endUserId, characterId: b.characterId, memoryStores: b.memoryStores };
+    return { ok: true, received: await receiveTurns(store, owner, params.sessionId, b.turns) };
+  });
+
+  route("GET", "/v1/characters/:characterId/settings", async ({ params }) => {
+    const s = await store.getCharacterSettings(scopeOf(() => ({ kind: "character", characterId: params.characterId }), params).characterId);
+    return { memoryEnabled: true, ...s };
+  });
+  route("PUT", "/v1/characters/:characterId/settings", async ({ params, body }) => {
+    scopeOf(() => ({ kind: "character", characterId: params.characterId }), params);
+    const settings = parse(CharacterSettings, await body(), "body");
+    await store.putCharacterSettings(params.characterId, settings, new Date().toISOString());
+    return settings;
+  });
+
+  const authorized = (req: IncomingMessage) => {
+    if (!deps.adminKey) return true;
+    const given = Buffer.from(/^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? "");
+    const key = Buffer.from(deps.adminKey);
+    return given.length === key.length && timingSafeEqual(given, key);
+  };
+
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? "/", "http://relay");
+    let status = 200, answer: unknown;
+    try {
+      const matched = routes.filter((r) => r.pattern.test({ pathname: url.pathname }));
+      const hit = matched.find((r) => r.method === req.method);
+      if (!matched.length) throw new ProtocolError("E_NOT_FOUND", `no route ${url.pathname}`);
+      if (!hit) throw new ProtocolError("E_BAD_REQUEST", `${req.method} is not allowed on ${url.pathname}`);
+      if (url.pathname !== "/v1/health" && !authorized(req)) throw new ProtocolError("E_UNAUTHORIZED", "this route needs Authorization: Bearer <admin key>");
+      const params = hit.pattern.exec({ pathname: url.pathname })!.pathname.groups as Params;
+      for (const k in params) params[k] = decodeURIComponent(params[k]);
+      answer = await hit.handler({ params, query: url.searchParams, body: () => readJson(req) });
+    } catch (e) {
+      const body = errorBody(e);
+      status = e instanceof ProtocolError ? e.status : 500;
+      answer = body;
+    }
+    res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+    res.end(JSON.stringify(answer));
+  };
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > LIMITS.payloadBytes) throw new ProtocolError("E_TOO_LARGE", `request bodies are at most ${LIMITS.payloadBytes} bytes`);
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  if (!text) throw new ProtocolError("E_BAD_REQUEST", "this route needs a JSON body");
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ProtocolError("E_BAD_REQUEST", "the body is not valid JSON");
+  }
+}

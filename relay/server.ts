@@ -1,0 +1,96 @@
+// node:http + Socket.IO (WebSocket only) + the REST router + the examples and SDK bundles as static files.
+import http from "node:http";
+import fs from "node:fs";
+import path from "node:path";
+import { Server } from "socket.io";
+import { LIMITS } from "../sdk/src/protocol.ts";
+import type { Extractor } from "./extract/extractor.ts";
+import { ExtractionQueue } from "./jobs.ts";
+import { MemoryService, type MemoryOptions } from "./memories.ts";
+import { restHandler } from "./rest.ts";
+import { Sessions } from "./sessions.ts";
+import type { Store } from "./store/store.ts";
+
+export interface RelayOptions extends MemoryOptions {
+  store: Store;
+  extractor: Extractor;
+  version: string;
+  adminKey?: string;
+  /** browser origins allowed to connect and to call REST; requests without an Origin header are not browsers */
+  allowedOrigins: (origin: string) => boolean;
+  /** folders served as static files: url prefix → directory */
+  staticDirs: Record<string, string>;
+}
+
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8", ".json": "application/json", ".map": "application/json", ".svg": "image/svg+xml",
+  ".png": "image/png", ".wasm": "application/wasm", ".ts": "text/plain; charset=utf-8",
+};
+
+function serveStatic(dirs: Record<string, string>, pathname: string, res: http.ServerResponse): boolean {
+  for (const [prefix, dir] of Object.entries(dirs)) {
+    if (!pathname.startsWith(prefix)) continue;
+    let file = path.join(dir, decodeURIComponent(pathname.slice(prefix.length)));
+    if (!file.startsWith(dir)) return false;
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, "index.html");
+    if (!fs.existsSync(file)) return false;
+    res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream", "cache-control": "no-cache" });
+    fs.createReadStream(file).pipe(res);
+    return true;
+  }
+  return false;
+}
+
+export function createRelay(opts: RelayOptions) {
+  const memories = new MemoryService(opts.store, opts);
+  const server = http.createServer();
+  const io = new Server(server, {
+    path: "/socket.io",
+    transports: ["websocket"],
+    serveClient: false,
+    maxHttpBufferSize: LIMITS.payloadBytes,
+    allowRequest: (req, callback) => {
+      const origin = req.headers.origin;
+      callback(origin && !opts.allowedOrigins(origin) ? "origin not allowed" : null, !origin || opts.allowedOrigins(origin));
+    },
+  });
+  let sessions: Sessions;
+  const queue = new ExtractionQueue(opts.store, opts.extractor, (s, r) => sessions.processed(s, r));
+  sessions = new Sessions(io, { store: opts.store, memories, queue });
+  const rest = restHandler({ store: opts.store, memories, sessions, version: opts.version, adminKey: opts.adminKey });
+
+  server.on("request", (req, res) => {
+    if (req.url?.startsWith("/socket.io")) return; // Socket.IO answers these
+    const url = new URL(req.url ?? "/", "http://relay");
+    const origin = req.headers.origin;
+    if (origin && opts.allowedOrigins(origin)) {
+      res.setHeader("access-control-allow-origin", origin);
+      res.setHeader("vary", "origin");
+      res.setHeader("access-control-allow-headers", "authorization, content-type");
+      res.setHeader("access-control-allow-methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
+    }
+    if (req.method === "OPTIONS") { res.writeHead(origin && opts.allowedOrigins(origin) ? 204 : 403).end(); return; }
+    if (url.pathname.startsWith("/v1/")) { void rest(req, res); return; }
+    if (url.pathname === "/") { res.writeHead(302, { location: "/examples/" }).end(); return; }
+    if (req.method === "GET" && serveStatic(opts.staticDirs, url.pathname, res)) return;
+    res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ code: "E_NOT_FOUND", message: `nothing at ${url.pathname}` }));
+  });
+
+  return {
+    server,
+    /** Resumes jobs left by an earlier run, then listens. */
+    listen(port: number, host: string): Promise<{ host: string; port: number }> {
+      queue.kick();
+      return new Promise((resolve) => server.listen(port, host, () => {
+        const a = server.address() as { address: string; port: number };
+        resolve({ host: a.address, port: a.port });
+      }));
+    },
+    async close(): Promise<void> {
+      io.close();
+      await queue.stop();
+      await opts.store.close();
+    },
+  };
+}

@@ -1,0 +1,134 @@
+// Socket handlers: handshake, `memories` first, `transcript`, `session:end`, `memory:search`, and
+// the pushes (`session:processed`, `memories:updated`) to every socket that reads changed memories.
+import type { Server, Socket } from "socket.io";
+import {
+  type ClientToServerEvents, HandshakeAuth, type MemoryAddResult, type Scope, SearchPayload, type ServerToClientEvents,
+  SessionEndPayload, TranscriptPayload, type Turn,
+} from "../sdk/src/protocol.ts";
+import { errorBody, parse, ProtocolError } from "./errors.ts";
+import type { ExtractionQueue } from "./jobs.ts";
+import type { MemoryService } from "./memories.ts";
+import { ownerKey, readScopes, scopeKey, writeScopes } from "./store/scope.ts";
+import type { Owner, SessionRow, Store } from "./store/store.ts";
+
+interface SocketData { owner: Owner; sessionId: string; metadata?: Record<string, unknown> }
+type KeepsakeServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type KeepsakeSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+export interface SessionDeps {
+  store: Store;
+  memories: MemoryService;
+  queue: ExtractionQueue;
+}
+
+/** Whether memory is on for a character (the default; a character's settings can switch it off). */
+export async function memoryEnabled(store: Store, characterId: string): Promise<boolean> {
+  return (await store.getCharacterSettings(characterId))?.memoryEnabled !== false;
+}
+
+/** Stores turns of a session for `owner`; the socket event and the REST page-hide path both come here. */
+export async function receiveTurns(store: Store, owner: Owner, sessionId: string, turns: Turn[]): Promise<number> {
+  if (!(await memoryEnabled(store, owner.characterId))) return new Set(turns.map((t) => t.seq)).size;
+  const r = await store.putTurns(sessionId, owner, turns);
+  if (r.ok) return r.received;
+  if (r.reason === "forbidden") throw new ProtocolError("E_FORBIDDEN", `session ${sessionId} belongs to another end user, character or set of stores`);
+  if (r.reason === "conflict") throw new ProtocolError("E_CONFLICT", `turns ${r.seq.join(", ")} of session ${sessionId} were already delivered with different text`);
+  if (r.reason === "too_many") throw new ProtocolError("E_TOO_LARGE", `a session holds at most ${r.limit} turns`);
+  throw new ProtocolError("E_CONFLICT", `session ${sessionId} has ended (${r.status}); it takes no new turns`);
+}
+
+export class Sessions {
+  constructor(private readonly io: KeepsakeServer, private readonly deps: SessionDeps) {
+    io.use((socket, next) => {
+      try {
+        const auth = parse(HandshakeAuth, socket.handshake.auth, "handshake auth");
+        socket.data.owner = { endUserId: auth.endUserId, characterId: auth.characterId, memoryStores: auth.memoryStores };
+        socket.data.sessionId = auth.sessionId;
+        socket.data.metadata = auth.metadata;
+        next();
+      } catch (e) {
+        next(Object.assign(new Error(e instanceof Error ? e.message : "handshake refused"), { data: errorBody(e) }));
+      }
+    });
+    io.on("connection", (socket) => this.#connection(socket));
+  }
+
+  #connection(socket: KeepsakeSocket) {
+    const { store, memories, queue } = this.deps;
+    const { owner, sessionId } = socket.data;
+    // Handlers are registered at once so that nothing sent early is lost; they wait for `memories` to go first.
+    const ready = (async () => {
+      await store.touchUser(owner.endUserId, socket.data.metadata, new Date().toISOString());
+      const enabled = await memoryEnabled(store, owner.characterId);
+      const injected = enabled ? await memories.inject(owner) : { memories: [], total: 0, context: "" };
+      socket.emit("memories", { sessionId, enabled, ...injected });
+      socket.join(readScopes(owner).map(scopeKey));
+    })();
+    ready.catch((e) => { errorBody(e); socket.disconnect(true); });
+
+    const handle = <T>(event: string, fn: (payload: unknown) => Promise<T>) => {
+      socket.on(event as keyof ClientToServerEvents, async (...args: unknown[]) => {
+        const ack = typeof args.at(-1) === "function" ? (args.pop() as (a: unknown) => void) : null;
+        let answer: unknown;
+        try {
+          await ready;
+          answer = { ok: true, ...(await fn(args[0])) };
+        } catch (e) {
+          answer = { ok: false, error: errorBody(e) };
+        }
+        ack?.(answer);
+      });
+    };
+
+    handle("transcript", async (payload) => {
+      const p = parse(TranscriptPayload, payload, "transcript");
+      return { received: await receiveTurns(store, owner, p.sessionId, p.turns) };
+    });
+
+    handle("session:end", async (payload) => {
+      const p = parse(SessionEndPayload, payload, "session:end");
+      const disabled = !(await memoryEnabled(store, owner.characterId));
+      const r = await store.endSession(p.sessionId, owner, p.turnCount, p.endedAt, { disabled });
+      switch (r.status) {
+        case "forbidden": throw new ProtocolError("E_FORBIDDEN", `session ${p.sessionId} belongs to another end user, character or set of stores`);
+        case "conflict": throw new ProtocolError("E_CONFLICT", r.message);
+        case "not_found": throw new ProtocolError("E_NOT_FOUND", `session ${p.sessionId} is unknown`);
+        case "failed": {
+          const s = await store.getSession(p.sessionId);
+          throw new ProtocolError("E_INTERNAL", `extraction of session ${p.sessionId} failed and is parked: ${s?.error ?? "unknown error"}`);
+        }
+        case "incomplete": return { status: "incomplete", missing: r.missing };
+        case "queued": queue.kick(); return { status: "queued" };
+        case "processing": return { status: "queued" };
+        default: return { status: r.status };
+      }
+    });
+
+    handle("memory:search", async (payload) => {
+      const p = parse(SearchPayload, payload, "memory:search");
+      return { memories: await memories.search(owner, p.query, p.limit ?? 10) };
+    });
+  }
+
+  /** After an extraction: `session:processed` to readers of the session's memories, then fresh sets if they changed. */
+  processed(session: SessionRow, results: MemoryAddResult[]) {
+    const scopes = writeScopes(session);
+    this.io.to(scopes.map(scopeKey)).emit("session:processed", { sessionId: session.sessionId, results });
+    if (results.some((r) => r.event !== "noop")) void this.changed(scopes);
+  }
+
+  /** Sends `memories:updated` to every socket that reads any of `scopes`, computed once per identity. */
+  async changed(scopes: Scope[]): Promise<void> {
+    try {
+      const sockets = await this.io.in(scopes.map(scopeKey)).fetchSockets();
+      const byOwner = new Map<string, typeof sockets>();
+      for (const s of sockets) byOwner.set(ownerKey(s.data.owner), [...(byOwner.get(ownerKey(s.data.owner)) ?? []), s]);
+      for (const group of byOwner.values()) {
+        const injected = await this.deps.memories.inject(group[0].data.owner);
+        for (const s of group) s.emit("memories:updated", injected);
+      }
+    } catch (e) {
+      errorBody(e);
+    }
+  }
+}
