@@ -1,0 +1,43 @@
+/**
+ * Keepsake: long-term memory for game characters, the browser SDK.
+ *
+ * ```ts
+ * import { KeepsakeClient } from "keepsake";
+ *
+ * const client = new KeepsakeClient({ relayUrl: "http://127.0.0.1:8787", characterId: "blacksmith" });
+ * client.on("memoriesUpdated", (p) => console.log(p.context));
+ * const session = await client.connect();          // memories injected: session.memories, session.context
+ * await session.recordUserTurn("I'm Jordan. I live in Denver.");
+ * await session.recordCharacterTurn("Welcome, Jordan!");
+ * await session.recordEvent("completed the confined-space entry certification");
+ * await session.end();                             // ships the transcript; extraction follows on the relay
+ * session.close();                                 // or keep it open for memoriesUpdated / sessionProcessed
+ * ```
+ *
+ * Lifetime of a session's connection: it opens in `connect()` and stays open after `end()`, so the
+ * `sessionProcessed` and `memoriesUpdated` that follow still arrive; it closes on `session.close()`,
+ * `client.close()`, or the client's next `connect()` (which closes the sessions that have ended). A
+ * failed `end()` closes it at once. While a session is open, socket.io reconnects by itself after a
+ * dropped connection (its default backoff); the relay injects the memories again on reconnection
+ * (`memoriesInjected` fires again).
+ *
+ * Durability: each turn is written to IndexedDB (database "keepsake") before `record*()` resolves.
+ * A session stays there until the relay acknowledged its end; the next `connect()` of the same
+ * player, character and stores ships whatever an earlier page left behind (a closed tab, a relay
+ * that was down). Sessions still live in another tab are left alone (Web Locks, where available).
+ *
+ * @module
+ */
+export { KeepsakeClient } from "./client.ts";
+export type { KeepsakeClientOptions, KeepsakeEventName, KeepsakeEvents, MemorySettings } from "./client.ts";
+export { MemorySession } from "./session.ts";
+export type { EndResult } from "./session.ts";
+export { DEVICE_ID_STORAGE_KEY, DeviceEndUserIdProvider, StaticEndUserIdProvider } from "./identity.ts";
+export type { EndUserIdentityProvider } from "./identity.ts";
+export { KeepsakeError } from "./errors.ts";
+export type { KeepsakeErrorCode } from "./errors.ts";
+export { ERROR_CODES, LIMITS, PROTOCOL_VERSION } from "./protocol.ts";
+export type {
+  ErrorCode, MemoriesPayload, MemoriesUpdatedPayload, MemoryAddResult, MemoryEvent, MemoryRecord, Role, Scope,
+  ScoredMemory, SessionProcessedPayload, Source, Turn,
+} from "./protocol.ts";
