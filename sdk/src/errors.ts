@@ -22,14 +22,14 @@ export class KeepsakeError extends Error {
   }
 }
 
-/** A KeepsakeError from a relay's `{ code, message }` body, or E_INTERNAL if it is not one. */
+/** @internal A KeepsakeError from a relay's `{ code, message }` body, or E_INTERNAL if it is not one. */
 export function errorFromBody(body: unknown, context: string): KeepsakeError {
   const parsed = ErrorBody.safeParse(body);
   if (parsed.success) return new KeepsakeError(parsed.data.code, `${context}: ${parsed.data.message}`);
   return new KeepsakeError("E_INTERNAL", `${context}: the relay answered with a malformed error`);
 }
 
-/** Wraps anything thrown into a KeepsakeError (socket.io's ack timeout and disconnect included). */
+/** @internal Wraps anything thrown into a KeepsakeError (socket.io's ack timeout and disconnect included). */
 export function toKeepsakeError(error: unknown, context: string): KeepsakeError {
   if (error instanceof KeepsakeError) return error;
   const message = error instanceof Error ? error.message : String(error);

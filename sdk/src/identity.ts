@@ -66,12 +66,12 @@ export class StaticEndUserIdProvider implements EndUserIdentityProvider {
   }
 }
 
-/** 32 lowercase hex characters of randomness (a v4 UUID without dashes). */
+/** @internal 32 lowercase hex characters of randomness (a v4 UUID without dashes). */
 export function newDeviceId(): string {
   return randomUuid().replace(/-/g, "");
 }
 
-/** A v4 UUID; crypto.randomUUID exists only in secure contexts, getRandomValues everywhere. */
+/** @internal A v4 UUID; crypto.randomUUID exists only in secure contexts, getRandomValues everywhere. */
 export function randomUuid(): string {
   const c = globalThis.crypto;
   if (typeof c.randomUUID === "function") return c.randomUUID();

@@ -1,6 +1,6 @@
 // MemorySession: one conversation of an end user with a character, from connect() to end().
 import type { Socket } from "socket.io-client";
-import { z } from "zod";
+import * as z from "zod";
 import type { TranscriptBuffer } from "./buffer.ts";
 import { errorFromBody, KeepsakeError, toKeepsakeError } from "./errors.ts";
 import {
@@ -8,6 +8,7 @@ import {
   type Role, type ScoredMemory, SearchPayload, type ServerToClientEvents, SessionProcessedPayload, Turn,
 } from "./protocol.ts";
 
+/** @internal */
 export type KeepsakeSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /** How the relay acknowledged a session's end. */
@@ -16,7 +17,7 @@ export interface EndResult {
   status: "queued" | "processed" | "disabled";
 }
 
-/** What the client hands a session: its events go out through `emit`. */
+/** @internal What the client hands a session: its events go out through `emit`. */
 export interface SessionInit {
   id: string;
   endUserId: string;
@@ -32,11 +33,11 @@ export interface SessionInit {
   onClosed: (session: MemorySession) => void;
 }
 
-/** The client's event emitter, as seen by a session. */
+/** @internal The client's event emitter, as seen by a session. */
 export interface SessionEmitter {
   (name: "memoriesInjected", payload: MemoriesPayload, session: MemorySession): void;
   (name: "memoriesUpdated", payload: MemoriesUpdatedPayload, session: MemorySession): void;
-  (name: "sessionProcessed", payload: z.infer<typeof SessionProcessedPayload>, session: MemorySession): void;
+  (name: "sessionProcessed", payload: SessionProcessedPayload, session: MemorySession): void;
   (name: "disconnected", reason: string, session: MemorySession): void;
   (name: "error", error: KeepsakeError): void;
   (name: "warning", message: string): void;
@@ -260,7 +261,7 @@ export class MemorySession {
 
 // ---- shipping (the session's own end, and the outbox at connect) ----
 
-/** Where the turns of a session being shipped come from: the live session's memory or IndexedDB. */
+/** @internal Where the turns of a session being shipped come from: the live session's memory or IndexedDB. */
 export interface TurnSource {
   /** up to `limit` turns with seq >= from, in seq order */
   read(from: number, limit: number): Promise<Turn[]>;
@@ -273,6 +274,7 @@ const CHUNK_BYTES = LIMITS.payloadBytes / 4;
 const jsonBytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v)).length;
 
 /**
+ * @internal
  * Ships a session: its turns in chunks, then `session:end`, sending what the relay reports missing
  * and ending again. Resolves to the final status; rejects with a KeepsakeError.
  */
@@ -304,7 +306,7 @@ export async function shipSession(
   throw new KeepsakeError("E_INTERNAL", `session:end: the relay still reports turns of session ${sessionId} missing`);
 }
 
-/** Splits turns into transcript messages of at most LIMITS.turnsPerMessage turns and CHUNK_BYTES bytes. */
+/** @internal Splits turns into transcript messages of at most LIMITS.turnsPerMessage turns and CHUNK_BYTES bytes. */
 export function chunks(turns: Turn[]): Turn[][] {
   const out: Turn[][] = [];
   let current: Turn[] = [];
@@ -326,7 +328,7 @@ export function chunks(turns: Turn[]): Turn[][] {
 type AckOf<E extends keyof ClientToServerEvents> = Parameters<Parameters<ClientToServerEvents[E]>[1]>[0];
 type Ok<A> = Extract<A, { ok: true }>;
 
-/** Emits an event and waits for its ack; fails fast with E_NETWORK when disconnected. */
+/** @internal Emits an event and waits for its ack; fails fast with E_NETWORK when disconnected. */
 export async function request<E extends keyof ClientToServerEvents>(
   socket: KeepsakeSocket, timeoutMs: number, event: E, payload: Parameters<ClientToServerEvents[E]>[0], context: string,
 ): Promise<Ok<AckOf<E>>> {
@@ -341,7 +343,7 @@ export async function request<E extends keyof ClientToServerEvents>(
   throw errorFromBody((ack as { error?: unknown } | undefined)?.error, context);
 }
 
-/** A zod failure of something the game passed in: E_TOO_LARGE for a size limit, else E_BAD_REQUEST. */
+/** @internal A zod failure of something the game passed in: E_TOO_LARGE for a size limit, else E_BAD_REQUEST. */
 export function validationError(error: z.ZodError, context: string): KeepsakeError {
   const tooLarge = error.issues.some((i) => i.code === "too_big" || (i.code === "custom" && /bytes/.test(i.message)));
   return new KeepsakeError(tooLarge ? "E_TOO_LARGE" : "E_BAD_REQUEST", `${context}: ${describeZodError(error)}`);
@@ -353,6 +355,7 @@ function errorText(e: unknown): string {
 
 // ---- liveness across tabs ----
 
+/** @internal */
 export const lockName = (sessionId: string) => `keepsake:session:${sessionId}`;
 
 /** Holds a Web Lock while the session is live, so other tabs' outboxes leave it alone. */
@@ -365,7 +368,7 @@ function holdLock(name: string): () => void {
   return release;
 }
 
-/** Names of the Web Locks held or requested in this origin (every tab); empty where there are none. */
+/** @internal Names of the Web Locks held or requested in this origin (every tab); empty where there are none. */
 export async function heldLocks(): Promise<Set<string>> {
   try {
     const state = await globalThis.navigator?.locks?.query();

@@ -1,0 +1,110 @@
+// Builds the browser SDK: `node sdk/build.mjs`
+//   dist/keepsake.mjs       ESM, dependencies bundled, minified, with a source map
+//   dist/keepsake.iife.js   IIFE exposing the global `Keepsake`, for a <script> tag
+//   dist/types/index.d.ts   type declarations (tsc), self-contained: no zod, idb or socket.io types needed
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import zlib from "node:zlib";
+import * as esbuild from "esbuild";
+import ts from "typescript";
+
+const root = path.resolve(import.meta.dirname, "..");
+const out = path.join(root, "dist");
+const entry = path.join(root, "sdk/src/index.ts");
+
+fs.rmSync(out, { recursive: true, force: true });
+
+// zod's `import { z } from "zod"` pulls in the whole `z` namespace object, every locale included
+// (~450 KB minified); `import * as z` lets esbuild keep only what is used. protocol.ts is shared with
+// the relay and written the first way, so the bundle reads it the second way (same bindings).
+const zodNamespace = {
+  name: "zod-namespace",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]sdk[\\/]src[\\/].*\.ts$/ }, async (args) => ({
+      contents: (await fs.promises.readFile(args.path, "utf8")).replace(/import\s*\{\s*z\s*\}\s*from\s*(["'])zod\1/g, 'import * as z from "zod"'),
+      loader: "ts",
+    }));
+  },
+};
+
+const common = {
+  entryPoints: [entry],
+  plugins: [zodNamespace],
+  bundle: true,
+  platform: "browser",
+  target: "es2020",
+  minify: true,
+  sourcemap: true,
+  legalComments: "none",
+  logLevel: "warning",
+};
+const bundles = [
+  { ...common, format: "esm", outfile: path.join(out, "keepsake.mjs") },
+  { ...common, format: "iife", globalName: "Keepsake", outfile: path.join(out, "keepsake.iife.js") },
+];
+await Promise.all(bundles.map((b) => esbuild.build(b)));
+
+// ---- declarations ----
+const types = path.join(out, "types");
+execFileSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p", path.join(root, "sdk/tsconfig.build.json")], { stdio: "inherit" });
+fs.writeFileSync(path.join(types, "protocol.d.ts"), protocolDeclarations(fs.readFileSync(path.join(types, "protocol.d.ts"), "utf8")));
+for (const f of fs.readdirSync(types)) {
+  const file = path.join(types, f);
+  // relative ".ts" specifiers (the source's style) become ".js" for consumers
+  fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/(from\s+["']\.\.?\/[^"']+)\.ts(["'])/g, "$1.js$2"));
+}
+// only the files index.d.ts reaches; buffer.d.ts (idb types) is internal
+const reachable = new Set();
+(function walk(f) {
+  if (reachable.has(f)) return;
+  reachable.add(f);
+  for (const m of fs.readFileSync(path.join(types, f), "utf8").matchAll(/from\s+["']\.\/([^"']+)\.js["']/g)) walk(`${m[1]}.d.ts`);
+})("index.d.ts");
+for (const f of fs.readdirSync(types)) if (!reachable.has(f)) fs.rmSync(path.join(types, f));
+for (const f of reachable) {
+  const bare = /^(?:import|export)\b[^;]*?\bfrom\s+["']([^."'][^"']*)["']/m.exec(fs.readFileSync(path.join(types, f), "utf8"));
+  if (bare) throw new Error(`dist/types/${f} imports "${bare[1]}": the declarations must stand alone (mark it @internal?)`);
+}
+
+// ---- sizes ----
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+for (const b of bundles) {
+  const code = fs.readFileSync(b.outfile);
+  console.log(`${path.relative(root, b.outfile).padEnd(22)} ${kb(code.length).padStart(9)}  gzip ${kb(zlib.gzipSync(code, { level: 9 }).length).padStart(8)}`);
+}
+console.log(`${"dist/types/".padEnd(22)} ${[...reachable].sort().join(", ")}`);
+
+/**
+ * protocol.ts's declarations without zod: schema constants and zod-typed helpers are dropped, and
+ * every type inferred from a schema is written out in full by the type checker.
+ */
+function protocolDeclarations(emitted) {
+  const file = path.join(root, "sdk/src/protocol.ts");
+  const program = ts.createProgram([file], {
+    strict: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler, allowImportingTsExtensions: true, noEmit: true, skipLibCheck: true,
+  });
+  const checker = program.getTypeChecker();
+  const expanded = new Map();
+  for (const sym of checker.getExportsOfModule(checker.getSymbolAtLocation(program.getSourceFile(file)))) {
+    const decl = sym.getDeclarations()?.find(ts.isTypeAliasDeclaration);
+    if (decl && !decl.typeParameters) {
+      const text = checker.typeToString(checker.getDeclaredTypeOfSymbol(sym), decl, ts.TypeFormatFlags.NoTruncation | ts.TypeFormatFlags.InTypeAlias);
+      expanded.set(sym.name, text);
+    }
+  }
+  const dts = ts.createSourceFile("protocol.d.ts", emitted, ts.ScriptTarget.ES2022, true);
+  const usesZod = (node) => /\bz\./.test(node.getText(dts));
+  const kept = [];
+  for (const st of dts.statements) {
+    if (ts.isImportDeclaration(st)) continue;
+    if (!usesZod(st)) { kept.push(st.getFullText(dts)); continue; }
+    if (ts.isTypeAliasDeclaration(st) && expanded.has(st.name.text) && !/\bz\./.test(expanded.get(st.name.text))) {
+      const docs = st.getFullText(dts).slice(0, st.getStart(dts) - st.getFullStart());
+      kept.push(`${docs}export type ${st.name.text} = ${expanded.get(st.name.text)};`);
+    }
+    // otherwise a schema constant or a zod helper: not part of the SDK's declarations
+  }
+  return `// The wire protocol's types (generated from sdk/src/protocol.ts by sdk/build.mjs).\n${kept.join("").trim()}\n`;
+}
