@@ -104,7 +104,14 @@ export type HandshakeOutcome =
 export function handshake(url: string, auth: unknown, ms = 5_000): Promise<HandshakeOutcome> {
   return new Promise((resolve) => {
     const socket = io(url, { transports: ["websocket"], auth: auth as any, reconnection: false, timeout: ms });
-    const finish = (o: HandshakeOutcome) => { clearTimeout(timer); socket.close(); resolve(o); };
+    let done = false;
+    const finish = (o: HandshakeOutcome) => {
+      if (done) return; // closing the socket below emits its own "disconnect"
+      done = true;
+      clearTimeout(timer);
+      resolve(o);
+      socket.close();
+    };
     const timer = setTimeout(() => finish({ kind: "nothing" }), ms);
     socket.once("memories", (m: unknown) => finish({ kind: "connected", memories: m }));
     socket.once("connect_error", (e: any) => finish({ kind: "connect_error", data: e.data, message: e.message }));

@@ -1,9 +1,10 @@
 // What survives the relay process: a clean restart (SIGTERM), a crash (SIGKILL) right after a
 // `queued` ack, and a session ended again and again across restarts, which is extracted once.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LIMITS } from "../../sdk/src/protocol.ts";
 import { startRelay, type Relay } from "../helpers/relay.ts";
 import {
-  authFor, connectClient, emit, getSession, isError, listAll, newPair, runSession, sleep, turns, uid, waitForStatus,
+  authFor, connectClient, emit, getSession, isError, listAll, newPair, runSession, sleep, turn, turns, uid, waitForStatus,
 } from "../helpers/wire.ts";
 
 /** The relay currently serving the data folder; every test replaces it as it restarts or crashes it. */
@@ -62,11 +63,17 @@ describe("durability", () => {
   it("a crash (SIGKILL) right after a queued ack still ends processed, with each memory stored once", async () => {
     const pair = newPair("crash");
     const sessionId = uid("s-crash");
-    const script = turns("My name is Sasha.", ["character", "Hi Sasha."], "I live in Montreal.", "I work as a firefighter.", "I love hiking.");
+    // a long session (many messages), so that the crash is likely to land before or during its extraction
+    const facts = turns("My name is Sasha.", ["character", "Hi Sasha."], "I live in Montreal.", "I work as a firefighter.", "I love hiking.");
+    const filler = Array.from({ length: 1200 }, (_, i) => turn(facts.length + i, "character", `The lantern flickers as we pass milestone ${i} on the old road.`));
+    const script = [...facts, ...filler];
     const c = await connectClient(relay.url, authFor(pair, sessionId));
     let end: any;
     try {
-      expect(await emit(c.socket, "transcript", { sessionId, turns: script })).toEqual({ ok: true, received: script.length });
+      for (let i = 0; i < script.length; i += LIMITS.turnsPerMessage) {
+        const ack = await emit(c.socket, "transcript", { sessionId, turns: script.slice(i, i + LIMITS.turnsPerMessage) });
+        expect(ack).toEqual({ ok: true, received: Math.min(i + LIMITS.turnsPerMessage, script.length) });
+      }
       end = await emit(c.socket, "session:end", { sessionId, turnCount: script.length });
     } finally { c.close(); }
     expect(end.ok).toBe(true);
