@@ -368,3 +368,117 @@ describe("with KEEPSAKE_ADMIN_KEY", () => {
     expect(del.body).toEqual({ deleted: true, id: add.body.results[0].id });
   });
 });
+
+describe("pushes after REST edits", () => {
+  const pair = newPair("push");
+  const bystander = newPair("push-other");
+
+  it("a connected socket of the pair gets memories:updated on add, patch and delete; another pair's socket gets none", async () => {
+    const watcher = await connectClient(relay.url, authFor(pair));
+    const other = await connectClient(relay.url, authFor(bystander));
+    try {
+      let mark = watcher.events.length;
+      const add = await rest(relay.url, "POST", pairPath(pair), { memories: ["The user sails a catamaran."] });
+      const id = add.body.results[0].id;
+      let u = await watcher.next("memories:updated", (p) => p.memories.some((m: any) => m.id === id), 5_000, mark);
+      expect(u).toMatchObject({ total: 1, context: expect.stringContaining("catamaran") });
+
+      mark = watcher.events.length;
+      await rest(relay.url, "PATCH", `${pairPath(pair)}/${id}`, { memory: "The user sails a trimaran." });
+      u = await watcher.next("memories:updated", (p) => p.memories.some((m: any) => m.memory === "The user sails a trimaran."), 5_000, mark);
+      expect(u.context).toContain("trimaran");
+
+      mark = watcher.events.length;
+      await rest(relay.url, "DELETE", `${pairPath(pair)}/${id}`);
+      u = await watcher.next("memories:updated", (p) => p.total === 0, 5_000, mark);
+      expect(u.memories).toEqual([]);
+
+      expect(other.events.filter((e) => e.event === "memories:updated")).toEqual([]);
+    } finally { watcher.close(); other.close(); }
+  });
+});
+
+describe("character knowledge and shared stores", () => {
+  const characterId = uid("shared-npc");
+  const store = uid("guild");
+
+  it("character memories are read by every user of the character; store memories only by sockets of that store", async () => {
+    const ck = await rest(relay.url, "POST", `/v1/characters/${characterId}/memories`, { memories: ["The blacksmith's forge is in the east quarter."] });
+    expect(ck.status, ck.text).toBe(200);
+    expect(ck.body.results[0].event).toBe("add");
+    const st = await rest(relay.url, "POST", `/v1/stores/${store}/memories`, { memories: ["The guild meets every full moon."] });
+    expect(st.status, st.text).toBe(200);
+    expect((await rest(relay.url, "GET", `/v1/stores/${store}/memories`)).body).toMatchObject({ total: 1 });
+    expect((await rest(relay.url, "GET", `/v1/characters/${characterId}/memories`)).body).toMatchObject({ total: 1 });
+
+    const plain = await connectClient(relay.url, authFor({ endUserId: uid("u"), characterId }));
+    const member = await connectClient(relay.url, authFor({ endUserId: uid("u"), characterId }, uid("s"), { memoryStores: [store] }));
+    try {
+      const texts = (c: typeof plain) => c.memories.memories.map((m: any) => m.memory);
+      expect(texts(plain)).toEqual(["The blacksmith's forge is in the east quarter."]);
+      expect(plain.memories.context).toContain("east quarter");
+      expect(plain.memories.context).not.toContain("full moon");
+      expect([...texts(member)].sort()).toEqual(["The blacksmith's forge is in the east quarter.", "The guild meets every full moon."]);
+      expect(member.memories.context).toContain("full moon");
+      const scopes = member.memories.memories.map((m: any) => m.scope.kind).sort();
+      expect(scopes).toEqual(["character", "store"]);
+    } finally { plain.close(); member.close(); }
+  });
+});
+
+describe("end users", () => {
+  const endUserId = uid("erase-user");
+  const a: Pair = { endUserId, characterId: uid("erase-npc-a") };
+  const b: Pair = { endUserId, characterId: uid("erase-npc-b") };
+  const keep = newPair("erase-keep");
+  let sessionId: string;
+
+  beforeAll(async () => {
+    sessionId = uid("s-erase");
+    const c = await connectClient(relay.url, authFor(a, sessionId, { metadata: { name: "Jordan" } }));
+    try {
+      await emit(c.socket, "transcript", { sessionId, turns: turns("I live in Quito.") });
+      await emit(c.socket, "session:end", { sessionId, turnCount: 1 });
+    } finally { c.close(); }
+    await waitForStatus(relay.url, sessionId);
+    await rest(relay.url, "POST", pairPath(b), { memories: ["The user rides a unicycle."] });
+    await rest(relay.url, "POST", pairPath(keep), { memories: ["The user rides a unicycle."] });
+  });
+
+  it("GET /v1/users lists end users with their metadata, in cursor pages", async () => {
+    const seen: any[] = [];
+    let cursor: string | undefined;
+    for (let i = 0; i < 1000; i++) {
+      const r = await rest(relay.url, "GET", `/v1/users?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+      expect(r.status, r.text).toBe(200);
+      expect(r.body.users.length).toBeLessThanOrEqual(2);
+      seen.push(...r.body.users);
+      cursor = r.body.nextCursor ?? undefined;
+      if (!cursor) break;
+    }
+    expect(new Set(seen.map((u) => u.endUserId)).size).toBe(seen.length);
+    const me = seen.find((u) => u.endUserId === endUserId);
+    expect(me).toMatchObject({ endUserId, metadata: { name: "Jordan" } });
+    expect(Number.isNaN(Date.parse(me.lastActiveAt))).toBe(false);
+  });
+
+  it("GET /v1/users/:id/export holds every memory and session of that user", async () => {
+    const r = await rest(relay.url, "GET", `/v1/users/${endUserId}/export`);
+    expect(r.status, r.text).toBe(200);
+    const ids = [...(await listAll(relay.url, a)), ...(await listAll(relay.url, b))].map((m) => m.id);
+    expect(ids.length).toBeGreaterThanOrEqual(2);
+    for (const id of ids) expect(r.text).toContain(id);
+    expect(r.text).toContain(sessionId);
+    expect(r.text).toContain("Quito");
+    expect(r.text).not.toContain(keep.endUserId);
+  });
+
+  it("DELETE /v1/users/:id erases that user's memories and transcripts for every character, and nobody else's", async () => {
+    const r = await rest(relay.url, "DELETE", `/v1/users/${endUserId}`);
+    expect(r.status, r.text).toBe(200);
+    expect(await listAll(relay.url, a)).toEqual([]);
+    expect(await listAll(relay.url, b)).toEqual([]);
+    expectError(await getSession(relay.url, sessionId), 404, "E_NOT_FOUND");
+    expect((await listAll(relay.url, keep)).map((m) => m.memory)).toEqual(["The user rides a unicycle."]);
+  });
+});
