@@ -12,11 +12,14 @@ export class ProtocolError extends Error {
   }
 }
 
-/** Validates `value` with `schema`; a string or array over its maximum is E_TOO_LARGE, anything else E_BAD_REQUEST. */
-export function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+/**
+ * Validates `value` with `schema`. Text or a list over its limit is E_TOO_LARGE (unless `tooLarge`
+ * is false, as for the handshake, where anything malformed is E_BAD_REQUEST); the rest E_BAD_REQUEST.
+ */
+export function parse<S extends z.ZodType>(schema: S, value: unknown, what: string, tooLarge = true): z.infer<S> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  const tooBig = r.error.issues.some((i) => i.code === "too_big" && (i.origin === "string" || i.origin === "array"));
+  const tooBig = tooLarge && r.error.issues.some((i) => i.code === "too_big" && (i.origin === "string" || i.origin === "array"));
   throw new ProtocolError(tooBig ? "E_TOO_LARGE" : "E_BAD_REQUEST", `${what}: ${describeZodError(r.error)}`);
 }
 

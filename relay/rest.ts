@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { timingSafeEqual } from "node:crypto";
 import {
-  AddMemoriesBody, CharacterSettings, Id, LIMITS, PageQuery, PatchMemoryBody, type Scope, TranscriptRestBody,
+  AddMemoriesBody, CharacterSettings, Id, LIMITS, PageQuery, PatchMemoryBody, type Scope, TranscriptRestBody, UsersQuery,
 } from "../sdk/src/protocol.ts";
 import { errorBody, parse, ProtocolError } from "./errors.ts";
 import { type MemoryService, toRecord } from "./memories.ts";
@@ -95,6 +95,21 @@ export function restHandler(deps: RestDeps) {
     return { history };
   });
 
+  route("GET", "/v1/users", async ({ query }) => {
+    const { limit, cursor } = parse(UsersQuery, Object.fromEntries(query), "query");
+    const users = await store.listUsers(limit + 1, cursor);
+    return { users: users.slice(0, limit), nextCursor: users.length > limit ? users[limit - 1].endUserId : null };
+  });
+  route("GET", "/v1/users/:endUserId/export", async ({ params }) => {
+    const data = await store.exportUser(params.endUserId);
+    if (!data) throw new ProtocolError("E_NOT_FOUND", `no end user ${params.endUserId}`);
+    return data;
+  });
+  route("DELETE", "/v1/users/:endUserId", async ({ params }) => {
+    const erased = await store.deleteUser(params.endUserId);
+    return { deleted: true, endUserId: params.endUserId, ...erased };
+  });
+
   route("GET", "/v1/sessions/:sessionId", async ({ params }) => {
     const s = await store.getSession(params.sessionId);
     if (!s) throw new ProtocolError("E_NOT_FOUND", `no session ${params.sessionId}`);
@@ -114,8 +129,8 @@ export function restHandler(deps: RestDeps) {
   });
 
   route("GET", "/v1/characters/:characterId/settings", async ({ params }) => {
-    const s = await store.getCharacterSettings(scopeOf(() => ({ kind: "character", characterId: params.characterId }), params).characterId);
-    return { memoryEnabled: true, ...s };
+    scopeOf(() => ({ kind: "character", characterId: params.characterId }), params);
+    return { memoryEnabled: true, ...await store.getCharacterSettings(params.characterId) };
   });
   route("PUT", "/v1/characters/:characterId/settings", async ({ params, body }) => {
     scopeOf(() => ({ kind: "character", characterId: params.characterId }), params);

@@ -8,7 +8,7 @@ import type { Extractor } from "./extract/extractor.ts";
 import { ExtractionQueue } from "./jobs.ts";
 import { MemoryService, type MemoryOptions } from "./memories.ts";
 import { restHandler } from "./rest.ts";
-import { Sessions } from "./sessions.ts";
+import { type KeepsakeServer, Sessions } from "./sessions.ts";
 import type { Store } from "./store/store.ts";
 
 export interface RelayOptions extends MemoryOptions {
@@ -45,7 +45,7 @@ function serveStatic(dirs: Record<string, string>, pathname: string, res: http.S
 export function createRelay(opts: RelayOptions) {
   const memories = new MemoryService(opts.store, opts);
   const server = http.createServer();
-  const io = new Server(server, {
+  const io: KeepsakeServer = new Server(server, {
     path: "/socket.io",
     transports: ["websocket"],
     serveClient: false,

@@ -11,8 +11,8 @@ import type { MemoryService } from "./memories.ts";
 import { ownerKey, readScopes, scopeKey, writeScopes } from "./store/scope.ts";
 import type { Owner, SessionRow, Store } from "./store/store.ts";
 
-interface SocketData { owner: Owner; sessionId: string; metadata?: Record<string, unknown> }
-type KeepsakeServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export interface SocketData { owner: Owner; sessionId: string; metadata?: Record<string, unknown> }
+export type KeepsakeServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type KeepsakeSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 export interface SessionDeps {
@@ -41,7 +41,7 @@ export class Sessions {
   constructor(private readonly io: KeepsakeServer, private readonly deps: SessionDeps) {
     io.use((socket, next) => {
       try {
-        const auth = parse(HandshakeAuth, socket.handshake.auth, "handshake auth");
+        const auth = parse(HandshakeAuth, socket.handshake.auth, "handshake auth", false);
         socket.data.owner = { endUserId: auth.endUserId, characterId: auth.characterId, memoryStores: auth.memoryStores };
         socket.data.sessionId = auth.sessionId;
         socket.data.metadata = auth.metadata;

@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { HistoryEntry, MemoryAddResult, MemoryEvent, Scope, Source, Turn } from "../../sdk/src/protocol.ts";
 import type {
-  EndResult, Job, MemoryOp, Owner, PatchMemory, PutTurnsResult, SessionRow, Store, StoredMemory,
+  EndResult, EndUser, Job, UserExport, MemoryOp, Owner, PatchMemory, PutTurnsResult, SessionRow, Store, StoredMemory,
 } from "./store.ts";
 import { mergeSources, ownerKey, scopeKey } from "./scope.ts";
 
@@ -437,6 +437,51 @@ export class SqliteStore implements Store {
          metadata = case when ? is null then users.metadata else excluded.metadata end`,
       endUserId, at, JSON.stringify(metadata ?? {}), metadata ? 1 : null);
     return Promise.resolve();
+  }
+
+  listUsers(limit: number, cursor?: string): Promise<EndUser[]> {
+    return Promise.resolve(this.#all("select * from users where end_user_id > ? order by end_user_id limit ?", cursor ?? "", limit)
+      .map((r) => ({ endUserId: r.end_user_id as string, lastActiveAt: r.last_active_at as string, metadata: JSON.parse(r.metadata as string) })));
+  }
+
+  /** Memories of every pair of an end user: a range of the scope-key index. */
+  #userMemories(endUserId: string): Row[] {
+    return this.#all("select * from memories where scope_key >= ? and scope_key < ? order by rowid", `pair/${endUserId}/`, `pair/${endUserId}0`);
+  }
+
+  async exportUser(endUserId: string): Promise<UserExport | null> {
+    const user = this.#get("select * from users where end_user_id = ?", endUserId);
+    const ids = this.#all("select session_id from sessions where end_user_id = ? order by created_at", endUserId);
+    if (!user && !ids.length) return null;
+    const sessions = [];
+    for (const { session_id } of ids) {
+      const { attempts: _attempts, ...s } = this.#session(session_id as string)!;
+      sessions.push({ ...s, transcript: await this.getTurns(session_id as string) });
+    }
+    const memories = this.#userMemories(endUserId).map((r) => this.#memory(r)).map(({ slot: _s, value: _v, importance: _i, ...m }) => m);
+    return {
+      endUserId, lastActiveAt: (user?.last_active_at as string) ?? "", metadata: user ? JSON.parse(user.metadata as string) : {},
+      memories, sessions,
+    };
+  }
+
+  deleteUser(endUserId: string): Promise<{ memories: number; sessions: number }> {
+    return Promise.resolve(this.#tx(() => {
+      const rows = this.#userMemories(endUserId);
+      for (const r of rows) {
+        this.#run("delete from memories where rowid = ?", r.rowid);
+        this.#run("delete from memories_fts where rowid = ?", r.rowid);
+        this.#run("delete from history where memory_id = ?", r.id);
+      }
+      const sessions = this.#all("select session_id from sessions where end_user_id = ?", endUserId);
+      for (const { session_id } of sessions) {
+        this.#run("delete from turns where session_id = ?", session_id);
+        this.#run("delete from jobs where session_id = ?", session_id);
+      }
+      this.#run("delete from sessions where end_user_id = ?", endUserId);
+      this.#run("delete from users where end_user_id = ?", endUserId);
+      return { memories: rows.length, sessions: sessions.length };
+    }));
   }
 
   getCharacterSettings(characterId: string): Promise<Record<string, unknown> | null> {

@@ -61,6 +61,12 @@ export type EndResult =
   | { status: "not_found" }
   | { status: "conflict"; message: string };
 
+export interface EndUser { endUserId: string; lastActiveAt: string; metadata: Record<string, unknown> }
+export interface UserExport extends EndUser {
+  memories: MemoryRecord[];
+  sessions: (Omit<SessionRow, "attempts"> & { transcript: Turn[] })[];
+}
+
 export interface Job { id: number; sessionId: string; attempts: number }
 
 export interface Store {
@@ -96,6 +102,12 @@ export interface Store {
 
   // ---- end users ----
   touchUser(endUserId: string, metadata: Record<string, unknown> | undefined, at: string): Promise<void>;
+  /** End users ordered by id, after `cursor` (an endUserId). */
+  listUsers(limit: number, cursor?: string): Promise<EndUser[]>;
+  /** Everything kept about one end user: metadata, every pair memory, every session with its turns. */
+  exportUser(endUserId: string): Promise<UserExport | null>;
+  /** Erases an end user: pair memories (and their history), sessions, turns, jobs and the user row. */
+  deleteUser(endUserId: string): Promise<{ memories: number; sessions: number }>;
 
   // ---- characters ----
   getCharacterSettings(characterId: string): Promise<Record<string, unknown> | null>;

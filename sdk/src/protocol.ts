@@ -197,6 +197,11 @@ export const PageQuery = z.object({
   pageSize: z.coerce.number().int().min(1).max(LIMITS.pageSize).default(50),
 });
 
+export const UsersQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(LIMITS.pageSize).default(50),
+  cursor: Id.optional(),
+});
+
 export const TranscriptRestBody = z.object({
   endUserId: Id,
   characterId: Id,

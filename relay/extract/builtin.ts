@@ -1,0 +1,670 @@
+// The built-in English extractor: offline, deterministic. compromise does the language work
+// (sentences, tags, contractions, lemmas, conjugation); this file decides which first-person
+// statements are lasting facts about the user and says them in the third person.
+import nlp from "compromise";
+import type { Turn } from "../../sdk/src/protocol.ts";
+import type { ExtractInput, Extractor, Fact } from "./extractor.ts";
+
+/** Facts longer than this are cut back to the last noun that fits. */
+const MAX_WORDS = 16;
+
+const FAMILY = new Set([
+  "mom", "mother", "dad", "father", "parent", "sister", "brother", "sibling", "son", "daughter", "kid",
+  "child", "wife", "husband", "partner", "spouse", "boyfriend", "girlfriend", "fiance", "fiancee",
+  "grandma", "grandmother", "grandpa", "grandfather", "grandparent", "grandson", "granddaughter",
+  "grandchild", "grandkid", "aunt", "uncle", "cousin", "niece", "nephew", "twin", "stepmom", "stepdad",
+]);
+const PETS = new Set([
+  "dog", "puppy", "cat", "kitten", "hamster", "rabbit", "bunny", "parrot", "bird", "fish", "goldfish",
+  "turtle", "tortoise", "snake", "lizard", "gecko", "horse", "pony", "ferret", "rat", "mouse",
+  "chinchilla", "hedgehog", "iguana", "budgie", "cockatiel",
+]);
+/** like/love…: the verb of a preference; "can't stand" is handled beside them */
+const PREF_VERBS = new Set(["like", "love", "enjoy", "prefer", "adore", "hate", "dislike", "detest", "loathe"]);
+const GOAL_VERBS = new Set(["want", "plan", "hope", "intend", "aim", "wanna"]);
+/** verbs after "going to" that are the next few minutes, not a plan */
+const PASSING_PLANS = new Set([
+  "go", "head", "sleep", "leave", "grab", "get", "check", "say", "be", "try", "see", "let", "take",
+  "make", "have", "do", "eat", "call", "watch", "tell", "ask", "think", "need",
+]);
+/** verbs of conversation and opinion: "I think so", "I know right", "I hope you're well" */
+const CHAT_VERBS = new Set([
+  "think", "know", "guess", "mean", "suppose", "bet", "agree", "hope", "wonder", "feel", "see",
+  "understand", "believe", "say", "tell", "promise", "appreciate", "thank", "wish", "hear", "imagine",
+  "need", "want", "try", "mind", "swear", "admit", "doubt", "realize", "get", "hate", "love", "like",
+  "bet", "remember", "forget", "wait", "figure", "reckon", "thought",
+]);
+/** how someone is right now: "I'm good", "I'm so excited" */
+const PASSING_STATES = new Set([
+  "good", "fine", "great", "okay", "ok", "well", "alright", "sure", "glad", "sorry", "happy", "sad",
+  "tired", "busy", "bored", "excited", "thrilled", "stoked", "pumped", "afraid", "curious", "ready",
+  "done", "back", "here", "there", "off", "down", "up", "in", "out", "on", "so", "really", "very",
+  "totally", "just", "not", "grateful", "thankful", "proud", "amazed", "impressed", "jealous", "honored",
+  "excited", "nervous", "worried", "confused", "sick", "hungry", "lucky", "interested", "all", "doing",
+]);
+/** nouns too vague to make a statement worth remembering */
+const VAGUE_NOUNS = new Set([
+  "time", "day", "thing", "stuff", "lot", "bit", "way", "one", "idea", "point", "sense", "fun", "luck",
+  "question", "chat", "talk", "moment", "kind", "sort", "deal", "chance", "news", "anything", "something",
+  "everything", "nothing", "today", "minute", "second",
+]);
+/** nouns that name a person but not a job: "I'm a boy", "I'm a big fan" */
+const NOT_JOBS = new Set([
+  ...FAMILY, "boy", "girl", "man", "woman", "guy", "gal", "lady", "person", "people", "adult", "teen",
+  "teenager", "fan", "friend", "member", "lover", "believer", "beginner", "fighter", "dreamer", "fool",
+  "mess", "winner", "loser", "leader", "follower", "reader", "owner", "mama", "papa", "mum", "baby",
+]);
+const JOBLIKE = /(er|or|ist|ician|ant|ent|eer|man|woman|person)$/;
+const JOB_WORDS = new Set(["nurse", "chef", "cook", "pilot", "barista", "surgeon", "paramedic", "coach", "clerk", "nanny", "cop", "medic", "vet"]);
+
+/** words of filler at the start of a clause: "Well, yeah, I …" */
+const LEADING = new Set([
+  "and", "but", "so", "or", "then", "plus", "because", "cause", "also", "well", "oh", "yeah", "yes",
+  "yep", "no", "nope", "okay", "ok", "honestly", "actually", "anyway", "anyways", "lol", "haha", "hey",
+  "hi", "hello", "wow", "um", "uh", "btw", "basically", "totally", "now", "sure", "true", "right", "ah",
+  "aw", "omg", "hmm", "wait", "still", "though", "besides", "personally", "seriously",
+]);
+/** words that start a new clause: what follows is not part of the statement before */
+const CLAUSE_BREAK = new Set(["because", "cause", "which", "whereas", "although", "though", "but"]);
+const JOINERS = new Set(["and", "so", "or", "then", "plus"]);
+/** sentences that are not statements of fact */
+const HYPOTHETICAL = new Set(["if", "wish", "imagine", "unless", "suppose", "pretend", "whether", "hypothetically"]);
+const MODALS = new Set(["would", "could", "should", "might", "may", "must", "will", "shall"]);
+const STATIVE = new Set([
+  "be", "have", "know", "like", "love", "want", "need", "feel", "think", "seem", "use", "live", "own",
+  "hate", "prefer", "enjoy", "hope", "mean",
+]);
+const THIRD_PERSON: Record<string, string> = { me: "them", my: "their", mine: "theirs", myself: "themselves" };
+const FIRST_PERSON = /\b(i|i'm|i've|i'd|i'll|me|my|mine|myself|we|our|ours|ourselves)\b|\bus\b/i;
+const SECOND_PERSON = /\b(you|your|yours|yourself|yourselves)\b/i;
+
+interface Tok {
+  /** as written; the implied word for a contraction's parts ("I'm" → "i", "am") */
+  text: string;
+  /** lowercase normal form */
+  w: string;
+  tags: Set<string>;
+  /** punctuation and space after it, as written */
+  post: string;
+  /** the first word of its sentence */
+  first: boolean;
+}
+
+interface CompromiseTerm { text: string; normal: string; implicit?: string; post: string; tags: string[] }
+
+interface Ctx { name?: string; day: string; seq: number[]; facts: Fact[] }
+
+/** An "I …" clause taken apart: subject, auxiliaries, main verb, what follows. */
+interface Clause {
+  toks: Tok[];
+  /** the first verb after the subject: the one that agrees with it */
+  verbAt: number;
+  /** the main verb */
+  mainAt: number;
+  lemma: string;
+  aux: string[];
+  neg: boolean;
+  /** "no longer", "anymore" */
+  noLonger: boolean;
+  /** tokens after the main verb */
+  rest: Tok[];
+}
+
+export class BuiltinExtractor implements Extractor {
+  readonly name = "builtin";
+
+  extract(input: ExtractInput): Promise<Fact[]> {
+    return Promise.resolve(extractFacts(input.turns, input.knownName));
+  }
+}
+
+/** Every fact about the user in one session's turns, in turn order. */
+export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
+  const ctx: Ctx = { name: knownName ? firstWord(knownName) : undefined, day: "", seq: [], facts: [] };
+  turns.forEach((turn, i) => {
+    ctx.day = turn.at.slice(0, 10);
+    ctx.seq = [turn.seq];
+    if (turn.role === "event") return eventFact(turn.text, ctx);
+    if (turn.role !== "user") return;
+    const text = turn.text.replace(/\s*\[shares?\b[^\]]*\]/gi, "").trim();
+    if (!text) return;
+    const asked = turns[i - 1]?.role === "character" ? turns[i - 1] : undefined;
+    if (asked && answer(asked, text, ctx)) return;
+    for (const sentence of sentencesOf(text)) statement(sentence, ctx);
+  });
+  return dedupe(ctx.facts.filter((f) => !FIRST_PERSON.test(f.text) && !SECOND_PERSON.test(f.text)));
+}
+
+// ---- tokens ----
+
+function sentencesOf(text: string): Tok[][] {
+  return (nlp(text).json() as { terms: CompromiseTerm[] }[]).map((s) =>
+    s.terms.map((t, k) => ({
+      text: t.implicit ?? t.text,
+      w: (t.implicit ?? t.normal).toLowerCase(),
+      tags: new Set(t.tags),
+      post: t.post,
+      first: k === 0,
+    })),
+  );
+}
+
+const synthetic = (text: string, ...tags: string[]): Tok => ({ text, w: text.toLowerCase(), tags: new Set(tags), post: " ", first: false });
+const is = (t: Tok | undefined, tag: string) => !!t?.tags.has(tag);
+const isVerb = (t: Tok | undefined) => is(t, "Verb") || is(t, "Copula") || is(t, "Auxiliary") || is(t, "Modal");
+const isPronoun = (t: Tok | undefined) => is(t, "Pronoun") || t?.w === "i";
+const isProper = (t: Tok | undefined) => is(t, "ProperNoun") || is(t, "Person");
+
+/** compromise's lemma of a word, cached: verbs to the infinitive, plural nouns to the singular. */
+const lemmas = new Map<string, string>();
+function lemma(t: Tok): string {
+  if (is(t, "Copula")) return "be";
+  const kind = isVerb(t) ? "Verb" : is(t, "Plural") ? "Plural" : "";
+  if (!kind) return t.w;
+  const key = `${kind}:${t.w}`;
+  let out = lemmas.get(key);
+  if (out === undefined) {
+    if (lemmas.size > 20_000) lemmas.clear();
+    const doc = nlp(t.w);
+    doc.tag(kind === "Verb" ? "Verb" : "Noun");
+    out = kind === "Verb" ? conjugated(doc, "Infinitive") ?? t.w : doc.nouns().toSingular().text() || t.w;
+    lemmas.set(key, out);
+  }
+  return out;
+}
+
+function conjugated(doc: ReturnType<typeof nlp>, form: "Infinitive" | "PresentTense"): string | undefined {
+  return (doc.verbs().conjugate()[0] as Record<string, string> | undefined)?.[form];
+}
+
+/** compromise's third-person present of a verb: "like" → "likes" */
+function presentOf(verb: string): string {
+  const key = `3:${verb}`;
+  let out = lemmas.get(key);
+  if (out === undefined) {
+    const doc = nlp(verb);
+    doc.tag("Verb");
+    out = conjugated(doc, "PresentTense") ?? verb;
+    lemmas.set(key, out);
+  }
+  return out;
+}
+
+// ---- sentences and clauses ----
+
+function statement(sentence: Tok[], ctx: Ctx): void {
+  if (sentence.some((t) => t.post.includes("?")) || is(sentence[0], "QuestionWord")) return;
+  if (sentence.some((t) => HYPOTHETICAL.has(t.w))) return;
+  for (const part of clausesOf(sentence)) clause(part, ctx);
+}
+
+/** Splits a sentence where a new statement starts: ", and I …", "… but it …", "because …". */
+function clausesOf(toks: Tok[]): Tok[][] {
+  const parts: Tok[][] = [[]];
+  toks.forEach((t, k) => {
+    const prev = toks[k - 1], next = toks[k + 1];
+    const breaks = k > 0 && (
+      CLAUSE_BREAK.has(t.w) ||
+      (JOINERS.has(t.w) && isPronoun(next)) ||
+      (/[,;:(]|\s[-–—]\s|[–—]|\.\.\./.test(prev.post) && (isPronoun(t) || is(t, "Conjunction") || JOINERS.has(t.w))));
+    if (breaks) parts.push([]);
+    parts[parts.length - 1].push(t);
+  });
+  return parts.map(trimLeading).filter((p) => p.length > 1);
+}
+
+/** Drops leading filler; a leading time ("Yesterday I …") moves to the end. */
+function trimLeading(toks: Tok[]): Tok[] {
+  let k = 0;
+  while (k < toks.length && (LEADING.has(toks[k].w) || is(toks[k], "Expression") || is(toks[k], "Interjection"))) k++;
+  let d = k;
+  while (d < toks.length && is(toks[d], "Date")) d++;
+  return d > k && toks[d]?.w === "i" ? [...toks.slice(d), ...toks.slice(k, d)] : toks.slice(k);
+}
+
+function clause(toks: Tok[], ctx: Ctx): void {
+  const [head, second] = toks;
+  if (head.w === "my") return possessiveClause(toks, ctx);
+  if (callMe(toks, ctx)) return;
+  // "Lost my job yesterday", "Gonna start a band": the subject "I" is left out
+  const implied = head.first && ((is(head, "PastTense") && !is(head, "Auxiliary") && second && !isVerb(second)) || /^(gonna|wanna)$/i.test(head.text) || head.w === "going");
+  const c = analyze(implied ? [synthetic("I", "Pronoun"), ...toks] : toks);
+  if (c) iClause(c, ctx);
+}
+
+/** Takes an "I …" clause apart, or null when it is not one. */
+function analyze(toks: Tok[]): Clause | null {
+  if (toks[0]?.w !== "i") return null;
+  const aux: string[] = [];
+  let neg = false, noLonger = false, verbAt = -1, k = 1;
+  for (; k < toks.length; k++) {
+    const t = toks[k], next = toks[k + 1];
+    if (t.w === "no" && next?.w === "longer") { neg = noLonger = true; k++; continue; }
+    if (is(t, "Negative") || t.w === "never") { neg = true; continue; }
+    if (is(t, "Adverb") && !isVerb(t)) continue;
+    if (!isVerb(t) && !aux.some((a) => a === "do" || a === "does" || a === "did")) return null;
+    if (verbAt < 0) verbAt = k;
+    const auxiliary = is(t, "Auxiliary") || is(t, "Modal") || (t.w === "to" && aux.length > 0) ||
+      (is(t, "Copula") && isVerb(next) && !is(next, "Copula") && next?.w !== "to");
+    if (!auxiliary || k === toks.length - 1) break;
+    aux.push(t.w);
+  }
+  if (verbAt < 0 || k >= toks.length) return null;
+  const rest = toks.slice(k + 1);
+  if (rest.some((t) => t.w === "anymore" || t.w === "longer")) noLonger = neg;
+  return { toks, verbAt, mainAt: k, lemma: lemma(toks[k]), aux, neg, noLonger, rest };
+}
+
+// ---- what an "I …" clause can say ----
+
+function iClause(c: Clause, ctx: Ctx): void {
+  const { lemma: verb, aux, rest } = c;
+  const modal = aux.find((a) => MODALS.has(a) || a === "can" || a === "ca");
+  const future = aux.includes("going") || aux.includes("gonna");
+  const past = is(c.toks[c.verbAt], "PastTense") || aux.includes("was") || aux.includes("did");
+
+  if (verb === "be" && !modal && !past) {
+    if (nameIs(rest, ctx, c.neg)) return;
+    if (ageIs(rest, ctx, c.neg)) return;
+    if (rest[0]?.w === "from") return place(c, rest.slice(1), "origin", `is from`, 0.7, ctx);
+    if (rest[0]?.w === "into" || (rest[0]?.w === "a" && rest.some((t) => t.w === "fan") && rest.some((t) => t.w === "of"))) {
+      return preference(c, "be", rest.slice(rest.findIndex((t) => t.w === "into" || t.w === "of") + 1), ctx);
+    }
+    if (occupation(c, ctx)) return;
+  }
+  if (verb === "born" || verb === "bear") {
+    if (rest[0]?.w === "in" && rest.some((t) => is(t, "Place"))) return place(c, rest.slice(1), "origin", "was born in", 0.7, ctx);
+  }
+  if (verb === "grow" && rest[0]?.w === "up" && rest[1]?.w === "in") return place(c, rest.slice(2), "origin", "grew up in", 0.7, ctx);
+  if (verb === "come" && rest[0]?.w === "from" && !past) return place(c, rest.slice(1), "origin", "is from", 0.7, ctx);
+  if ((verb === "live" || verb === "reside") && rest[0]?.w === "in" && !modal && !past) return place(c, rest.slice(1), "home", "lives in", 0.8, ctx);
+  if ((verb === "move" || verb === "relocate") && rest[0]?.w === "to" && past && !c.neg) return place(c, rest.slice(1), "home", "lives in", 0.8, ctx);
+  if (verb === "work" && !modal && !past && (rest[0]?.w === "as" || rest[0]?.w === "at" || rest[0]?.w === "for")) {
+    if (workAs(c, ctx)) return;
+  }
+  if (verb === "turn" && past && ageIs(rest, ctx, c.neg)) return;
+  if ((verb === "have" || (verb === "get" && aux.includes("have"))) && !modal && !past && !c.neg) {
+    if (relations(rest, ctx)) return;
+  }
+  if (goal(c, modal, future, ctx)) return;
+  if (PREF_VERBS.has(verb) && !modal && !past && !future) return preference(c, verb, rest, ctx);
+  if (verb === "stand" && modal && c.neg) return preference({ ...c, neg: false, noLonger: false }, "hate", rest, ctx);
+  if (lasting(c, modal, future)) general(c, ctx, past && !STATIVE.has(verb) && !aux.includes("used"));
+}
+
+/** "my name is …", "my sister Ana …", "my dog is called Rex", "my favorite color is blue", "my goal is to …" */
+function possessiveClause(toks: Tok[], ctx: Ctx): void {
+  const is_ = toks.findIndex((t) => is(t, "Copula"));
+  const what = toks.slice(1, is_ < 0 ? toks.length : is_);
+  const after = is_ < 0 ? [] : toks.slice(is_ + 1);
+  const head = what.find((t) => is(t, "Noun") && !isProper(t)) ?? what[0];
+  if (!head) return;
+  const kind = lemma(head);
+  if (kind === "name" && what.length === 1) { nameIs(after, ctx, false); return; }
+  if ((kind === "goal" || kind === "dream" || kind === "plan") && after[0]?.w === "to") {
+    const goalToks = after.slice(1);
+    return add(ctx, { text: sentence(`${possessive(ctx)} ${kind} is to ${words(goalToks)}`), slot: `goal:${key(goalToks)}`, importance: 0.7 });
+  }
+  if (/^favou?rite$|^fave$/.test(what[0]?.w ?? "") && what.length > 1 && after.length) {
+    const thing = what.slice(1), value = cut(after);
+    if (!value.length || isPronoun(value[0])) return;
+    return add(ctx, {
+      text: sentence(`${possessive(ctx)} favorite ${words(thing)} is ${words(value)}`),
+      slot: `pref:favorite ${key(thing)}`, value: words(value), importance: 0.5,
+    });
+  }
+  if (FAMILY.has(kind) || PETS.has(kind)) {
+    // "my sister Ana", "my dog is called Rex", "my dog's name is Rex"
+    const named = what.findIndex((t) => isProper(t) && t !== head);
+    let name: string | undefined;
+    if (named > 0) name = nameFrom(what.slice(named));
+    else if (after[0] && /^(named|called)$/.test(after[0].w)) name = nameFrom(after.slice(1));
+    else if (head.post.startsWith("'s") && toks[toks.indexOf(head) + 1]?.w === "name" && after.length) name = nameFrom(after);
+    if (name) relation(kind, "a", name, ctx);
+    if (name && (named < 0 || after.length === 0)) return;
+  }
+  const c = findVerb(toks);
+  if (c >= 0 && toks.slice(c + 1).some(isContent)) {
+    add(ctx, { text: render(toks, c, ctx, false), importance: 0.4 });
+  }
+}
+
+function nameIs(toks: Tok[], ctx: Ctx, neg: boolean): boolean {
+  const names = toks.filter((t) => !/^[.,!]$/.test(t.text));
+  if (neg || !names.length || names.length > 3 || !names.every((t) => isProper(t) && !is(t, "Place") && !is(t, "Demonym") && !is(t, "Organization"))) return false;
+  setName(names.map((t) => capitalize(t.text)).join(" "), ctx);
+  return true;
+}
+
+function setName(name: string, ctx: Ctx): void {
+  add(ctx, { text: `The user's name is ${name}.`, slot: "name", value: name, importance: 1 });
+  ctx.name = firstWord(name);
+}
+
+/** "call me Jo", "you can call me Jo", "people call me Jo" */
+function callMe(toks: Tok[], ctx: Ctx): boolean {
+  const at = toks.findIndex((t, k) => t.w === "call" && toks[k + 1]?.w === "me");
+  const rest = at < 0 ? [] : toks.slice(at + 2);
+  if (at < 0 || at > 3 || rest.length === 0 || rest.length > 2) return false;
+  setName(rest.map((t) => capitalize(t.text)).join(" "), ctx);
+  return true;
+}
+
+function ageIs(toks: Tok[], ctx: Ctx, neg: boolean): boolean {
+  const value = toks.filter((t) => is(t, "Value"));
+  const others = toks.filter((t) => !is(t, "Value") && !/^(years?|yrs?|old|now|this|yo)$/.test(t.w));
+  if (neg || !value.length || others.length) return false;
+  const age = (nlp(value.map((t) => t.text).join(" ")).numbers().get() as number[])[0];
+  if (!(age >= 1 && age <= 120) || !Number.isInteger(age)) return false;
+  add(ctx, { text: `${subject(ctx)} is ${age} years old.`, slot: "age", value: String(age), importance: 0.8 });
+  return true;
+}
+
+/** "I live in Denver", "I'm from Ohio": a place slot; "I don't live in Denver anymore" withdraws it. */
+function place(c: Clause, toks: Tok[], slot: string, says: string, importance: number, ctx: Ctx): void {
+  const where = nounPhrase(toks);
+  if (!where.length || isPronoun(where[0]) || where[0].w === "there" || where[0].w === "here") return;
+  const value = words(where);
+  if (c.neg) {
+    const verb = says.split(" ")[0];
+    if (verb === "lives") add(ctx, { text: sentence(`${subject(ctx)} no longer lives in ${value}`), slot, value, retract: true, importance });
+    return;
+  }
+  add(ctx, { text: sentence(`${subject(ctx)} ${says} ${value}`), slot, value, importance });
+}
+
+/** "I'm a welder", "I'm a software engineer at Acme", "I'm no longer a nurse" */
+function occupation(c: Clause, ctx: Ctx): boolean {
+  const { rest } = c;
+  if (rest[0]?.w !== "a" && rest[0]?.w !== "an") return false;
+  const np = nounPhrase(rest.slice(1));
+  const head = np[np.length - 1];
+  if (!head || !is(head, "Noun") || isProper(head) || NOT_JOBS.has(head.w) || np.length > 4) return false;
+  if (!(is(head, "Actor") || JOBLIKE.test(head.w) || JOB_WORDS.has(head.w))) return false;
+  const more = rest.slice(1 + np.length);
+  const where = (more[0]?.w === "at" || more[0]?.w === "for") ? nounPhrase(more.slice(1)) : [];
+  const value = words(np) + (where.length ? ` ${more[0].w} ${words(where)}` : "");
+  if (c.neg) {
+    if (c.noLonger) add(ctx, { text: sentence(`${subject(ctx)} is no longer ${article(np[0].w)} ${value}`), slot: "occupation", value, retract: true, importance: 0.8 });
+    return true;
+  }
+  add(ctx, { text: sentence(`${subject(ctx)} is ${article(np[0].w)} ${value}`), slot: "occupation", value, importance: 0.8 });
+  return true;
+}
+
+/** "I work as a nurse", "I work at Acme" */
+function workAs(c: Clause, ctx: Ctx): boolean {
+  const prep = c.rest[0].w;
+  let np = nounPhrase(c.rest.slice(1));
+  if (prep === "as" && (np[0]?.w === "a" || np[0]?.w === "an")) np = np.slice(1);
+  if (!np.length || isPronoun(np[0])) return false;
+  const value = words(np);
+  const says = prep === "as" ? `works as ${article(np[0].w)} ${value}` : `works ${prep} ${value}`;
+  if (c.neg) {
+    if (c.noLonger) add(ctx, { text: sentence(`${subject(ctx)} no longer ${says}`), slot: "occupation", value, retract: true, importance: 0.8 });
+    return true;
+  }
+  add(ctx, { text: sentence(`${subject(ctx)} ${says}`), slot: "occupation", value, importance: 0.8 });
+  return true;
+}
+
+/** "I have two kids", "I have a cat named Milo and a dog called Rex" */
+function relations(rest: Tok[], ctx: Ctx): boolean {
+  let found = false;
+  for (let k = 0; k < rest.length; k++) {
+    const kind = lemma(rest[k]);
+    if (!is(rest[k], "Noun") || !(FAMILY.has(kind) || PETS.has(kind))) continue;
+    let q = k - 1;
+    while (q >= 0 && is(rest[q], "Adjective")) q--;
+    const count = rest[q];
+    if (!count || !(count.w === "a" || count.w === "an" || is(count, "Value"))) continue;
+    const name = /^(named|called)$/.test(rest[k + 1]?.w ?? "") ? nameFrom(rest.slice(k + 2)) : undefined;
+    relation(kind, count.w === "an" ? "a" : count.text, name, ctx, words(rest.slice(q + 1, k + 1)));
+    found = true;
+  }
+  return found;
+}
+
+function relation(kind: string, count: string, name: string | undefined, ctx: Ctx, said = kind): void {
+  const family = FAMILY.has(kind);
+  add(ctx, {
+    text: sentence(`${subject(ctx)} has ${count} ${said}${name ? ` named ${name}` : ""}`),
+    slot: `${family ? "family" : "pet"}:${kind}${name ? `:${name.toLowerCase()}` : ""}`,
+    value: name ?? count, importance: family ? 0.8 : 0.7,
+  });
+}
+
+/** "I want to become a pilot", "I'm planning to visit Japan", "I'm going to learn guitar", "I'd love to …" */
+function goal(c: Clause, modal: string | undefined, future: boolean, ctx: Ctx): boolean {
+  const { lemma: verb, rest, aux } = c;
+  const toVerb = rest[0]?.w === "to" && isVerb(rest[1]);
+  let target: Tok[] | null = null;
+  if (toVerb && (GOAL_VERBS.has(verb) || (modal === "would" && (verb === "like" || verb === "love"))) && (!modal || modal === "would")) {
+    target = rest.slice(1);
+  } else if (verb === "want" && rest[0]?.w === "to" && aux.length === 0) {
+    target = rest.slice(1);
+  } else if (future && !modal && !PASSING_PLANS.has(verb)) {
+    target = c.toks.slice(c.mainAt);
+  }
+  if (!target || !target.length || (modal && c.neg)) return false;
+  const text = render(c.toks, c.verbAt, ctx, false);
+  if (!text) return true;
+  add(ctx, { text, slot: `goal:${key(cut(target))}`, retract: c.neg || undefined, importance: 0.7 });
+  return true;
+}
+
+/** "I love hiking, camping and fishing", "I don't like coffee anymore", "I'm a big fan of jazz" */
+function preference(c: Clause, verb: string, toks: Tok[], ctx: Ctx): void {
+  const object = cut(toks.filter((t) => !(is(t, "Adverb") && /^(anymore|really|too|much|also|still|so|a lot)$/.test(t.w))));
+  if (!object.length || isPronoun(object[0]) || is(object[0], "Determiner") && isPronoun(object[1])) return;
+  const says = verb === "be"
+    ? (c.neg ? (c.noLonger ? "is no longer into" : "is not into") : "is into")
+    : c.noLonger ? `no longer ${presentOf(verb)}` : c.neg ? `doesn't ${verb}` : presentOf(verb);
+  for (const item of listItems(object)) {
+    add(ctx, { text: sentence(`${subject(ctx)} ${says} ${words(item)}`), slot: `pref:${key(item)}`, value: words(item), importance: 0.5 });
+  }
+}
+
+/** A first-person statement that is worth remembering at all. */
+function lasting(c: Clause, modal: string | undefined, future: boolean): boolean {
+  if (CHAT_VERBS.has(c.lemma) || future || c.aux.includes("going")) return false;
+  if (modal && (modal !== "can" && modal !== "ca" || c.neg)) return false;
+  if (c.lemma === "be" && (PASSING_STATES.has(c.rest[0]?.w ?? "") || c.rest.length === 0)) return false;
+  return c.rest.some(isContent);
+}
+
+function general(c: Clause, ctx: Ctx, dated: boolean): void {
+  const text = render(c.toks, c.verbAt, ctx, dated);
+  if (text) add(ctx, { text, importance: dated ? 0.5 : 0.4 });
+}
+
+/** A game event: something the user did, dated. */
+function eventFact(text: string, ctx: Ctx): void {
+  const said = text.replace(/^\s*(the player|player|the user|user|you)\b/i, "I").trim();
+  const [toks] = sentencesOf(/^i\b/i.test(said) ? said : `I ${said.charAt(0).toLowerCase()}${said.slice(1)}`);
+  const c = toks && analyze(toks);
+  const rendered = c ? render(c.toks, c.verbAt, ctx, true, Infinity) : "";
+  add(ctx, { text: rendered || `${subject(ctx)} had the game event "${text.trim().replace(/[.!]+$/, "")}" on ${ctx.day}.`, importance: 0.6 });
+}
+
+/** The answer to "What's your name?" or "How old are you?" on its own. */
+function answer(asked: Turn, text: string, ctx: Ctx): boolean {
+  const toks = sentencesOf(text)[0]?.filter((t) => !LEADING.has(t.w) && !/^(it|is|am|i|name|my|'s)$/.test(t.w));
+  if (!toks?.length || sentencesOf(text).length > 1) return false;
+  const seq = ctx.seq;
+  ctx.seq = [asked.seq, ...seq];
+  const done = (/\byour name\b|\bcall you\b/i.test(asked.text) && nameIs(toks, ctx, false)) ||
+    (/\bhow old\b/i.test(asked.text) && ageIs(toks, ctx, false));
+  ctx.seq = seq;
+  return done;
+}
+
+// ---- saying it ----
+
+/**
+ * A clause in the third person: the subject becomes the user's name (or "The user"), the verb
+ * agrees with it, "my/me/mine" become "their/them/theirs", relative days become dates. Empty when
+ * nothing is left worth saying.
+ */
+function render(toks: Tok[], verbAt: number, ctx: Ctx, dated: boolean, max = MAX_WORDS): string {
+  let body = toks.slice(1);
+  let at = verbAt - 1;
+  if (body.length + 1 > max) {
+    let end = max - 1;
+    while (end > at + 1 && !(is(body[end - 1], "Noun") || is(body[end - 1], "Value"))) end--;
+    if (end <= at + 1) return "";
+    body = body.slice(0, end);
+  }
+  if (dated) body = body.filter((t, k) => !(k < at && /^(just|recently|finally)$/.test(t.w)) || k >= at);
+  at = dated ? body.findIndex((t) => t === toks[verbAt]) : at;
+  const { toks: timed, hasTime } = datesOf(body, ctx.day);
+  const verb = timed.indexOf(toks[verbAt]);
+  const who = toks[0].w === "my" ? possessive(ctx) : subject(ctx);
+  const text = `${who} ${words(timed, verb)}${dated && !hasTime ? ` on ${ctx.day}` : ""}`;
+  return sentence(text);
+}
+
+/** Tokens as text in the third person; `verbAt` is conjugated for a singular subject. */
+function words(toks: Tok[], verbAt = -1): string {
+  let out = "", they = false;
+  toks.forEach((t, k) => {
+    let w: string;
+    if (k === verbAt) w = agree(t, false);
+    else if (they && isVerb(t)) { w = agree(t, true); they = false; }
+    else if (t.w === "i") { w = "they"; they = true; }
+    else w = THIRD_PERSON[t.w] ?? (t.first && !isProper(t) && !is(t, "Acronym") ? t.text.toLowerCase() : t.text);
+    const last = k === toks.length - 1;
+    out += w + (last ? "" : t.post === "-" ? "-" : /,/.test(t.post) ? ", " : " ");
+  });
+  return out.replace(/["“”()]/g, "").trim();
+}
+
+function agree(t: Tok, plural: boolean): string {
+  const irregular: Record<string, string> = plural
+    ? { am: "are", was: "were", has: "have", is: "are" }
+    : { am: "is", are: "is", were: "was", have: "has", do: "does" };
+  if (irregular[t.w]) return irregular[t.w];
+  if (plural || is(t, "PastTense") || is(t, "Modal") || is(t, "Gerund") || is(t, "Auxiliary") || is(t, "Copula")) return t.text.toLowerCase();
+  return presentOf(lemma(t));
+}
+
+const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
+/** "yesterday" → "on 2025-03-11", "last year" → "in 2024"; reports whether the clause says when. */
+function datesOf(toks: Tok[], day: string): { toks: Tok[]; hasTime: boolean } {
+  const [y, m, d] = day.split("-").map(Number);
+  const shift = (days: number) => new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+  const out: Tok[] = [];
+  let hasTime = false;
+  for (let k = 0; k < toks.length; k++) {
+    const t = toks[k], next = toks[k + 1]?.w ?? "";
+    const step = t.w === "last" ? -1 : t.w === "next" ? 1 : t.w === "this" ? 0 : null;
+    let said: string | null = null;
+    if (t.w === "yesterday" || (t.w === "last" && next === "night")) said = `on ${shift(-1)}`;
+    else if (t.w === "today" || t.w === "tonight" || (t.w === "this" && /^(morning|afternoon|evening)$/.test(next))) said = `on ${day}`;
+    else if (t.w === "tomorrow") said = `on ${shift(1)}`;
+    else if (step !== null && next === "year") said = `in ${y + step}`;
+    else if (step !== null && next === "month") {
+      const when = new Date(Date.UTC(y, m - 1 + step, 1));
+      said = `in ${MONTHS[when.getUTCMonth()]} ${when.getUTCFullYear()}`;
+    } else if (step !== null && step !== 0 && (next === "week" || next === "weekend")) said = `the ${next} ${step < 0 ? "before" : "after"} ${day}`;
+    if (said) {
+      if (t.w === "last" || t.w === "next" || t.w === "this") k++;
+      out.push(synthetic(said, "Date"));
+      hasTime = true;
+      continue;
+    }
+    if (is(t, "Date") || is(t, "Year") || t.w === "ago" || t.w === "when" || t.w === "since") hasTime = true;
+    out.push(t);
+  }
+  return { toks: out, hasTime };
+}
+
+// ---- small helpers ----
+
+/** A noun phrase at the start: determiners, adjectives, nouns, up to a preposition or a break. */
+function nounPhrase(toks: Tok[]): Tok[] {
+  const out: Tok[] = [];
+  for (const t of toks) {
+    if (!(is(t, "Noun") || is(t, "Determiner") || is(t, "Adjective") || is(t, "Value")) || is(t, "Date") || is(toks[toks.indexOf(t) + 1], "Date")) break;
+    out.push(t);
+    if (/[,;:.!]/.test(t.post)) break;
+  }
+  return out;
+}
+
+/** A phrase up to its first break (comma, "because", "when"), without trailing filler. */
+function cut(toks: Tok[]): Tok[] {
+  const out: Tok[] = [];
+  for (const t of toks) {
+    if (/^(when|because|cause|since|if|while|which|but)$/.test(t.w)) break;
+    out.push(t);
+    if (/[;:.!]/.test(t.post)) break;
+  }
+  while (out.length && (is(out[out.length - 1], "Preposition") || is(out[out.length - 1], "Conjunction") || is(out[out.length - 1], "Determiner"))) out.pop();
+  return out;
+}
+
+/** "hiking, camping and fishing" → three items; "mac and cheese" stays one (no comma). */
+function listItems(toks: Tok[]): Tok[][] {
+  if (!toks.some((t) => t.post.includes(","))) return [toks];
+  const items: Tok[][] = [[]];
+  for (const t of toks) {
+    if ((t.w === "and" || t.w === "or") && items[items.length - 1].length) { items.push([]); continue; }
+    items[items.length - 1].push(t);
+    if (t.post.includes(",")) items.push([]);
+  }
+  return items.filter((i) => i.length);
+}
+
+/** The slot key of a phrase: lemmas, no articles or possessives. "to bake cookies" → "bake cookie" */
+function key(toks: Tok[]): string {
+  return toks
+    .filter((t) => !is(t, "Determiner") && !is(t, "Possessive") && !is(t, "Adverb") && t.w !== "to" && !THIRD_PERSON[t.w])
+    .map(lemma).join(" ").toLowerCase().replace(/[^a-z0-9 '-]/g, "").trim();
+}
+
+function isContent(t: Tok): boolean {
+  return ((is(t, "Noun") && !isPronoun(t) && !VAGUE_NOUNS.has(t.w)) || is(t, "Value") || is(t, "Gerund")) && !THIRD_PERSON[t.w];
+}
+
+function findVerb(toks: Tok[]): number {
+  return toks.findIndex((t) => isVerb(t));
+}
+
+function nameFrom(toks: Tok[]): string | undefined {
+  const name = toks.slice(0, 3).filter((t, k) => k === 0 || isProper(t));
+  const first = name[0];
+  if (!first || isPronoun(first) || is(first, "Determiner") || is(first, "Verb")) return undefined;
+  const until = name.findIndex((t) => /[,.!;]/.test(t.post));
+  return (until >= 0 ? name.slice(0, until + 1) : name).map((t) => capitalize(t.text)).join(" ");
+}
+
+const article = (word: string) => (/^[aeiou]/i.test(word) ? "an" : "a");
+const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+const firstWord = (s: string) => s.trim().split(/\s+/)[0];
+const subject = (ctx: Ctx) => ctx.name ?? "The user";
+const possessive = (ctx: Ctx) => `${subject(ctx)}'s`;
+
+/** Capitalized, one period, no trailing punctuation. */
+function sentence(s: string): string {
+  const t = s.replace(/\s+/g, " ").replace(/[\s,;:.!…-]+$/, "").trim();
+  return t ? `${capitalize(t)}.` : "";
+}
+
+function add(ctx: Ctx, fact: Omit<Fact, "seq">): void {
+  if (!fact.text) return;
+  const clean = Object.fromEntries(Object.entries(fact).filter(([, v]) => v !== undefined)) as Omit<Fact, "seq">;
+  ctx.facts.push({ ...clean, seq: ctx.seq });
+}
+
+/** One fact per text: a repeat adds its turns to the first. */
+function dedupe(facts: Fact[]): Fact[] {
+  const byText = new Map<string, Fact>();
+  for (const f of facts) {
+    const seen = byText.get(f.text);
+    if (seen) seen.seq = [...new Set([...seen.seq, ...f.seq])];
+    else byText.set(f.text, { ...f, seq: [...f.seq] });
+  }
+  return [...byText.values()];
+}
