@@ -70,6 +70,8 @@ export class MemorySession {
   private done = false;
   private readonly startedAt = new Date().toISOString();
   private readonly releaseLock: () => void;
+  private kicks = 0;
+  private retry: ReturnType<typeof setTimeout> | undefined;
 
   /** @internal Sessions are made by `KeepsakeClient.connect()`. */
   constructor(private readonly init: SessionInit) {
@@ -87,6 +89,7 @@ export class MemorySession {
       if (!p.success) return this.malformed("memories", p.error);
       this.apply(p.data);
       this._enabled = p.data.enabled;
+      this.kicks = 0;
       init.emit("memoriesInjected", payload, this);
     });
     socket.on("memories:updated", (payload) => {
@@ -100,7 +103,14 @@ export class MemorySession {
       if (!p.success) return this.malformed("session:processed", p.error);
       init.emit("sessionProcessed", payload, this);
     });
-    socket.on("disconnect", (reason) => init.emit("disconnected", reason, this));
+    socket.on("disconnect", (reason) => {
+      init.emit("disconnected", reason, this);
+      // socket.io retries lost connections itself, but not one the relay closed (e.g. on its restart)
+      if (reason === "io server disconnect" && !this.closed) {
+        const delay = Math.min(30_000, 1000 * 2 ** this.kicks++);
+        this.retry = setTimeout(() => { if (!this.closed) socket.connect(); }, delay);
+      }
+    });
     socket.on("connect_error", (error: Error & { data?: unknown }) => {
       // a refused reconnection (e.g. an expired token); plain network failures are retried silently
       if (error.data !== undefined) init.emit("error", errorFromBody(error.data, "reconnection refused"));
@@ -227,6 +237,7 @@ export class MemorySession {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.retry);
     this.init.socket?.close();
     this.finish();
     this.init.onClosed(this);
