@@ -128,18 +128,25 @@ export class KeepsakeClient {
     });
 
     const injected = await new Promise<MemoriesPayload>((resolve, reject) => {
-      const fail = (error: KeepsakeError) => { clearTimeout(timer); socket.close(); reject(error); };
-      const timer = setTimeout(() => fail(new KeepsakeError("E_TIMEOUT", `connect: the relay at ${this.options.relayUrl} did not answer in ${timeoutMs} ms`)), timeoutMs);
-      socket.once("memories", (payload) => {
+      const settle = () => {
+        clearTimeout(timer);
+        socket.off("memories", onMemories);
+        socket.off("connect_error", onError);
+      };
+      const fail = (error: KeepsakeError) => { settle(); socket.close(); reject(error); };
+      const onMemories = (payload: MemoriesPayload) => {
         const p = MemoriesPayload.safeParse(payload);
         if (!p.success) return fail(new KeepsakeError("E_INTERNAL", `connect: malformed \`memories\` from the relay (${describeZodError(p.error)})`));
-        clearTimeout(timer);
+        settle();
         resolve(payload);
-      });
-      socket.once("connect_error", (error: Error & { data?: unknown }) => {
+      };
+      const onError = (error: Error & { data?: unknown }) => {
         if (error.data !== undefined) return fail(errorFromBody(error.data, "connect: the relay refused the handshake"));
         fail(new KeepsakeError("E_NETWORK", `connect: the relay at ${this.options.relayUrl} is unreachable (${error.message})`, { cause: error }));
-      });
+      };
+      const timer = setTimeout(() => fail(new KeepsakeError("E_TIMEOUT", `connect: the relay at ${this.options.relayUrl} did not answer in ${timeoutMs} ms`)), timeoutMs);
+      socket.on("memories", onMemories);
+      socket.on("connect_error", onError);
     });
 
     const session = new MemorySession({ ...base, endUserId, socket, buffer, injected });
