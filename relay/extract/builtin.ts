@@ -32,21 +32,19 @@ const CHAT_VERBS = new Set([
   "think", "know", "guess", "mean", "suppose", "bet", "agree", "hope", "wonder", "feel", "see",
   "understand", "believe", "say", "tell", "promise", "appreciate", "thank", "wish", "hear", "imagine",
   "need", "want", "try", "mind", "swear", "admit", "doubt", "realize", "get", "hate", "love", "like",
-  "bet", "remember", "forget", "wait", "figure", "reckon", "thought",
+  "remember", "forget", "wait", "figure", "reckon",
 ]);
 /** how someone is right now: "I'm good", "I'm so excited" */
 const PASSING_STATES = new Set([
-  "good", "fine", "great", "okay", "ok", "well", "alright", "sure", "glad", "sorry", "happy", "sad",
-  "tired", "busy", "bored", "excited", "thrilled", "stoked", "pumped", "afraid", "curious", "ready",
-  "done", "back", "here", "there", "off", "down", "up", "in", "out", "on", "so", "really", "very",
-  "totally", "just", "not", "grateful", "thankful", "proud", "amazed", "impressed", "jealous", "honored",
-  "excited", "nervous", "worried", "confused", "sick", "hungry", "lucky", "interested", "all", "doing",
+  "fine", "okay", "ok", "well", "alright", "sure", "sorry", "glad", "tired", "busy", "bored", "ready",
+  "done", "off", "back", "here", "there", "down", "up", "in", "out", "on", "all", "doing", "hungry",
+  "sick", "free", "about", "almost", "afraid", "curious",
 ]);
 /** nouns too vague to make a statement worth remembering */
 const VAGUE_NOUNS = new Set([
   "time", "day", "thing", "stuff", "lot", "bit", "way", "one", "idea", "point", "sense", "fun", "luck",
   "question", "chat", "talk", "moment", "kind", "sort", "deal", "chance", "news", "anything", "something",
-  "everything", "nothing", "today", "minute", "second",
+  "everything", "nothing", "today", "minute", "second", "things", "feeling", "ones", "others", "lots",
 ]);
 /** nouns that name a person but not a job: "I'm a boy", "I'm a big fan" */
 const NOT_JOBS = new Set([
@@ -68,7 +66,11 @@ const LEADING = new Set([
 const CLAUSE_BREAK = new Set(["because", "cause", "which", "whereas", "although", "though", "but"]);
 const JOINERS = new Set(["and", "so", "or", "then", "plus"]);
 /** sentences that are not statements of fact */
-const HYPOTHETICAL = new Set(["if", "wish", "imagine", "unless", "suppose", "pretend", "whether", "hypothetically"]);
+const HYPOTHETICAL = /\b(if|wish|imagine|unless|suppose|pretend|whether|hypothetically)\b/i;
+/** a sentence that starts with a past-tense verb and leaves out "I": "Finished the marathon!" */
+const IMPLIED_I = /^\W*(\w+ed|went|got|made|took|saw|found|ran|won|lost|bought|met|began|built|spent|became|gonna|wanna)\b/i;
+/** a character's question whose bare answer is a fact */
+const ASKS = /\byour name\b|\bcall you\b|\bhow old\b/i;
 const MODALS = new Set(["would", "could", "should", "might", "may", "must", "will", "shall"]);
 const STATIVE = new Set([
   "be", "have", "know", "like", "love", "want", "need", "feel", "think", "seem", "use", "live", "own",
@@ -128,14 +130,26 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
     if (turn.role !== "user") return;
     const text = turn.text.replace(/\s*\[shares?\b[^\]]*\]/gi, "").trim();
     if (!text) return;
-    const asked = turns[i - 1]?.role === "character" ? turns[i - 1] : undefined;
+    const asked = turns[i - 1]?.role === "character" && ASKS.test(turns[i - 1].text) ? turns[i - 1] : undefined;
     if (asked && answer(asked, text, ctx)) return;
-    for (const sentence of sentencesOf(text)) statement(sentence, ctx);
+    for (const sentence of statements(text)) for (const part of clausesOf(sentence)) clause(part, ctx);
   });
   return dedupe(ctx.facts.filter((f) => !FIRST_PERSON.test(f.text) && !SECOND_PERSON.test(f.text)));
 }
 
 // ---- tokens ----
+
+/**
+ * The sentences of a user's turn that may state something about the user, tagged. Questions,
+ * hypotheticals and sentences with no first-person word (nor a leading past-tense verb: "Lost my
+ * job…") are left out before the slower tagging.
+ */
+function statements(text: string): Tok[][] {
+  return nlp.tokenize(text).out("array")
+    .filter((s: string) => !/\?\W*$/.test(s) && !HYPOTHETICAL.test(s) && (/\b(i|my|me)\b/i.test(s) || IMPLIED_I.test(s)))
+    .flatMap(sentencesOf)
+    .filter((s: Tok[]) => !is(s[0], "QuestionWord"));
+}
 
 function sentencesOf(text: string): Tok[][] {
   return (nlp(text).json() as { terms: CompromiseTerm[] }[]).map((s) =>
@@ -190,13 +204,7 @@ function presentOf(verb: string): string {
   return out;
 }
 
-// ---- sentences and clauses ----
-
-function statement(sentence: Tok[], ctx: Ctx): void {
-  if (sentence.some((t) => t.post.includes("?")) || is(sentence[0], "QuestionWord")) return;
-  if (sentence.some((t) => HYPOTHETICAL.has(t.w))) return;
-  for (const part of clausesOf(sentence)) clause(part, ctx);
-}
+// ---- clauses ----
 
 /** Splits a sentence where a new statement starts: ", and I …", "… but it …", "because …". */
 function clausesOf(toks: Tok[]): Tok[][] {
@@ -227,8 +235,11 @@ function clause(toks: Tok[], ctx: Ctx): void {
   if (head.w === "my") return possessiveClause(toks, ctx);
   if (callMe(toks, ctx)) return;
   // "Lost my job yesterday", "Gonna start a band": the subject "I" is left out
-  const implied = head.first && ((is(head, "PastTense") && !is(head, "Auxiliary") && second && !isVerb(second)) || /^(gonna|wanna)$/i.test(head.text) || head.w === "going");
-  const c = analyze(implied ? [synthetic("I", "Pronoun"), ...toks] : toks);
+  const pastAction = is(head, "PastTense") && !is(head, "Auxiliary") && !is(head, "Copula");
+  const going = head.w === "going" && second?.w === "to";
+  const implied = !head.first ? [] : pastAction || head.w === "want" ? [synthetic("I", "Pronoun")]
+    : going ? [synthetic("I", "Pronoun"), synthetic("am", "Verb", "Copula")] : [];
+  const c = analyze([...implied, ...toks]);
   if (c) iClause(c, ctx);
 }
 
@@ -242,9 +253,10 @@ function analyze(toks: Tok[]): Clause | null {
     if (t.w === "no" && next?.w === "longer") { neg = noLonger = true; k++; continue; }
     if (is(t, "Negative") || t.w === "never") { neg = true; continue; }
     if (is(t, "Adverb") && !isVerb(t)) continue;
-    if (!isVerb(t) && !aux.some((a) => a === "do" || a === "does" || a === "did")) return null;
+    if (!isVerb(t) && !(t.w === "to" && aux.length) && !aux.some((a) => a === "do" || a === "does" || a === "did")) return null;
     if (verbAt < 0) verbAt = k;
     const auxiliary = is(t, "Auxiliary") || is(t, "Modal") || (t.w === "to" && aux.length > 0) ||
+      (t.w === "going" && next?.w === "to" && isVerb(toks[k + 2])) ||
       (is(t, "Copula") && isVerb(next) && !is(next, "Copula") && next?.w !== "to");
     if (!auxiliary || k === toks.length - 1) break;
     aux.push(t.w);
@@ -261,7 +273,7 @@ function iClause(c: Clause, ctx: Ctx): void {
   const { lemma: verb, aux, rest } = c;
   const modal = aux.find((a) => MODALS.has(a) || a === "can" || a === "ca");
   const future = aux.includes("going") || aux.includes("gonna");
-  const past = is(c.toks[c.verbAt], "PastTense") || aux.includes("was") || aux.includes("did");
+  const past = is(c.toks[c.verbAt], "PastTense") || /^(was|were|did|got)$/.test(c.toks[c.verbAt].w);
 
   if (verb === "be" && !modal && !past) {
     if (nameIs(rest, ctx, c.neg)) return;
@@ -324,9 +336,7 @@ function possessiveClause(toks: Tok[], ctx: Ctx): void {
     if (name && (named < 0 || after.length === 0)) return;
   }
   const c = findVerb(toks);
-  if (c >= 0 && toks.slice(c + 1).some(isContent)) {
-    add(ctx, { text: render(toks, c, ctx, false), importance: 0.4 });
-  }
+  if (c >= 0 && toks.slice(c + 1).some(isContent)) add(ctx, { text: render(toks, -1, ctx, false), importance: 0.4 });
 }
 
 function nameIs(toks: Tok[], ctx: Ctx, neg: boolean): boolean {
@@ -446,7 +456,7 @@ function goal(c: Clause, modal: string | undefined, future: boolean, ctx: Ctx): 
   } else if (future && !modal && !PASSING_PLANS.has(verb)) {
     target = c.toks.slice(c.mainAt);
   }
-  if (!target || !target.length || (modal && c.neg)) return false;
+  if (!target || !target.some((t) => isContent(t) || (isVerb(t) && !PASSING_PLANS.has(lemma(t)))) || (modal && c.neg)) return false;
   const text = render(c.toks, c.verbAt, ctx, false);
   if (!text) return true;
   add(ctx, { text, slot: `goal:${key(cut(target))}`, retract: c.neg || undefined, importance: 0.7 });
@@ -455,8 +465,8 @@ function goal(c: Clause, modal: string | undefined, future: boolean, ctx: Ctx): 
 
 /** "I love hiking, camping and fishing", "I don't like coffee anymore", "I'm a big fan of jazz" */
 function preference(c: Clause, verb: string, toks: Tok[], ctx: Ctx): void {
-  const object = cut(toks.filter((t) => !(is(t, "Adverb") && /^(anymore|really|too|much|also|still|so|a lot)$/.test(t.w))));
-  if (!object.length || isPronoun(object[0]) || is(object[0], "Determiner") && isPronoun(object[1])) return;
+  const object = cut(toks.filter((t) => !(is(t, "Adverb") && /^(anymore|really|too|much|also|still|so)$/.test(t.w))));
+  if (!object.some(isContent) || isPronoun(object[0])) return;
   const says = verb === "be"
     ? (c.neg ? (c.noLonger ? "is no longer into" : "is not into") : "is into")
     : c.noLonger ? `no longer ${presentOf(verb)}` : c.neg ? `doesn't ${verb}` : presentOf(verb);
@@ -469,8 +479,10 @@ function preference(c: Clause, verb: string, toks: Tok[], ctx: Ctx): void {
 function lasting(c: Clause, modal: string | undefined, future: boolean): boolean {
   if (CHAT_VERBS.has(c.lemma) || future || c.aux.includes("going")) return false;
   if (modal && (modal !== "can" && modal !== "ca" || c.neg)) return false;
-  if (c.lemma === "be" && (PASSING_STATES.has(c.rest[0]?.w ?? "") || c.rest.length === 0)) return false;
-  return c.rest.some(isContent);
+  const state = c.rest.find((t) => !is(t, "Adverb"));
+  if (c.lemma === "be" && (!state || PASSING_STATES.has(state.w))) return false;
+  // "I got promoted", "I was hired": a passive past needs no object
+  return c.rest.some(isContent) || (c.rest.length === 0 && /^(got|was|were)$/.test(c.toks[c.verbAt].w) && c.mainAt > c.verbAt);
 }
 
 function general(c: Clause, ctx: Ctx, dated: boolean): void {
@@ -489,8 +501,9 @@ function eventFact(text: string, ctx: Ctx): void {
 
 /** The answer to "What's your name?" or "How old are you?" on its own. */
 function answer(asked: Turn, text: string, ctx: Ctx): boolean {
-  const toks = sentencesOf(text)[0]?.filter((t) => !LEADING.has(t.w) && !/^(it|is|am|i|name|my|'s)$/.test(t.w));
-  if (!toks?.length || sentencesOf(text).length > 1) return false;
+  const sentences = sentencesOf(text);
+  const toks = sentences[0]?.filter((t) => !LEADING.has(t.w) && !/^(it|is|am|i|name|my|'s)$/.test(t.w));
+  if (!toks?.length || sentences.length > 1) return false;
   const seq = ctx.seq;
   ctx.seq = [asked.seq, ...seq];
   const done = (/\byour name\b|\bcall you\b/i.test(asked.text) && nameIs(toks, ctx, false)) ||
@@ -507,21 +520,19 @@ function answer(asked: Turn, text: string, ctx: Ctx): boolean {
  * nothing is left worth saying.
  */
 function render(toks: Tok[], verbAt: number, ctx: Ctx, dated: boolean, max = MAX_WORDS): string {
+  const verb = toks[verbAt], at = verbAt - 1;
   let body = toks.slice(1);
-  let at = verbAt - 1;
-  if (body.length + 1 > max) {
-    let end = max - 1;
-    while (end > at + 1 && !(is(body[end - 1], "Noun") || is(body[end - 1], "Value"))) end--;
+  if (body.length > max - 2) {
+    // cut back to the last noun that fits ("The user" takes two words)
+    let end = max - 2;
+    while (end > at + 1 && !isContent(body[end - 1])) end--;
     if (end <= at + 1) return "";
     body = body.slice(0, end);
   }
-  if (dated) body = body.filter((t, k) => !(k < at && /^(just|recently|finally)$/.test(t.w)) || k >= at);
-  at = dated ? body.findIndex((t) => t === toks[verbAt]) : at;
+  if (dated) body = body.filter((t, k) => k >= at || !/^(just|recently)$/.test(t.w));
   const { toks: timed, hasTime } = datesOf(body, ctx.day);
-  const verb = timed.indexOf(toks[verbAt]);
   const who = toks[0].w === "my" ? possessive(ctx) : subject(ctx);
-  const text = `${who} ${words(timed, verb)}${dated && !hasTime ? ` on ${ctx.day}` : ""}`;
-  return sentence(text);
+  return sentence(`${who} ${words(timed, verb ? timed.indexOf(verb) : -1)}${dated && !hasTime ? ` on ${ctx.day}` : ""}`);
 }
 
 /** Tokens as text in the third person; `verbAt` is conjugated for a singular subject. */
@@ -625,7 +636,7 @@ function key(toks: Tok[]): string {
 }
 
 function isContent(t: Tok): boolean {
-  return ((is(t, "Noun") && !isPronoun(t) && !VAGUE_NOUNS.has(t.w)) || is(t, "Value") || is(t, "Gerund")) && !THIRD_PERSON[t.w];
+  return (is(t, "Noun") || is(t, "Value") || is(t, "Gerund")) && !isPronoun(t) && !VAGUE_NOUNS.has(t.w) && !THIRD_PERSON[t.w];
 }
 
 function findVerb(toks: Tok[]): number {
