@@ -106,6 +106,7 @@ describe("memory flow", () => {
 
   it("a correction updates the name memory in place; a socket on the same pair hears memories:updated and session:processed", async () => {
     const watcher: Client = await connectClient(relay.url, authFor(pair));
+    const bystander: Client = await connectClient(relay.url, authFor({ endUserId: uid("flow-bystander"), characterId: pair.characterId }));
     try {
       const mark = watcher.events.length;
       const before = await listAll(relay.url, pair);
@@ -141,7 +142,9 @@ describe("memory flow", () => {
       const updated = MemoriesUpdatedPayload.parse(await watcher.next("memories:updated", (p) => p?.memories?.some((m: any) => /Jordan Kim/.test(m.memory)), 5_000, mark));
       expect(updated.total).toBe(after.length);
       expect(updated.context).toMatch(/Jordan Kim/);
-    } finally { watcher.close(); }
+      // a socket of another player of the same character hears nothing of it
+      expect(bystander.events.filter((e) => e.event !== "memories")).toEqual([]);
+    } finally { watcher.close(); bystander.close(); }
   });
 
   it("a negation withdraws the coffee preference (update or delete)", async () => {
@@ -249,5 +252,42 @@ describe("memory flow", () => {
     expect(run.endAck.ok).toBe(true);
     expect(run.view.results.filter((r: any) => r.event !== "noop")).toEqual([]);
     expect(await listAll(relay.url, quiet)).toEqual([]);
+  });
+
+  it("pinned memories are never changed by extraction", async () => {
+    const p = newPair("flow-pin");
+    const first = await runSession(relay.url, p, turns("My name is Robin.", "I love tea."));
+    const ids = first.view.results.filter((r: any) => r.event === "add").map((r: any) => r.id);
+    expect(ids.length).toBe(2);
+    for (const id of ids) expect((await rest(relay.url, "PATCH", `${pairPath(p)}/${id}`, { pinned: true })).status).toBe(200);
+    const before = await listAll(relay.url, p);
+
+    const change = await runSession(relay.url, p, turns("Actually my name is Robin Lee.", "I don't like tea anymore."));
+    for (const r of change.view.results.filter((r: any) => ids.includes(r.id))) expect(r.event).toBe("noop");
+    const after = await listAll(relay.url, p);
+    for (const m of before) {
+      expect(after.find((x) => x.id === m.id), `pinned "${m.memory}" survives`).toMatchObject({ memory: m.memory, pinned: true });
+    }
+  });
+
+  it("a session on a shared store writes to the store, and every reader of the store is told", async () => {
+    const store = uid("flow-guild");
+    const writer = { endUserId: uid("flow-w"), characterId: pair.characterId };
+    const reader = { endUserId: uid("flow-r"), characterId: pair.characterId };
+    const listener = await connectClient(relay.url, authFor(reader, uid("s"), { memoryStores: [store] }));
+    try {
+      const mark = listener.events.length;
+      const sessionId = uid("s");
+      const run = await runSession(relay.url, writer, turns("I live in Lima."), { sessionId, auth: authFor(writer, sessionId, { memoryStores: [store] }) });
+      expect(run.view.results.some((r: any) => r.event === "add" && /Lima/.test(r.memory))).toBe(true);
+      const inStore = await rest(relay.url, "GET", `/v1/stores/${store}/memories`);
+      expect(inStore.body.memories.map((m: any) => m.memory).join("\n")).toMatch(/Lima/);
+      expect(inStore.body.memories.every((m: any) => m.scope.kind === "store" && m.scope.store === store)).toBe(true);
+      expect(await listAll(relay.url, writer)).toEqual([]);
+      const pushed = await listener.next("session:processed", (x) => x?.sessionId === run.sessionId, 5_000, mark);
+      expect(pushed.results).toEqual(run.view.results);
+      const updated = await listener.next("memories:updated", (x) => /Lima/.test(x?.context ?? ""), 5_000, mark);
+      expect(updated.memories.some((m: any) => /Lima/.test(m.memory))).toBe(true);
+    } finally { listener.close(); }
   });
 });

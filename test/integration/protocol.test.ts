@@ -171,6 +171,21 @@ describe("malformed payloads", () => {
     expect(isError(ack, "E_BAD_REQUEST"), `ack ${JSON.stringify(ack)}`).toBe(true);
   });
 
+  it("accepts payloads at the limits themselves", async () => {
+    const s = uid("s-limits");
+    const max = Array.from({ length: LIMITS.turnsPerMessage }, (_, i) => ({ ...t0, seq: i, role: "character", text: `Line ${i}.` }));
+    max[0] = { ...t0, seq: 0, role: "character", text: long(LIMITS.turnTextChars) };
+    max[1] = { ...t0, seq: 1, role: "character", text: "An offset date.", at: "2025-03-12T23:30:00.123-05:00" };
+    max[2] = { ...t0, seq: 2, role: "character", text: "A full metadata.", metadata: { note: long(LIMITS.turnMetadataBytes - '{"note":""}'.length) } } as any;
+    max[3] = { ...t0, seq: LIMITS.turnsPerSession - 1, role: "character", text: "The last seq there can be." };
+    const a = await emit(c.socket, "transcript", { sessionId: s, turns: max });
+    expect(a, JSON.stringify(a).slice(0, 300)).toEqual({ ok: true, received: LIMITS.turnsPerMessage });
+    expect((await emit(c.socket, "memory:search", { query: long(LIMITS.searchQueryChars), limit: LIMITS.searchLimit })).ok).toBe(true);
+    expect((await emit(c.socket, "memory:search", { query: "a", limit: 1 })).ok).toBe(true);
+    const end = await emit(c.socket, "session:end", { sessionId: uid("s-empty"), turnCount: 0, endedAt: "2025-03-12T15:00:00+01:00" });
+    expect(end.ok === true || isError(end, "E_NOT_FOUND"), JSON.stringify(end)).toBe(true);
+  });
+
   it("nothing of a refused transcript is stored, and the socket keeps working", async () => {
     expect(c.socket.connected).toBe(true);
     const mixed = { sessionId, turns: [t0, { ...t0, seq: 1, text: "Fine." }, { ...t0, seq: 2, role: "narrator" }] };
@@ -284,6 +299,29 @@ describe("delivery and ending", () => {
     await sleep(200);
     expect(await listAll(relay.url, pair)).toEqual(memoriesAfter);
     expect((await getSession(relay.url, sessionId)).body).toMatchObject({ status: "processed", turns: script.length, results });
+  });
+
+  it("many concurrent ends from several sockets extract the session once", async () => {
+    const p = newPair("race");
+    const s = uid("s-race");
+    const script = turns("My name is Noor.", "I live in Tunis.", "I work as a baker.");
+    const sockets = await Promise.all([0, 1, 2].map(() => connectClient(relay.url, authFor(p))));
+    try {
+      const shipped = await Promise.all(sockets.map((k) => emit(k.socket, "transcript", { sessionId: s, turns: script })));
+      for (const a of shipped) expect(a).toEqual({ ok: true, received: script.length });
+      const ends = await Promise.all(sockets.flatMap((k) => [0, 1, 2].map(() => emit(k.socket, "session:end", { sessionId: s, turnCount: script.length }))));
+      for (const e of ends) expect(["queued", "processed"], JSON.stringify(e)).toContain(e.status);
+      const view = await waitForStatus(relay.url, s);
+      await new Promise((r) => setTimeout(r, 300));
+      const mems = await listAll(relay.url, p);
+      expect(mems.map((m) => m.id).sort()).toEqual(view.results.filter((r: any) => r.event === "add").map((r: any) => r.id).sort());
+      expect(mems.length).toBe(3);
+      for (const k of sockets) {
+        const got = k.events.filter((e) => e.event === "session:processed" && e.payload.sessionId === s);
+        expect(got.length, "session:processed once per socket").toBe(1);
+        expect(got[0].payload.results).toEqual(view.results);
+      }
+    } finally { for (const k of sockets) k.close(); }
   });
 
   it("a socket ships and ends earlier sessions of its own identity", async () => {
