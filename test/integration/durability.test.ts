@@ -60,6 +60,25 @@ describe("durability", () => {
     expect((await listAll(relay.url, pair)).some((m) => /van/.test(m.memory))).toBe(true);
   });
 
+  it("a transcript ack means the turns are on disk: a crash right after it loses none", async () => {
+    const pair = newPair("ackdur");
+    const sessionId = uid("s-ack");
+    const script = turns("My name is Lior.", ["character", "Hello Lior."], "I live in Haifa.");
+    const c = await connectClient(relay.url, authFor(pair, sessionId));
+    try {
+      expect(await emit(c.socket, "transcript", { sessionId, turns: script })).toEqual({ ok: true, received: 3 });
+    } finally { c.close(); }
+    await relay.kill();
+    relay = await startRelay({ dataDir: relay.dataDir });
+    expect((await getSession(relay.url, sessionId)).body).toMatchObject({ status: "open", turns: 3 });
+    const again = await connectClient(relay.url, authFor(pair));
+    try {
+      expect(await emit(again.socket, "session:end", { sessionId, turnCount: 3 })).toMatchObject({ ok: true });
+    } finally { again.close(); }
+    await waitForStatus(relay.url, sessionId);
+    expect((await listAll(relay.url, pair)).some((m) => /Haifa/.test(m.memory))).toBe(true);
+  });
+
   it("a crash (SIGKILL) right after a queued ack still ends processed, with each memory stored once", async () => {
     const pair = newPair("crash");
     const sessionId = uid("s-crash");

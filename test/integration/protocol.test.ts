@@ -2,6 +2,7 @@
 // payloads on every client event, idempotent delivery, incomplete sessions, repeated ends, session
 // ownership, and a property test throwing random payloads at the relay.
 import fc from "fast-check";
+import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LIMITS, MemoriesPayload } from "../../sdk/src/protocol.ts";
 import { startRelay, type Relay } from "../helpers/relay.ts";
@@ -88,6 +89,19 @@ describe("handshake", () => {
     const o = await handshake(relay.url, auth);
     expect(o.kind).toBe("connected");
     if (o.kind === "connected") expect(MemoriesPayload.parse(o.memories).sessionId).toBe(auth.sessionId);
+  });
+
+  it("browser origins: loopback connects by default, a foreign origin never connects", async () => {
+    const withOrigin = (origin: string) => new Promise<string>((resolve) => {
+      const socket = io(relay.url, { transports: ["websocket"], auth: good(), reconnection: false, timeout: 5_000, extraHeaders: { origin } });
+      const done = (what: string) => { resolve(what); socket.close(); };
+      socket.once("memories", () => done("connected"));
+      socket.once("connect_error", () => done("refused"));
+      setTimeout(() => done("nothing"), 5_000);
+    });
+    expect(await withOrigin("http://localhost:5173")).toBe("connected");
+    expect(await withOrigin("http://127.0.0.1:8080")).toBe("connected");
+    expect(await withOrigin("https://evil.example")).toBe("refused");
   });
 
   it("stays up after the refusals", async () => { await assertAlive(); });
@@ -249,6 +263,17 @@ describe("delivery and ending", () => {
     const view = await getSession(relay.url, sessionId);
     expect(view.status).toBe(200);
     expect(view.body).toMatchObject({ sessionId, endUserId: pair.endUserId, characterId: pair.characterId, turns: 2 });
+  });
+
+  it("a message with a conflict stores none of its turns; one seq twice with two texts in one message is E_CONFLICT", async () => {
+    const s = uid("s-atomic");
+    expect(await emit(c.socket, "transcript", { sessionId: s, turns: [script[0]] })).toEqual({ ok: true, received: 1 });
+    const mixed = await emit(c.socket, "transcript", { sessionId: s, turns: [script[1], { ...script[0], text: "My name is Blake." }] });
+    expect(isError(mixed, "E_CONFLICT"), `ack ${JSON.stringify(mixed)}`).toBe(true);
+    expect((await getSession(relay.url, s)).body.turns).toBe(1);
+    const twice = await emit(c.socket, "transcript", { sessionId: s, turns: [script[2], { ...script[2], text: "I live in Porto." }] });
+    expect(isError(twice, "E_CONFLICT"), `ack ${JSON.stringify(twice)}`).toBe(true);
+    expect((await getSession(relay.url, s)).body.turns).toBe(1);
   });
 
   it("session:end with turns absent is incomplete with exactly the missing seqs", async () => {

@@ -357,6 +357,18 @@ describe("with KEEPSAKE_ADMIN_KEY", () => {
     expect(r.body.total).toBe(0);
   });
 
+  it("the end-user paths need no admin key in open mode: sockets connect and the page-hide transcript is stored", async () => {
+    const sessionId = uid("s-guarded");
+    const c = await connectClient(guarded.url, authFor(pair, sessionId));
+    try {
+      expect(await emit(c.socket, "transcript", { sessionId, turns: turns("Hello.") })).toEqual({ ok: true, received: 1 });
+    } finally { c.close(); }
+    // navigator.sendBeacon cannot set an Authorization header: the body identifies the session, as the handshake does
+    const hide = await rest(guarded.url, "POST", `/v1/sessions/${sessionId}/transcript`, { ...pair, turns: turns("Hello.", "Goodbye.") });
+    expect(hide.status, hide.text).toBe(200);
+    expect(hide.body.received).toBe(2);
+  });
+
   it("with the right key everything works", async () => {
     const add = await rest(guarded.url, "POST", path, { memories: ["The user likes tea."] }, { headers: bearer(ADMIN_KEY) });
     expect(add.status, add.text).toBe(200);
