@@ -62,11 +62,15 @@ const LEADING = new Set([
   "hi", "hello", "wow", "um", "uh", "btw", "basically", "totally", "now", "sure", "true", "right", "ah",
   "aw", "omg", "hmm", "wait", "still", "though", "besides", "personally", "seriously",
 ]);
+/** words beside the object of a liking: "I like coffee a lot", "I love the food there" */
+const ASIDES = new Set(["anymore", "really", "too", "much", "also", "still", "so", "there", "here", "now", "lately", "nowadays"]);
 /** words that start a new clause: what follows is not part of the statement before */
 const CLAUSE_BREAK = new Set(["because", "cause", "which", "whereas", "although", "though", "but"]);
 const JOINERS = new Set(["and", "so", "or", "then", "plus"]);
 /** sentences that are not statements of fact */
 const HYPOTHETICAL = /\b(if|wish|imagine|unless|suppose|pretend|whether|hypothetically)\b/i;
+/** a sentence that may be about the user */
+const SELF = /\b(i|my|me)\b/i;
 /** a sentence that starts with a past-tense verb and leaves out "I": "Finished the marathon!" */
 const IMPLIED_I = /^\W*(\w+ed|went|got|made|took|saw|found|ran|won|lost|bought|met|began|built|spent|became|gonna|wanna)\b/i;
 /** a character's question whose bare answer is a fact */
@@ -74,7 +78,7 @@ const ASKS = /\byour name\b|\bcall you\b|\bhow old\b/i;
 const MODALS = new Set(["would", "could", "should", "might", "may", "must", "will", "shall"]);
 const STATIVE = new Set([
   "be", "have", "know", "like", "love", "want", "need", "feel", "think", "seem", "use", "live", "own",
-  "hate", "prefer", "enjoy", "hope", "mean",
+  "hate", "prefer", "enjoy", "hope", "mean", "grow", "bear", "born",
 ]);
 const THIRD_PERSON: Record<string, string> = { me: "them", my: "their", mine: "theirs", myself: "themselves" };
 const FIRST_PERSON = /\b(i|i'm|i've|i'd|i'll|me|my|mine|myself|we|our|ours|ourselves)\b|\bus\b/i;
@@ -132,6 +136,7 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
     if (!text) return;
     const asked = turns[i - 1]?.role === "character" && ASKS.test(turns[i - 1].text) ? turns[i - 1] : undefined;
     if (asked && answer(asked, text, ctx)) return;
+    if (!SELF.test(text) && !IMPLIED_I.test(text)) return;
     for (const sentence of statements(text)) for (const part of clausesOf(sentence)) clause(part, ctx);
   });
   return dedupe(ctx.facts.filter((f) => !FIRST_PERSON.test(f.text) && !SECOND_PERSON.test(f.text)));
@@ -146,7 +151,7 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
  */
 function statements(text: string): Tok[][] {
   return nlp.tokenize(text).out("array")
-    .filter((s: string) => !/\?\W*$/.test(s) && !HYPOTHETICAL.test(s) && (/\b(i|my|me)\b/i.test(s) || IMPLIED_I.test(s)))
+    .filter((s: string) => !/\?\W*$/.test(s) && !HYPOTHETICAL.test(s) && (SELF.test(s) || IMPLIED_I.test(s)))
     .flatMap(sentencesOf)
     .filter((s: Tok[]) => !is(s[0], "QuestionWord"));
 }
@@ -262,8 +267,16 @@ function analyze(toks: Tok[]): Clause | null {
     aux.push(t.w);
   }
   if (verbAt < 0 || k >= toks.length) return null;
-  const rest = toks.slice(k + 1);
-  if (rest.some((t) => t.w === "anymore" || t.w === "longer")) noLonger = neg;
+  // "I'm not…", "I'm no longer…", "I'm originally from…": negation and adverbs right after the verb
+  let r = k + 1;
+  for (; r < toks.length; r++) {
+    const t = toks[r];
+    if (t.w === "no" && toks[r + 1]?.w === "longer") { neg = noLonger = true; r++; continue; }
+    if (is(t, "Negative") || t.w === "never") { neg = true; continue; }
+    if (!is(t, "Adverb") || isVerb(t)) break;
+  }
+  const rest = toks.slice(r);
+  if (rest.some((t) => t.w === "anymore")) noLonger = neg;
   return { toks, verbAt, mainAt: k, lemma: lemma(toks[k]), aux, neg, noLonger, rest };
 }
 
@@ -287,7 +300,6 @@ function iClause(c: Clause, ctx: Ctx): void {
   if (verb === "born" || verb === "bear") {
     if (rest[0]?.w === "in" && rest.some((t) => is(t, "Place"))) return place(c, rest.slice(1), "origin", "was born in", 0.7, ctx);
   }
-  if (verb === "grow" && rest[0]?.w === "up" && rest[1]?.w === "in") return place(c, rest.slice(2), "origin", "grew up in", 0.7, ctx);
   if (verb === "come" && rest[0]?.w === "from" && !past) return place(c, rest.slice(1), "origin", "is from", 0.7, ctx);
   if ((verb === "live" || verb === "reside") && rest[0]?.w === "in" && !modal && !past) return place(c, rest.slice(1), "home", "lives in", 0.8, ctx);
   if ((verb === "move" || verb === "relocate") && rest[0]?.w === "to" && past && !c.neg) return place(c, rest.slice(1), "home", "lives in", 0.8, ctx);
@@ -364,7 +376,8 @@ function ageIs(toks: Tok[], ctx: Ctx, neg: boolean): boolean {
   const value = toks.filter((t) => is(t, "Value"));
   const others = toks.filter((t) => !is(t, "Value") && !/^(years?|yrs?|old|now|this|yo)$/.test(t.w));
   if (neg || !value.length || others.length) return false;
-  const age = (nlp(value.map((t) => t.text).join(" ")).numbers().get() as number[])[0];
+  const said = value.map((t) => t.text).join(" ");
+  const age = /^\d+$/.test(said) ? Number(said) : (nlp(said).numbers().get() as number[])[0];
   if (!(age >= 1 && age <= 120) || !Number.isInteger(age)) return false;
   add(ctx, { text: `${subject(ctx)} is ${age} years old.`, slot: "age", value: String(age), importance: 0.8 });
   return true;
@@ -465,7 +478,7 @@ function goal(c: Clause, modal: string | undefined, future: boolean, ctx: Ctx): 
 
 /** "I love hiking, camping and fishing", "I don't like coffee anymore", "I'm a big fan of jazz" */
 function preference(c: Clause, verb: string, toks: Tok[], ctx: Ctx): void {
-  const object = cut(toks.filter((t) => !(is(t, "Adverb") && /^(anymore|really|too|much|also|still|so)$/.test(t.w))));
+  const object = cut(toks.filter((t) => !ASIDES.has(t.w)));
   if (!object.some(isContent) || isPronoun(object[0])) return;
   const says = verb === "be"
     ? (c.neg ? (c.noLonger ? "is no longer into" : "is not into") : "is into")
@@ -501,6 +514,7 @@ function eventFact(text: string, ctx: Ctx): void {
 
 /** The answer to "What's your name?" or "How old are you?" on its own. */
 function answer(asked: Turn, text: string, ctx: Ctx): boolean {
+  if (text.length > 60) return false;
   const sentences = sentencesOf(text);
   const toks = sentences[0]?.filter((t) => !LEADING.has(t.w) && !/^(it|is|am|i|name|my|'s)$/.test(t.w));
   if (!toks?.length || sentences.length > 1) return false;
@@ -631,7 +645,7 @@ function listItems(toks: Tok[]): Tok[][] {
 /** The slot key of a phrase: lemmas, no articles or possessives. "to bake cookies" → "bake cookie" */
 function key(toks: Tok[]): string {
   return toks
-    .filter((t) => !is(t, "Determiner") && !is(t, "Possessive") && !is(t, "Adverb") && t.w !== "to" && !THIRD_PERSON[t.w])
+    .filter((t) => !is(t, "Determiner") && !is(t, "Possessive") && !is(t, "Adverb") && !is(t, "Date") && !ASIDES.has(t.w) && t.w !== "to" && !THIRD_PERSON[t.w])
     .map(lemma).join(" ").toLowerCase().replace(/[^a-z0-9 '-]/g, "").trim();
 }
 

@@ -1,0 +1,179 @@
+// Merge planning: what each extracted fact does to the memories of one scope (add, update, delete
+// or nothing), decided deterministically from slots and from the overlap of content words.
+import type { Scope, Source } from "../sdk/src/protocol.ts";
+import type { Fact } from "./extract/extractor.ts";
+import type { MemoryOp, StoredMemory } from "./store/store.ts";
+
+/** What merge reads from the store: the two Store methods of the same names. */
+export interface MergeLookup {
+  findBySlot(scope: Scope, slot: string): Promise<StoredMemory[]>;
+  searchMemories(scopes: Scope[], query: string, limit: number): Promise<(StoredMemory & { score: number })[]>;
+}
+
+/** Content-word similarity (Jaccard) from which a fact repeats a memory: noop. */
+export const DUPLICATE = 0.85;
+/** Similarity from which a fact restates or revises a memory: update. */
+export const PARAPHRASE = 0.6;
+/** When one side's content words all appear in the other, the similarity from which they are the same fact. */
+export const CONTAINED = 0.5;
+/** How many search results a fact without a slot is compared with. */
+export const CANDIDATES = 5;
+
+/** A memory this batch may touch: a stored one, or one the batch adds (no id yet). */
+interface Target {
+  id?: string;
+  text: string;
+  slot: string | null;
+  value: string | null;
+  pinned: boolean;
+  /** index in the plan of the op this batch already has for it */
+  op?: number;
+  gone?: boolean;
+}
+
+/**
+ * One op per fact, in fact order, except where a fact folds into an earlier op of the same batch
+ * (a repeat, or a second fact on a slot the batch already adds or updates) and where a retraction
+ * finds nothing to delete: those add no op. Pinned memories only ever get a noop.
+ */
+export async function planMerge(facts: Fact[], scope: Scope, lookup: MergeLookup, sessionId: string): Promise<MemoryOp[]> {
+  const plan: (MemoryOp | null)[] = [];
+  const stored = new Map<string, Target>();
+  const added: Target[] = [];
+  const targetOf = (m: StoredMemory): Target => {
+    let t = stored.get(m.id);
+    if (!t) stored.set(m.id, t = { id: m.id, text: m.memory, slot: m.slot, value: m.value, pinned: m.pinned });
+    return t;
+  };
+  const live = (ts: Target[]) => ts.filter((t) => !t.gone);
+
+  const repeat = (t: Target, source: Source) => {
+    const op = t.op === undefined ? null : plan[t.op];
+    if (!op) {
+      t.op = plan.push({ event: "noop", id: t.id!, addSources: [source] }) - 1;
+    } else if (op.event === "add") {
+      op.memory.sources = [...(op.memory.sources ?? []), source];
+    } else if (op.event !== "delete") {
+      op.addSources = [...(op.addSources ?? []), source];
+    }
+  };
+
+  const revise = (t: Target, fact: Fact, source: Source) => {
+    if (t.pinned) {
+      if (t.op === undefined) t.op = plan.push({ event: "noop", id: t.id! }) - 1;
+      return;
+    }
+    const slot = fact.slot ?? t.slot, value = fact.value ?? (fact.slot ? null : t.value);
+    const op = t.op === undefined ? null : plan[t.op];
+    if (op?.event === "add") {
+      op.memory = { ...op.memory, memory: fact.text, slot, value, importance: fact.importance, sources: [...(op.memory.sources ?? []), source] };
+    } else {
+      const sources = op && op.event !== "delete" ? op.addSources ?? [] : [];
+      const update: MemoryOp = { event: "update", id: t.id!, memory: fact.text, slot, value, importance: fact.importance, addSources: [...sources, source] };
+      if (t.op === undefined) t.op = plan.push(update) - 1;
+      else plan[t.op] = update;
+    }
+    Object.assign(t, { text: fact.text, slot, value });
+  };
+
+  const remove = (t: Target) => {
+    if (t.pinned) {
+      if (t.op === undefined) t.op = plan.push({ event: "noop", id: t.id! }) - 1;
+      return;
+    }
+    t.gone = true;
+    if (t.id === undefined) plan[t.op!] = null;
+    else if (t.op === undefined) t.op = plan.push({ event: "delete", id: t.id }) - 1;
+    else plan[t.op] = { event: "delete", id: t.id };
+  };
+
+  for (const fact of facts) {
+    const source: Source = { sessionId, seq: fact.seq };
+    if (fact.slot) {
+      const slot = fact.slot;
+      const inSlot = live([...added.filter((t) => t.slot === slot), ...(await lookup.findBySlot(scope, slot)).map(targetOf)]);
+      const t = inSlot.find((m) => m.pinned) ?? inSlot[0];
+      if (fact.retract) {
+        // "no longer lives in Denver" withdraws the home slot only when it holds Denver (or no value)
+        if (t && (!fact.value || !t.value || norm(fact.value) === norm(t.value))) remove(t);
+        continue;
+      }
+      if (t) {
+        if (norm(t.text) === norm(fact.text)) repeat(t, source);
+        else revise(t, fact, source);
+        continue;
+      }
+    }
+    if (fact.retract) continue;
+
+    // no slot, or a slot nothing fills yet: compare with this batch's memories and the nearest stored ones
+    const found = (await lookup.searchMemories([scope], fact.text, CANDIDATES)).map(targetOf);
+    const candidates = live([...added, ...stored.values(), ...found])
+      .filter((t, i, all) => all.indexOf(t) === i && (!fact.slot || !t.slot || t.slot === fact.slot));
+    const best = closest(fact.text, candidates);
+    if (best?.same) repeat(best.target, source);
+    else if (best) revise(best.target, fact, source);
+    else {
+      const op: MemoryOp = {
+        event: "add", scope,
+        memory: { memory: fact.text, slot: fact.slot ?? null, value: fact.value ?? null, importance: fact.importance, sources: [source] },
+      };
+      added.push({ text: fact.text, slot: fact.slot ?? null, value: fact.value ?? null, pinned: false, op: plan.push(op) - 1 });
+    }
+  }
+  return plan.filter((op): op is MemoryOp => op !== null);
+}
+
+/** The candidate a fact repeats (same) or revises, or null when it is a new fact. First wins ties. */
+function closest(fact: string, candidates: Target[]): { target: Target; same: boolean } | null {
+  let best: { target: Target; same: boolean; score: number } | null = null;
+  for (const target of candidates) {
+    const r = compare(fact, target.text);
+    if (!r) continue;
+    const score = (r.same ? 2 : 1) + r.similarity;
+    if (!best || score > best.score) best = { target, same: r.same, score };
+  }
+  return best;
+}
+
+/**
+ * How a fact relates to a memory: the same fact (its words are the memory's, or a subset of them),
+ * a revision (close enough, the memory's words extended, or the same words negated), or unrelated
+ * (null). Facts dated on different days are different events, however alike.
+ */
+export function compare(fact: string, memory: string): { same: boolean; similarity: number } | null {
+  if (norm(fact) === norm(memory)) return { same: true, similarity: 1 };
+  const a = contentOf(fact), b = contentOf(memory);
+  if (a.dates.length && b.dates.length && a.dates.join() !== b.dates.join()) return null;
+  // both start with the same subject (the user's name): it says nothing about which fact this is
+  if (a.words[0] === b.words[0]) { a.words.shift(); b.words.shift(); }
+  const negated = (ws: string[]) => ws.some((w) => NEGATIONS.has(w));
+  const flipped = negated(a.words) !== negated(b.words);
+  const A = new Set(a.words.filter((w) => !NEGATIONS.has(w))), B = new Set(b.words.filter((w) => !NEGATIONS.has(w)));
+  const shared = [...A].filter((w) => B.has(w)).length;
+  const similarity = shared / (A.size + B.size - shared || 1);
+  const contained = similarity >= CONTAINED && (shared === A.size || shared === B.size);
+  if (!flipped && (similarity >= DUPLICATE || (contained && shared === A.size))) return { same: true, similarity };
+  if (similarity >= PARAPHRASE || contained) return { same: false, similarity };
+  return null;
+}
+
+const NEGATIONS = new Set(["not", "no", "never", "longer", "nor"]);
+const STOP = new Set((
+  "a an the and or but of to in on at by for with from about as into is am are was were be been being has have " +
+  "had do does did will would can could should may might must it its this that these those there their theirs " +
+  "they them he him his she her user s"
+).split(" "));
+
+/** Lowercase words without punctuation: what "the same text" means. */
+const norm = (s: string) => (s.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).join(" ");
+
+/** Content words, lightly stemmed ("likes", "liked", "liking" → "lik"), and the dates apart. */
+function contentOf(text: string): { words: string[]; dates: string[] } {
+  const dates = text.match(/\d{4}-\d{2}-\d{2}/g) ?? [];
+  const words = norm(text.replace(/\d{4}-\d{2}-\d{2}/g, " ").replace(/n't\b/gi, " not"))
+    .split(" ")
+    .filter((w) => w && !STOP.has(w))
+    .map((w) => (w.length <= 3 ? w : w.replace(/(ies|ied)$/, "y").replace(/(ing|ed|es|s|e)$/, "")));
+  return { words, dates };
+}
