@@ -83,19 +83,21 @@ export class MemorySession {
     this.releaseLock = init.socket ? holdLock(lockName(init.id)) : () => {};
     const socket = init.socket;
     if (!socket) return;
+    // Pushes are checked against the protocol's schemas, then kept as sent (so fields a newer relay
+    // adds reach the game).
     socket.on("memories", (payload) => {
       // sent again after every reconnection
       const p = MemoriesPayload.safeParse(payload);
       if (!p.success) return this.malformed("memories", p.error);
-      this.apply(p.data);
-      this._enabled = p.data.enabled;
+      this.apply(payload);
+      this._enabled = payload.enabled;
       this.kicks = 0;
       init.emit("memoriesInjected", payload, this);
     });
     socket.on("memories:updated", (payload) => {
       const p = MemoriesUpdatedPayload.safeParse(payload);
       if (!p.success) return this.malformed("memories:updated", p.error);
-      this.apply(p.data);
+      this.apply(payload);
       init.emit("memoriesUpdated", payload, this);
     });
     socket.on("session:processed", (payload) => {

@@ -22,6 +22,7 @@ export function freshBrowser() {
 
 /** Everything in the SDK's IndexedDB, read with idb directly. */
 export async function readKeepsakeDb(): Promise<{ sessions: any[]; turns: any[] }> {
+  if (!(await indexedDB.databases()).some((d) => d.name === "keepsake")) return { sessions: [], turns: [] };
   const db = await openDB("keepsake");
   try {
     if (!db.objectStoreNames.contains("sessions")) return { sessions: [], turns: [] };
