@@ -7,7 +7,7 @@ import {
   describeZodError, HandshakeAuth, MemoriesPayload, PROTOCOL_VERSION,
   type MemoriesUpdatedPayload, type SessionProcessedPayload,
 } from "./protocol.ts";
-import { heldLocks, type KeepsakeSocket, lockName, MemorySession, shipSession, validationError } from "./session.ts";
+import { heldLocks, type KeepsakeSocket, lockName, MemorySession, shipSession } from "./session.ts";
 
 /** The player's memory choice (Convai's `MemorySettings`). */
 export interface MemorySettings {
@@ -112,7 +112,8 @@ export class KeepsakeClient {
     });
     const getToken = async () => (typeof token === "function" ? await token() : token);
     const first = HandshakeAuth.safeParse(authFor(await getToken()));
-    if (!first.success) throw validationError(first.error, "connect");
+    // checked here with the relay's own schema, so a mistake fails fast and offline, with the code the relay would give
+    if (!first.success) throw new KeepsakeError("E_BAD_REQUEST", `connect: handshake auth: ${describeZodError(first.error)}`);
 
     const buffer = await this.openBuffer();
     let handshakes = 0;

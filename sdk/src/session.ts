@@ -161,6 +161,9 @@ export class MemorySession {
     if (this.ended || this.closed) {
       throw new KeepsakeError("E_CONFLICT", `session ${this.id} has ${this.ended ? "ended" : "been closed"}; connect() a new session to record more turns`);
     }
+    if (this.nextSeq >= LIMITS.turnsPerSession) {
+      throw new KeepsakeError("E_TOO_LARGE", `a session holds at most ${LIMITS.turnsPerSession} turns; end() this one and connect() a new session`);
+    }
     const parsed = Turn.safeParse({ seq: this.nextSeq, role, text, at: new Date().toISOString(), ...(metadata === undefined ? {} : { metadata }) });
     if (!parsed.success) throw validationError(parsed.error, `${role} turn`);
     const turn = parsed.data;
@@ -356,9 +359,13 @@ export async function request<E extends keyof ClientToServerEvents>(
   throw errorFromBody((ack as { error?: unknown } | undefined)?.error, context);
 }
 
-/** @internal A zod failure of something the game passed in: E_TOO_LARGE for a size limit, else E_BAD_REQUEST. */
+/**
+ * @internal A zod failure of something the game passed in, coded as the relay codes it: a string or
+ * array over its maximum, or metadata over its byte limit, is E_TOO_LARGE; anything else E_BAD_REQUEST.
+ */
 export function validationError(error: z.ZodError, context: string): KeepsakeError {
-  const tooLarge = error.issues.some((i) => i.code === "too_big" || (i.code === "custom" && /bytes/.test(i.message)));
+  const tooLarge = error.issues.some((i) =>
+    (i.code === "too_big" && (i.origin === "string" || i.origin === "array")) || (i.code === "custom" && /bytes/.test(i.message)));
   return new KeepsakeError(tooLarge ? "E_TOO_LARGE" : "E_BAD_REQUEST", `${context}: ${describeZodError(error)}`);
 }
 

@@ -183,9 +183,10 @@ describe("client-side checks (no relay)", () => {
     expect(err.message).toMatch(/characterId/);
   });
 
-  it("rejects end-user metadata over 4 KB with E_TOO_LARGE", async () => {
+  it("rejects end-user metadata over 4 KB with E_BAD_REQUEST, as the relay refuses such a handshake", async () => {
     const err = await offline({ metadata: { name: "x".repeat(5000) } }).connect().catch((e) => e);
-    expect(err).toMatchObject({ name: "KeepsakeError", code: "E_TOO_LARGE" });
+    expect(err).toMatchObject({ name: "KeepsakeError", code: "E_BAD_REQUEST" });
+    expect(err.message).toMatch(/metadata/);
   });
 
   it("a failing identity provider rejects connect() with a KeepsakeError", async () => {
@@ -210,10 +211,21 @@ describe("client-side checks (no relay)", () => {
     expect(await s.recordEvent("won the race", { track: "north" })).toMatchObject({ seq: 1, role: "event", metadata: { track: "north" } });
     await expect(s.recordUserTurn("x".repeat(LIMITS.turnTextChars + 1))).rejects.toMatchObject({ code: "E_TOO_LARGE" });
     await expect(s.recordUserTurn("")).rejects.toMatchObject({ code: "E_BAD_REQUEST" });
+    await expect(s.recordUserTurn("ok", { blob: "y".repeat(2000) })).rejects.toMatchObject({ code: "E_TOO_LARGE" });
+    await expect(s.recordUserTurn(42 as unknown as string)).rejects.toMatchObject({ code: "E_BAD_REQUEST" });
+    expect(s.turnCount).toBe(2);
     expect(await s.search("name")).toEqual([]);
     expect(await s.end()).toEqual({ status: "disabled" });
     await expect(s.recordUserTurn("late")).rejects.toBeInstanceOf(KeepsakeError);
     expect(await readKeepsakeDb()).toEqual({ sessions: [], turns: [] });
+  });
+
+  it("a session holds at most LIMITS.turnsPerSession turns", async () => {
+    const s = await offline({ settings: { isEnabled: false } }).connect();
+    for (let i = 0; i < LIMITS.turnsPerSession; i++) await s.recordEvent("tick");
+    const err = await s.recordEvent("one too many").catch((e) => e);
+    expect(err).toMatchObject({ name: "KeepsakeError", code: "E_TOO_LARGE" });
+    expect(err.message).toMatch(/at most 10000 turns/);
   });
 
   it("on() returns a working unsubscribe, and a throwing listener breaks nothing", async () => {
