@@ -268,6 +268,26 @@ describe("the outbox", () => {
   }, 60_000);
 });
 
+describe("shared memory stores", () => {
+  it("passes memoryStores in the handshake: what one player's session teaches, another player of the store is injected", async () => {
+    const { endUserId, characterId } = ids();
+    const store = `guild-${n}`;
+    const alice = client({ endUserId, characterId, memoryStores: [store] });
+    const s = await alice.connect();
+    await s.recordUserTurn("Our guild hall is in Denver.");
+    await s.recordUserTurn("My name is Alice.");
+    const done = processed(alice, () => s.id);
+    await s.end();
+    expect(await restSession(s.id)).toMatchObject({ memoryStores: [store] });
+    await within(done, 20_000, "sessionProcessed");
+    const bob = await client({ endUserId: `${endUserId}-bob`, characterId, memoryStores: [store] }).connect();
+    expect(bob.memories.length).toBeGreaterThan(0); // EXTRACTION
+    for (const m of bob.memories) expect(m.scope).toEqual({ kind: "store", store });
+    const loner = await client({ endUserId: `${endUserId}-carol`, characterId }).connect();
+    expect(loner.memories).toEqual([]);
+  });
+});
+
 describe("memory off", () => {
   it("with settings.isEnabled false: no connection, nothing in IndexedDB, nothing shipped", async () => {
     const { endUserId, characterId } = ids();
