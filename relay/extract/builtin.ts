@@ -94,9 +94,11 @@ interface Tok {
   post: string;
   /** the first word of its sentence */
   first: boolean;
+  /** a part of a contraction ("don't" → "do", "not"): spaced apart when written out */
+  contracted?: boolean;
 }
 
-interface CompromiseTerm { text: string; normal: string; implicit?: string; post: string; tags: string[] }
+interface CompromiseTerm { text: string; normal: string; implicit?: string | null; post: string; tags: string[] }
 
 interface Ctx { name?: string; day: string; seq: number[]; facts: Fact[] }
 
@@ -160,6 +162,7 @@ function sentencesOf(text: string): Tok[][] {
   return (nlp(text).json() as { terms: CompromiseTerm[] }[]).map((s) =>
     s.terms.map((t, k) => ({
       text: t.implicit ?? t.text,
+      contracted: t.implicit != null && !t.tags.includes("Value") && !t.tags.includes("Unit"),
       w: (t.implicit ?? t.normal).toLowerCase(),
       tags: new Set(t.tags),
       post: t.post,
@@ -318,37 +321,35 @@ function iClause(c: Clause, ctx: Ctx): void {
 
 /** "my name is …", "my sister Ana …", "my dog is called Rex", "my favorite color is blue", "my goal is to …" */
 function possessiveClause(toks: Tok[], ctx: Ctx): void {
-  const is_ = toks.findIndex((t) => is(t, "Copula"));
-  const what = toks.slice(1, is_ < 0 ? toks.length : is_);
-  const after = is_ < 0 ? [] : toks.slice(is_ + 1);
-  const head = what.find((t) => is(t, "Noun") && !isProper(t)) ?? what[0];
+  const v = findVerb(toks);
+  if (v < 0) return;
+  const what = toks.slice(1, v), after = toks.slice(v + 1), copula = is(toks[v], "Copula");
+  const head = what.find((t) => is(t, "Noun"));
   if (!head) return;
-  const kind = lemma(head);
-  if (kind === "name" && what.length === 1) { nameIs(after, ctx, false); return; }
-  if ((kind === "goal" || kind === "dream" || kind === "plan") && after[0]?.w === "to") {
-    const goalToks = after.slice(1);
-    return add(ctx, { text: sentence(`${possessive(ctx)} ${kind} is to ${words(goalToks)}`), slot: `goal:${key(goalToks)}`, importance: 0.7 });
+  const kind = lemma({ ...head, w: head.w.replace(/'s$/, "") });
+  if (copula && kind === "name" && what.length === 1) { nameIs(after, ctx, false); return; }
+  if (copula && /^(goal|dream|plan)$/.test(kind) && after[0]?.w === "to") {
+    const goal = cut(after.slice(1));
+    return add(ctx, { text: sentence(`${possessive(ctx)} ${kind} is to ${words(goal)}`), slot: `goal:${key(goal)}`, importance: 0.7 });
   }
-  if (/^favou?rite$|^fave$/.test(what[0]?.w ?? "") && what.length > 1 && after.length) {
+  if (copula && /^(favou?rite|fave)$/.test(what[0].w) && what.length > 1) {
     const thing = what.slice(1), value = cut(after);
-    if (!value.length || isPronoun(value[0])) return;
+    if (!value.some((t) => isContent(t) || is(t, "Adjective"))) return;
     return add(ctx, {
       text: sentence(`${possessive(ctx)} favorite ${words(thing)} is ${words(value)}`),
       slot: `pref:favorite ${key(thing)}`, value: words(value), importance: 0.5,
     });
   }
   if (FAMILY.has(kind) || PETS.has(kind)) {
-    // "my sister Ana", "my dog is called Rex", "my dog's name is Rex"
-    const named = what.findIndex((t) => isProper(t) && t !== head);
-    let name: string | undefined;
-    if (named > 0) name = nameFrom(what.slice(named));
-    else if (after[0] && /^(named|called)$/.test(after[0].w)) name = nameFrom(after.slice(1));
-    else if (head.post.startsWith("'s") && toks[toks.indexOf(head) + 1]?.w === "name" && after.length) name = nameFrom(after);
-    if (name) relation(kind, "a", name, ctx);
-    if (name && (named < 0 || after.length === 0)) return;
+    // "my sister Ana …", "my dog is called Rex", "my dog's name is Rex"
+    const after_ = what.slice(what.indexOf(head) + 1);
+    const inline = isProper(after_[0]) ? nameFrom(after_) : undefined;
+    const given = /^(named|called)$/.test(after[0]?.w ?? "") ? nameFrom(after.slice(1))
+      : copula && after_[0]?.w === "name" ? nameFrom(after) : undefined;
+    if (inline ?? given) relation(kind, "a", (inline ?? given)!, ctx);
+    if (given) return;
   }
-  const c = findVerb(toks);
-  if (c >= 0 && toks.slice(c + 1).some(isContent)) add(ctx, { text: render(toks, -1, ctx, false), importance: 0.4 });
+  if (after.some(isContent)) add(ctx, { text: render(toks, -1, ctx, false), importance: 0.4 });
 }
 
 function nameIs(toks: Tok[], ctx: Ctx, neg: boolean): boolean {
@@ -559,7 +560,8 @@ function words(toks: Tok[], verbAt = -1): string {
     else if (t.w === "i") { w = "they"; they = true; }
     else w = THIRD_PERSON[t.w] ?? (t.first && !isProper(t) && !is(t, "Acronym") ? t.text.toLowerCase() : t.text);
     const last = k === toks.length - 1;
-    out += w + (last ? "" : t.post === "-" ? "-" : /,/.test(t.post) ? ", " : " ");
+    const p = t.post.trim();
+    out += w + (last ? "" : p.includes(",") ? ", " : /\s/.test(t.post) || t.contracted || /[.!?;:]/.test(p) ? " " : p);
   });
   return out.replace(/["“”()]/g, "").trim();
 }
@@ -645,7 +647,9 @@ function listItems(toks: Tok[]): Tok[][] {
 /** The slot key of a phrase: lemmas, no articles or possessives. "to bake cookies" → "bake cookie" */
 function key(toks: Tok[]): string {
   return toks
-    .filter((t) => !is(t, "Determiner") && !is(t, "Possessive") && !is(t, "Adverb") && !is(t, "Date") && !ASIDES.has(t.w) && t.w !== "to" && !THIRD_PERSON[t.w])
+    .filter((t, k) => !is(t, "Determiner") && !is(t, "Possessive") && !is(t, "Adverb") && !is(t, "Date") &&
+      !((is(t, "Value") || is(t, "Adjective")) && is(toks[k + 1], "Date")) &&
+      !ASIDES.has(t.w) && t.w !== "to" && !THIRD_PERSON[t.w])
     .map(lemma).join(" ").toLowerCase().replace(/[^a-z0-9 '-]/g, "").trim();
 }
 

@@ -1,0 +1,268 @@
+import { describe, expect, it } from "vitest";
+import { BuiltinExtractor, extractFacts } from "../../relay/extract/builtin.ts";
+import type { Fact } from "../../relay/extract/extractor.ts";
+import type { Turn } from "../../sdk/src/protocol.ts";
+
+const AT = "2025-03-12T15:30:00.000Z";
+
+/** Turns from lines: "C:" is the character, "E:" a game event, anything else the user. */
+function session(lines: string[], at = AT): Turn[] {
+  return lines.map((line, seq) => {
+    const role = line.startsWith("C:") ? "character" : line.startsWith("E:") ? "event" : "user";
+    return { seq, role, text: role === "user" ? line : line.slice(2), at };
+  });
+}
+
+const texts = (facts: Fact[]) => facts.map((f) => f.text);
+const one = (line: string, knownName?: string) => extractFacts(session([line]), knownName);
+const bySlot = (facts: Fact[], slot: string) => facts.find((f) => f.slot === slot);
+
+const FIRST_PERSON = /\b(i|i'm|i've|me|my|mine|myself)\b/i;
+
+describe("built-in extractor", () => {
+  it("is named builtin and answers through the Extractor interface", async () => {
+    const x = new BuiltinExtractor();
+    expect(x.name).toBe("builtin");
+    const facts = await x.extract({ sessionId: "s1", turns: session(["I live in Denver."]), knownName: "Jordan" });
+    expect(texts(facts)).toEqual(["Jordan lives in Denver."]);
+  });
+
+  it("turns a whole session into third-person facts with slots and the turns they came from", () => {
+    const facts = extractFacts(session([
+      "C:Hello there, traveler! Who might you be?",
+      "Hi! My name is Jordan.",
+      "C:Welcome, Jordan.",
+      "I'm 34 and I live in Denver.",
+      "I work as a nurse at the county hospital.",
+      "C:A noble calling.",
+      "I really like coffee. I have a cat named Milo.",
+      "I want to become a pilot someday.",
+      "E:completed the confined-space entry certification",
+    ]));
+    expect(facts.map(({ text, slot, value, seq }) => ({ text, slot, value, seq }))).toEqual([
+      { text: "The user's name is Jordan.", slot: "name", value: "Jordan", seq: [1] },
+      { text: "Jordan is 34 years old.", slot: "age", value: "34", seq: [3] },
+      { text: "Jordan lives in Denver.", slot: "home", value: "Denver", seq: [3] },
+      { text: "Jordan works as a nurse.", slot: "occupation", value: "nurse", seq: [4] },
+      { text: "Jordan likes coffee.", slot: "pref:coffee", value: "coffee", seq: [6] },
+      { text: "Jordan has a cat named Milo.", slot: "pet:cat:milo", value: "Milo", seq: [6] },
+      { text: "Jordan wants to become a pilot someday.", slot: "goal:become pilot", value: undefined, seq: [7] },
+      { text: "Jordan completed the confined-space entry certification on 2025-03-12.", slot: undefined, value: undefined, seq: [8] },
+    ]);
+    for (const f of facts) expect(f.importance).toBeGreaterThan(0), expect(f.importance).toBeLessThanOrEqual(1);
+    expect(bySlot(facts, "name")!.importance).toBeGreaterThan(bySlot(facts, "pref:coffee")!.importance);
+  });
+
+  it("says 'The user' until it knows the name, then uses it", () => {
+    const facts = extractFacts(session(["I love hiking.", "I'm Jordan Kim.", "I prefer step-by-step explanations."]));
+    expect(texts(facts)).toEqual([
+      "The user loves hiking.",
+      "The user's name is Jordan Kim.",
+      "Jordan prefers step-by-step explanations.",
+    ]);
+    expect(bySlot(facts, "name")!.value).toBe("Jordan Kim");
+    expect(texts(one("I enjoy chess.", "Jordan Kim"))).toEqual(["Jordan enjoys chess."]);
+  });
+
+  it("reads the name in its usual forms", () => {
+    for (const line of ["My name is Jordan.", "I'm Jordan.", "Hi, I am Jordan!", "Call me Jordan.", "You can call me Jordan"]) {
+      expect(one(line).map(({ slot, value }) => ({ slot, value })), line).toEqual([{ slot: "name", value: "Jordan" }]);
+    }
+    // a bare answer to the character's question, sourced from both turns
+    const answered = extractFacts(session(["C:What's your name, stranger?", "Ana."]));
+    expect(answered).toMatchObject([{ text: "The user's name is Ana.", slot: "name", seq: [0, 1] }]);
+  });
+
+  it("reads age, home, origin and occupation", () => {
+    const cases: [string, string, string, string][] = [
+      ["I'm 34", "Jordan is 34 years old.", "age", "34"],
+      ["I am 34 years old.", "Jordan is 34 years old.", "age", "34"],
+      ["I live in Denver.", "Jordan lives in Denver.", "home", "Denver"],
+      ["I moved to Austin last year.", "Jordan lives in Austin.", "home", "Austin"],
+      ["I'm from Ohio.", "Jordan is from Ohio.", "origin", "Ohio"],
+      ["I'm originally from Lagos.", "Jordan is from Lagos.", "origin", "Lagos"],
+      ["I work as a nurse.", "Jordan works as a nurse.", "occupation", "nurse"],
+      ["I'm a welder.", "Jordan is a welder.", "occupation", "welder"],
+      ["I'm a software engineer at Acme.", "Jordan is a software engineer at Acme.", "occupation", "software engineer at Acme"],
+      ["I work at Acme.", "Jordan works at Acme.", "occupation", "Acme"],
+    ];
+    for (const [line, text, slot, value] of cases) {
+      expect(one(line, "Jordan").map((f) => [f.text, f.slot, f.value]), line).toEqual([[text, slot, value]]);
+    }
+  });
+
+  it("reads likes and dislikes into preference slots, one item per fact", () => {
+    expect(one("I love dogs.", "Jordan")).toMatchObject([{ text: "Jordan loves dogs.", slot: "pref:dog" }]);
+    expect(one("I hate mornings.", "Jordan")).toMatchObject([{ text: "Jordan hates mornings.", slot: "pref:morning" }]);
+    expect(one("I can't stand loud music.", "Jordan")).toMatchObject([{ text: "Jordan hates loud music.", slot: "pref:loud music" }]);
+    expect(one("I enjoy baking bread.", "Jordan")).toMatchObject([{ text: "Jordan enjoys baking bread.", slot: "pref:bake bread" }]);
+    expect(one("My favorite color is blue.", "Jordan")).toMatchObject([
+      { text: "Jordan's favorite color is blue.", slot: "pref:favorite color", value: "blue" },
+    ]);
+    expect(texts(one("Honestly, I love hiking, camping and fishing.", "Jordan"))).toEqual([
+      "Jordan loves hiking.", "Jordan loves camping.", "Jordan loves fishing.",
+    ]);
+  });
+
+  it("puts a negation on the same slot as the liking it contradicts", () => {
+    const [liked] = one("I like coffee.", "Jordan");
+    const negations = ["I don't like coffee anymore.", "I no longer like coffee.", "I don't like coffee."];
+    for (const line of negations) {
+      const [fact] = one(line, "Jordan");
+      expect(fact.slot, line).toBe(liked.slot);
+      expect(fact.retract, line).toBeUndefined();
+    }
+    expect(texts(one("I don't like coffee anymore.", "Jordan"))).toEqual(["Jordan no longer likes coffee."]);
+    expect(texts(one("I don't like coffee.", "Jordan"))).toEqual(["Jordan doesn't like coffee."]);
+  });
+
+  it("retracts a slot when the user withdraws it without a new value", () => {
+    expect(one("I don't live in Denver anymore.", "Jordan")).toMatchObject([
+      { text: "Jordan no longer lives in Denver.", slot: "home", value: "Denver", retract: true },
+    ]);
+    expect(one("I'm no longer a nurse.", "Jordan")).toMatchObject([{ slot: "occupation", retract: true }]);
+  });
+
+  it("reads family and pets, attributed to the user", () => {
+    const cases: [string, string, string][] = [
+      ["I have two kids.", "Jordan has two kids.", "family:kid"],
+      ["I have a sister named Ana.", "Jordan has a sister named Ana.", "family:sister:ana"],
+      ["My dog is called Rex.", "Jordan has a dog named Rex.", "pet:dog:rex"],
+      ["My dog's name is Rex.", "Jordan has a dog named Rex.", "pet:dog:rex"],
+      ["I have a cat named Milo.", "Jordan has a cat named Milo.", "pet:cat:milo"],
+      ["I have three cats.", "Jordan has three cats.", "pet:cat"],
+    ];
+    for (const [line, text, slot] of cases) expect(one(line, "Jordan").map((f) => [f.text, f.slot]), line).toEqual([[text, slot]]);
+    const sister = one("My sister Ana is a doctor.", "Jordan");
+    expect(sister.map((f) => [f.text, f.slot])).toEqual([
+      ["Jordan has a sister named Ana.", "family:sister:ana"],
+      ["Jordan's sister Ana is a doctor.", undefined],
+    ]);
+    expect(texts(one("I have a cat named Milo and a dog called Rex.", "Jordan"))).toEqual([
+      "Jordan has a cat named Milo.", "Jordan has a dog named Rex.",
+    ]);
+  });
+
+  it("reads goals and plans into goal slots", () => {
+    const cases: [string, string, string][] = [
+      ["I want to become a pilot.", "Jordan wants to become a pilot.", "goal:become pilot"],
+      ["I'm planning to visit Japan.", "Jordan is planning to visit Japan.", "goal:visit japan"],
+      ["I'm going to learn guitar.", "Jordan is going to learn guitar.", "goal:learn guitar"],
+      ["I'd love to run a bakery one day.", "Jordan would love to run a bakery one day.", "goal:run bakery"],
+      ["My goal is to climb Kilimanjaro.", "Jordan's goal is to climb Kilimanjaro.", "goal:climb kilimanjaro"],
+    ];
+    for (const [line, text, slot] of cases) expect(one(line, "Jordan").map((f) => [f.text, f.slot]), line).toEqual([[text, slot]]);
+    // the next few minutes are not a plan
+    expect(one("I'm going to go grab a snack.", "Jordan")).toEqual([]);
+  });
+
+  it("dates what the user did and every game event by the turn's calendar day", () => {
+    const facts = extractFacts(session([
+      "I finished the marathon!",
+      "I just got promoted.",
+      "Yesterday I adopted a puppy from the shelter.",
+      "E:The player defeated the Ice Wyrm.",
+      "E:Reached level 10",
+    ]), "Jordan");
+    expect(texts(facts)).toEqual([
+      "Jordan finished the marathon on 2025-03-12.",
+      "Jordan got promoted on 2025-03-12.",
+      "Jordan adopted a puppy from the shelter on 2025-03-11.",
+      "Jordan defeated the Ice Wyrm on 2025-03-12.",
+      "Jordan reached level 10 on 2025-03-12.",
+    ]);
+    expect(facts.every((f) => f.slot === undefined)).toBe(true);
+    // the calendar day is the one written in the turn's own offset
+    expect(texts(extractFacts([{ seq: 0, role: "event", text: "won the spring tournament", at: "2025-03-12T23:30:00-05:00" }], "Jordan")))
+      .toEqual(["Jordan won the spring tournament on 2025-03-12."]);
+  });
+
+  it("keeps general lasting statements, in the third person", () => {
+    const cases: [string, string][] = [
+      ["I have been practicing painting for 3 years.", "Jordan has been practicing painting for 3 years."],
+      ["I'm allergic to peanuts.", "Jordan is allergic to peanuts."],
+      ["I can speak three languages.", "Jordan can speak three languages."],
+      ["I volunteer at the animal shelter on weekends.", "Jordan volunteers at the animal shelter on weekends."],
+      ["I've been into dancing since I was a kid.", "Jordan is into dancing."],
+      ["My brother runs a bakery in Lisbon.", "Jordan's brother runs a bakery in Lisbon."],
+      ["I no longer play the piano, but I used to play it every day.", "Jordan no longer plays the piano."],
+    ];
+    for (const [line, text] of cases) expect(texts(one(line, "Jordan")), line).toEqual([text]);
+  });
+
+  it("takes nothing from questions, hypotheticals and chit-chat", () => {
+    const lines = [
+      "Do you like coffee?", "What's your name?", "Are you from around here?", "I wonder if it will rain?",
+      "If I were rich I'd buy a boat.", "I wish I could fly.", "I would probably quit if that happened.",
+      "I'm good, thanks.", "I think so too.", "I know right", "I'm fine.", "I agree with you.", "I guess so.",
+      "I love it!", "I'm so sorry to hear that.", "I mean, sure.", "I see what you mean.", "I'll try.",
+      "Thanks, I appreciate it.", "I'm here.", "I'm back!", "I'm ready.", "Lol I know.", "I hope you're well.",
+      "I can't wait!", "I'm not sure.", "I like that.", "I love those.", "Haha, I did it!", "I'm off to bed.",
+    ];
+    for (const line of lines) expect(one(line), line).toEqual([]);
+  });
+
+  it("ignores what the character says about itself", () => {
+    const facts = extractFacts(session([
+      "C:My name is Ava and I live in the Crystal Tower. I love tea.",
+      "C:I'm 300 years old, I have a dragon named Ember.",
+    ]));
+    expect(facts).toEqual([]);
+  });
+
+  it("drops a bracketed photo note and keeps the statement", () => {
+    expect(texts(one("I adopted a dog last week. [shares a photo of a dog on a beach]", "Jordan")))
+      .toEqual(["Jordan adopted a dog the week before 2025-03-12."]);
+    expect(one("[shares a photo of my dog]")).toEqual([]);
+  });
+
+  it("turns relative days into dates", () => {
+    expect(texts(one("I ran my first 10k yesterday.", "Jordan"))).toEqual(["Jordan ran their first 10k on 2025-03-11."]);
+    expect(texts(one("I'm going to visit Japan next year.", "Jordan"))).toEqual(["Jordan is going to visit Japan in 2026."]);
+  });
+
+  it("never writes a fact in the first or second person", () => {
+    const lines = [
+      "My name is Sam and my sister lives with me.", "I told my mom I love my job.", "Me and my friends went camping.",
+      "My wife and I bought a house in Leeds.", "I taught myself to code.", "That car is mine.", "My kids love my cooking.",
+      "We moved to Oslo last spring.", "Our team won the regional final.", "I love you guys.", "I think you'd like my dog.",
+      "I gave my brother my old bike.", "My mom taught me to bake.", "I live with my parents in Porto.",
+      "I've been working on my novel for two years.", "I'm proud of myself for quitting smoking.",
+      "I bought my first guitar when I was twelve.", "My best friend and I started a podcast.",
+      "I hate it when my phone dies.", "My favorite band is my cousin's band.", "I got my degree in chemistry.",
+      "I'm a teacher and my students love me.", "Honestly my dad is my hero.", "I drive my kids to school every day.",
+      "You remind me of my grandma.", "I'd love to show you my garden.", "I am my own boss now.",
+      "I named my cat after my favorite author.", "I'm training for my first triathlon.", "My husband and I met in Rome.",
+      "I used to live in Cairo with my uncle.", "I lost my keys again lol.", "Gonna repaint my room this weekend.",
+      "Finished my thesis last night!", "I've got two brothers and my sister is a vet.", "I have a dog, his name is Rex.",
+      "I can't believe my luck.", "My sister's husband is a chef.", "I want my kids to learn Spanish.",
+      "My job is stressful but I love my coworkers.", "I spent my summer in Peru.", "I keep bees in my backyard.",
+    ];
+    const facts = extractFacts(session(lines));
+    expect(facts.length).toBeGreaterThan(20);
+    for (const f of facts) {
+      expect(f.text).not.toMatch(FIRST_PERSON);
+      expect(f.text).not.toMatch(/\b(we|our|ours|you|your|yours)\b/i);
+      expect(f.text).toMatch(/^[A-Z].*\.$/);
+      expect(f.text.split(/\s+/).length).toBeLessThanOrEqual(18);
+      expect(f.seq).toHaveLength(1);
+    }
+  });
+
+  it("is deterministic and quick", () => {
+    const turns = session(Array.from({ length: 30 }, (_, i) => [
+      "C:How was your day?", "I went rock climbing with my brother.", "C:Nice!", "I'm a nurse and I live in Denver.",
+      "I really like spicy food.", "E:opened the northern gate", "I'm good, thanks.", "I want to learn the violin.",
+      "My dog Rex is getting old.", "Do you like music?",
+    ][i % 10]));
+    const first = extractFacts(turns, "Jordan");
+    expect(extractFacts(turns, "Jordan")).toEqual(first);
+    // after warm-up; the best of a few rounds, so that a busy machine does not decide
+    const rounds = Array.from({ length: 8 }, () => {
+      const t0 = performance.now();
+      for (let i = 0; i < 5; i++) extractFacts(turns, "Jordan");
+      return (performance.now() - t0) / 5;
+    });
+    expect(Math.min(...rounds)).toBeLessThan(10);
+  });
+});
