@@ -1,0 +1,223 @@
+import { describe, expect, it } from "vitest";
+import { BuiltinExtractor } from "../../relay/extract/builtin.ts";
+import type { Fact } from "../../relay/extract/extractor.ts";
+import { compare, CONTAINED, DUPLICATE, PARAPHRASE, planMerge, type MergeLookup } from "../../relay/merge.ts";
+import type { MemoryOp, StoredMemory } from "../../relay/store/store.ts";
+import type { Scope } from "../../sdk/src/protocol.ts";
+
+const scope: Scope = { kind: "pair", endUserId: "u1", characterId: "guide" };
+const other: Scope = { kind: "pair", endUserId: "u2", characterId: "guide" };
+const AT = "2025-03-01T00:00:00.000Z";
+
+/** A test double of the store's two lookups over a plain array; `apply` plays ops the way a store would. */
+class ArrayLookup implements MergeLookup {
+  memories: StoredMemory[] = [];
+  #next = 1;
+
+  put(memory: string, opts: { slot?: string; value?: string; pinned?: boolean; scope?: Scope } = {}): StoredMemory {
+    const m: StoredMemory = {
+      id: `m${this.#next++}`, memory, scope: opts.scope ?? scope, pinned: opts.pinned ?? false, createdAt: AT, updatedAt: AT,
+      metadata: {}, sources: [], slot: opts.slot ?? null, value: opts.value ?? null, importance: 0.5,
+    };
+    this.memories.push(m);
+    return m;
+  }
+
+  findBySlot(s: Scope, slot: string): Promise<StoredMemory[]> {
+    return Promise.resolve(this.memories.filter((m) => sameScope(m.scope, s) && m.slot === slot));
+  }
+
+  /** Token overlap, best first: enough of a search for merge to find its candidates in. */
+  searchMemories(scopes: Scope[], query: string, limit: number): Promise<(StoredMemory & { score: number })[]> {
+    const q = new Set(words(query));
+    return Promise.resolve(this.memories
+      .filter((m) => scopes.some((s) => sameScope(m.scope, s)))
+      .map((m) => ({ ...m, score: words(m.memory).filter((w) => q.has(w)).length }))
+      .filter((m) => m.score > 0)
+      .sort((a, b) => b.score - a.score)
+      .slice(0, limit));
+  }
+
+  apply(ops: MemoryOp[]): void {
+    for (const op of ops) {
+      if (op.event === "add") {
+        const m = this.put(op.memory.memory, { slot: op.memory.slot ?? undefined, value: op.memory.value ?? undefined, scope: op.scope });
+        m.sources = op.memory.sources ?? [];
+        continue;
+      }
+      const m = this.memories.find((x) => x.id === op.id)!;
+      if (op.event === "delete") this.memories.splice(this.memories.indexOf(m), 1);
+      else if (op.event === "update") Object.assign(m, { memory: op.memory, slot: op.slot ?? m.slot, value: op.value ?? m.value });
+      if (op.event !== "delete") m.sources = [...m.sources, ...(op.addSources ?? [])];
+    }
+  }
+}
+
+const sameScope = (a: Scope, b: Scope) => JSON.stringify(a) === JSON.stringify(b);
+const words = (s: string) => s.toLowerCase().match(/[a-z0-9]+/g) ?? [];
+const fact = (text: string, more: Partial<Fact> = {}): Fact => ({ text, seq: [0], importance: 0.5, ...more });
+const plan = (facts: Fact[], lookup: ArrayLookup, sessionId = "s1") => planMerge(facts, scope, lookup, sessionId);
+
+describe("merge planning", () => {
+  it("adds a new fact with its source, slot, value and importance", async () => {
+    const ops = await plan([fact("The user's name is Jordan.", { slot: "name", value: "Jordan", importance: 1, seq: [2] })], new ArrayLookup());
+    expect(ops).toEqual([{
+      event: "add", scope,
+      memory: { memory: "The user's name is Jordan.", slot: "name", value: "Jordan", importance: 1, sources: [{ sessionId: "s1", seq: [2] }] },
+    }]);
+  });
+
+  it("updates a slot in place when the value changes", async () => {
+    const lookup = new ArrayLookup();
+    const name = lookup.put("The user's name is Jordan.", { slot: "name", value: "Jordan" });
+    const ops = await plan([fact("The user's name is Jordan Kim.", { slot: "name", value: "Jordan Kim", importance: 1, seq: [4] })], lookup);
+    expect(ops).toEqual([{
+      event: "update", id: name.id, memory: "The user's name is Jordan Kim.", slot: "name", value: "Jordan Kim", importance: 1,
+      addSources: [{ sessionId: "s1", seq: [4] }],
+    }]);
+  });
+
+  it("is a noop, with the new source, when the slot already says it", async () => {
+    const lookup = new ArrayLookup();
+    const name = lookup.put("The user's name is Jordan.", { slot: "name", value: "Jordan" });
+    const ops = await plan([fact("the user's name is Jordan", { slot: "name", value: "Jordan", seq: [1] })], lookup, "s2");
+    expect(ops).toEqual([{ event: "noop", id: name.id, addSources: [{ sessionId: "s2", seq: [1] }] }]);
+  });
+
+  it("updates a liking with its negation on the same slot", async () => {
+    const lookup = new ArrayLookup();
+    const coffee = lookup.put("Jordan likes coffee.", { slot: "pref:coffee", value: "coffee" });
+    lookup.put("Jordan likes tea.", { slot: "pref:tea", value: "tea" });
+    const ops = await plan([fact("Jordan no longer likes coffee.", { slot: "pref:coffee", value: "coffee" })], lookup);
+    expect(ops).toMatchObject([{ event: "update", id: coffee.id, memory: "Jordan no longer likes coffee." }]);
+  });
+
+  it("deletes a retracted slot, but only the value it withdraws", async () => {
+    const lookup = new ArrayLookup();
+    const home = lookup.put("Jordan lives in Denver.", { slot: "home", value: "Denver" });
+    const retract = (value?: string) => fact(`Jordan no longer lives in ${value ?? "town"}.`, { slot: "home", value, retract: true });
+    expect(await plan([retract("Denver")], lookup)).toEqual([{ event: "delete", id: home.id }]);
+    expect(await plan([retract("denver")], lookup)).toEqual([{ event: "delete", id: home.id }]);
+    expect(await plan([retract(undefined)], lookup)).toEqual([{ event: "delete", id: home.id }]);
+    expect(await plan([retract("Austin")], lookup)).toEqual([]);
+    // nothing to withdraw: no op at all
+    expect(await plan([fact("Jordan no longer likes tea.", { slot: "pref:tea", retract: true })], lookup)).toEqual([]);
+  });
+
+  it("never updates or deletes a pinned memory", async () => {
+    const lookup = new ArrayLookup();
+    const home = lookup.put("Jordan lives in Denver.", { slot: "home", value: "Denver", pinned: true });
+    const hobby = lookup.put("Jordan volunteers at the animal shelter.", { pinned: true });
+    expect(await plan([fact("Jordan lives in Austin.", { slot: "home", value: "Austin" })], lookup)).toEqual([{ event: "noop", id: home.id }]);
+    expect(await plan([fact("Jordan no longer lives in Denver.", { slot: "home", value: "Denver", retract: true })], lookup))
+      .toEqual([{ event: "noop", id: home.id }]);
+    expect(await plan([fact("Jordan lives in Denver.", { slot: "home", value: "Denver" })], lookup))
+      .toEqual([{ event: "noop", id: home.id, addSources: [{ sessionId: "s1", seq: [0] }] }]);
+    expect(await plan([fact("Jordan volunteers at the animal shelter every weekend.")], lookup)).toEqual([{ event: "noop", id: hobby.id }]);
+  });
+
+  it("collapses a batch: later facts fold into the op an earlier one made", async () => {
+    const lookup = new ArrayLookup();
+    // two facts on one slot in one session: one add with the final text and both sources
+    expect(await plan([
+      fact("The user's name is Jordan.", { slot: "name", value: "Jordan", seq: [1] }),
+      fact("The user's name is Jo.", { slot: "name", value: "Jo", seq: [5] }),
+    ], lookup)).toEqual([{
+      event: "add", scope,
+      memory: { memory: "The user's name is Jo.", slot: "name", value: "Jo", importance: 0.5, sources: [{ sessionId: "s1", seq: [1] }, { sessionId: "s1", seq: [5] }] },
+    }]);
+    // a repeat of an earlier fact of the batch: no second op
+    const repeated = await plan([fact("Jordan found the Sword of Dawn.", { seq: [2] }), fact("Jordan found the Sword of Dawn.", { seq: [7] })], lookup);
+    expect(repeated).toHaveLength(1);
+    expect(repeated[0]).toMatchObject({ event: "add", memory: { sources: [{ seq: [2] }, { seq: [7] }] } });
+    // added then withdrawn in the same session: nothing
+    expect(await plan([
+      fact("Jordan lives in Denver.", { slot: "home", value: "Denver" }),
+      fact("Jordan no longer lives in Denver.", { slot: "home", value: "Denver", retract: true }),
+    ], lookup)).toEqual([]);
+    // a stored memory revised twice: one update, with the final text
+    const coffee = lookup.put("Jordan likes coffee.", { slot: "pref:coffee", value: "coffee" });
+    expect(await plan([
+      fact("Jordan no longer likes coffee.", { slot: "pref:coffee", seq: [1] }),
+      fact("Jordan loves coffee.", { slot: "pref:coffee", seq: [3] }),
+    ], lookup)).toMatchObject([{ event: "update", id: coffee.id, memory: "Jordan loves coffee.", addSources: [{ seq: [1] }, { seq: [3] }] }]);
+  });
+
+  it("keeps one op per fact, in fact order", async () => {
+    const lookup = new ArrayLookup();
+    const age = lookup.put("Jordan is 33 years old.", { slot: "age", value: "33" });
+    const ops = await plan([
+      fact("Jordan enjoys chess.", { slot: "pref:chess" }),
+      fact("Jordan is 34 years old.", { slot: "age", value: "34" }),
+      fact("Jordan has a dog named Rex.", { slot: "pet:dog:rex" }),
+    ], lookup);
+    expect(ops.map((op) => [op.event, op.event === "add" ? op.memory.memory : op.id])).toEqual([
+      ["add", "Jordan enjoys chess."], ["update", age.id], ["add", "Jordan has a dog named Rex."],
+    ]);
+  });
+
+  it("recognizes a near-duplicate without a slot as a noop, a revision as an update, anything else as new", async () => {
+    const lookup = new ArrayLookup();
+    const shelter = lookup.put("Jordan volunteers at the animal shelter on weekends.");
+    const painting = lookup.put("Jordan has been practicing painting for 3 years.");
+    const hiking = lookup.put("Jordan loves hiking with their dog.");
+    const [dup, revised, shorter, unrelated] = await Promise.all([
+      plan([fact("Jordan volunteers at the animal shelter on the weekends!")], lookup),
+      plan([fact("Jordan has been practicing painting for 4 years.")], lookup),
+      plan([fact("Jordan loves hiking.")], lookup),
+      plan([fact("Jordan went to Lisbon with their sister.")], lookup),
+    ]);
+    expect(dup).toMatchObject([{ event: "noop", id: shelter.id }]);
+    expect(revised).toMatchObject([{ event: "update", id: painting.id, memory: "Jordan has been practicing painting for 4 years." }]);
+    expect(shorter).toMatchObject([{ event: "noop", id: hiking.id }]);
+    expect(unrelated).toMatchObject([{ event: "add" }]);
+  });
+
+  it("keeps dated events apart unless they are the same day", async () => {
+    const lookup = new ArrayLookup();
+    const won = lookup.put("Jordan won the spring tournament on 2025-03-12.");
+    expect(await plan([fact("Jordan won the spring tournament on 2025-03-12.")], lookup)).toMatchObject([{ event: "noop", id: won.id }]);
+    expect(await plan([fact("Jordan won the spring tournament on 2025-04-02.")], lookup)).toMatchObject([{ event: "add" }]);
+  });
+
+  it("reads only the scope it merges into", async () => {
+    const lookup = new ArrayLookup();
+    lookup.put("Jordan likes coffee.", { slot: "pref:coffee", scope: other });
+    lookup.put("Jordan volunteers at the animal shelter.", { scope: other });
+    const ops = await plan([fact("Jordan likes coffee.", { slot: "pref:coffee" }), fact("Jordan volunteers at the animal shelter.")], lookup);
+    expect(ops.map((op) => op.event)).toEqual(["add", "add"]);
+  });
+
+  it("never duplicates a session's facts when they come again", async () => {
+    const lookup = new ArrayLookup();
+    const turns = [
+      "My name is Jordan.", "I'm 34 and I live in Denver.", "I work as a nurse.", "I love spicy food.",
+      "I have a cat named Milo.", "I want to learn the violin.", "I volunteer at the animal shelter on weekends.",
+    ].map((text, seq) => ({ seq, role: "user" as const, text, at: "2025-03-12T10:00:00Z" }));
+    const facts = await new BuiltinExtractor().extract({ sessionId: "s1", turns });
+    const first = await plan(facts, lookup, "s1");
+    expect(first.every((op) => op.event === "add")).toBe(true);
+    lookup.apply(first);
+    const again = await plan(facts, lookup, "s2");
+    expect(again.map((op) => op.event)).toEqual(facts.map(() => "noop"));
+    lookup.apply(again);
+    expect(lookup.memories).toHaveLength(facts.length);
+    expect(lookup.memories[0].sources).toEqual([{ sessionId: "s1", seq: [0] }, { sessionId: "s2", seq: [0] }]);
+  });
+
+  it("compares facts by their content words, with thresholds that hold", () => {
+    expect(DUPLICATE).toBeGreaterThan(PARAPHRASE);
+    expect(PARAPHRASE).toBeGreaterThan(CONTAINED);
+    expect(compare("Jordan likes coffee.", "jordan likes coffee")).toEqual({ same: true, similarity: 1 });
+    // the shared subject does not make two facts alike
+    expect(compare("Jordan likes coffee.", "Jordan likes tea.")).toBeNull();
+    expect(compare("Jordan went to Paris.", "Jordan went to Rome.")).toBeNull();
+    // a negation is a revision, never the same fact
+    expect(compare("Jordan is a vegetarian.", "Jordan is not a vegetarian.")).toMatchObject({ same: false });
+    expect(compare("Jordan is not a vegetarian.", "Jordan is a vegetarian.")).toMatchObject({ same: false });
+    // the subject learned later: the named fact revises the unnamed one
+    expect(compare("Jordan likes coffee.", "The user likes coffee.")).toMatchObject({ same: false });
+    // inflections count as the same word
+    expect(compare("Jordan loved baking bread.", "Jordan loves baking breads.")).toMatchObject({ same: true });
+  });
+});
