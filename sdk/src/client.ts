@@ -111,7 +111,13 @@ export class KeepsakeClient {
       ...(memoryStores ? { memoryStores } : {}), ...(t !== undefined ? { token: t } : {}), ...(metadata ? { metadata } : {}),
     });
     const getToken = async () => (typeof token === "function" ? await token() : token);
-    const first = HandshakeAuth.safeParse(authFor(await getToken()));
+    let firstToken: string | undefined;
+    try {
+      firstToken = await getToken();
+    } catch (e) {
+      throw new KeepsakeError("E_UNAUTHORIZED", `the token function failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    const first = HandshakeAuth.safeParse(authFor(firstToken));
     // checked here with the relay's own schema, so a mistake fails fast and offline, with the code the relay would give
     if (!first.success) throw new KeepsakeError("E_BAD_REQUEST", `connect: handshake auth: ${describeZodError(first.error)}`);
 
