@@ -32,8 +32,12 @@ function serveStatic(dirs: Record<string, string>, pathname: string, res: http.S
   for (const [prefix, dir] of Object.entries(dirs)) {
     if (!pathname.startsWith(prefix)) continue;
     let file = path.join(dir, decodeURIComponent(pathname.slice(prefix.length)));
-    if (!file.startsWith(dir)) return false;
-    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, "index.html");
+    if (file !== dir && !file.startsWith(dir + path.sep)) return false;
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) {
+      // a folder without its slash would resolve the page's relative links against the parent
+      if (!pathname.endsWith("/")) { res.writeHead(301, { location: `${pathname}/` }).end(); return true; }
+      file = path.join(file, "index.html");
+    }
     if (!fs.existsSync(file)) return false;
     res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream", "cache-control": "no-cache" });
     fs.createReadStream(file).pipe(res);
