@@ -1,7 +1,7 @@
 // The relay's entry point: the only place that reads the environment.
 import path from "node:path";
 import pkg from "../package.json" with { type: "json" };
-import { BuiltinExtractor } from "./extract/builtin.ts";
+import { WorkerExtractor } from "./extract/worker.ts";
 import { createRelay } from "./server.ts";
 import { SqliteStore } from "./store/sqlite.ts";
 
@@ -27,7 +27,7 @@ const allowedOrigins = (origin: string) => (origins ? origins.includes(origin) |
 
 const relay = createRelay({
   store: new SqliteStore(path.resolve(env("KEEPSAKE_DATA_DIR", "./data")!)),
-  extractor: new BuiltinExtractor(),
+  extractor: new WorkerExtractor(),
   version: pkg.version,
   adminKey: env("KEEPSAKE_ADMIN_KEY"),
   allowedOrigins,

@@ -24,6 +24,12 @@ type Params = Record<string, string>;
 interface Request { params: Params; query: URLSearchParams; body: () => Promise<unknown> }
 type Handler = (req: Request) => Promise<unknown>;
 
+/**
+ * Routes outside the admin key: health, and the page-hide transcript, which a page sends with
+ * `fetch(…, { keepalive: true })` and which identifies its session in the body, like a handshake.
+ */
+const PUBLIC = new Set(["/v1/health", "/v1/sessions/:sessionId/transcript"]);
+
 const SCOPES: [string, (p: Params) => Scope][] = [
   ["/v1/users/:endUserId/characters/:characterId/memories", (p) => ({ kind: "pair", endUserId: p.endUserId, characterId: p.characterId })],
   ["/v1/stores/:store/memories", (p) => ({ kind: "store", store: p.store })],
@@ -154,7 +160,7 @@ export function restHandler(deps: RestDeps) {
       const hit = matched.find((r) => r.method === req.method);
       if (!matched.length) throw new ProtocolError("E_NOT_FOUND", `no route ${url.pathname}`);
       if (!hit) throw new ProtocolError("E_BAD_REQUEST", `${req.method} is not allowed on ${url.pathname}`);
-      if (url.pathname !== "/v1/health" && !authorized(req)) throw new ProtocolError("E_UNAUTHORIZED", "this route needs Authorization: Bearer <admin key>");
+      if (!PUBLIC.has(hit.pattern.pathname) && !authorized(req)) throw new ProtocolError("E_UNAUTHORIZED", "this route needs Authorization: Bearer <admin key>");
       const params = hit.pattern.exec({ pathname: url.pathname })!.pathname.groups as Params;
       for (const k in params) params[k] = decodeURIComponent(params[k]);
       answer = await hit.handler({ params, query: url.searchParams, body: () => readJson(req) });

@@ -94,6 +94,7 @@ export function createRelay(opts: RelayOptions) {
     async close(): Promise<void> {
       io.close();
       await queue.stop();
+      opts.extractor.close?.();
       await opts.store.close();
     },
   };

@@ -64,6 +64,8 @@ const LEADING = new Set([
 ]);
 /** words beside the object of a liking: "I like coffee a lot", "I love the food there" */
 const ASIDES = new Set(["anymore", "really", "too", "much", "also", "still", "so", "there", "here", "now", "lately", "nowadays"]);
+/** "that song", "those breeds": a thing only the conversation around it names */
+const DEMONSTRATIVES = new Set(["that", "this", "those", "these"]);
 /** words that start a new clause: what follows is not part of the statement before */
 const CLAUSE_BREAK = new Set(["because", "cause", "which", "whereas", "although", "though", "but"]);
 const JOINERS = new Set(["and", "so", "or", "then", "plus"]);
@@ -152,7 +154,8 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
  * job…") are left out before the slower tagging.
  */
 function statements(text: string): Tok[][] {
-  return nlp.tokenize(text).out("array")
+  const said: string[] = /[.!?;]\s+\S/.test(text) ? nlp.tokenize(text).out("array") : [text];
+  return said
     .filter((s: string) => !/\?\W*$/.test(s) && !HYPOTHETICAL.test(s) && (SELF.test(s) || IMPLIED_I.test(s)))
     .flatMap(sentencesOf)
     .filter((s: Tok[]) => !is(s[0], "QuestionWord"));
@@ -222,7 +225,7 @@ function clausesOf(toks: Tok[]): Tok[][] {
     const breaks = k > 0 && (
       CLAUSE_BREAK.has(t.w) ||
       (JOINERS.has(t.w) && isPronoun(next)) ||
-      (/[,;:(]|\s[-–—]\s|[–—]|\.\.\./.test(prev.post) && (isPronoun(t) || is(t, "Conjunction") || JOINERS.has(t.w))));
+      (/[,;:(]|\s[-–—]\s|[–—]|\.\.\./.test(prev.post) && isPronoun(t)));
     if (breaks) parts.push([]);
     parts[parts.length - 1].push(t);
   });
@@ -316,7 +319,9 @@ function iClause(c: Clause, ctx: Ctx): void {
   if (goal(c, modal, future, ctx)) return;
   if (PREF_VERBS.has(verb) && !modal && !past && !future) return preference(c, verb, rest, ctx);
   if (verb === "stand" && modal && c.neg) return preference({ ...c, neg: false, noLonger: false }, "hate", rest, ctx);
-  if (lasting(c, modal, future)) general(c, ctx, past && !STATIVE.has(verb) && !aux.includes("used"));
+  // a past action is dated; a past state or a passive ("I was raised in…") is not, except "I got promoted"
+  const dated = past && !STATIVE.has(verb) && !aux.includes("used") && !/^(was|were)$/.test(c.toks[c.verbAt].w);
+  if (lasting(c, modal, future)) general(c, ctx, dated);
 }
 
 /** "my name is …", "my sister Ana …", "my dog is called Rex", "my favorite color is blue", "my goal is to …" */
@@ -336,7 +341,7 @@ function possessiveClause(toks: Tok[], ctx: Ctx): void {
     const thing = what.slice(1), value = cut(after);
     if (!value.some((t) => isContent(t) || is(t, "Adjective"))) return;
     return add(ctx, {
-      text: sentence(`${possessive(ctx)} favorite ${words(thing)} is ${words(value)}`),
+      text: sentence(`${possessive(ctx)} favorite ${words(thing)} ${toks[v].text.toLowerCase()} ${words(value)}`),
       slot: `pref:favorite ${key(thing)}`, value: words(value), importance: 0.5,
     });
   }
@@ -480,7 +485,7 @@ function goal(c: Clause, modal: string | undefined, future: boolean, ctx: Ctx): 
 /** "I love hiking, camping and fishing", "I don't like coffee anymore", "I'm a big fan of jazz" */
 function preference(c: Clause, verb: string, toks: Tok[], ctx: Ctx): void {
   const object = cut(toks.filter((t) => !ASIDES.has(t.w)));
-  if (!object.some(isContent) || isPronoun(object[0])) return;
+  if (!object.some(isContent) || isPronoun(object[0]) || DEMONSTRATIVES.has(object[0].w)) return;
   const says = verb === "be"
     ? (c.neg ? (c.noLonger ? "is no longer into" : "is not into") : "is into")
     : c.noLonger ? `no longer ${presentOf(verb)}` : c.neg ? `doesn't ${verb}` : presentOf(verb);
@@ -496,7 +501,9 @@ function lasting(c: Clause, modal: string | undefined, future: boolean): boolean
   const state = c.rest.find((t) => !is(t, "Adverb"));
   if (c.lemma === "be" && (!state || PASSING_STATES.has(state.w))) return false;
   // "I got promoted", "I was hired": a passive past needs no object
-  return c.rest.some(isContent) || (c.rest.length === 0 && /^(got|was|were)$/.test(c.toks[c.verbAt].w) && c.mainAt > c.verbAt);
+  if (c.rest.length === 0) return /^(got|was|were)$/.test(c.toks[c.verbAt].w) && c.mainAt > c.verbAt;
+  const thing = c.rest.findIndex(isContent);
+  return thing >= 0 && !DEMONSTRATIVES.has(c.rest[thing - 1]?.w ?? "");
 }
 
 function general(c: Clause, ctx: Ctx, dated: boolean): void {
@@ -632,16 +639,21 @@ function cut(toks: Tok[]): Tok[] {
   return out;
 }
 
-/** "hiking, camping and fishing" → three items; "mac and cheese" stays one (no comma). */
+/**
+ * "hiking, camping and fishing" → three items; "mac and cheese" stays one (no comma). A leading
+ * "to" carries over: "to swim, sunbathe and dance" → "to swim", "to sunbathe", "to dance".
+ */
 function listItems(toks: Tok[]): Tok[][] {
   if (!toks.some((t) => t.post.includes(","))) return [toks];
   const items: Tok[][] = [[]];
   for (const t of toks) {
-    if ((t.w === "and" || t.w === "or") && items[items.length - 1].length) { items.push([]); continue; }
-    items[items.length - 1].push(t);
+    const item = items[items.length - 1];
+    if (t.w === "and" || t.w === "or") { if (item.length) items.push([]); continue; }
+    item.push(t);
     if (t.post.includes(",")) items.push([]);
   }
-  return items.filter((i) => i.length);
+  const to = toks[0].w === "to" ? toks[0] : undefined;
+  return items.filter((i) => i.length).map((i) => (to && i[0].w !== "to" ? [to, ...i] : i));
 }
 
 /** The slot key of a phrase: lemmas, no articles or possessives. "to bake cookies" → "bake cookie" */

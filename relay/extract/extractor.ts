@@ -33,4 +33,6 @@ export interface ExtractInput {
 export interface Extractor {
   readonly name: string;
   extract(input: ExtractInput): Promise<Fact[]>;
+  /** releases what the extractor holds (a worker, connections) */
+  close?(): void;
 }
