@@ -268,6 +268,6 @@ describe("built-in extractor", () => {
     const said = turns.filter((t) => t.role !== "character").map((t) => t.text);
     const extract = best(() => extractFacts(turns, "Jordan"));
     const tagOnly = best(() => said.forEach((t) => nlp(t).json()));
-    expect(extract < 10 || extract < 1.5 * tagOnly, `${extract.toFixed(1)} ms (compromise alone: ${tagOnly.toFixed(1)} ms)`).toBe(true);
+    expect(extract < 10 || extract < 2 * tagOnly, `${extract.toFixed(1)} ms (compromise alone: ${tagOnly.toFixed(1)} ms)`).toBe(true);
   });
 });
