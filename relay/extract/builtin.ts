@@ -83,7 +83,9 @@ const STATIVE = new Set([
   "hate", "prefer", "enjoy", "hope", "mean", "grow", "bear", "born",
 ]);
 const THIRD_PERSON: Record<string, string> = { me: "them", my: "their", mine: "theirs", myself: "themselves" };
-const FIRST_PERSON = /\b(i|i'm|i've|i'd|i'll|me|my|mine|myself|we|our|ours|ourselves)\b|\bus\b/i;
+const FIRST_PERSON = /\b(i|i'm|i've|i'd|i'll|me|my|mine|myself|we|our|ours|ourselves)\b/i;
+/** "us", but not "the US" */
+const US = /\bus\b/;
 const SECOND_PERSON = /\b(you|your|yours|yourself|yourselves)\b/i;
 
 interface Tok {
@@ -143,7 +145,8 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
     if (!SELF.test(text) && !IMPLIED_I.test(text)) return;
     for (const sentence of statements(text)) for (const part of clausesOf(sentence)) clause(part, ctx);
   });
-  return dedupe(ctx.facts.filter((f) => !FIRST_PERSON.test(f.text) && !SECOND_PERSON.test(f.text)));
+  // the last guard: a fact that still speaks as the user, or to the character, is dropped
+  return dedupe(ctx.facts.filter((f) => !FIRST_PERSON.test(f.text) && !US.test(f.text) && !SECOND_PERSON.test(f.text)));
 }
 
 // ---- tokens ----
@@ -290,7 +293,7 @@ function analyze(toks: Tok[]): Clause | null {
 
 function iClause(c: Clause, ctx: Ctx): void {
   const { lemma: verb, aux, rest } = c;
-  const modal = aux.find((a) => MODALS.has(a) || a === "can" || a === "ca");
+  const modal = aux.find((a) => MODALS.has(a) || a === "can");
   const future = aux.includes("going") || aux.includes("gonna");
   const past = is(c.toks[c.verbAt], "PastTense") || /^(was|were|did|got)$/.test(c.toks[c.verbAt].w);
 
@@ -347,10 +350,10 @@ function possessiveClause(toks: Tok[], ctx: Ctx): void {
   }
   if (FAMILY.has(kind) || PETS.has(kind)) {
     // "my sister Ana …", "my dog is called Rex", "my dog's name is Rex"
-    const after_ = what.slice(what.indexOf(head) + 1);
-    const inline = isProper(after_[0]) ? nameFrom(after_) : undefined;
+    const afterHead = what.slice(what.indexOf(head) + 1);
+    const inline = isProper(afterHead[0]) ? nameFrom(afterHead) : undefined;
     const given = /^(named|called)$/.test(after[0]?.w ?? "") ? nameFrom(after.slice(1))
-      : copula && after_[0]?.w === "name" ? nameFrom(after) : undefined;
+      : copula && afterHead[0]?.w === "name" ? nameFrom(after) : undefined;
     if (inline ?? given) relation(kind, "a", (inline ?? given)!, ctx);
     if (given) return;
   }
@@ -395,8 +398,7 @@ function place(c: Clause, toks: Tok[], slot: string, says: string, importance: n
   if (!where.length || isPronoun(where[0]) || where[0].w === "there" || where[0].w === "here") return;
   const value = words(where);
   if (c.neg) {
-    const verb = says.split(" ")[0];
-    if (verb === "lives") add(ctx, { text: sentence(`${subject(ctx)} no longer lives in ${value}`), slot, value, retract: true, importance });
+    if (slot === "home") add(ctx, { text: sentence(`${subject(ctx)} no longer lives in ${value}`), slot, value, retract: true, importance });
     return;
   }
   add(ctx, { text: sentence(`${subject(ctx)} ${says} ${value}`), slot, value, importance });
@@ -465,12 +467,10 @@ function relation(kind: string, count: string, name: string | undefined, ctx: Ct
 
 /** "I want to become a pilot", "I'm planning to visit Japan", "I'm going to learn guitar", "I'd love to …" */
 function goal(c: Clause, modal: string | undefined, future: boolean, ctx: Ctx): boolean {
-  const { lemma: verb, rest, aux } = c;
+  const { lemma: verb, rest } = c;
   const toVerb = rest[0]?.w === "to" && isVerb(rest[1]);
   let target: Tok[] | null = null;
   if (toVerb && (GOAL_VERBS.has(verb) || (modal === "would" && (verb === "like" || verb === "love"))) && (!modal || modal === "would")) {
-    target = rest.slice(1);
-  } else if (verb === "want" && rest[0]?.w === "to" && aux.length === 0) {
     target = rest.slice(1);
   } else if (future && !modal && !PASSING_PLANS.has(verb)) {
     target = c.toks.slice(c.mainAt);
@@ -497,7 +497,7 @@ function preference(c: Clause, verb: string, toks: Tok[], ctx: Ctx): void {
 /** A first-person statement that is worth remembering at all. */
 function lasting(c: Clause, modal: string | undefined, future: boolean): boolean {
   if (CHAT_VERBS.has(c.lemma) || future || c.aux.includes("going")) return false;
-  if (modal && (modal !== "can" && modal !== "ca" || c.neg)) return false;
+  if (modal && (modal !== "can" || c.neg)) return false;
   const state = c.rest.find((t) => !is(t, "Adverb"));
   if (c.lemma === "be" && (!state || PASSING_STATES.has(state.w))) return false;
   // "I got promoted", "I was hired": a passive past needs no object
@@ -618,13 +618,15 @@ function datesOf(toks: Tok[], day: string): { toks: Tok[]; hasTime: boolean } {
 
 /** A noun phrase at the start: determiners, adjectives, nouns, up to a preposition or a break. */
 function nounPhrase(toks: Tok[]): Tok[] {
-  const out: Tok[] = [];
-  for (const t of toks) {
-    if (!(is(t, "Noun") || is(t, "Determiner") || is(t, "Adjective") || is(t, "Value")) || is(t, "Date") || is(toks[toks.indexOf(t) + 1], "Date")) break;
-    out.push(t);
+  let end = 0;
+  while (end < toks.length) {
+    const t = toks[end];
+    // "Austin last year": the adjective belongs to the date
+    if (!(is(t, "Noun") || is(t, "Determiner") || is(t, "Adjective") || is(t, "Value")) || is(t, "Date") || is(toks[end + 1], "Date")) break;
+    end++;
     if (/[,;:.!]/.test(t.post)) break;
   }
-  return out;
+  return toks.slice(0, end);
 }
 
 /** A phrase up to its first break (comma, "because", "when"), without trailing filler. */
