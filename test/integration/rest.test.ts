@@ -1,6 +1,7 @@
 // The REST half of PROTOCOL.md with plain fetch: health, memories of a pair (add, dedupe, pages, one,
 // patch, delete, delete all, history), sessions, errors, pair isolation, the admin key, and the
 // page-hide transcript path.
+import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LIMITS, MemoryRecord } from "../../sdk/src/protocol.ts";
 import { startRelay, type Relay } from "../helpers/relay.ts";
@@ -259,6 +260,36 @@ describe("errors", () => {
     expectError(await rest(relay.url, "POST", `/v1/users/${"x".repeat(LIMITS.idLength + 1)}/characters/npc/memories`, { memories: ["The user likes tea."] }), 400, "E_BAD_REQUEST");
   });
 
+  it("malformed percent-encoding in a path is 400 E_BAD_REQUEST, never a 500", async () => {
+    for (const p of ["/v1/users/%E0%A4%A/characters/npc/memories", "/v1/memories/%E0%A4%A/history", "/v1/sessions/%ZZ"]) {
+      expectError(await rest(relay.url, "GET", p), 400, "E_BAD_REQUEST");
+    }
+  });
+
+  it("a body over the cap is 413 E_TOO_LARGE, and the next request on the same keep-alive connection is answered", async () => {
+    // one pooled connection, as a browser or an HTTP client library reuses it
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const call = (method: string, p: string, body?: string) => new Promise<{ status: number; text: string } | string>((resolve) => {
+      const r = http.request(relay.url + p, {
+        method, agent, timeout: 3_000,
+        headers: body === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+      }, (res) => {
+        let text = "";
+        res.on("data", (d) => { text += d; });
+        res.on("end", () => resolve({ status: res.statusCode!, text }));
+      });
+      r.on("timeout", () => { r.destroy(); resolve("no answer in 3 s"); });
+      r.on("error", (e) => resolve(`error ${e.message}`));
+      r.end(body);
+    });
+    try {
+      const big = await call("POST", path, JSON.stringify({ memories: ["x".repeat(3 * LIMITS.payloadBytes)] }));
+      expect(big).toMatchObject({ status: 413 });
+      expect(JSON.parse((big as { text: string }).text)).toMatchObject({ code: "E_TOO_LARGE" });
+      for (let i = 0; i < 3; i++) expect(await call("GET", "/v1/health"), `request ${i + 1} after the 413`).toMatchObject({ status: 200 });
+    } finally { agent.destroy(); }
+  });
+
   it("an unknown route is 404 E_NOT_FOUND", async () => {
     expectError(await rest(relay.url, "GET", "/v1/nothing-here"), 404, "E_NOT_FOUND");
     expectError(await rest(relay.url, "GET", "/v2/health"), 404, "E_NOT_FOUND");
@@ -302,6 +333,14 @@ describe("sessions over REST", () => {
       expect((await post(body(script.slice(0, 2)))).body.received).toBe(2);
       expect((await post(body([script[1], script[2]]))).body.received).toBe(3);
       expect((await getSession(relay.url, sessionId)).body).toMatchObject({ endUserId: pair.endUserId, characterId: pair.characterId, turns: 3, status: "open" });
+    });
+
+    it("a navigator.sendBeacon body (content-type text/plain) is accepted", async () => {
+      const r = await rest(relay.url, "POST", `/v1/sessions/${sessionId}/transcript`, undefined, {
+        raw: JSON.stringify(body(script.slice(0, 3))), headers: { "content-type": "text/plain;charset=UTF-8" },
+      });
+      expect(r.status, r.text).toBe(200);
+      expect(r.body.received).toBe(3);
     });
 
     it("the same seq with other text is 409 E_CONFLICT", async () => {
