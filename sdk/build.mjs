@@ -13,7 +13,9 @@ const root = path.resolve(import.meta.dirname, "..");
 const out = path.join(root, "dist");
 const entry = path.join(root, "sdk/src/index.ts");
 
-fs.rmSync(out, { recursive: true, force: true });
+// bundles are overwritten in place (a running relay serves dist/, tests may be loading it); the
+// declarations folder is made afresh
+fs.rmSync(path.join(out, "types"), { recursive: true, force: true });
 
 // zod's `import { z } from "zod"` pulls in the whole `z` namespace object, every locale included
 // (~450 KB minified); `import * as z` lets esbuild keep only what is used. protocol.ts is shared with
