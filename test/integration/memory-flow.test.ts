@@ -19,12 +19,15 @@ afterAll(async () => { await relay?.stop(); });
 const pair = newPair("flow");
 const EVENT_AT = "2025-03-12T16:45:00Z";
 
-// seq:                                    0              1                                    2                    3
-const firstTurns = turns("My name is Jordan.", ["character", "Nice to meet you, Jordan!"], "I live in Denver.", "I work as a welder.",
-  // 4                5
-  "I love coffee.", ["event", "completed the confined-space entry certification", EVENT_AT],
-  // 6
-  ["character", "Congratulations on the certification!"]);
+const firstTurns = turns(
+  "My name is Jordan.", // 0
+  ["character", "Nice to meet you, Jordan!"], // 1
+  "I live in Denver.", // 2
+  "I work as a welder.", // 3
+  "I love coffee.", // 4
+  ["event", "completed the confined-space entry certification", EVENT_AT], // 5
+  ["character", "Congratulations on the certification!"], // 6
+);
 const SEQ = { name: 0, city: 2, job: 3, coffee: 4, event: 5 } as const;
 
 let first: SessionRun;
