@@ -144,7 +144,12 @@ export class MemorySession {
     return this.endPromise !== undefined || this.endedAt !== undefined;
   }
 
-  /** Records what the player said. Resolves to the turn once it is buffered in IndexedDB. */
+  /**
+   * Records what the player said. Resolves to the turn (its `seq`, dense from 0, and `at`) once it
+   * is buffered in IndexedDB. Rejects with a KeepsakeError, writing nothing: `E_TOO_LARGE` for text
+   * over 4,000 characters, metadata over 1 KB of JSON or a session's 10,001st turn; `E_BAD_REQUEST`
+   * for empty text; `E_CONFLICT` after `end()` or `close()`. The same holds for the other record methods.
+   */
   recordUserTurn(text: string, metadata?: Record<string, unknown>): Promise<Turn> {
     return this.record("user", text, metadata);
   }
