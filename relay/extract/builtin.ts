@@ -25,7 +25,7 @@ const GOAL_VERBS = new Set(["want", "plan", "hope", "intend", "aim", "wanna"]);
 /** verbs after "going to" that are the next few minutes, not a plan */
 const PASSING_PLANS = new Set([
   "go", "head", "sleep", "leave", "grab", "get", "check", "say", "be", "try", "see", "let", "take",
-  "make", "have", "do", "eat", "call", "watch", "tell", "ask", "think", "need",
+  "make", "have", "do", "eat", "call", "watch", "tell", "ask", "think", "need", "keep",
 ]);
 /** verbs of conversation and opinion: "I think so", "I know right", "I hope you're well" */
 const CHAT_VERBS = new Set([
@@ -249,12 +249,32 @@ function clause(toks: Tok[], ctx: Ctx): void {
   if (head.w === "my") return possessiveClause(toks, ctx);
   if (callMe(toks, ctx)) return;
   // "Lost my job yesterday", "Gonna start a band": the subject "I" is left out
-  const pastAction = is(head, "PastTense") && !is(head, "Auxiliary") && !is(head, "Copula");
+  // ("Excited for the future", "Been a long road": a feeling or a participle, not something done)
+  const pastAction = is(head, "PastTense") && !is(head, "Auxiliary") && !is(head, "Copula") && !is(head, "Participle") &&
+    !/^(for|about|with|by|of)$/.test(second?.w ?? "");
   const going = head.w === "going" && second?.w === "to";
   const implied = !head.first ? [] : pastAction || head.w === "want" ? [synthetic("I", "Pronoun")]
     : going ? [synthetic("I", "Pronoun"), synthetic("am", "Verb", "Copula")] : [];
   const c = analyze([...implied, ...toks]);
   if (c) iClause(c, ctx);
+  else if (!implied.length) objectClause(toks, ctx);
+}
+
+/** "Writing helps me relax", "The support group made me feel accepted": the user as the object. */
+function objectClause(toks: Tok[], ctx: Ctx): void {
+  const v = toks.findIndex((t, k) => k > 0 && isVerb(t) && !is(t, "Gerund"));
+  const doer = toks.slice(0, v), verb = toks[v];
+  if (v < 1 || v > 4 || !doer.some(isContent) || CHAT_VERBS.has(lemma(verb))) return;
+  if (doer.some((t, k) => isPronoun(t) || (isVerb(t) && k > 0) || DEMONSTRATIVES.has(t.w) || is(t, "Preposition") || is(t, "Conjunction"))) return;
+  // up to the next comma or conjunction, within the length of a fact
+  const end = toks.findIndex((t, k) => k > v && (is(t, "Conjunction") || toks[k - 1].post.includes(",")));
+  const said = end < 0 ? toks : toks.slice(0, end);
+  const me = said.findIndex((t, k) => k > v && (t.w === "me" || t.w === "my"));
+  if (me < 0 || said.length < v + 3 || said.length > MAX_WORDS - 1) return;
+  const user = ctx.name ?? "the user";
+  const named = said.map((t, k) => (k === me ? synthetic(t.w === "me" ? user : `${user}'s`, "ProperNoun") : t));
+  const dated = is(verb, "PastTense") && !STATIVE.has(lemma(verb)) && !is(verb, "Copula");
+  add(ctx, { text: say("", named, undefined, ctx, dated), importance: 0.4 });
 }
 
 /** Takes an "I …" clause apart, or null when it is not one. */
@@ -324,7 +344,7 @@ function iClause(c: Clause, ctx: Ctx): void {
   if (verb === "stand" && modal && c.neg) return preference({ ...c, neg: false, noLonger: false }, "hate", rest, ctx);
   // a past action is dated; a past state or a passive ("I was raised in…") is not, except "I got promoted"
   const dated = past && !STATIVE.has(verb) && !aux.includes("used") && !/^(was|were)$/.test(c.toks[c.verbAt].w);
-  if (lasting(c, modal, future)) general(c, ctx, dated);
+  if (lasting(c, modal, future)) general({ ...c, toks: untilComma(c.toks, c.mainAt) }, ctx, dated);
 }
 
 /** "my name is …", "my sister Ana …", "my dog is called Rex", "my favorite color is blue", "my goal is to …" */
@@ -357,7 +377,7 @@ function possessiveClause(toks: Tok[], ctx: Ctx): void {
     if (inline ?? given) relation(kind, "a", (inline ?? given)!, ctx);
     if (given) return;
   }
-  if (after.some(isContent)) add(ctx, { text: render(toks, -1, ctx, false), importance: 0.4 });
+  if (after.some(isContent)) add(ctx, { text: say(possessive(ctx), toks.slice(1), undefined, ctx, false), importance: 0.4 });
 }
 
 function nameIs(toks: Tok[], ctx: Ctx, neg: boolean): boolean {
@@ -476,7 +496,7 @@ function goal(c: Clause, modal: string | undefined, future: boolean, ctx: Ctx): 
     target = c.toks.slice(c.mainAt);
   }
   if (!target || !target.some((t) => isContent(t) || (isVerb(t) && !PASSING_PLANS.has(lemma(t)))) || (modal && c.neg)) return false;
-  const text = render(c.toks, c.verbAt, ctx, false);
+  const text = render(c, ctx, false);
   if (!text) return true;
   add(ctx, { text, slot: `goal:${key(cut(target))}`, retract: c.neg || undefined, importance: 0.7 });
   return true;
@@ -498,8 +518,9 @@ function preference(c: Clause, verb: string, toks: Tok[], ctx: Ctx): void {
 function lasting(c: Clause, modal: string | undefined, future: boolean): boolean {
   if (CHAT_VERBS.has(c.lemma) || future || c.aux.includes("going")) return false;
   if (modal && (modal !== "can" || c.neg)) return false;
-  const state = c.rest.find((t) => !is(t, "Adverb"));
-  if (c.lemma === "be" && (!state || PASSING_STATES.has(state.w))) return false;
+  // "I'm good", "I'm so sure", "I'm sure it will…": how the user is right now
+  const state = c.lemma === "be" ? c.toks.slice(c.mainAt + 1, c.toks.indexOf(c.rest[0]) + 1) : [c.toks[c.mainAt]];
+  if (state.some((t) => PASSING_STATES.has(t.w)) || (c.lemma === "be" && !c.rest.length)) return false;
   // "I got promoted", "I was hired": a passive past needs no object
   if (c.rest.length === 0) return /^(got|was|were)$/.test(c.toks[c.verbAt].w) && c.mainAt > c.verbAt;
   const thing = c.rest.findIndex(isContent);
@@ -507,7 +528,7 @@ function lasting(c: Clause, modal: string | undefined, future: boolean): boolean
 }
 
 function general(c: Clause, ctx: Ctx, dated: boolean): void {
-  const text = render(c.toks, c.verbAt, ctx, dated);
+  const text = render(c, ctx, dated);
   if (text) add(ctx, { text, importance: dated ? 0.5 : 0.4 });
 }
 
@@ -516,7 +537,7 @@ function eventFact(text: string, ctx: Ctx): void {
   const said = text.replace(/^\s*(the player|player|the user|user|you)\b/i, "I").trim();
   const [toks] = sentencesOf(/^i\b/i.test(said) ? said : `I ${said.charAt(0).toLowerCase()}${said.slice(1)}`);
   const c = toks && analyze(toks);
-  const rendered = c ? render(c.toks, c.verbAt, ctx, true, Infinity) : "";
+  const rendered = c ? render(c, ctx, true, Infinity) : "";
   add(ctx, { text: rendered || `${subject(ctx)} had the game event "${text.trim().replace(/[.!]+$/, "")}" on ${ctx.day}.`, importance: 0.6 });
 }
 
@@ -536,14 +557,19 @@ function answer(asked: Turn, text: string, ctx: Ctx): boolean {
 
 // ---- saying it ----
 
+/** An "I …" clause in the third person (see `say`). */
+function render(c: Pick<Clause, "toks" | "verbAt">, ctx: Ctx, dated: boolean, max = MAX_WORDS): string {
+  return say(subject(ctx), c.toks.slice(1), c.toks[c.verbAt], ctx, dated, max);
+}
+
 /**
- * A clause in the third person: the subject becomes the user's name (or "The user"), the verb
- * agrees with it, "my/me/mine" become "their/them/theirs", relative days become dates. Empty when
- * nothing is left worth saying.
+ * A statement in the third person: `who` (the user's name, "The user", "Jordan's") then the words,
+ * with `verb` agreeing with a singular subject, "my/me/mine" as "their/them/theirs", relative days
+ * as dates, and the date of the turn when `dated` and nothing else says when. Empty when nothing
+ * worth saying fits in `max` words.
  */
-function render(toks: Tok[], verbAt: number, ctx: Ctx, dated: boolean, max = MAX_WORDS): string {
-  const verb = toks[verbAt], at = verbAt - 1;
-  let body = toks.slice(1);
+function say(who: string, body: Tok[], verb: Tok | undefined, ctx: Ctx, dated: boolean, max = MAX_WORDS): string {
+  const at = verb ? body.indexOf(verb) : 0;
   if (body.length > max - 2) {
     // cut back to the last noun that fits ("The user" takes two words)
     let end = max - 2;
@@ -553,7 +579,6 @@ function render(toks: Tok[], verbAt: number, ctx: Ctx, dated: boolean, max = MAX
   }
   if (dated) body = body.filter((t, k) => k >= at || !/^(just|recently)$/.test(t.w));
   const { toks: timed, hasTime } = datesOf(body, ctx.day);
-  const who = toks[0].w === "my" ? possessive(ctx) : subject(ctx);
   return sentence(`${who} ${words(timed, verb ? timed.indexOf(verb) : -1)}${dated && !hasTime ? ` on ${ctx.day}` : ""}`);
 }
 
@@ -627,6 +652,12 @@ function nounPhrase(toks: Tok[]): Tok[] {
     if (/[,;:.!]/.test(t.post)) break;
   }
   return toks.slice(0, end);
+}
+
+/** A clause up to the first comma after its verb: what follows is usually another thought. */
+function untilComma(toks: Tok[], from: number): Tok[] {
+  const comma = toks.findIndex((t, k) => k >= from && t.post.includes(","));
+  return comma < 0 ? toks : toks.slice(0, comma + 1);
 }
 
 /** A phrase up to its first break (comma, "because", "when"), without trailing filler. */

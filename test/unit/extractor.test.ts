@@ -187,8 +187,14 @@ describe("built-in extractor", () => {
       ["I've been into dancing since I was a kid.", "Jordan is into dancing."],
       ["My brother runs a bakery in Lisbon.", "Jordan's brother runs a bakery in Lisbon."],
       ["I no longer play the piano, but I used to play it every day.", "Jordan no longer plays the piano."],
+      ["Lost my job at the bank.", "Jordan lost their job at the bank on 2025-03-12."],
+      ["Music makes me happy.", "Music makes Jordan happy."],
+      ["The support group has made me feel accepted and given me courage.", "The support group has made Jordan feel accepted."],
     ];
     for (const [line, text] of cases) expect(texts(one(line, "Jordan")), line).toEqual([text]);
+    expect(texts(one("Lost my job at the bank, so I'm looking for work.", "Jordan"))).toEqual([
+      "Jordan lost their job at the bank on 2025-03-12.", "Jordan is looking for work.",
+    ]);
   });
 
   it("takes nothing from questions, hypotheticals and chit-chat", () => {
@@ -199,6 +205,8 @@ describe("built-in extractor", () => {
       "I love it!", "I'm so sorry to hear that.", "I mean, sure.", "I see what you mean.", "I'll try.",
       "Thanks, I appreciate it.", "I'm here.", "I'm back!", "I'm ready.", "Lol I know.", "I hope you're well.",
       "I can't wait!", "I'm not sure.", "I like that.", "I love those.", "Haha, I did it!", "I'm off to bed.",
+      "Excited for the future!", "Been a long road.", "I'm sure it will all work out.", "That means a lot to me.",
+      "I'm going to keep pushing.", "Thanks for asking me!",
     ];
     for (const line of lines) expect(one(line), line).toEqual([]);
   });
