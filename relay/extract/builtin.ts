@@ -82,7 +82,8 @@ const STATIVE = new Set([
   "be", "have", "know", "like", "love", "want", "need", "feel", "think", "seem", "use", "live", "own",
   "hate", "prefer", "enjoy", "hope", "mean", "grow", "bear", "born",
 ]);
-const THIRD_PERSON: Record<string, string> = { me: "them", my: "their", mine: "theirs", myself: "themselves" };
+/** the user's words for themself, as said of them ("our" is the user's family or group) */
+const THIRD_PERSON: Record<string, string> = { me: "them", my: "their", mine: "theirs", myself: "themselves", our: "their", ours: "theirs" };
 const FIRST_PERSON = /\b(i|i'm|i've|i'd|i'll|me|my|mine|myself|we|our|ours|ourselves)\b/i;
 /** "us", but not "the US" */
 const US = /\bus\b/;
@@ -240,7 +241,7 @@ function trimLeading(toks: Tok[]): Tok[] {
   let k = 0;
   while (k < toks.length && (LEADING.has(toks[k].w) || is(toks[k], "Expression") || is(toks[k], "Interjection"))) k++;
   let d = k;
-  while (d < toks.length && is(toks[d], "Date")) d++;
+  while (d < toks.length && (is(toks[d], "Date") || (/^(last|this|next)$/.test(toks[d].w) && is(toks[d + 1], "Date")))) d++;
   return d > k && toks[d]?.w === "i" ? [...toks.slice(d), ...toks.slice(k, d)] : toks.slice(k);
 }
 
