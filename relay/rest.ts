@@ -162,16 +162,26 @@ export function restHandler(deps: RestDeps) {
       if (!hit) throw new ProtocolError("E_BAD_REQUEST", `${req.method} is not allowed on ${url.pathname}`);
       if (!PUBLIC.has(hit.pattern.pathname) && !authorized(req)) throw new ProtocolError("E_UNAUTHORIZED", "this route needs Authorization: Bearer <admin key>");
       const params = hit.pattern.exec({ pathname: url.pathname })!.pathname.groups as Params;
-      for (const k in params) params[k] = decodeURIComponent(params[k]);
+      for (const k in params) params[k] = decodePart(params[k]);
       answer = await hit.handler({ params, query: url.searchParams, body: () => readJson(req) });
     } catch (e) {
       const body = errorBody(e);
       status = e instanceof ProtocolError ? e.status : 500;
       answer = body;
     }
+    // a body refused half-read is not drained: close the connection so the next request is not stuck behind it
+    if (status === 413) res.setHeader("connection", "close");
     res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
     res.end(JSON.stringify(answer));
   };
+}
+
+function decodePart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new ProtocolError("E_BAD_REQUEST", `"${part}" is not valid percent-encoding`);
+  }
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
