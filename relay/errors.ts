@@ -1,6 +1,6 @@
 // Protocol errors: one class with a code from PROTOCOL.md, like Hono's HTTPException.
 import type { z } from "zod";
-import { describeZodError, type ErrorBody, type ErrorCode, HTTP_STATUS } from "../sdk/src/protocol.ts";
+import { describeZodError, type ErrorBody, type ErrorCode, errorCodeFor, HTTP_STATUS } from "../sdk/src/protocol.ts";
 
 export class ProtocolError extends Error {
   constructor(readonly code: ErrorCode, message: string) {
@@ -13,14 +13,13 @@ export class ProtocolError extends Error {
 }
 
 /**
- * Validates `value` with `schema`. Text or a list over its limit is E_TOO_LARGE (unless `tooLarge`
- * is false, as for the handshake, where anything malformed is E_BAD_REQUEST); the rest E_BAD_REQUEST.
+ * Validates `value` with `schema`, coded by `errorCodeFor` (over a limit: E_TOO_LARGE), or always
+ * E_BAD_REQUEST when `tooLarge` is false, as for the handshake.
  */
 export function parse<S extends z.ZodType>(schema: S, value: unknown, what: string, tooLarge = true): z.infer<S> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  const tooBig = tooLarge && r.error.issues.some((i) => i.code === "too_big" && (i.origin === "string" || i.origin === "array"));
-  throw new ProtocolError(tooBig ? "E_TOO_LARGE" : "E_BAD_REQUEST", `${what}: ${describeZodError(r.error)}`);
+  throw new ProtocolError(tooLarge ? errorCodeFor(r.error) : "E_BAD_REQUEST", `${what}: ${describeZodError(r.error)}`);
 }
 
 /** Any thrown value as the wire's `{ code, message }`; unexpected errors are logged and become E_INTERNAL. */

@@ -17,22 +17,8 @@ const entry = path.join(root, "sdk/src/index.ts");
 // declarations folder is made afresh
 fs.rmSync(path.join(out, "types"), { recursive: true, force: true });
 
-// zod's `import { z } from "zod"` pulls in the whole `z` namespace object, every locale included
-// (~450 KB minified); `import * as z` lets esbuild keep only what is used. protocol.ts is shared with
-// the relay and written the first way, so the bundle reads it the second way (same bindings).
-const zodNamespace = {
-  name: "zod-namespace",
-  setup(build) {
-    build.onLoad({ filter: /[\\/]sdk[\\/]src[\\/].*\.ts$/ }, async (args) => ({
-      contents: (await fs.promises.readFile(args.path, "utf8")).replace(/import\s*\{\s*z\s*\}\s*from\s*(["'])zod\1/g, 'import * as z from "zod"'),
-      loader: "ts",
-    }));
-  },
-};
-
 const common = {
   entryPoints: [entry],
-  plugins: [zodNamespace],
   bundle: true,
   platform: "browser",
   target: "es2020",

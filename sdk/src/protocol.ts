@@ -1,6 +1,7 @@
 // The Keepsake wire protocol, version 1: the one copy of its shapes. The SDK and the relay both
 // validate with these schemas. PROTOCOL.md (docs/PROTOCOL.md) is the prose of the same contract.
-import { z } from "zod";
+// `import * as z` (not `{ z }`) lets the SDK bundle keep only the parts of zod it uses
+import * as z from "zod";
 
 export const PROTOCOL_VERSION = 1;
 
@@ -42,7 +43,8 @@ export type ErrorBody = z.infer<typeof ErrorBody>;
 const jsonBytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v)).length;
 /** A plain JSON object of at most `max` bytes. */
 const JsonObject = (max: number) =>
-  z.record(z.string(), z.unknown()).refine((v) => jsonBytes(v) <= max, { message: `must be at most ${max} bytes of JSON` });
+  z.record(z.string(), z.unknown())
+    .refine((v) => jsonBytes(v) <= max, { message: `must be at most ${max} bytes of JSON`, params: { tooLarge: true } });
 
 export const Id = z.string().regex(/^[A-Za-z0-9._:@-]{1,128}$/, "must be 1 to 128 characters of A-Z a-z 0-9 . _ : @ -");
 export type Id = z.infer<typeof Id>;
@@ -98,7 +100,8 @@ export const MemoryRecord = z.object({
   sources: z.array(Source),
 });
 export type MemoryRecord = z.infer<typeof MemoryRecord>;
-export type ScoredMemory = MemoryRecord & { score: number };
+export const ScoredMemory = MemoryRecord.extend({ score: z.number() });
+export type ScoredMemory = z.infer<typeof ScoredMemory>;
 
 export const MemoryEvent = z.enum(["add", "update", "delete", "noop"]);
 export type MemoryEvent = z.infer<typeof MemoryEvent>;
@@ -220,6 +223,17 @@ export interface SessionView {
   sessionId: string; endUserId: string; characterId: string; memoryStores?: string[];
   status: SessionStatus; turns: number; turnCount: number | null; results: MemoryAddResult[];
   error?: string; attempts?: number;
+}
+
+/**
+ * The protocol code of a validation failure: text, a list or metadata over its limit is E_TOO_LARGE,
+ * anything else E_BAD_REQUEST. The relay and the SDK both code failures with this.
+ */
+export function errorCodeFor(error: z.ZodError): "E_TOO_LARGE" | "E_BAD_REQUEST" {
+  const tooLarge = error.issues.some((i) =>
+    (i.code === "too_big" && (i.origin === "string" || i.origin === "array")) ||
+    (i.code === "custom" && (i.params as { tooLarge?: boolean } | undefined)?.tooLarge === true));
+  return tooLarge ? "E_TOO_LARGE" : "E_BAD_REQUEST";
 }
 
 /** First zod issue as one readable line: `turns.3.text: too long (max 4000)`. */

@@ -4,8 +4,8 @@ import * as z from "zod";
 import type { TranscriptBuffer } from "./buffer.ts";
 import { errorFromBody, KeepsakeError, toKeepsakeError } from "./errors.ts";
 import {
-  type ClientToServerEvents, describeZodError, LIMITS, MemoriesPayload, MemoriesUpdatedPayload, MemoryRecord,
-  type Role, type ScoredMemory, SearchPayload, type ServerToClientEvents, SessionProcessedPayload, Turn,
+  type ClientToServerEvents, describeZodError, errorCodeFor, LIMITS, MemoriesPayload, MemoriesUpdatedPayload, MemoryRecord,
+  type Role, ScoredMemory, SearchPayload, type ServerToClientEvents, SessionProcessedPayload, Turn,
 } from "./protocol.ts";
 
 /** @internal */
@@ -43,7 +43,7 @@ export interface SessionEmitter {
   (name: "warning", message: string): void;
 }
 
-const ScoredMemories = z.array(MemoryRecord.extend({ score: z.number() }));
+const ScoredMemories = z.array(ScoredMemory);
 const END_STATUSES = new Set(["queued", "processed", "disabled"]);
 
 /**
@@ -369,9 +369,7 @@ export async function request<E extends keyof ClientToServerEvents>(
  * array over its maximum, or metadata over its byte limit, is E_TOO_LARGE; anything else E_BAD_REQUEST.
  */
 export function validationError(error: z.ZodError, context: string): KeepsakeError {
-  const tooLarge = error.issues.some((i) =>
-    (i.code === "too_big" && (i.origin === "string" || i.origin === "array")) || (i.code === "custom" && /bytes/.test(i.message)));
-  return new KeepsakeError(tooLarge ? "E_TOO_LARGE" : "E_BAD_REQUEST", `${context}: ${describeZodError(error)}`);
+  return new KeepsakeError(errorCodeFor(error), `${context}: ${describeZodError(error)}`);
 }
 
 function errorText(e: unknown): string {
