@@ -202,18 +202,20 @@ function lemma(t: Tok): string {
   return out;
 }
 
-function conjugated(doc: ReturnType<typeof nlp>, form: "Infinitive" | "PresentTense"): string | undefined {
+type Form = "Infinitive" | "PresentTense" | "PastTense";
+
+function conjugated(doc: ReturnType<typeof nlp>, form: Form): string | undefined {
   return (doc.verbs().conjugate()[0] as Record<string, string> | undefined)?.[form];
 }
 
-/** compromise's third-person present of a verb: "like" → "likes" */
-function presentOf(verb: string): string {
-  const key = `3:${verb}`;
+/** compromise's conjugation of a verb, cached: ("like", "PresentTense") → "likes" */
+function formOf(verb: string, form: Form): string {
+  const key = `${form}:${verb}`;
   let out = lemmas.get(key);
   if (out === undefined) {
     const doc = nlp(verb);
     doc.tag("Verb");
-    out = conjugated(doc, "PresentTense") ?? verb;
+    out = conjugated(doc, form) ?? verb;
     lemmas.set(key, out);
   }
   return out;
@@ -265,7 +267,7 @@ function clause(toks: Tok[], ctx: Ctx): void {
 function objectClause(toks: Tok[], ctx: Ctx): void {
   const v = toks.findIndex((t, k) => k > 0 && isVerb(t) && !is(t, "Gerund"));
   const doer = toks.slice(0, v), verb = toks[v];
-  if (v < 1 || v > 4 || !doer.some(isContent) || CHAT_VERBS.has(lemma(verb))) return;
+  if (v < 1 || v > 4 || !doer.some(isContent) || CHAT_VERBS.has(lemma(verb)) || /^(here|there)$/.test(toks[0].w)) return;
   if (doer.some((t, k) => isPronoun(t) || (isVerb(t) && k > 0) || DEMONSTRATIVES.has(t.w) || is(t, "Preposition") || is(t, "Conjunction"))) return;
   // up to the next comma or conjunction, within the length of a fact
   const end = toks.findIndex((t, k) => k > v && (is(t, "Conjunction") || toks[k - 1].post.includes(",")));
@@ -274,8 +276,7 @@ function objectClause(toks: Tok[], ctx: Ctx): void {
   if (me < 0 || said.length < v + 3 || said.length > MAX_WORDS - 1) return;
   const user = ctx.name ?? "the user";
   const named = said.map((t, k) => (k === me ? synthetic(t.w === "me" ? user : `${user}'s`, "ProperNoun") : t));
-  const dated = is(verb, "PastTense") && !STATIVE.has(lemma(verb)) && !is(verb, "Copula");
-  add(ctx, { text: say("", named, undefined, ctx, dated), importance: 0.4 });
+  add(ctx, { text: say("", named, undefined, ctx, false), importance: 0.4 });
 }
 
 /** Takes an "I …" clause apart, or null when it is not one. */
@@ -314,6 +315,11 @@ function analyze(toks: Tok[]): Clause | null {
 
 function iClause(c: Clause, ctx: Ctx): void {
   const { lemma: verb, aux, rest } = c;
+  // "I quit smoking last year": a past spelled like the present, in a clause set in the past
+  const first = c.toks[c.verbAt];
+  if (is(first, "PresentTense") && rest.some((t) => /^(yesterday|ago|last)$/.test(t.w)) && formOf(lemma(first), "PastTense") === first.w) {
+    c.toks[c.verbAt] = { ...first, tags: new Set([...first.tags, "PastTense"]) };
+  }
   const modal = aux.find((a) => MODALS.has(a) || a === "can");
   const future = aux.includes("going") || aux.includes("gonna");
   const past = is(c.toks[c.verbAt], "PastTense") || /^(was|were|did|got)$/.test(c.toks[c.verbAt].w);
@@ -406,8 +412,7 @@ function ageIs(toks: Tok[], ctx: Ctx, neg: boolean): boolean {
   const value = toks.filter((t) => is(t, "Value"));
   const others = toks.filter((t) => !is(t, "Value") && !/^(years?|yrs?|old|now|this|yo)$/.test(t.w));
   if (neg || !value.length || others.length) return false;
-  const said = value.map((t) => t.text).join(" ");
-  const age = /^\d+$/.test(said) ? Number(said) : (nlp(said).numbers().get() as number[])[0];
+  const age = number(...value);
   if (!(age >= 1 && age <= 120) || !Number.isInteger(age)) return false;
   add(ctx, { text: `${subject(ctx)} is ${age} years old.`, slot: "age", value: String(age), importance: 0.8 });
   return true;
@@ -509,7 +514,7 @@ function preference(c: Clause, verb: string, toks: Tok[], ctx: Ctx): void {
   if (!object.some(isContent) || isPronoun(object[0]) || DEMONSTRATIVES.has(object[0].w)) return;
   const says = verb === "be"
     ? (c.neg ? (c.noLonger ? "is no longer into" : "is not into") : "is into")
-    : c.noLonger ? `no longer ${presentOf(verb)}` : c.neg ? `doesn't ${verb}` : presentOf(verb);
+    : c.noLonger ? `no longer ${formOf(verb, "PresentTense")}` : c.neg ? `doesn't ${verb}` : formOf(verb, "PresentTense");
   for (const item of listItems(object)) {
     add(ctx, { text: sentence(`${subject(ctx)} ${says} ${words(item)}`), slot: `pref:${key(item)}`, value: words(item), importance: 0.5 });
   }
@@ -605,39 +610,49 @@ function agree(t: Tok, plural: boolean): string {
     : { am: "is", are: "is", were: "was", have: "has", do: "does" };
   if (irregular[t.w]) return irregular[t.w];
   if (plural || is(t, "PastTense") || is(t, "Modal") || is(t, "Gerund") || is(t, "Auxiliary") || is(t, "Copula")) return t.text.toLowerCase();
-  return presentOf(lemma(t));
+  return formOf(lemma(t), "PresentTense");
 }
 
 const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 
 /** "yesterday" → "on 2025-03-11", "last year" → "in 2024"; reports whether the clause says when. */
 function datesOf(toks: Tok[], day: string): { toks: Tok[]; hasTime: boolean } {
-  const [y, m, d] = day.split("-").map(Number);
-  const shift = (days: number) => new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
   const out: Tok[] = [];
   let hasTime = false;
   for (let k = 0; k < toks.length; k++) {
-    const t = toks[k], next = toks[k + 1]?.w ?? "";
-    const step = t.w === "last" ? -1 : t.w === "next" ? 1 : t.w === "this" ? 0 : null;
-    let said: string | null = null;
-    if (t.w === "yesterday" || (t.w === "last" && next === "night")) said = `on ${shift(-1)}`;
-    else if (t.w === "today" || t.w === "tonight" || (t.w === "this" && /^(morning|afternoon|evening)$/.test(next))) said = `on ${day}`;
-    else if (t.w === "tomorrow") said = `on ${shift(1)}`;
-    else if (step !== null && next === "year") said = `in ${y + step}`;
-    else if (step !== null && next === "month") {
-      const when = new Date(Date.UTC(y, m - 1 + step, 1));
-      said = `in ${MONTHS[when.getUTCMonth()]} ${when.getUTCFullYear()}`;
-    } else if (step !== null && step !== 0 && (next === "week" || next === "weekend")) said = `the ${next} ${step < 0 ? "before" : "after"} ${day}`;
-    if (said) {
-      if (t.w === "last" || t.w === "next" || t.w === "this") k++;
-      out.push(synthetic(said, "Date"));
-      hasTime = true;
-      continue;
-    }
-    if (is(t, "Date") || is(t, "Year") || t.w === "ago" || t.w === "when" || t.w === "since") hasTime = true;
-    out.push(t);
+    const t = toks[k], time = relativeTime(toks, k, day);
+    if (time) {
+      out.push(synthetic(time[0], "Date"));
+      k += time[1] - 1;
+    } else out.push(t);
+    if (time || is(t, "Date") || is(t, "Year") || /^(ago|when|since)$/.test(t.w)) hasTime = true;
   }
   return { toks: out, hasTime };
+}
+
+const STEPS: Record<string, number> = { last: -1, this: 0, next: 1 };
+
+/** The date a relative time at `toks[k]` means, and how many tokens say it: "last year" → ["in 2024", 2]. */
+function relativeTime(toks: Tok[], k: number, day: string): [string, number] | null {
+  const [y, m, d] = day.split("-").map(Number);
+  const on = (days: number) => new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+  const w = toks[k].w, next = toks[k + 1]?.w ?? "", step = STEPS[w];
+  if (w === "yesterday") return [`on ${on(-1)}`, 1];
+  if (w === "today" || w === "tonight") return [`on ${day}`, 1];
+  if (w === "tomorrow") return [`on ${on(1)}`, 1];
+  if (w === "last" && next === "night") return [`on ${on(-1)}`, 2];
+  if (w === "this" && /^(morning|afternoon|evening)$/.test(next)) return [`on ${day}`, 2];
+  if (step !== undefined && next === "year") return [`in ${y + step}`, 2];
+  if (step !== undefined && next === "month") {
+    const month = new Date(Date.UTC(y, m - 1 + step, 1));
+    return [`in ${MONTHS[month.getUTCMonth()]} ${month.getUTCFullYear()}`, 2];
+  }
+  if (step && (next === "week" || next === "weekend")) return [`the ${next} ${step < 0 ? "before" : "after"} ${day}`, 2];
+  const n = is(toks[k], "Value") && toks[k + 2]?.w === "ago" ? number(toks[k]) : NaN;
+  if (Number.isFinite(n) && /^days?$/.test(next)) return [`on ${on(-n)}`, 3];
+  if (Number.isFinite(n) && /^weeks?$/.test(next)) return [`around ${on(-7 * n)}`, 3];
+  if (Number.isFinite(n) && /^years?$/.test(next)) return [`in ${y - n}`, 3];
+  return null;
 }
 
 // ---- small helpers ----
@@ -713,6 +728,13 @@ function nameFrom(toks: Tok[]): string | undefined {
   if (!first || isPronoun(first) || is(first, "Determiner") || is(first, "Verb")) return undefined;
   const until = name.findIndex((t) => /[,.!;]/.test(t.post));
   return (until >= 0 ? name.slice(0, until + 1) : name).map((t) => capitalize(t.text)).join(" ");
+}
+
+/** The number some tokens say: "34", "thirty four", "a". NaN when they say none. */
+function number(...toks: Tok[]): number {
+  const said = toks.map((t) => t.text).join(" ");
+  if (/^\d+$/.test(said)) return Number(said);
+  return (nlp(said).numbers().get() as number[])[0] ?? NaN;
 }
 
 const article = (word: string) => (/^[aeiou]/i.test(word) ? "an" : "a");
