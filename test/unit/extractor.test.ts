@@ -228,6 +228,10 @@ describe("built-in extractor", () => {
   it("turns relative days into dates", () => {
     expect(texts(one("I ran my first 10k yesterday.", "Jordan"))).toEqual(["Jordan ran their first 10k on 2025-03-11."]);
     expect(texts(one("I'm going to visit Japan next year.", "Jordan"))).toEqual(["Jordan is going to visit Japan in 2026."]);
+    expect(texts(one("I went to a jazz festival two days ago.", "Jordan"))).toEqual(["Jordan went to a jazz festival on 2025-03-10."]);
+    expect(texts(one("I started playing guitar 5 years ago.", "Jordan"))).toEqual(["Jordan started playing guitar in 2020."]);
+    expect(texts(one("I quit smoking last year.", "Jordan"))).toEqual(["Jordan quit smoking in 2024."]);
+    expect(texts(one("Last weekend I joined a rowing club.", "Jordan"))).toEqual(["Jordan joined a rowing club the weekend before 2025-03-12."]);
   });
 
   it("never writes a fact in the first or second person", () => {
