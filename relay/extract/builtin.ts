@@ -34,11 +34,17 @@ const CHAT_VERBS = new Set([
   "need", "want", "try", "mind", "swear", "admit", "doubt", "realize", "get", "hate", "love", "like",
   "remember", "forget", "wait", "figure", "reckon",
 ]);
-/** how someone is right now: "I'm good", "I'm so excited" */
+/** how someone is right now: "I'm good", "I'm sure it will…" */
 const PASSING_STATES = new Set([
   "fine", "okay", "ok", "well", "alright", "sure", "sorry", "glad", "tired", "busy", "bored", "ready",
   "done", "off", "back", "here", "there", "down", "up", "in", "out", "on", "all", "doing", "hungry",
-  "sick", "free", "about", "almost", "afraid", "curious",
+  "sick", "free", "about", "almost", "curious",
+]);
+/** feelings of the moment, when nothing follows them: "I'm so stressed!" (but "I'm retired") */
+const FEELINGS = new Set([
+  "stressed", "exhausted", "confused", "worried", "excited", "thrilled", "overwhelmed", "amazed", "impressed",
+  "annoyed", "pleased", "surprised", "shocked", "stuck", "blessed", "stoked", "pumped", "hooked", "lost",
+  "interested", "bored", "tired", "scared", "touched", "moved", "inspired", "relieved", "flattered",
 ]);
 /** nouns too vague to make a statement worth remembering */
 const VAGUE_NOUNS = new Set([
@@ -71,6 +77,8 @@ const CLAUSE_BREAK = new Set(["because", "cause", "which", "whereas", "although"
 const JOINERS = new Set(["and", "so", "or", "then", "plus"]);
 /** sentences that are not statements of fact */
 const HYPOTHETICAL = /\b(if|wish|imagine|unless|suppose|pretend|whether|hypothetically)\b/i;
+/** laughter and the like, wherever it stands: "I love pizza lol" */
+const LAUGHS = /^(lol|lmao|haha+|hehe+|ha|xd|rofl)$/;
 /** a sentence that may be about the user */
 const SELF = /\b(i|my|me)\b/i;
 /** a sentence that starts with a past-tense verb and leaves out "I": "Finished the marathon!" */
@@ -174,7 +182,7 @@ function sentencesOf(text: string): Tok[][] {
       tags: new Set(t.tags),
       post: t.post,
       first: k === 0,
-    })),
+    })).filter((t) => !LAUGHS.test(t.w)),
   );
 }
 
@@ -230,7 +238,7 @@ function clausesOf(toks: Tok[]): Tok[][] {
     const prev = toks[k - 1], next = toks[k + 1];
     const breaks = k > 0 && (
       CLAUSE_BREAK.has(t.w) ||
-      (JOINERS.has(t.w) && isPronoun(next)) ||
+      (JOINERS.has(t.w) && (isPronoun(next) || next?.w === "my")) ||
       (/[,;:(]|\s[-–—]\s|[–—]|\.\.\./.test(prev.post) && isPronoun(t)));
     if (breaks) parts.push([]);
     parts[parts.length - 1].push(t);
@@ -322,15 +330,15 @@ function iClause(c: Clause, ctx: Ctx): void {
   }
   const modal = aux.find((a) => MODALS.has(a) || a === "can");
   const future = aux.includes("going") || aux.includes("gonna");
-  const past = is(c.toks[c.verbAt], "PastTense") || /^(was|were|did|got)$/.test(c.toks[c.verbAt].w);
+  const past = is(c.toks[c.verbAt], "PastTense") || /^(was|were|did|got|used)$/.test(c.toks[c.verbAt].w);
 
   if (verb === "be" && !modal && !past) {
     if (nameIs(rest, ctx, c.neg)) return;
     if (ageIs(rest, ctx, c.neg)) return;
     if (rest[0]?.w === "from") return place(c, rest.slice(1), "origin", `is from`, 0.7, ctx);
-    if (rest[0]?.w === "into" || (rest[0]?.w === "a" && rest.some((t) => t.w === "fan") && rest.some((t) => t.w === "of"))) {
-      return preference(c, "be", rest.slice(rest.findIndex((t) => t.w === "into" || t.w === "of") + 1), ctx);
-    }
+    if (rest[0]?.w === "into") return preference(c, "into", rest.slice(1), ctx);
+    const fan = rest.findIndex((t) => t.w === "fan");
+    if (rest[0]?.w === "a" && fan > 0 && fan < 3 && rest[fan + 1]?.w === "of") return preference(c, "fan", rest.slice(fan + 2), ctx);
     if (occupation(c, ctx)) return;
   }
   if (verb === "born" || verb === "bear") {
@@ -368,7 +376,7 @@ function possessiveClause(toks: Tok[], ctx: Ctx): void {
     return add(ctx, { text: sentence(`${possessive(ctx)} ${kind} is to ${words(goal)}`), slot: `goal:${key(goal)}`, importance: 0.7 });
   }
   if (copula && /^(favou?rite|fave)$/.test(what[0].w) && what.length > 1) {
-    const thing = what.slice(1), value = cut(after);
+    const thing = what.slice(1), value = untilComma(cut(after), 0);
     if (!value.some((t) => isContent(t) || is(t, "Adjective"))) return;
     return add(ctx, {
       text: sentence(`${possessive(ctx)} favorite ${words(thing)} ${toks[v].text.toLowerCase()} ${words(value)}`),
@@ -388,7 +396,9 @@ function possessiveClause(toks: Tok[], ctx: Ctx): void {
 }
 
 function nameIs(toks: Tok[], ctx: Ctx, neg: boolean): boolean {
-  const names = toks.filter((t) => !/^[.,!]$/.test(t.text));
+  // "I'm Sam, by the way"
+  const comma = toks.findIndex((t) => t.post.includes(","));
+  const names = comma < 0 ? toks : toks.slice(0, comma + 1);
   if (neg || !names.length || names.length > 3 || !names.every((t) => isProper(t) && !is(t, "Place") && !is(t, "Demonym") && !is(t, "Organization"))) return false;
   setName(names.map((t) => capitalize(t.text)).join(" "), ctx);
   return true;
@@ -470,12 +480,15 @@ function relations(rest: Tok[], ctx: Ctx): boolean {
   let found = false;
   for (let k = 0; k < rest.length; k++) {
     const kind = lemma(rest[k]);
-    if (!is(rest[k], "Noun") || !(FAMILY.has(kind) || PETS.has(kind))) continue;
+    const named = /^(named|called)$/.test(rest[k + 1]?.w ?? "");
+    // a pet is an animal we know, or anything not a person that has a name: "a golden retriever called Max"
+    const pet = PETS.has(kind) || (named && !is(rest[k], "Actor") && !NOT_JOBS.has(kind));
+    if (!is(rest[k], "Noun") || !(FAMILY.has(kind) || pet)) continue;
     let q = k - 1;
     while (q >= 0 && is(rest[q], "Adjective")) q--;
     const count = rest[q];
     if (!count || !(count.w === "a" || count.w === "an" || is(count, "Value"))) continue;
-    const name = /^(named|called)$/.test(rest[k + 1]?.w ?? "") ? nameFrom(rest.slice(k + 2)) : undefined;
+    const name = named ? nameFrom(rest.slice(k + 2)) : undefined;
     relation(kind, count.w === "an" ? "a" : count.text, name, ctx, words(rest.slice(q + 1, k + 1)));
     found = true;
   }
@@ -508,12 +521,13 @@ function goal(c: Clause, modal: string | undefined, future: boolean, ctx: Ctx): 
   return true;
 }
 
-/** "I love hiking, camping and fishing", "I don't like coffee anymore", "I'm a big fan of jazz" */
+/** "I love hiking, camping and fishing", "I don't like coffee anymore", "I'm a big fan of jazz" (verb "fan"), "I'm into jazz" ("into") */
 function preference(c: Clause, verb: string, toks: Tok[], ctx: Ctx): void {
   const object = cut(toks.filter((t) => !ASIDES.has(t.w)));
   if (!object.some(isContent) || isPronoun(object[0]) || DEMONSTRATIVES.has(object[0].w)) return;
-  const says = verb === "be"
-    ? (c.neg ? (c.noLonger ? "is no longer into" : "is not into") : "is into")
+  const being = verb === "into" ? "into" : verb === "fan" ? "a fan of" : "";
+  const says = being
+    ? `is ${c.noLonger ? "no longer " : c.neg ? "not " : ""}${being}`
     : c.noLonger ? `no longer ${formOf(verb, "PresentTense")}` : c.neg ? `doesn't ${verb}` : formOf(verb, "PresentTense");
   for (const item of listItems(object)) {
     add(ctx, { text: sentence(`${subject(ctx)} ${says} ${words(item)}`), slot: `pref:${key(item)}`, value: words(item), importance: 0.5 });
@@ -527,8 +541,10 @@ function lasting(c: Clause, modal: string | undefined, future: boolean): boolean
   // "I'm good", "I'm so sure", "I'm sure it will…": how the user is right now
   const state = c.lemma === "be" ? c.toks.slice(c.mainAt + 1, c.toks.indexOf(c.rest[0]) + 1) : [c.toks[c.mainAt]];
   if (state.some((t) => PASSING_STATES.has(t.w)) || (c.lemma === "be" && !c.rest.length)) return false;
-  // "I got promoted", "I was hired": a passive past needs no object
-  if (c.rest.length === 0) return /^(got|was|were)$/.test(c.toks[c.verbAt].w) && c.mainAt > c.verbAt;
+  // "I got promoted", "I'm retired": a passive needs no object
+  if (c.rest.length === 0) {
+    return c.mainAt > c.verbAt && !FEELINGS.has(c.toks[c.mainAt].w) && (/^(got|was|were)$/.test(c.toks[c.verbAt].w) || is(c.toks[c.verbAt], "Copula"));
+  }
   const thing = c.rest.findIndex(isContent);
   return thing >= 0 && !DEMONSTRATIVES.has(c.rest[thing - 1]?.w ?? "");
 }
@@ -596,7 +612,8 @@ function words(toks: Tok[], verbAt = -1): string {
     if (k === verbAt) w = agree(t, false);
     else if (they && isVerb(t)) { w = agree(t, true); they = false; }
     else if (t.w === "i") { w = "they"; they = true; }
-    else w = THIRD_PERSON[t.w] ?? (t.first && !isProper(t) && !is(t, "Acronym") ? t.text.toLowerCase() : t.text);
+    else w = THIRD_PERSON[t.w] ?? (is(t, "Place") || is(t, "FirstName") || is(t, "LastName") ? capitalize(t.text)
+      : t.first && !isProper(t) && !is(t, "Acronym") ? t.text.toLowerCase() : t.text);
     const last = k === toks.length - 1;
     const p = t.post.trim();
     out += w + (last ? "" : p.includes(",") ? ", " : /\s/.test(t.post) || t.contracted || /[.!?;:]/.test(p) ? " " : p);

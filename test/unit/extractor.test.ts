@@ -66,7 +66,7 @@ describe("built-in extractor", () => {
   });
 
   it("reads the name in its usual forms", () => {
-    for (const line of ["My name is Jordan.", "I'm Jordan.", "Hi, I am Jordan!", "Call me Jordan.", "You can call me Jordan"]) {
+    for (const line of ["My name is Jordan.", "I'm Jordan.", "Hi, I am Jordan!", "Call me Jordan.", "You can call me Jordan", "I'm Jordan, by the way."]) {
       expect(one(line).map(({ slot, value }) => ({ slot, value })), line).toEqual([{ slot: "name", value: "Jordan" }]);
     }
     // a bare answer to the character's question, sourced from both turns
@@ -86,15 +86,22 @@ describe("built-in extractor", () => {
       ["I'm a welder.", "Jordan is a welder.", "occupation", "welder"],
       ["I'm a software engineer at Acme.", "Jordan is a software engineer at Acme.", "occupation", "software engineer at Acme"],
       ["I work at Acme.", "Jordan works at Acme.", "occupation", "Acme"],
+      ["i live in chicago", "Jordan lives in Chicago.", "home", "Chicago"],
     ];
     for (const [line, text, slot, value] of cases) {
       expect(one(line, "Jordan").map((f) => [f.text, f.slot, f.value]), line).toEqual([[text, slot, value]]);
     }
+    // a former job is not the occupation
+    expect(one("I used to be a chef.", "Jordan")).toMatchObject([{ text: "Jordan used to be a chef." }]);
+    expect(one("I used to be a chef.", "Jordan")[0].slot).toBeUndefined();
   });
 
   it("reads likes and dislikes into preference slots, one item per fact", () => {
     expect(one("I love dogs.", "Jordan")).toMatchObject([{ text: "Jordan loves dogs.", slot: "pref:dog" }]);
     expect(one("I hate mornings.", "Jordan")).toMatchObject([{ text: "Jordan hates mornings.", slot: "pref:morning" }]);
+    expect(one("I love pizza lol", "Jordan")).toMatchObject([{ text: "Jordan loves pizza.", slot: "pref:pizza" }]);
+    expect(one("I'm a huge fan of the Lakers.", "Jordan")).toMatchObject([{ text: "Jordan is a fan of the Lakers.", slot: "pref:lakers" }]);
+    expect(one("I'm really into jazz.", "Jordan")).toMatchObject([{ text: "Jordan is into jazz.", slot: "pref:jazz" }]);
     expect(one("I can't stand loud music.", "Jordan")).toMatchObject([{ text: "Jordan hates loud music.", slot: "pref:loud music" }]);
     expect(one("I enjoy baking bread.", "Jordan")).toMatchObject([{ text: "Jordan enjoys baking bread.", slot: "pref:bake bread" }]);
     expect(one("My favorite color is blue.", "Jordan")).toMatchObject([
@@ -132,6 +139,7 @@ describe("built-in extractor", () => {
       ["My dog's name is Rex.", "Jordan has a dog named Rex.", "pet:dog:rex"],
       ["I have a cat named Milo.", "Jordan has a cat named Milo.", "pet:cat:milo"],
       ["I have three cats.", "Jordan has three cats.", "pet:cat"],
+      ["I've got a golden retriever called Max.", "Jordan has a golden retriever named Max.", "pet:retriever:max"],
     ];
     for (const [line, text, slot] of cases) expect(one(line, "Jordan").map((f) => [f.text, f.slot]), line).toEqual([[text, slot]]);
     const sister = one("My sister Ana is a doctor.", "Jordan");
@@ -182,6 +190,8 @@ describe("built-in extractor", () => {
     const cases: [string, string][] = [
       ["I have been practicing painting for 3 years.", "Jordan has been practicing painting for 3 years."],
       ["I'm allergic to peanuts.", "Jordan is allergic to peanuts."],
+      ["I'm retired.", "Jordan is retired."],
+      ["I'm afraid of heights.", "Jordan is afraid of heights."],
       ["I can speak three languages.", "Jordan can speak three languages."],
       ["I volunteer at the animal shelter on weekends.", "Jordan volunteers at the animal shelter on weekends."],
       ["I've been into dancing since I was a kid.", "Jordan is into dancing."],
@@ -206,7 +216,7 @@ describe("built-in extractor", () => {
       "Thanks, I appreciate it.", "I'm here.", "I'm back!", "I'm ready.", "Lol I know.", "I hope you're well.",
       "I can't wait!", "I'm not sure.", "I like that.", "I love those.", "Haha, I did it!", "I'm off to bed.",
       "Excited for the future!", "Been a long road.", "I'm sure it will all work out.", "That means a lot to me.",
-      "I'm going to keep pushing.", "Thanks for asking me!",
+      "I'm going to keep pushing.", "Thanks for asking me!", "I'm so stressed!", "Lol I'm exhausted.",
     ];
     for (const line of lines) expect(one(line), line).toEqual([]);
   });
