@@ -142,17 +142,16 @@ export class BuiltinExtractor implements Extractor {
 /** Every fact about the user in one session's turns, in turn order. */
 export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
   const ctx: Ctx = { name: knownName ? firstWord(knownName) : undefined, day: "", seq: [], facts: [] };
+  const texts = turns.map((t) => (t.role === "user" ? t.text.replace(/\s*\[shares?\b[^\]]*\]/gi, "").trim() : ""));
+  const said = tagged(turns.map((t, i) => (t.role === "event" ? [doneByUser(t.text)] : statements(texts[i]))));
   turns.forEach((turn, i) => {
     ctx.day = turn.at.slice(0, 10);
     ctx.seq = [turn.seq];
-    if (turn.role === "event") return eventFact(turn.text, ctx);
-    if (turn.role !== "user") return;
-    const text = turn.text.replace(/\s*\[shares?\b[^\]]*\]/gi, "").trim();
-    if (!text) return;
+    if (turn.role === "event") return eventFact(turn.text, said[i][0], ctx);
+    if (!texts[i]) return;
     const asked = turns[i - 1]?.role === "character" && ASKS.test(turns[i - 1].text) ? turns[i - 1] : undefined;
-    if (asked && answer(asked, text, ctx)) return;
-    if (!SELF.test(text) && !IMPLIED_I.test(text)) return;
-    for (const sentence of statements(text)) for (const part of clausesOf(sentence)) clause(part, ctx);
+    if (asked && answer(asked, texts[i], ctx)) return;
+    for (const sentence of said[i]) for (const part of clausesOf(sentence)) clause(part, ctx);
   });
   // the last guard: a fact that still speaks as the user, or to the character, is dropped
   return dedupe(ctx.facts.filter((f) => !FIRST_PERSON.test(f.text) && !US.test(f.text) && !SECOND_PERSON.test(f.text)));
@@ -161,29 +160,42 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
 // ---- tokens ----
 
 /**
- * The sentences of a user's turn that may state something about the user, tagged. Questions,
+ * The sentences of a user's turn that may state something about the user. Questions,
  * hypotheticals and sentences with no first-person word (nor a leading past-tense verb: "Lost my
  * job…") are left out before the slower tagging.
  */
-function statements(text: string): Tok[][] {
+function statements(text: string): string[] {
+  if (!text || (!SELF.test(text) && !IMPLIED_I.test(text))) return [];
   const said: string[] = /[.!?;]\s+\S/.test(text) ? nlp.tokenize(text).out("array") : [text];
-  return said
-    .filter((s: string) => !/\?\W*$/.test(s) && !HYPOTHETICAL.test(s) && (SELF.test(s) || IMPLIED_I.test(s)))
-    .flatMap(sentencesOf)
-    .filter((s: Tok[]) => !is(s[0], "QuestionWord"));
+  return said.filter((s) => !/\?\W*$/.test(s) && !HYPOTHETICAL.test(s) && (SELF.test(s) || IMPLIED_I.test(s)));
+}
+
+/**
+ * Tags the sentences of all turns in one pass of compromise (quicker than a pass per turn) and
+ * hands them back per turn. Where compromise splits the joined text otherwise, each turn is tagged alone.
+ */
+function tagged(perTurn: string[][]): Tok[][][] {
+  const all = perTurn.flat();
+  const doc = (all.length ? nlp(all.join("\n")).json() : []) as { text: string; terms: CompromiseTerm[] }[];
+  const aligned = doc.length === all.length && doc.every((s, k) => s.text.trim() === all[k].trim());
+  let k = 0;
+  return perTurn.map((sentences) =>
+    (aligned ? sentences.map(() => tokensOf(doc[k++].terms)) : sentences.flatMap(sentencesOf)).filter((s) => !is(s[0], "QuestionWord")));
 }
 
 function sentencesOf(text: string): Tok[][] {
-  return (nlp(text).json() as { terms: CompromiseTerm[] }[]).map((s) =>
-    s.terms.map((t, k) => ({
-      text: t.implicit ?? t.text,
-      contracted: t.implicit != null && !t.tags.includes("Value") && !t.tags.includes("Unit"),
-      w: (t.implicit ?? t.normal).toLowerCase(),
-      tags: new Set(t.tags),
-      post: t.post,
-      first: k === 0,
-    })).filter((t) => !LAUGHS.test(t.w)),
-  );
+  return (nlp(text).json() as { terms: CompromiseTerm[] }[]).map((s) => tokensOf(s.terms));
+}
+
+function tokensOf(terms: CompromiseTerm[]): Tok[] {
+  return terms.map((t, k) => ({
+    text: t.implicit ?? t.text,
+    contracted: t.implicit != null && !t.tags.includes("Value") && !t.tags.includes("Unit"),
+    w: (t.implicit ?? t.normal).toLowerCase(),
+    tags: new Set(t.tags),
+    post: t.post,
+    first: k === 0,
+  })).filter((t) => !LAUGHS.test(t.w));
 }
 
 const synthetic = (text: string, ...tags: string[]): Tok => ({ text, w: text.toLowerCase(), tags: new Set(tags), post: " ", first: false });
@@ -554,10 +566,14 @@ function general(c: Clause, ctx: Ctx, dated: boolean): void {
   if (text) add(ctx, { text, importance: dated ? 0.5 : 0.4 });
 }
 
-/** A game event: something the user did, dated. */
-function eventFact(text: string, ctx: Ctx): void {
+/** A game event as something the user did: "completed the quest" → "I completed the quest". */
+function doneByUser(text: string): string {
   const said = text.replace(/^\s*(the player|player|the user|user|you)\b/i, "I").trim();
-  const [toks] = sentencesOf(/^i\b/i.test(said) ? said : `I ${said.charAt(0).toLowerCase()}${said.slice(1)}`);
+  return /^i\b/i.test(said) ? said : `I ${said.charAt(0).toLowerCase()}${said.slice(1)}`;
+}
+
+/** A game event: something the user did, dated. */
+function eventFact(text: string, toks: Tok[] | undefined, ctx: Ctx): void {
   const c = toks && analyze(toks);
   const rendered = c ? render(c, ctx, true, Infinity) : "";
   add(ctx, { text: rendered || `${subject(ctx)} had the game event "${text.trim().replace(/[.!]+$/, "")}" on ${ctx.day}.`, importance: 0.6 });
