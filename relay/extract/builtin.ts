@@ -147,7 +147,10 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
   turns.forEach((turn, i) => {
     ctx.day = turn.at.slice(0, 10);
     ctx.seq = [turn.seq];
-    if (turn.role === "event") return eventFact(turn.text, said[i][0], ctx);
+    if (turn.role === "event") {
+      if (turn.text.trim()) eventFact(turn.text, said[i][0], ctx);
+      return;
+    }
     if (!texts[i]) return;
     const asked = turns[i - 1]?.role === "character" && ASKS.test(turns[i - 1].text) ? turns[i - 1] : undefined;
     if (asked && answer(asked, texts[i], ctx)) return;
@@ -776,9 +779,9 @@ const firstWord = (s: string) => s.trim().split(/\s+/)[0];
 const subject = (ctx: Ctx) => ctx.name ?? "The user";
 const possessive = (ctx: Ctx) => `${subject(ctx)}'s`;
 
-/** Capitalized, one period, no trailing punctuation. */
+/** Capitalized, one period, no punctuation around it. */
 function sentence(s: string): string {
-  const t = s.replace(/\s+/g, " ").replace(/[\s,;:.!…-]+$/, "").trim();
+  const t = s.replace(/\s+/g, " ").replace(/^[\s,;:.!…-]+|[\s,;:.!…-]+$/g, "");
   return t ? `${capitalize(t)}.` : "";
 }
 
