@@ -50,7 +50,10 @@ describe("built-in extractor", () => {
       { text: "Jordan wants to become a pilot someday.", slot: "goal:become pilot", value: undefined, seq: [7] },
       { text: "Jordan completed the confined-space entry certification on 2025-03-12.", slot: undefined, value: undefined, seq: [8] },
     ]);
-    for (const f of facts) expect(f.importance).toBeGreaterThan(0), expect(f.importance).toBeLessThanOrEqual(1);
+    for (const f of facts) {
+      expect(f.importance).toBeGreaterThan(0);
+      expect(f.importance).toBeLessThanOrEqual(1);
+    }
     expect(bySlot(facts, "name")!.importance).toBeGreaterThan(bySlot(facts, "pref:coffee")!.importance);
   });
 
