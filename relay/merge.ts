@@ -14,7 +14,10 @@ export interface MergeLookup {
 export const DUPLICATE = 0.85;
 /** Similarity from which a fact restates or revises a memory: update. */
 export const PARAPHRASE = 0.6;
-/** When one side's content words all appear in the other, the similarity from which they are the same fact. */
+/**
+ * When one side's content words all appear in the other, the similarity above which they are the same
+ * fact: a fact of two words inside one of four ("name Sam" in "Sam has a dog named Rex") is not.
+ */
 export const CONTAINED = 0.5;
 /** How many search results a fact without a slot is compared with. */
 export const CANDIDATES = 5;
@@ -152,7 +155,7 @@ export function compare(fact: string, memory: string): { same: boolean; similari
   const A = new Set(a.words.filter((w) => !NEGATIONS.has(w))), B = new Set(b.words.filter((w) => !NEGATIONS.has(w)));
   const shared = [...A].filter((w) => B.has(w)).length;
   const similarity = shared / (A.size + B.size - shared || 1);
-  const contained = similarity >= CONTAINED && (shared === A.size || shared === B.size);
+  const contained = similarity > CONTAINED && (shared === A.size || shared === B.size);
   if (!flipped && (similarity >= DUPLICATE || (contained && shared === A.size))) return { same: true, similarity };
   if (similarity >= PARAPHRASE || contained) return { same: false, similarity };
   return null;

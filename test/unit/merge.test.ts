@@ -173,6 +173,13 @@ describe("merge planning", () => {
     expect(unrelated).toMatchObject([{ event: "add" }]);
   });
 
+  it("keeps every fact of a batch that only shares a word or two with another", async () => {
+    const ops = await plan([fact("The user's name is Sam."), fact("Sam has a dog named Rex."), fact("Sam lives in the mountains.")], new ArrayLookup());
+    expect(ops.map((o) => o.event === "add" && o.memory.memory)).toEqual([
+      "The user's name is Sam.", "Sam has a dog named Rex.", "Sam lives in the mountains.",
+    ]);
+  });
+
   it("keeps dated events apart unless they are the same day", async () => {
     const lookup = new ArrayLookup();
     const won = lookup.put("Jordan won the spring tournament on 2025-03-12.");
@@ -217,6 +224,9 @@ describe("merge planning", () => {
     expect(compare("Jordan is not a vegetarian.", "Jordan is a vegetarian.")).toMatchObject({ same: false });
     // the subject learned later: the named fact revises the unnamed one
     expect(compare("Jordan likes coffee.", "The user likes coffee.")).toMatchObject({ same: false });
+    // two short facts that share half their words are still two facts
+    expect(compare("Sam has a dog named Rex.", "The user's name is Sam.")).toBeNull();
+    expect(compare("The user's name is Sam.", "Sam has a dog named Rex.")).toBeNull();
     // inflections count as the same word
     expect(compare("Jordan loved baking bread.", "Jordan loves baking breads.")).toMatchObject({ same: true });
   });
