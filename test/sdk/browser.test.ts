@@ -15,6 +15,12 @@ declare global { interface Window { session?: import("../../sdk/src/index.ts").M
 const root = path.resolve(import.meta.dirname, "../..");
 const CHROMIUM = "/usr/bin/chromium";
 const skip = !fs.existsSync(CHROMIUM) && !process.env.KEEPSAKE_REQUIRE_BROWSER;
+if (skip) console.warn(`browser suite skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium; CI sets KEEPSAKE_REQUIRE_BROWSER=1)`);
+/** Flags for Chromium on a closed network, as root, without a display. */
+const CHROMIUM_ARGS = [
+  "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+  "--disable-sync", "--no-first-run",
+];
 let relay: Relay;
 let browser: Browser;
 
@@ -28,7 +34,7 @@ beforeAll(async () => {
     execFileSync(process.execPath, [path.join(root, "sdk/build.mjs")], { stdio: "ignore" });
   }
   relay = await startRelay();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 });
 afterAll(async () => {
   await browser?.close();
