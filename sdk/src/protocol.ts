@@ -24,6 +24,18 @@ export const LIMITS = {
   memoriesPerAdd: 100,
   memoryMetadataBytes: 4096,
   pageSize: 100,
+  /** distinct sessions one connection may ship or end (its own and earlier ones from the outbox) */
+  sessionsPerConnection: 32,
+  /** connections open at once for one end user */
+  socketsPerEndUser: 8,
+  /** events per second per connection (token bucket: this rate, bursts up to `eventBurst`) */
+  eventsPerSecond: 20,
+  eventBurst: 60,
+  /** events per second per end user across all their connections */
+  endUserEventsPerSecond: 40,
+  endUserEventBurst: 120,
+  /** the browser's budget for `fetch(..., { keepalive: true })` bodies in flight */
+  keepaliveBytes: 65_536,
 } as const;
 
 export const ERROR_CODES = [
