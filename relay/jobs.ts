@@ -1,7 +1,7 @@
 // The durable extraction queue. Jobs live in the store, committed with the session's end; this
 // worker takes them one at a time, so merges of one player's sessions never race. A job that
-// throws is retried up to `maxAttempts` times (counted at claim, so a job that crashes the relay
-// counts too), then parked with its error on the session.
+// throws is retried after `retryMs` × 2^(attempt − 1), up to `maxAttempts` attempts (counted at
+// claim, so a job that crashes the relay counts too), then parked with its error on the session.
 import type { MemoryAddResult } from "../sdk/src/protocol.ts";
 import type { Extractor } from "./extract/extractor.ts";
 import { planMerge } from "./merge.ts";
@@ -10,16 +10,23 @@ import type { Job, MemoryOp, SessionRow, Store } from "./store/store.ts";
 
 export type OnProcessed = (session: SessionRow, results: MemoryAddResult[]) => void;
 
+export interface QueueOptions {
+  maxAttempts: number;
+  /** the first retry's delay; each later one doubles */
+  retryMs: number;
+}
+
 export class ExtractionQueue {
   #running: Promise<void> | null = null;
   #again = false;
   #stopped = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly store: Store,
     private readonly extractor: Extractor,
     private readonly onProcessed: OnProcessed,
-    private readonly maxAttempts = 3,
+    private readonly opts: QueueOptions = { maxAttempts: 3, retryMs: 1000 },
   ) {}
 
   /** Makes sure the worker runs; call after a job was committed. */
@@ -34,6 +41,12 @@ export class ExtractionQueue {
 
   async #drain(): Promise<void> {
     for (let job; !this.#stopped && (job = await this.store.claimJob());) await this.#run(job);
+    // jobs waiting for a retry: wake up when the first is due
+    const next = await this.store.nextJobAt();
+    clearTimeout(this.#timer);
+    if (next !== null && !this.#stopped) {
+      this.#timer = setTimeout(() => this.kick(), Math.max(0, Date.parse(next || "0") - Date.now()) + 5);
+    }
   }
 
   async #run(job: Job): Promise<void> {
@@ -51,13 +64,15 @@ export class ExtractionQueue {
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       console.error(`keepsake: extraction of session ${job.sessionId} failed (attempt ${job.attempts}): ${message}`);
-      await this.store.failJob(job, message, this.maxAttempts);
+      const retryAt = new Date(Date.now() + this.opts.retryMs * 2 ** (job.attempts - 1)).toISOString();
+      await this.store.failJob(job, message, this.opts.maxAttempts, retryAt);
     }
   }
 
   /** Stops taking jobs and waits for the one in hand. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    clearTimeout(this.#timer);
     await this.#running;
   }
 }

@@ -1,6 +1,7 @@
 // The relay's entry point: the only place that reads the environment.
 import path from "node:path";
 import pkg from "../package.json" with { type: "json" };
+import { LIMITS } from "../sdk/src/protocol.ts";
 import { WorkerExtractor } from "./extract/worker.ts";
 import { createRelay } from "./server.ts";
 import { SqliteStore } from "./store/sqlite.ts";
@@ -33,6 +34,9 @@ const relay = createRelay({
   allowedOrigins,
   injectLimit: Number(env("KEEPSAKE_INJECT_LIMIT", "50")),
   contextTokens: Number(env("KEEPSAKE_CONTEXT_TOKENS", "1000")),
+  sessionIdleMs: Number(env("KEEPSAKE_SESSION_IDLE_MS", "600000")),
+  jobRetryMs: Number(env("KEEPSAKE_JOB_RETRY_MS", "1000")),
+  eventsPerSecond: Number(env("KEEPSAKE_EVENTS_PER_SECOND", String(LIMITS.eventsPerSecond))),
   staticDirs: { "/examples/": path.join(root, "examples"), "/dist/": path.join(root, "dist") },
 });
 

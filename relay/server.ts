@@ -5,6 +5,7 @@ import path from "node:path";
 import { Server } from "socket.io";
 import { LIMITS } from "../sdk/src/protocol.ts";
 import type { Extractor } from "./extract/extractor.ts";
+import { errorBody } from "./errors.ts";
 import { ExtractionQueue } from "./jobs.ts";
 import { MemoryService, type MemoryOptions } from "./memories.ts";
 import { restHandler } from "./rest.ts";
@@ -13,6 +14,12 @@ import type { Store } from "./store/store.ts";
 
 export interface RelayOptions extends MemoryOptions {
   store: Store;
+  /** a session with no client and no delivery for this long is ended by the relay */
+  sessionIdleMs: number;
+  /** the first delay before a failed extraction is tried again (it doubles) */
+  jobRetryMs: number;
+  /** events a second per connection; see LIMITS.eventsPerSecond */
+  eventsPerSecond: number;
   extractor: Extractor;
   version: string;
   adminKey?: string;
@@ -60,8 +67,8 @@ export function createRelay(opts: RelayOptions) {
     },
   });
   let sessions: Sessions;
-  const queue = new ExtractionQueue(opts.store, opts.extractor, (s, r) => sessions.processed(s, r));
-  sessions = new Sessions(io, { store: opts.store, memories, queue });
+  const queue = new ExtractionQueue(opts.store, opts.extractor, (s, r) => sessions.processed(s, r), { maxAttempts: 3, retryMs: opts.jobRetryMs });
+  sessions = new Sessions(io, { store: opts.store, memories, queue, eventsPerSecond: opts.eventsPerSecond });
   const rest = restHandler({ store: opts.store, memories, sessions, version: opts.version, adminKey: opts.adminKey });
 
   server.on("request", (req, res) => {
@@ -81,6 +88,13 @@ export function createRelay(opts: RelayOptions) {
     res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ code: "E_NOT_FOUND", message: `nothing at ${url.pathname}` }));
   });
 
+  let sweeping = false;
+  const sweep = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    sessions.finalizeIdle(opts.sessionIdleMs).catch(errorBody).finally(() => (sweeping = false));
+  }, Math.max(50, Math.min(opts.sessionIdleMs / 4, 30_000)));
+
   return {
     server,
     /** Resumes jobs left by an earlier run, then listens. */
@@ -92,6 +106,7 @@ export function createRelay(opts: RelayOptions) {
       }));
     },
     async close(): Promise<void> {
+      clearInterval(sweep);
       io.close();
       await queue.stop();
       opts.extractor.close?.();

@@ -2,12 +2,13 @@
 // the pushes (`session:processed`, `memories:updated`) to every socket that reads changed memories.
 import type { Server, Socket } from "socket.io";
 import {
-  type ClientToServerEvents, HandshakeAuth, type MemoryAddResult, type Scope, SearchPayload, type ServerToClientEvents,
+  type ClientToServerEvents, HandshakeAuth, LIMITS, type MemoryAddResult, type Scope, SearchPayload, type ServerToClientEvents,
   SessionEndPayload, TranscriptPayload, type Turn,
 } from "../sdk/src/protocol.ts";
 import { errorBody, parse, ProtocolError } from "./errors.ts";
 import type { ExtractionQueue } from "./jobs.ts";
 import type { MemoryService } from "./memories.ts";
+import { TokenBucket } from "./rate.ts";
 import { ownerKey, readScopes, scopeKey, writeScopes } from "./store/scope.ts";
 import type { Owner, SessionRow, Store } from "./store/store.ts";
 
@@ -19,6 +20,8 @@ export interface SessionDeps {
   store: Store;
   memories: MemoryService;
   queue: ExtractionQueue;
+  /** events a second per connection (LIMITS.eventsPerSecond unless configured); bursts and the per-end-user budget scale with it */
+  eventsPerSecond: number;
 }
 
 /** Whether memory is on for a character (the default; a character's settings can switch it off). */
@@ -37,11 +40,28 @@ export async function receiveTurns(store: Store, owner: Owner, sessionId: string
   throw new ProtocolError("E_CONFLICT", `session ${sessionId} has ended (${r.status}); it takes no new turns`);
 }
 
+const EVENTS = new Set(["transcript", "session:end", "memory:search"]);
+
 export class Sessions {
+  /** sockets connected per session id of their handshake: such a session is never idle */
+  readonly #live = new Map<string, number>();
+  /** sockets and the shared event budget of each connected end user */
+  readonly #users = new Map<string, { sockets: number; bucket: TokenBucket }>();
+
+  readonly #rates: { socket: [number, number]; user: [number, number] };
+
   constructor(private readonly io: KeepsakeServer, private readonly deps: SessionDeps) {
+    const k = deps.eventsPerSecond / LIMITS.eventsPerSecond;
+    this.#rates = {
+      socket: [deps.eventsPerSecond, LIMITS.eventBurst * k],
+      user: [LIMITS.endUserEventsPerSecond * k, LIMITS.endUserEventBurst * k],
+    };
     io.use((socket, next) => {
       try {
         const auth = parse(HandshakeAuth, socket.handshake.auth, "handshake auth", false);
+        if ((this.#users.get(auth.endUserId)?.sockets ?? 0) >= LIMITS.socketsPerEndUser) {
+          throw new ProtocolError("E_RATE_LIMITED", `an end user may have at most ${LIMITS.socketsPerEndUser} connections open at once`);
+        }
         socket.data.owner = { endUserId: auth.endUserId, characterId: auth.characterId, memoryStores: auth.memoryStores };
         socket.data.sessionId = auth.sessionId;
         socket.data.metadata = auth.metadata;
@@ -56,6 +76,29 @@ export class Sessions {
   #connection(socket: KeepsakeSocket) {
     const { store, memories, queue } = this.deps;
     const { owner, sessionId } = socket.data;
+    const user = this.#users.get(owner.endUserId) ??
+      { sockets: 0, bucket: new TokenBucket(...this.#rates.user) };
+    this.#users.set(owner.endUserId, user);
+    user.sockets++;
+    this.#live.set(sessionId, (this.#live.get(sessionId) ?? 0) + 1);
+    socket.on("disconnect", () => {
+      if (--user.sockets === 0) this.#users.delete(owner.endUserId);
+      const left = this.#live.get(sessionId)! - 1;
+      if (left) this.#live.set(sessionId, left);
+      else this.#live.delete(sessionId);
+      // idle time counts from the last contact
+      store.touchSession(sessionId).catch(errorBody);
+    });
+    const bucket = new TokenBucket(...this.#rates.socket);
+    const shipped = new Set<string>();
+    /** a socket ships its own session and earlier ones from its outbox, up to a bound */
+    const ships = (id: string) => {
+      if (shipped.has(id)) return;
+      if (shipped.size >= LIMITS.sessionsPerConnection) {
+        throw new ProtocolError("E_RATE_LIMITED", `one connection may ship at most ${LIMITS.sessionsPerConnection} sessions; reconnect for more`);
+      }
+      shipped.add(id);
+    };
     // Handlers are registered at once so that nothing sent early is lost; they wait for `memories` to go first.
     const ready = (async () => {
       await store.touchUser(owner.endUserId, socket.data.metadata, new Date().toISOString());
@@ -71,6 +114,9 @@ export class Sessions {
         const ack = typeof args.at(-1) === "function" ? (args.pop() as (a: unknown) => void) : null;
         let answer: unknown;
         try {
+          if (!bucket.take() || !user.bucket.take()) {
+            throw new ProtocolError("E_RATE_LIMITED", `too many events: at most ${this.#rates.socket[0]} a second per connection and ${this.#rates.user[0]} per end user`);
+          }
           await ready;
           answer = { ok: true, ...(await fn(args[0])) };
         } catch (e) {
@@ -82,11 +128,13 @@ export class Sessions {
 
     handle("transcript", async (payload) => {
       const p = parse(TranscriptPayload, payload, "transcript");
+      ships(p.sessionId);
       return { received: await receiveTurns(store, owner, p.sessionId, p.turns) };
     });
 
     handle("session:end", async (payload) => {
       const p = parse(SessionEndPayload, payload, "session:end");
+      ships(p.sessionId);
       const disabled = !(await memoryEnabled(store, owner.characterId));
       const r = await store.endSession(p.sessionId, owner, p.turnCount, p.endedAt, { disabled });
       switch (r.status) {
@@ -108,6 +156,28 @@ export class Sessions {
       const p = parse(SearchPayload, payload, "memory:search");
       return { memories: await memories.search(owner, p.query, p.limit ?? 10) };
     });
+
+    // an event the protocol does not have still gets an answer when it asks for one
+    socket.onAny((event: string, ...args: unknown[]) => {
+      const ack = args.at(-1);
+      if (!EVENTS.has(event) && typeof ack === "function") {
+        ack({ ok: false, error: { code: "E_BAD_REQUEST", message: `unknown event ${JSON.stringify(String(event).slice(0, 64))}` } });
+      }
+    });
+  }
+
+  /**
+   * Ends sessions whose client is gone: no socket of theirs connected and no delivery for `idleMs`.
+   * They are extracted with the turns they hold, so a player who never comes back is remembered.
+   */
+  async finalizeIdle(idleMs: number): Promise<number> {
+    const before = new Date(Date.now() - idleMs).toISOString();
+    let ended = 0;
+    for (const id of await this.deps.store.idleSessions(before, 100)) {
+      if (!this.#live.has(id) && await this.deps.store.finalizeIdle(id, before)) ended++;
+    }
+    if (ended) this.deps.queue.kick();
+    return ended;
   }
 
   /** After an extraction: `session:processed` to readers of the session's memories, then fresh sets if they changed. */

@@ -25,10 +25,12 @@ create table if not exists sessions (
   ended_at text,
   results text not null default '[]',
   error text,
+  ended_by text,
   created_at text not null,
   updated_at text not null
 );
 create index if not exists sessions_user on sessions(end_user_id);
+create index if not exists sessions_idle on sessions(status, updated_at);
 create table if not exists turns (
   session_id text not null,
   seq integer not null,
@@ -44,6 +46,7 @@ create table if not exists jobs (
   status text not null,
   attempts integer not null default 0,
   last_error text,
+  run_after text,
   created_at text not null,
   updated_at text not null
 );
@@ -109,8 +112,17 @@ export class SqliteStore implements Store {
     this.#db = new DatabaseSync(path.join(dataDir, "keepsake.db"));
     this.#db.exec("pragma journal_mode = wal; pragma synchronous = full; pragma foreign_keys = on; pragma busy_timeout = 5000;");
     this.#db.exec(SCHEMA);
+    this.#addColumns({ sessions: ["ended_by text"], jobs: ["run_after text"] });
     // A job left running by a crash is pending again; its attempt was counted when it was claimed.
     this.#db.exec("update jobs set status = 'pending' where status = 'running'");
+  }
+
+  /** Columns added after a table was first made: added to older data folders when missing. */
+  #addColumns(tables: Record<string, string[]>) {
+    for (const [table, columns] of Object.entries(tables)) {
+      const have = new Set(this.#db.prepare(`pragma table_info(${table})`).all().map((c) => (c as Row).name));
+      for (const col of columns) if (!have.has(col.split(" ")[0])) this.#db.exec(`alter table ${table} add column ${col}`);
+    }
   }
 
   #q(sql: string): StatementSync {
@@ -179,7 +191,7 @@ export class SqliteStore implements Store {
     return Promise.resolve(this.#tx((): PutTurnsResult => {
       const claimed = this.#claim(sessionId, owner, now);
       if ("forbidden" in claimed) return { ok: false, reason: "forbidden", owner: claimed.forbidden };
-      const open = claimed.row.status === "open" || claimed.row.status === "incomplete";
+      let open = claimed.row.status === "open" || claimed.row.status === "incomplete";
       const conflicts: number[] = [];
       const fresh: Turn[] = [];
       for (const t of turns) {
@@ -190,6 +202,13 @@ export class SqliteStore implements Store {
         else if (fresh.find((f) => f.seq === t.seq)!.text !== t.text) conflicts.push(t.seq);
       }
       if (conflicts.length) return { ok: false, reason: "conflict", seq: conflicts };
+      if (fresh.length && !open && claimed.row.ended_by === "idle" && claimed.row.status === "processed") {
+        // the relay ended it because its player seemed gone; they came back with more: open it again,
+        // and the next end extracts it again (what was extracted before merges as noops)
+        this.#run("update sessions set status = 'open', turn_count = null, ended_by = null where session_id = ?", sessionId);
+        this.#run("delete from jobs where session_id = ?", sessionId);
+        open = true;
+      }
       // an ended session only accepts turns it already holds: a retry
       if (fresh.length && !open) return { ok: false, reason: "closed", status: claimed.row.status as SessionRow["status"] };
       for (const t of fresh) {
@@ -218,7 +237,7 @@ export class SqliteStore implements Store {
         else missing.push(seq);
       }
       const next = opts.disabled ? "disabled" : missing.length ? "incomplete" : "queued";
-      this.#run("update sessions set status = ?, turn_count = ?, ended_at = ?, updated_at = ? where session_id = ?",
+      this.#run("update sessions set status = ?, turn_count = ?, ended_at = ?, ended_by = 'client', updated_at = ? where session_id = ?",
         next, turnCount, endedAt ?? now, now, sessionId);
       if (next === "queued") {
         this.#run("insert into jobs (session_id, status, created_at, updated_at) values (?, 'pending', ?, ?)", sessionId, now, now);
@@ -245,7 +264,7 @@ export class SqliteStore implements Store {
   claimJob(): Promise<Job | null> {
     const now = new Date().toISOString();
     return Promise.resolve(this.#tx(() => {
-      const r = this.#get("select id, session_id, attempts from jobs where status = 'pending' order by id limit 1");
+      const r = this.#get("select id, session_id, attempts from jobs where status = 'pending' and (run_after is null or run_after <= ?) order by id limit 1", now);
       if (!r) return null;
       this.#run("update jobs set status = 'running', attempts = attempts + 1, updated_at = ? where id = ?", now, r.id);
       this.#run("update sessions set status = 'processing', updated_at = ? where session_id = ?", now, r.session_id);
@@ -265,14 +284,45 @@ export class SqliteStore implements Store {
     }));
   }
 
-  failJob(job: Job, error: string, maxAttempts: number): Promise<void> {
+  failJob(job: Job, error: string, maxAttempts: number, retryAt: string): Promise<void> {
     const now = new Date().toISOString();
     this.#tx(() => {
       const parked = job.attempts >= maxAttempts;
-      this.#run("update jobs set status = ?, last_error = ?, updated_at = ? where id = ?", parked ? "parked" : "pending", error, now, job.id);
+      this.#run("update jobs set status = ?, last_error = ?, run_after = ?, updated_at = ? where id = ?",
+        parked ? "parked" : "pending", error, parked ? null : retryAt, now, job.id);
       this.#run("update sessions set status = ?, error = ?, updated_at = ? where session_id = ?",
         parked ? "failed" : "queued", error, now, job.sessionId);
     });
+    return Promise.resolve();
+  }
+
+  nextJobAt(): Promise<string | null> {
+    const r = this.#get("select min(coalesce(run_after, '')) as at from jobs where status = 'pending'");
+    return Promise.resolve((r?.at as string | null) ?? null);
+  }
+
+  idleSessions(before: string, limit: number): Promise<string[]> {
+    return Promise.resolve(this.#all(
+      `select session_id from sessions where status in ('open', 'incomplete') and updated_at < ? order by updated_at limit ?`,
+      before, limit).map((r) => r.session_id as string));
+  }
+
+  finalizeIdle(sessionId: string, before: string): Promise<boolean> {
+    const now = new Date().toISOString();
+    return Promise.resolve(this.#tx(() => {
+      const r = this.#get("select status, updated_at from sessions where session_id = ?", sessionId);
+      if (!r || (r.status !== "open" && r.status !== "incomplete") || (r.updated_at as string) >= before) return false;
+      const top = this.#get("select max(seq) as seq from turns where session_id = ?", sessionId)!.seq;
+      const turnCount = top === null ? 0 : Number(top) + 1;
+      this.#run(`update sessions set status = 'queued', turn_count = ?, ended_at = ?, ended_by = 'idle', updated_at = ? where session_id = ?`,
+        turnCount, now, now, sessionId);
+      this.#run("insert into jobs (session_id, status, created_at, updated_at) values (?, 'pending', ?, ?)", sessionId, now, now);
+      return true;
+    }));
+  }
+
+  touchSession(sessionId: string): Promise<void> {
+    this.#run("update sessions set updated_at = ? where session_id = ?", new Date().toISOString(), sessionId);
     return Promise.resolve();
   }
 

@@ -83,8 +83,19 @@ export interface Store {
   claimJob(): Promise<Job | null>;
   /** Applies the ops, records history, marks the session processed and the job done: one transaction. */
   completeJob(job: Job, ops: MemoryOp[], at: string): Promise<MemoryAddResult[]>;
-  /** Records a failed attempt; after `maxAttempts` the job is parked and the session marked failed. */
-  failJob(job: Job, error: string, maxAttempts: number): Promise<void>;
+  /** Records a failed attempt, to be retried from `retryAt`; after `maxAttempts` the job is parked and the session marked failed. */
+  failJob(job: Job, error: string, maxAttempts: number, retryAt: string): Promise<void>;
+  /** When the earliest pending job may run ("" for now), or null when none is pending. */
+  nextJobAt(): Promise<string | null>;
+  /** Sessions still open (or incomplete) with no delivery since `before`, oldest first. */
+  idleSessions(before: string, limit: number): Promise<string[]>;
+  /**
+   * Ends an idle session with the turns it holds and queues its extraction, if it is still open and
+   * idle since `before`. A session ended this way reopens when its player delivers more turns later.
+   */
+  finalizeIdle(sessionId: string, before: string): Promise<boolean>;
+  /** Marks contact with a session's client (its socket left): idle time counts from now. */
+  touchSession(sessionId: string): Promise<void>;
 
   // ---- memories ----
   listMemories(scopes: Scope[], opts: { offset: number; limit: number; now?: string }): Promise<{ memories: StoredMemory[]; total: number }>;
