@@ -40,6 +40,12 @@ const relay = createRelay({
   staticDirs: { "/examples/": path.join(root, "examples"), "/dist/": path.join(root, "dist") },
 });
 
+// A bug in one handler must not take every player's relay down: log it loudly and keep serving.
+globalThis.addEventListener("unhandledrejection", (e) => {
+  e.preventDefault();
+  console.error("keepsake: unhandled rejection (a bug; please report it):", e.reason);
+});
+
 const where = await relay.listen(port, host);
 console.log(`keepsake relay listening on http://${where.host.includes(":") ? `[${where.host}]` : where.host}:${where.port}`);
 
