@@ -6,11 +6,13 @@
 // IndexedDB layout, database "keepsake", version 1:
 //   sessions  key sessionId → SessionRow; index "identity" on SessionRow.identity
 //   turns     key [sessionId, seq] → StoredTurn (a Turn plus its sessionId)
-import { openDB, type DBSchema, type IDBPDatabase } from "idb";
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from "idb";
 import type { Turn } from "./protocol.ts";
 
 export const DB_NAME = "keepsake";
 export const DB_VERSION = 1;
+/** Most turns written in one IndexedDB transaction. */
+const WRITE_BATCH = 500;
 
 /** A buffered session: what the outbox needs to ship it later. */
 export interface SessionRow {
@@ -43,6 +45,8 @@ export interface TranscriptBuffer {
   putTurn(session: Omit<SessionRow, "turnCount" | "identity" | "endedAt">, turn: Turn): Promise<void>;
   /** The buffered sessions of one identity, oldest first. */
   pending(identity: string): Promise<SessionRow[]>;
+  /** One buffered session, or undefined once it is shipped (deleted). */
+  session(sessionId: string): Promise<SessionRow | undefined>;
   /** Up to `limit` turns of a session with seq >= fromSeq, in seq order. */
   readTurns(sessionId: string, fromSeq: number, limit: number): Promise<Turn[]>;
   /** The turns of a session with the given seqs, those that exist, in seq order. */
@@ -61,37 +65,52 @@ export function identityKey(endUserId: string, characterId: string, memoryStores
 
 const stripSession = ({ sessionId: _, ...turn }: StoredTurn): Turn => turn;
 
+/** How long IndexedDB may take to open, or to commit a turn, before the SDK stops waiting for it. */
+export const IDB_TIMEOUT_MS = 3000;
+
 /**
- * Opens the IndexedDB buffer; if IndexedDB is missing, refuses to open or does not open within
- * five seconds, returns the memory-only buffer and calls `onWarning` instead of throwing.
+ * Opens the IndexedDB buffer; if IndexedDB is missing, refuses to open (private modes) or does not
+ * open within {@link IDB_TIMEOUT_MS} (queued behind another tab's blocked version upgrade), returns
+ * the memory-only buffer and calls `onWarning` instead of throwing.
  */
 export async function openBuffer(options: { onWarning?: (message: string) => void; name?: string } = {}): Promise<TranscriptBuffer> {
   const warn = options.onWarning ?? ((m: string) => console.warn(`keepsake: ${m}`));
-  if (typeof indexedDB === "undefined") {
-    warn("IndexedDB is unavailable: turns are buffered in memory only and are lost if the page closes before end()");
+  const memoryOnly = "turns are buffered in memory only: end() still ships them, but they are lost if the page closes before it";
+  if (typeof indexedDB === "undefined" || !indexedDB) {
+    warn(`IndexedDB is unavailable: ${memoryOnly}`);
     return new MemoryBuffer();
   }
+  const buffer = new IdbBuffer(options.name ?? DB_NAME);
   try {
-    const buffer = new IdbBuffer(options.name ?? DB_NAME);
-    await withTimeout(buffer.db(), 5000);
+    await withTimeout(buffer.db(), IDB_TIMEOUT_MS, "IndexedDB did not open; another tab may be blocking a version upgrade");
     return buffer;
   } catch (error) {
-    warn(`IndexedDB could not be opened (${error instanceof Error ? error.message : String(error)}): turns are buffered in memory only and are lost if the page closes before end()`);
+    buffer.close(); // an open that succeeds later is closed at once, so it blocks nobody
+    warn(`IndexedDB could not be opened (${error instanceof Error ? error.message : String(error)}): ${memoryOnly}`);
     return new MemoryBuffer();
   }
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+/** @internal Rejects with `message` if `promise` has not settled within `ms`. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+    const timer = setTimeout(() => reject(new Error(`${message} within ${ms} ms`)), ms);
     promise.then((v) => { clearTimeout(timer); resolve(v); }, (e) => { clearTimeout(timer); reject(e); });
   });
+}
+
+interface QueuedWrite {
+  session: Omit<SessionRow, "turnCount" | "identity" | "endedAt">;
+  turn: Turn;
+  done: (error?: unknown) => void;
 }
 
 /** The IndexedDB buffer, on idb. */
 export class IdbBuffer implements TranscriptBuffer {
   readonly persistent = true;
   private opening: Promise<IDBPDatabase<KeepsakeDB>> | undefined;
+  private readonly queue: QueuedWrite[] = [];
+  private writing = false;
 
   constructor(private readonly name: string = DB_NAME) {}
 
@@ -111,22 +130,61 @@ export class IdbBuffer implements TranscriptBuffer {
     return opening;
   }
 
-  async putTurn(session: Omit<SessionRow, "turnCount" | "identity" | "endedAt">, turn: Turn): Promise<void> {
-    const db = await this.db();
-    const tx = db.transaction(["sessions", "turns"], "readwrite", { durability: "strict" });
-    const sessions = tx.objectStore("sessions");
-    const row: SessionRow = (await sessions.get(session.sessionId)) ?? {
-      ...session,
-      identity: identityKey(session.endUserId, session.characterId, session.memoryStores),
-      turnCount: 0,
-    };
-    row.turnCount = Math.max(row.turnCount, turn.seq + 1);
-    await Promise.all([sessions.put(row), tx.objectStore("turns").put({ ...turn, sessionId: session.sessionId }), tx.done]);
+  /**
+   * Turns recorded while a write is in flight are written together in the next transaction (at
+   * most WRITE_BATCH), so a burst of records costs a few commits, not one each. Each promise
+   * resolves once its turn is committed.
+   */
+  putTurn(session: Omit<SessionRow, "turnCount" | "identity" | "endedAt">, turn: Turn): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ session, turn, done: (e) => (e === undefined ? resolve() : reject(e)) });
+      if (!this.writing) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.writing = true;
+    while (this.queue.length) {
+      let batch: QueuedWrite[] = [];
+      let tx: IDBPTransaction<KeepsakeDB, ("sessions" | "turns")[], "readwrite"> | undefined;
+      try {
+        const db = await this.db(); // turns recorded meanwhile join this batch
+        batch = this.queue.splice(0, WRITE_BATCH);
+        tx = db.transaction(["sessions", "turns"], "readwrite", { durability: "strict" });
+        const sessions = tx.objectStore("sessions");
+        const rows = new Map<string, SessionRow>();
+        const puts: Promise<unknown>[] = [tx.done];
+        for (const { session, turn } of batch) {
+          let row = rows.get(session.sessionId);
+          if (!row) {
+            row = (await sessions.get(session.sessionId)) ?? {
+              ...session, identity: identityKey(session.endUserId, session.characterId, session.memoryStores), turnCount: 0,
+            };
+            rows.set(session.sessionId, row);
+          }
+          row.turnCount = Math.max(row.turnCount, turn.seq + 1);
+          puts.push(tx.objectStore("turns").put({ ...turn, sessionId: session.sessionId }));
+        }
+        for (const row of rows.values()) puts.push(sessions.put(row));
+        await Promise.all(puts);
+        for (const w of batch) w.done();
+      } catch (error) {
+        if (!batch.length) batch = this.queue.splice(0); // the database did not open: fail everything queued
+        // an aborted commit (e.g. QuotaExceededError) says why on the transaction; its requests only say AbortError
+        const why = tx?.error ?? error ?? new Error("IndexedDB write failed");
+        for (const w of batch) w.done(why);
+      }
+    }
+    this.writing = false;
   }
 
   async pending(identity: string): Promise<SessionRow[]> {
     const rows = await (await this.db()).getAllFromIndex("sessions", "identity", identity);
     return rows.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  }
+
+  async session(sessionId: string): Promise<SessionRow | undefined> {
+    return (await this.db()).get("sessions", sessionId);
   }
 
   async readTurns(sessionId: string, fromSeq: number, limit: number): Promise<Turn[]> {
@@ -184,6 +242,11 @@ export class MemoryBuffer implements TranscriptBuffer {
   async pending(identity: string): Promise<SessionRow[]> {
     return [...this.sessions.values()].filter((r) => r.identity === identity).map((r) => ({ ...r }))
       .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  }
+
+  async session(sessionId: string): Promise<SessionRow | undefined> {
+    const row = this.sessions.get(sessionId);
+    return row && { ...row };
   }
 
   async readTurns(sessionId: string, fromSeq: number, limit: number): Promise<Turn[]> {

@@ -1,18 +1,26 @@
 // KeepsakeClient: settings, identity, connect() → MemorySession, the outbox, typed events.
-import { io } from "socket.io-client";
-import { identityKey, openBuffer, type TranscriptBuffer } from "./buffer.ts";
-import { errorFromBody, KeepsakeError, toKeepsakeError } from "./errors.ts";
+import { openBuffer, type SessionRow, type TranscriptBuffer } from "./buffer.ts";
+import { KeepsakeError } from "./errors.ts";
 import { DeviceEndUserIdProvider, type EndUserIdentityProvider, randomUuid } from "./identity.ts";
+import { type Identity, Outbox } from "./outbox.ts";
 import {
-  describeZodError, HandshakeAuth, MemoriesPayload, PROTOCOL_VERSION,
-  type MemoriesUpdatedPayload, type SessionProcessedPayload,
+  describeZodError, HandshakeAuth, type MemoriesPayload, PROTOCOL_VERSION,
+  type MemoriesUpdatedPayload, type SessionProcessedPayload, type Turn,
 } from "./protocol.ts";
-import { heldLocks, type KeepsakeSocket, lockName, MemorySession, shipSession } from "./session.ts";
+import { type EndResult, MemorySession, openSocket } from "./session.ts";
 
 /** The player's memory choice (Convai's `MemorySettings`). */
 export interface MemorySettings {
   /** false when the player declined memory: sessions connect nowhere and record nothing. Default true. */
   isEnabled: boolean;
+}
+
+/** Background retry timing: attempt n waits between half and all of min(maxMs, baseMs × 2^n). */
+export interface RetryOptions {
+  /** the first retry's ceiling; default 1 000 ms */
+  baseMs?: number;
+  /** the ceiling of every retry; default 60 000 ms */
+  maxMs?: number;
 }
 
 export interface KeepsakeClientOptions {
@@ -32,6 +40,11 @@ export interface KeepsakeClientOptions {
   token?: string | (() => string | Promise<string>);
   /** How long to wait for the relay: the connection and every acknowledgement. Default 10 000 ms. */
   timeoutMs?: number;
+  /**
+   * Background retry of sessions the relay did not acknowledge (a failed `end()`): attempt n waits
+   * between half and all of min(maxMs, baseMs × 2^n). Default `{ baseMs: 1000, maxMs: 60000 }`.
+   */
+  retry?: RetryOptions;
 }
 
 /** The client's events and their callbacks' arguments. */
@@ -46,6 +59,8 @@ export interface KeepsakeEvents {
   disconnected: (reason: string, session: MemorySession) => void;
   /** Something failed outside a promise the game awaits, e.g. shipping an earlier session at connect. */
   error: (error: KeepsakeError) => void;
+  /** An earlier session left in the outbox (a closed tab, a failed `end()`) reached the relay, at `connect()` or by the background retry. */
+  sessionShipped: (payload: { sessionId: string; status: EndResult["status"] }) => void;
   /** Something degraded but works, e.g. IndexedDB unavailable so turns are buffered in memory only. */
   warning: (message: string) => void;
 }
@@ -73,21 +88,60 @@ export class KeepsakeClient {
   private readonly listeners = new Map<KeepsakeEventName, Set<(...args: any[]) => void>>();
   private readonly sessions = new Set<MemorySession>();
   private buffer: Promise<TranscriptBuffer> | undefined;
+  private readonly outbox: Outbox;
+  private unlistenPage: (() => void) | undefined;
 
   constructor(options: KeepsakeClientOptions) {
     this.options = { ...options };
     this.characterId = options.characterId;
     this.settings = { isEnabled: options.settings?.isEnabled ?? true };
     this.identity = options.identity ?? new DeviceEndUserIdProvider({ onWarning: (m) => this.emit("warning", m) });
+    this.outbox = new Outbox({
+      buffer: () => this.openBuffer(),
+      isLive: (id) => [...this.sessions].some((s) => s.id === id && s.live),
+      open: async (identity, sessionId) => (await openSocket(this.options.relayUrl, this.auth(identity, sessionId), this.timeoutMs, false)).socket,
+      timeoutMs: this.timeoutMs,
+      retry: options.retry,
+      emit: this.emit.bind(this) as any,
+    });
+  }
+
+  private get timeoutMs(): number {
+    return this.options.timeoutMs ?? 10_000;
+  }
+
+  /**
+   * The socket.io `auth` callback of a handshake: the first one validated here (so a mistake fails
+   * fast and offline, with the code the relay would give); a token function is asked again at every
+   * (re)connection. `onToken` hears each token used.
+   */
+  private auth(identity: Identity, sessionId: string, first?: HandshakeAuth, onToken?: (t: string | undefined) => void) {
+    const { metadata, token } = this.options;
+    const authFor = (t: string | undefined): HandshakeAuth => ({
+      v: PROTOCOL_VERSION, endUserId: identity.endUserId, characterId: identity.characterId, sessionId,
+      ...(identity.memoryStores ? { memoryStores: identity.memoryStores } : {}), ...(t !== undefined ? { token: t } : {}),
+      ...(metadata ? { metadata } : {}),
+    });
+    return (cb: (auth: HandshakeAuth) => void) => {
+      if (first) {
+        const a = first;
+        first = undefined;
+        return cb(a);
+      }
+      Promise.resolve(typeof token === "function" ? token() : token).then((t) => {
+        onToken?.(t);
+        cb(authFor(t));
+      }, () => cb(authFor(undefined)));
+    };
   }
 
   /**
    * Opens a session and resolves once the relay injected this player's memories. Before resolving it
    * ships any earlier session of the same player, character and stores still buffered (a tab closed
-   * without `end()`, a relay that was down at `end()`); a failure there is reported on `error` and
-   * retried at the next connect, it does not fail this one. Sessions of this client that have ended
-   * are closed first. With `settings.isEnabled` false it resolves at once to a session that connects
-   * nowhere and records nothing.
+   * without `end()`, a relay that was down at `end()`) that no other tab is shipping; a failure there
+   * is reported on `error` and retried in the background and at the next connect, it does not fail
+   * this one. Sessions of this client that have ended are closed first. With `settings.isEnabled`
+   * false it resolves at once to a session that connects nowhere and records nothing.
    *
    * Rejects with a KeepsakeError: the relay's code when it refused the handshake (`E_BAD_REQUEST`,
    * `E_UNAUTHORIZED`, ...), `E_NETWORK` when it is unreachable, `E_TIMEOUT` when it did not answer.
@@ -95,9 +149,14 @@ export class KeepsakeClient {
   async connect(): Promise<MemorySession> {
     for (const s of [...this.sessions]) if (s.ended && !s.live) s.close();
     const sessionId = randomUuid();
-    const { characterId, memoryStores, metadata, token } = this.options;
-    const timeoutMs = this.options.timeoutMs ?? 10_000;
-    const base = { id: sessionId, characterId, memoryStores, timeoutMs, emit: this.emit.bind(this) as any, onClosed: (s: MemorySession) => this.sessions.delete(s) };
+    const { characterId, memoryStores, metadata, token, relayUrl } = this.options;
+    const timeoutMs = this.timeoutMs;
+    let lastToken: string | undefined;
+    const base = {
+      id: sessionId, characterId, memoryStores, timeoutMs, relayUrl, token: () => lastToken, emit: this.emit.bind(this) as any,
+      onClosed: (s: MemorySession) => this.sessions.delete(s),
+      onUnsent: (row: SessionRow, turns: Turn[]) => this.outbox.keep(row, turns),
+    };
     if (!this.settings.isEnabled) return new MemorySession({ ...base, endUserId: "", socket: null, buffer: null, injected: null });
 
     let endUserId: string;
@@ -106,89 +165,51 @@ export class KeepsakeClient {
     } catch (e) {
       throw new KeepsakeError("E_UNAUTHORIZED", `the identity provider failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
-    const authFor = (t: string | undefined) => ({
-      v: PROTOCOL_VERSION, endUserId, characterId, sessionId,
-      ...(memoryStores ? { memoryStores } : {}), ...(t !== undefined ? { token: t } : {}), ...(metadata ? { metadata } : {}),
-    });
-    const getToken = async () => (typeof token === "function" ? await token() : token);
-    let firstToken: string | undefined;
     try {
-      firstToken = await getToken();
+      lastToken = typeof token === "function" ? await token() : token;
     } catch (e) {
       throw new KeepsakeError("E_UNAUTHORIZED", `the token function failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
-    const first = HandshakeAuth.safeParse(authFor(firstToken));
+    const identity: Identity = { endUserId, characterId, ...(memoryStores ? { memoryStores } : {}) };
+    const first = HandshakeAuth.safeParse({
+      v: PROTOCOL_VERSION, endUserId, characterId, sessionId,
+      ...(memoryStores ? { memoryStores } : {}), ...(lastToken !== undefined ? { token: lastToken } : {}), ...(metadata ? { metadata } : {}),
+    });
     // checked here with the relay's own schema, so a mistake fails fast and offline, with the code the relay would give
     if (!first.success) throw new KeepsakeError("E_BAD_REQUEST", `connect: handshake auth: ${describeZodError(first.error)}`);
 
     const buffer = await this.openBuffer();
-    let handshakes = 0;
-    const socket: KeepsakeSocket = io(this.options.relayUrl, {
-      transports: ["websocket"],
-      forceNew: true,
-      timeout: timeoutMs,
-      // the first handshake uses the validated auth; a reconnection asks a token function again
-      auth: (cb) => {
-        if (handshakes++ === 0 || typeof token !== "function") return cb(first.data);
-        getToken().then((t) => cb(authFor(t)), () => cb(first.data));
-      },
-    });
-
-    const injected = await new Promise<MemoriesPayload>((resolve, reject) => {
-      const settle = () => {
-        clearTimeout(timer);
-        socket.off("memories", onMemories);
-        socket.off("connect_error", onError);
-      };
-      const fail = (error: KeepsakeError) => { settle(); socket.close(); reject(error); };
-      const onMemories = (payload: MemoriesPayload) => {
-        const p = MemoriesPayload.safeParse(payload);
-        if (!p.success) return fail(new KeepsakeError("E_INTERNAL", `connect: malformed \`memories\` from the relay (${describeZodError(p.error)})`));
-        settle();
-        resolve(payload);
-      };
-      const onError = (error: Error & { data?: unknown }) => {
-        if (error.data !== undefined) return fail(errorFromBody(error.data, "connect: the relay refused the handshake"));
-        fail(new KeepsakeError("E_NETWORK", `connect: the relay at ${this.options.relayUrl} is unreachable (${error.message})`, { cause: error }));
-      };
-      const timer = setTimeout(() => fail(new KeepsakeError("E_TIMEOUT", `connect: the relay at ${this.options.relayUrl} did not answer in ${timeoutMs} ms`)), timeoutMs);
-      socket.on("memories", onMemories);
-      socket.on("connect_error", onError);
-    });
+    let opened;
+    try {
+      opened = await openSocket(relayUrl, this.auth(identity, sessionId, first.data, (t) => (lastToken = t)), timeoutMs);
+    } catch (e) {
+      // the relay is down: whatever is buffered is retried in the background, not only at the next connect()
+      if ((e as KeepsakeError).code === "E_NETWORK" || (e as KeepsakeError).code === "E_TIMEOUT") this.outbox.retry(identity);
+      throw e;
+    }
+    const { socket, injected } = opened;
 
     const session = new MemorySession({ ...base, endUserId, socket, buffer, injected });
     this.sessions.add(session);
+    this.listenToPage();
     this.emit("memoriesInjected", injected, session);
-    await this.shipOutbox(socket, buffer, identityKey(endUserId, characterId, memoryStores), timeoutMs);
+    if (!(await this.outbox.ship(socket, identity, "connect"))) this.outbox.retry(identity);
     return session;
   }
 
-  /** Ships earlier buffered sessions of this identity on `socket`; failures go to `error` and stay buffered. */
-  private async shipOutbox(socket: KeepsakeSocket, buffer: TranscriptBuffer, identity: string, timeoutMs: number) {
-    let pending;
-    try {
-      pending = await buffer.pending(identity);
-    } catch (e) {
-      this.emit("warning", `the IndexedDB outbox could not be read: ${e instanceof Error ? e.message : String(e)}`);
-      return;
-    }
-    if (pending.length === 0) return;
-    const live = new Set([...this.sessions].filter((s) => s.live).map((s) => s.id));
-    const locked = await heldLocks();
-    for (const row of pending) {
-      if (live.has(row.sessionId) || locked.has(lockName(row.sessionId))) continue; // still recording, here or in another tab
-      try {
-        await shipSession(socket, timeoutMs, row.sessionId, {
-          read: (from, limit) => buffer.readTurns(row.sessionId, from, limit),
-          get: (seqs) => buffer.getTurns(row.sessionId, seqs),
-        }, row.turnCount, row.endedAt);
-        await buffer.deleteSession(row.sessionId);
-      } catch (e) {
-        const error = toKeepsakeError(e, "connect");
-        this.emit("error", new KeepsakeError(error.code, `an earlier session (${row.sessionId}) could not be shipped and stays buffered for the next connect: ${error.message}`, { cause: e }));
-        if (error.code === "E_NETWORK" || error.code === "E_TIMEOUT") return;
-      }
-    }
+  /** Page hidden or unloading: every live session sends what fits the keepalive budget (see MemorySession). */
+  private listenToPage() {
+    if (this.unlistenPage || typeof addEventListener !== "function") return;
+    const onHide = (e: Event) => {
+      if (e.type === "visibilitychange" && globalThis.document?.visibilityState !== "hidden") return;
+      for (const s of this.sessions) s.sendOnHide();
+    };
+    addEventListener("pagehide", onHide);
+    globalThis.document?.addEventListener("visibilitychange", onHide);
+    this.unlistenPage = () => {
+      removeEventListener("pagehide", onHide);
+      globalThis.document?.removeEventListener("visibilitychange", onHide);
+    };
   }
 
   private openBuffer(): Promise<TranscriptBuffer> {
@@ -226,11 +247,15 @@ export class KeepsakeClient {
   }
 
   /**
-   * Closes every session's connection and the IndexedDB buffer. Sessions not ended stay buffered and
-   * are shipped at the next `connect()`. The client can connect again afterwards.
+   * Closes every session's connection and the IndexedDB buffer, and stops the background retry.
+   * Sessions not ended (or not acknowledged) stay buffered and are shipped at the next `connect()`.
+   * The client can connect again afterwards.
    */
   close(): void {
     for (const s of [...this.sessions]) s.close();
+    this.outbox.close();
+    this.unlistenPage?.();
+    this.unlistenPage = undefined;
     const buffer = this.buffer;
     this.buffer = undefined;
     buffer?.then((b) => b.close(), () => {});

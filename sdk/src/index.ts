@@ -29,7 +29,7 @@
  * @module
  */
 export { KeepsakeClient } from "./client.ts";
-export type { KeepsakeClientOptions, KeepsakeEventName, KeepsakeEvents, MemorySettings } from "./client.ts";
+export type { KeepsakeClientOptions, KeepsakeEventName, KeepsakeEvents, MemorySettings, RetryOptions } from "./client.ts";
 export { MemorySession } from "./session.ts";
 export type { EndResult } from "./session.ts";
 export { DEVICE_ID_STORAGE_KEY, DeviceEndUserIdProvider, StaticEndUserIdProvider } from "./identity.ts";

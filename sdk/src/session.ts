@@ -1,11 +1,13 @@
 // MemorySession: one conversation of an end user with a character, from connect() to end().
-import type { Socket } from "socket.io-client";
+import { io, type Socket } from "socket.io-client";
 import * as z from "zod";
-import type { TranscriptBuffer } from "./buffer.ts";
+import { IDB_TIMEOUT_MS, identityKey, type SessionRow, type TranscriptBuffer, withTimeout } from "./buffer.ts";
 import { errorFromBody, KeepsakeError, toKeepsakeError } from "./errors.ts";
+import { holdLock, lockName } from "./locks.ts";
 import {
-  type ClientToServerEvents, describeZodError, errorCodeFor, LIMITS, MemoriesPayload, MemoriesUpdatedPayload, MemoryRecord,
-  type Role, ScoredMemory, SearchPayload, type ServerToClientEvents, SessionProcessedPayload, Turn,
+  type ClientToServerEvents, describeZodError, errorCodeFor, type HandshakeAuth, LIMITS, MemoriesPayload, MemoriesUpdatedPayload,
+  MemoryRecord, type Role, ScoredMemory, SearchPayload, type ServerToClientEvents, SessionProcessedPayload, Turn,
+  type TranscriptRestBody,
 } from "./protocol.ts";
 
 /** @internal */
@@ -28,9 +30,15 @@ export interface SessionInit {
   buffer: TranscriptBuffer | null;
   injected: MemoriesPayload | null;
   timeoutMs: number;
+  /** the relay's base URL, for the page-hide request */
+  relayUrl: string;
+  /** the token of the latest handshake, if any, for the page-hide request */
+  token: () => string | undefined;
   emit: SessionEmitter;
   /** called once when the session is closed */
   onClosed: (session: MemorySession) => void;
+  /** a failed end(): the whole transcript, for the outbox to retry */
+  onUnsent: (row: SessionRow, turns: Turn[]) => void;
 }
 
 /** @internal The client's event emitter, as seen by a session. */
@@ -41,6 +49,7 @@ export interface SessionEmitter {
   (name: "disconnected", reason: string, session: MemorySession): void;
   (name: "error", error: KeepsakeError): void;
   (name: "warning", message: string): void;
+  (name: "sessionShipped", payload: { sessionId: string; status: EndResult["status"] }): void;
 }
 
 const ScoredMemories = z.array(ScoredMemory);
@@ -68,6 +77,10 @@ export class MemorySession {
   private endedAt: string | undefined;
   private closed = false;
   private done = false;
+  /** false once IndexedDB refused or stalled a write: the rest of this session lives in memory only */
+  private persist = true;
+  /** the next turn the page-hide path would send */
+  private hideFrom = 0;
   private readonly startedAt = new Date().toISOString();
   private readonly releaseLock: () => void;
   private kicks = 0;
@@ -176,15 +189,31 @@ export class MemorySession {
     if (!this._enabled) return turn;
     this.turns.push(turn);
     const buffer = this.init.buffer;
-    if (buffer) {
-      const write = buffer
-        .putTurn({ sessionId: this.id, endUserId: this.init.endUserId, characterId: this.init.characterId, memoryStores: this.init.memoryStores, startedAt: this.startedAt }, turn)
-        .catch((e) => this.init.emit("warning", `turn ${turn.seq} of session ${this.id} could not be written to IndexedDB (${errorText(e)}); it is kept in memory until end()`));
+    if (buffer && this.persist) {
+      const write = buffer.putTurn(this.row(), turn);
       this.writes.add(write);
-      await write;
-      this.writes.delete(write);
+      try {
+        // a full disk (QuotaExceededError) or a stalled database must not reach the game: the turn
+        // is in memory already, and end() ships from memory
+        await withTimeout(write, IDB_TIMEOUT_MS, "IndexedDB did not commit the turn");
+      } catch (e) {
+        this.degrade(turn.seq, e);
+      } finally {
+        this.writes.delete(write);
+      }
     }
     return turn;
+  }
+
+  private degrade(seq: number, error: unknown) {
+    if (!this.persist) return;
+    this.persist = false;
+    this.init.emit("warning", `IndexedDB did not store turn ${seq} of session ${this.id} (${errorText(error)}): this session is buffered in memory only from now on; end() still ships every turn, but turns from ${seq} on are lost if the page closes before it`);
+  }
+
+  private row(): Omit<SessionRow, "turnCount" | "identity" | "endedAt"> {
+    const { endUserId, characterId, memoryStores } = this.init;
+    return { sessionId: this.id, endUserId, characterId, ...(memoryStores ? { memoryStores } : {}), startedAt: this.startedAt };
   }
 
   /** Searches the memories this session reads (`limit` 1 to 50, default the relay's 10), best first. */
@@ -201,9 +230,12 @@ export class MemorySession {
   /**
    * Ends the session: ships the whole transcript, then `session:end`. Resolves once the relay holds it
    * durably, after which the local copy is deleted. If the relay is unreachable or does not answer it
-   * rejects with a KeepsakeError (`E_NETWORK`, `E_TIMEOUT`, ...), closes the session and keeps the
-   * transcript locally: the next `connect()` of the same player and character ships it. Calling it
-   * again returns the same promise. Recording after `end()` rejects.
+   * rejects with a KeepsakeError (`E_NETWORK`, `E_TIMEOUT`, ...) whose message says the transcript is
+   * kept, and closes the session. The transcript stays in the outbox (IndexedDB, and this page's
+   * memory): the SDK retries it in the background while the page lives (exponential backoff with
+   * jitter, and at once on the window's `online` event) and the next `connect()` of the same player
+   * and character ships it; `sessionShipped` reports when it got through. Calling it again returns
+   * the same promise. Recording after `end()` rejects.
    */
   end(): Promise<EndResult> {
     this.endPromise ??= this.ship();
@@ -217,7 +249,8 @@ export class MemorySession {
       this.finish();
       return { status: "disabled" };
     }
-    await Promise.allSettled([...this.writes]);
+    // let writes in flight land before the local copy is deleted (bounded: a stalled database is not waited for)
+    await withTimeout(Promise.allSettled([...this.writes]), IDB_TIMEOUT_MS, "").catch(() => {});
     const buffer = this.init.buffer;
     try {
       if (this.closed) throw new KeepsakeError("E_NETWORK", "the session was closed");
@@ -230,13 +263,52 @@ export class MemorySession {
       this.finish();
       return { status };
     } catch (e) {
-      await buffer?.markEnded(this.id, this.endedAt).catch(() => {});
-      this.close();
       const error = toKeepsakeError(e, "end");
-      const kept = this.nextSeq === 0 ? "" : buffer?.persistent
-        ? "; the transcript is kept in IndexedDB and will be shipped at the next connect() of this player and character"
-        : "; the transcript is kept in memory and will be shipped at the next connect() of this player and character while this page stays open";
+      if (buffer?.persistent && this.persist) await buffer.markEnded(this.id, this.endedAt).catch(() => {});
+      // handed to the outbox before close() releases the session's lock
+      if (this.nextSeq > 0) this.init.onUnsent({ ...this.row(), turnCount: this.nextSeq, endedAt: this.endedAt, identity: this.identity }, this.turns);
+      this.close();
+      const kept = this.nextSeq === 0 ? "" : buffer?.persistent && this.persist
+        ? "; the transcript is kept in IndexedDB and will be shipped when the relay is reachable: retried in the background while this page is open, and at the next connect() of this player and character"
+        : "; the transcript is kept in memory and will be shipped when the relay is reachable, retried in the background while this page is open (IndexedDB is not available: it is lost if the page closes first)";
       throw new KeepsakeError(error.code, `${error.message}${kept}`, { cause: e });
+    }
+  }
+
+  private get identity(): string {
+    return identityKey(this.init.endUserId, this.init.characterId, this.init.memoryStores);
+  }
+
+  /**
+   * @internal The page is being hidden or unloaded: sends the turns the relay may not hold yet to
+   * POST /v1/sessions/:id/transcript with `fetch(…, { keepalive: true })`, which outlives the page.
+   * Only what fits the browser's keepalive budget (LIMITS.keepaliveBytes, shared by every keepalive
+   * request in flight) goes, oldest unsent turns first, so the relay always holds a dense prefix of
+   * the session (what its idle finalization extracts if the player never comes back); each later
+   * hide sends the next part, and the next connect() ships the rest from IndexedDB. Delivery is
+   * idempotent on (sessionId, seq), whichever path arrives first.
+   */
+  sendOnHide(): void {
+    if (this.done || !this._enabled || !this.init.socket || typeof fetch !== "function") return;
+    const from = this.hideFrom;
+    const { endUserId, characterId, memoryStores } = this.init;
+    const token = this.init.token();
+    const head = { endUserId, characterId, ...(memoryStores ? { memoryStores } : {}), ...(token ? { token } : {}) };
+    const part = keepaliveBody(head, this.turns, from, LIMITS.keepaliveBytes - keepaliveInFlight);
+    if (!part) return;
+    keepaliveInFlight += part.bytes;
+    this.hideFrom = from + part.count;
+    const settle = (ok: boolean) => {
+      keepaliveInFlight -= part.bytes;
+      if (!ok) this.hideFrom = Math.min(this.hideFrom, from); // sent again at the next hide; end() or the outbox ship it anyway
+    };
+    try {
+      // text/plain keeps it a CORS "simple" request: no preflight while the page unloads
+      fetch(`${this.init.relayUrl.replace(/\/+$/, "")}/v1/sessions/${encodeURIComponent(this.id)}/transcript`, {
+        method: "POST", keepalive: true, credentials: "omit", headers: { "content-type": "text/plain;charset=UTF-8" }, body: part.body,
+      }).then((r) => settle(r.ok), () => settle(false));
+    } catch {
+      settle(false);
     }
   }
 
@@ -302,8 +374,19 @@ const jsonBytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v)).le
 export async function shipSession(
   socket: KeepsakeSocket, timeoutMs: number, sessionId: string, source: TurnSource, turnCount: number, endedAt?: string,
 ): Promise<EndResult["status"]> {
+  // E_RATE_LIMITED (the relay's event budget) is waited out a few times before it fails the shipment
+  const call = async <E extends "transcript" | "session:end">(event: E, payload: Parameters<ClientToServerEvents[E]>[0]) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await request(socket, timeoutMs, event, payload, event);
+      } catch (e) {
+        if ((e as KeepsakeError).code !== "E_RATE_LIMITED" || attempt >= 3) throw e;
+        await new Promise((r) => setTimeout(r, 1100 * 2 ** attempt)); // a little over a second: the relay's buckets refill per second
+      }
+    }
+  };
   const send = async (turns: Turn[]) => {
-    for (const chunk of chunks(turns)) await request(socket, timeoutMs, "transcript", { sessionId, turns: chunk }, "transcript");
+    for (const chunk of chunks(turns)) await call("transcript", { sessionId, turns: chunk });
   };
   for (let from = 0; from < turnCount;) {
     const turns = await source.read(from, LIMITS.turnsPerMessage);
@@ -312,7 +395,7 @@ export async function shipSession(
     from = turns[turns.length - 1]!.seq + 1;
   }
   for (let attempt = 0; attempt < 3; attempt++) {
-    const ack = await request(socket, timeoutMs, "session:end", { sessionId, turnCount, ...(endedAt ? { endedAt } : {}) }, "session:end");
+    const ack = await call("session:end", { sessionId, turnCount, ...(endedAt ? { endedAt } : {}) });
     if (ack.status === "incomplete") {
       const missing = await source.get(ack.missing);
       if (missing.length < new Set(ack.missing).size) {
@@ -346,6 +429,58 @@ export function chunks(turns: Turn[]): Turn[][] {
   return out;
 }
 
+/** Bytes of keepalive request bodies this page has in flight (the budget is the browser's, per page). */
+let keepaliveInFlight = 0;
+
+/**
+ * @internal The page-hide request body: the turns from `from` on that fit in `budget` bytes of JSON
+ * (and LIMITS.turnsPerMessage), oldest first; undefined when not even one fits.
+ */
+export function keepaliveBody(
+  head: Omit<TranscriptRestBody, "turns">, turns: Turn[], from: number, budget: number,
+): { body: string; bytes: number; count: number } | undefined {
+  let bytes = jsonBytes({ ...head, turns: [] });
+  let count = 0;
+  for (let i = from; i < turns.length && count < LIMITS.turnsPerMessage; i++) {
+    const size = jsonBytes(turns[i]) + (count ? 1 : 0); // a comma between turns
+    if (bytes + size > budget) break;
+    bytes += size;
+    count++;
+  }
+  return count ? { body: JSON.stringify({ ...head, turns: turns.slice(from, from + count) }), bytes, count } : undefined;
+}
+
+/**
+ * @internal Opens a socket to the relay and resolves once it injected `memories`; rejects with a
+ * KeepsakeError (the relay's code for a refused handshake, E_NETWORK, E_TIMEOUT) and closes it.
+ */
+export function openSocket(
+  relayUrl: string, auth: (cb: (auth: HandshakeAuth) => void) => void, timeoutMs: number, reconnection = true,
+): Promise<{ socket: KeepsakeSocket; injected: MemoriesPayload }> {
+  const socket: KeepsakeSocket = io(relayUrl, { transports: ["websocket"], forceNew: true, timeout: timeoutMs, reconnection, auth });
+  return new Promise((resolve, reject) => {
+    const settle = () => {
+      clearTimeout(timer);
+      socket.off("memories", onMemories);
+      socket.off("connect_error", onError);
+    };
+    const fail = (error: KeepsakeError) => { settle(); socket.close(); reject(error); };
+    const onMemories = (payload: MemoriesPayload) => {
+      const p = MemoriesPayload.safeParse(payload);
+      if (!p.success) return fail(new KeepsakeError("E_INTERNAL", `connect: malformed \`memories\` from the relay (${describeZodError(p.error)})`));
+      settle();
+      resolve({ socket, injected: payload });
+    };
+    const onError = (error: Error & { data?: unknown }) => {
+      if (error.data !== undefined) return fail(errorFromBody(error.data, "connect: the relay refused the handshake"));
+      fail(new KeepsakeError("E_NETWORK", `connect: the relay at ${relayUrl} is unreachable (${error.message})`, { cause: error }));
+    };
+    const timer = setTimeout(() => fail(new KeepsakeError("E_TIMEOUT", `connect: the relay at ${relayUrl} did not answer in ${timeoutMs} ms`)), timeoutMs);
+    socket.on("memories", onMemories);
+    socket.on("connect_error", onError);
+  });
+}
+
 type AckOf<E extends keyof ClientToServerEvents> = Parameters<Parameters<ClientToServerEvents[E]>[1]>[0];
 type Ok<A> = Extract<A, { ok: true }>;
 
@@ -373,30 +508,6 @@ export function validationError(error: z.ZodError, context: string): KeepsakeErr
 }
 
 function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
-// ---- liveness across tabs ----
-
-/** @internal */
-export const lockName = (sessionId: string) => `keepsake:session:${sessionId}`;
-
-/** Holds a Web Lock while the session is live, so other tabs' outboxes leave it alone. */
-function holdLock(name: string): () => void {
-  const locks = globalThis.navigator?.locks;
-  if (!locks) return () => {};
-  let release!: () => void;
-  const held = new Promise<void>((r) => (release = r));
-  locks.request(name, () => held).catch(() => {});
-  return release;
-}
-
-/** @internal Names of the Web Locks held or requested in this origin (every tab); empty where there are none. */
-export async function heldLocks(): Promise<Set<string>> {
-  try {
-    const state = await globalThis.navigator?.locks?.query();
-    return new Set([...(state?.held ?? []), ...(state?.pending ?? [])].map((l) => l.name ?? ""));
-  } catch {
-    return new Set();
-  }
+  if (!(e instanceof Error)) return String(e);
+  return e.name && e.name !== "Error" ? `${e.name}${e.message ? `: ${e.message}` : ""}` : e.message; // DOMExceptions say most in their name
 }

@@ -5,7 +5,8 @@ import {
   DEVICE_ID_STORAGE_KEY, DeviceEndUserIdProvider, KeepsakeClient, KeepsakeError, LIMITS, StaticEndUserIdProvider,
   type Turn,
 } from "../../sdk/src/index.ts";
-import { chunks } from "../../sdk/src/session.ts";
+import { chunks, keepaliveBody } from "../../sdk/src/session.ts";
+import { IDBDatabase } from "fake-indexeddb";
 import { freshBrowser, MemoryStorage, readKeepsakeDb } from "./helpers.ts";
 
 const turn = (seq: number, text = `turn ${seq}`): Turn => ({ seq, role: seq % 2 ? "character" : "user", text, at: new Date(Date.UTC(2025, 0, 1, 0, 0, seq)).toISOString() });
@@ -128,6 +129,60 @@ describe("chunks", () => {
     expect(out.flat()).toEqual(turns);
     for (const c of out) expect(new TextEncoder().encode(JSON.stringify({ sessionId: "x", turns: c })).length).toBeLessThan(LIMITS.payloadBytes / 2);
     expect(out.length).toBeGreaterThan(1);
+  });
+});
+
+describe("keepaliveBody (the page-hide request)", () => {
+  const head = { endUserId: "u1", characterId: "c1" };
+  const bytes = (s: string) => new TextEncoder().encode(s).length;
+
+  it("takes the oldest unsent turns that fit the budget, exactly", () => {
+    const turns = Array.from({ length: 300 }, (_, i) => turn(i, `${"é".repeat(300)} ${i}`)); // ~650 bytes each
+    const part = keepaliveBody(head, turns, 0, LIMITS.keepaliveBytes)!;
+    expect(bytes(part.body)).toBe(part.bytes);
+    expect(part.bytes).toBeLessThanOrEqual(LIMITS.keepaliveBytes);
+    const body = JSON.parse(part.body);
+    expect(body).toMatchObject(head);
+    expect(body.turns.map((t: Turn) => t.seq)).toEqual(Array.from({ length: part.count }, (_, i) => i));
+    // one more turn would not have fit
+    expect(bytes(JSON.stringify({ ...head, turns: turns.slice(0, part.count + 1) }))).toBeGreaterThan(LIMITS.keepaliveBytes);
+    // the next hide goes on from there
+    const next = keepaliveBody(head, turns, part.count, LIMITS.keepaliveBytes)!;
+    expect(JSON.parse(next.body).turns[0].seq).toBe(part.count);
+  });
+
+  it("sends at most LIMITS.turnsPerMessage turns, nothing when nothing fits or nothing is left", () => {
+    const turns = Array.from({ length: 900 }, (_, i) => turn(i, "k"));
+    expect(keepaliveBody(head, turns, 0, 10 ** 6)!.count).toBe(LIMITS.turnsPerMessage);
+    expect(keepaliveBody(head, turns, 0, 60)).toBeUndefined();
+    expect(keepaliveBody(head, turns, 900, LIMITS.keepaliveBytes)).toBeUndefined();
+    expect(JSON.parse(keepaliveBody({ ...head, memoryStores: ["guild"], token: "t" }, turns, 0, 2000)!.body)).toMatchObject({ memoryStores: ["guild"], token: "t" });
+  });
+});
+
+describe("IdbBuffer writes", () => {
+  it("a burst of turns is written in a few transactions, each turn once", async () => {
+    const transaction = vi.spyOn(IDBDatabase.prototype, "transaction");
+    const b = new IdbBuffer();
+    await Promise.all(Array.from({ length: 1200 }, (_, i) => b.putTurn(session("s1"), turn(i))));
+    const writes = transaction.mock.calls.filter((c) => c[1] === "readwrite").length;
+    expect(writes).toBeGreaterThanOrEqual(3); // at most 500 turns a transaction
+    expect(writes).toBeLessThanOrEqual(5);
+    expect((await b.readTurns("s1", 0, 2000)).map((t) => t.seq)).toEqual(Array.from({ length: 1200 }, (_, i) => i));
+    expect((await b.pending(identityKey("u1", "c1")))[0]!.turnCount).toBe(1200);
+    transaction.mockRestore();
+    b.close();
+  });
+
+  it("a failed commit rejects the turns of its batch, and the next batch is written", async () => {
+    const b = new IdbBuffer();
+    await b.putTurn(session("s1"), turn(0));
+    const put = vi.spyOn(IDBObjectStore.prototype, "put").mockImplementationOnce(() => { throw new DOMException("disk full", "QuotaExceededError"); });
+    await expect(b.putTurn(session("s1"), turn(1))).rejects.toMatchObject({ name: "QuotaExceededError" });
+    put.mockRestore();
+    await b.putTurn(session("s1"), turn(2));
+    expect((await b.readTurns("s1", 0, 10)).map((t) => t.seq)).toEqual([0, 2]);
+    b.close();
   });
 });
 

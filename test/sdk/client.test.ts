@@ -219,7 +219,8 @@ describe("the outbox", () => {
 
   it("relay down at end(): rejects, keeps the turns, and the next connect() after a restart ships them", async () => {
     const { endUserId, characterId } = ids();
-    const c = client({ endUserId, characterId });
+    const never = { baseMs: 3_600_000, maxMs: 3_600_000 }; // no background retry within this test: connect() ships
+    const c = client({ endUserId, characterId, retry: never });
     const disconnected: string[] = [];
     c.on("disconnected", (reason) => disconnected.push(reason));
     const s = await c.connect();
@@ -231,26 +232,78 @@ describe("the outbox", () => {
     const err = await s.end().catch((e) => e);
     expect(err).toBeInstanceOf(KeepsakeError);
     expect(["E_NETWORK", "E_TIMEOUT"]).toContain(err.code);
-    expect(err.message).toMatch(/kept in IndexedDB and will be shipped at the next connect/);
+    expect(err.message).toMatch(/the transcript is kept in IndexedDB and will be shipped when the relay is reachable/);
     await expect(s.recordUserTurn("after end")).rejects.toBeInstanceOf(KeepsakeError);
     const db = await readKeepsakeDb();
     expect(db.turns.map((t) => t.text)).toEqual(["My name is Mateo.", "I live in Denver."]);
     expect(db.sessions).toEqual([expect.objectContaining({ sessionId: s.id, turnCount: 2, endedAt: expect.any(String) })]);
 
     // while the relay is down, connect() fails and the session stays
-    await expect(client({ endUserId, characterId }).connect()).rejects.toMatchObject({ code: "E_NETWORK" });
+    await expect(client({ endUserId, characterId, retry: never }).connect()).rejects.toMatchObject({ code: "E_NETWORK" });
     expect((await readKeepsakeDb()).turns).toHaveLength(2);
 
     relay = await relay.restart();
     const next = client({ endUserId, characterId });
     const done = processed(next, () => s.id);
+    const shipped: string[] = [];
+    next.on("sessionShipped", (p) => shipped.push(p.sessionId));
     const s2 = await next.connect();
+    expect(shipped).toEqual([s.id]);
     expect(await readKeepsakeDb()).toEqual({ sessions: [], turns: [] });
-    const shipped = await restSession(s.id);
-    expect(shipped).toMatchObject({ turns: 2, turnCount: 2 });
+    expect(await restSession(s.id)).toMatchObject({ turns: 2, turnCount: 2 });
     await within(done, 20_000, "sessionProcessed");
     await waitFor(() => mentions(s2.memories, /Denver/).length > 0, 10_000); // EXTRACTION
   }, 90_000);
+
+  it("relay down at end(): the background retry ships it once the relay is back, without a new connect()", async () => {
+    const { endUserId, characterId } = ids();
+    const c = client({ endUserId, characterId, retry: { baseMs: 200, maxMs: 1000 } });
+    const shipped: { sessionId: string; status: string }[] = [];
+    c.on("sessionShipped", (p) => shipped.push(p));
+    const errors: KeepsakeError[] = [];
+    c.on("error", (e) => errors.push(e));
+    const s = await c.connect();
+    await s.recordUserTurn("My name is Ines.");
+    await s.recordUserTurn("I live in Porto.");
+    await relay.stop();
+    const err = await s.end().catch((e) => e);
+    expect(err.message).toMatch(/kept in IndexedDB .* retried in the background while this page is open/);
+    await new Promise((r) => setTimeout(r, 1500)); // a few attempts against the stopped relay
+    expect(shipped).toEqual([]);
+    expect(errors).toEqual([]); // a relay that is down is retried silently: end() already said so
+
+    relay = await relay.restart();
+    await waitFor(() => shipped.length > 0, 15_000);
+    expect(shipped).toEqual([{ sessionId: s.id, status: expect.stringMatching(/^(queued|processed)$/) }]);
+    expect(await readKeepsakeDb()).toEqual({ sessions: [], turns: [] });
+    expect(await restSession(s.id)).toMatchObject({ turns: 2, turnCount: 2 });
+    await waitFor(async () => (await restSession(s.id))?.status === "processed", 15_000);
+
+    // the next connect() finds nothing left to ship, and is injected with what the session taught
+    const s2 = await c.connect();
+    expect(shipped).toHaveLength(1);
+    expect(mentions(s2.memories, /Porto/)).not.toEqual([]); // EXTRACTION
+  }, 60_000);
+
+  it("without IndexedDB, a failed end() is kept in memory and the background retry ships it", async () => {
+    const { endUserId, characterId } = ids();
+    delete (globalThis as { indexedDB?: IDBFactory }).indexedDB;
+    const c = client({ endUserId, characterId, retry: { baseMs: 200, maxMs: 1000 } });
+    const warnings: string[] = [];
+    c.on("warning", (m) => warnings.push(m));
+    const shipped: string[] = [];
+    c.on("sessionShipped", (p) => shipped.push(p.sessionId));
+    const s = await c.connect();
+    expect(warnings).toEqual([expect.stringMatching(/IndexedDB is unavailable/)]);
+    for (let i = 0; i < 3; i++) await s.recordUserTurn(`line ${i}`);
+    await relay.stop();
+    const err = await s.end().catch((e) => e);
+    expect(err.message).toMatch(/kept in memory and will be shipped when the relay is reachable/);
+    relay = await relay.restart();
+    await waitFor(() => shipped.length > 0, 15_000);
+    expect(shipped).toEqual([s.id]);
+    expect(await restSession(s.id)).toMatchObject({ turns: 3, turnCount: 3 });
+  }, 60_000);
 
   it("a live session reconnects by itself after the relay restarts", async () => {
     const { endUserId, characterId } = ids();
