@@ -142,7 +142,7 @@ const query = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom("?", "?&", "?page", "?=1", "?page=1&page=2", "?cursor=" + "x".repeat(200), "?%") },
 );
 
-type Body = { json: unknown } | { raw: string } | null;
+type Body = { json: unknown } | { raw: string | Buffer } | null;
 const invalidJson = fc.oneof(
   fc.constantFrom("{", "[1,", '{"memories": ["unterminated', "NaN", "undefined", "{'a': 1}", "\u0000", "\uFEFF{}", "{}}", "[]]", '{"a":1,}', "tru"),
   fc.string({ minLength: 1, maxLength: 40 }),
@@ -156,6 +156,9 @@ const huge = fc.constantFrom(
   { json: { endUserId: USERS[0], characterId: CHARS[0], turns: Array.from({ length: LIMITS.turnsPerMessage + 1 }, (_, i) => turn(i, "user", "Hi.")) } },
   { json: { memoryEnabled: true, metadata: { blob: "m".repeat(LIMITS.memoryMetadataBytes) } } },
   { raw: "[".repeat(5000) + "]".repeat(5000) },
+  // bytes that are not UTF-8, alone and inside otherwise valid JSON
+  { raw: Buffer.from([0xff, 0xfe, 0x7b, 0x7d]) },
+  { raw: Buffer.concat([Buffer.from('{"memories":["The user likes '), Buffer.from([0xe9, 0xff, 0xc3]), Buffer.from('."]}')]) },
 );
 const bodyFor = (route: Route): fc.Arbitrary<Body> => {
   const valid = route.body ?? fc.jsonValue({ maxDepth: 2 });
@@ -215,7 +218,7 @@ async function liveMemory(scope: string, k: number): Promise<string> {
   return r.body.results[0].id;
 }
 
-async function resolve(r: Recipe): Promise<{ method: string; path: string; headers: Record<string, string>; body?: string }> {
+async function resolve(r: Recipe): Promise<{ method: string; path: string; headers: Record<string, string>; body?: string | Buffer }> {
   const route = ROUTES[r.route];
   const methods = Object.keys(route.methods);
   const method = "pick" in r.method ? methods[r.method.pick % methods.length] : r.method.any;
@@ -246,7 +249,7 @@ async function resolve(r: Recipe): Promise<{ method: string; path: string; heade
   const headers: Record<string, string> = {};
   if (r.contentType !== null) headers["content-type"] = r.contentType;
   if (r.auth) headers.authorization = "Bearer not-a-key";
-  let body: string | undefined;
+  let body: string | Buffer | undefined;
   if (r.body && method !== "GET" && method !== "HEAD") body = "raw" in r.body ? r.body.raw : JSON.stringify(r.body.json);
   return { method, path: path + r.query, headers, body };
 }
@@ -259,7 +262,7 @@ let requests = 0;
  * keep-alive connections: a request refused before its body is read can leave its connection unusable
  * (the test "keep-alive after refusals" below), and each fuzz request should be judged on its own.
  */
-function send(method: string, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; text: string; contentType: string }> {
+function send(method: string, path: string, headers: Record<string, string>, body?: string | Buffer): Promise<{ status: number; text: string; contentType: string }> {
   return new Promise((resolve, reject) => {
     const target = new URL(relay.url);
     const req = http.request({ host: target.hostname, port: target.port, method, path, agent: false, timeout: 10_000, headers: body === undefined ? headers : { ...headers, "content-length": Buffer.byteLength(body) } }, (res) => {

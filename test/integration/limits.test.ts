@@ -1,6 +1,8 @@
 // Hostile and broken clients against the limits of LIMITS (sdk/src/protocol.ts, listed in the README),
 // each triggered for real over the wire: the right code, and afterwards the same connection (where
 // it survives), other players and the relay keep working.
+import fs from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LIMITS } from "../../sdk/src/protocol.ts";
 import { expectRelayAlive } from "../helpers/alive.ts";
@@ -26,6 +28,28 @@ async function burst(c: Client, n: number, event: string, payload: (i: number) =
   const other = acks.filter((a) => a?.ok !== true && !isError(a, "E_RATE_LIMITED"));
   return { acks, ok, limited, other, seconds };
 }
+
+describe("the README", () => {
+  it("states every limit of the issue with the value LIMITS holds and the code the relay answers", () => {
+    const readme = fs.readFileSync(path.resolve(import.meta.dirname, "../../README.md"), "utf8");
+    const table = readme.slice(readme.indexOf("### Limits"), readme.indexOf("\n## ", readme.indexOf("### Limits")));
+    const n = (v: number) => v.toLocaleString("en-US");
+    const rows: [RegExp, string[]][] = [
+      [/^\| turn text \|/, [n(LIMITS.turnTextChars), "E_TOO_LARGE"]],
+      [/^\| turns per session \|/, [n(LIMITS.turnsPerSession)]],
+      [/^\| turns per `transcript` message \|/, [n(LIMITS.turnsPerMessage), "E_TOO_LARGE"]],
+      [/^\| Socket\.IO message \/ REST body \|/, [n(LIMITS.payloadBytes), "E_TOO_LARGE"]],
+      [/^\| sessions one connection may ship or end \|/, [n(LIMITS.sessionsPerConnection), "E_RATE_LIMITED"]],
+      [/^\| connections open at once per end user \|/, [n(LIMITS.socketsPerEndUser), "E_RATE_LIMITED"]],
+      [/^\| events per connection \/ per end user \|/, [`${LIMITS.eventsPerSecond}/s`, `bursts of ${LIMITS.eventBurst}`, `${LIMITS.endUserEventsPerSecond}/s`, `bursts of ${LIMITS.endUserEventBurst}`, "E_RATE_LIMITED"]],
+    ];
+    for (const [label, must] of rows) {
+      const row = table.split("\n").find((l) => label.test(l));
+      expect(row, `a row ${label} in the README's limits table`).toBeDefined();
+      for (const m of must) expect(row).toContain(m);
+    }
+  });
+});
 
 describe("sessions per connection", () => {
   it(`a connection ships or ends at most ${LIMITS.sessionsPerConnection} sessions: the next is E_RATE_LIMITED, the connection keeps working`, async () => {
