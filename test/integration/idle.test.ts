@@ -160,6 +160,26 @@ describe.concurrent("idle finalization (KEEPSAKE_SESSION_IDLE_MS=1500)", () => {
     }
   });
 
+  it("a player back while the relay is still extracting their idle-ended session: the new turn is accepted, and remembered", async ({ expect }) => {
+    const pair = newPair("idle-race");
+    const sessionId = uid("s-idle-race");
+    // long turns, so that the extraction the relay starts on its own takes a while
+    const prose = "We walked along the river and talked about the weather, the bridge, the market, the price of bread and a song my neighbour hums. ";
+    const long = [...SCRIPT, ...Array.from({ length: 14 }, (_, i) => turn(SCRIPT.length + i, "user", prose.repeat(40).slice(0, 4000)))];
+    await shipAndLeave(relay.url, pair, sessionId, long);
+    await waitForStatus(relay.url, sessionId, ["queued", "processed"], 10_000);
+    const c = await connectClient(relay.url, authFor(pair, sessionId));
+    try {
+      const seenBefore = (await getSession(relay.url, sessionId)).body.status;
+      const ack = await emit(c.socket, "transcript", { sessionId, turns: [turn(long.length, "user", "I also play the cello.")] });
+      expect(ack, `status when the turn was sent: ${seenBefore}`).toEqual({ ok: true, received: long.length + 1 });
+      expect((await emit(c.socket, "session:end", { sessionId, turnCount: long.length + 1 })).ok).toBe(true);
+    } finally { c.close(); }
+    const view = await waitForStatus(relay.url, sessionId, ["processed"], 10_000);
+    expect(view.turns).toBe(long.length + 1);
+    expect((await listAll(relay.url, pair)).map((m) => m.memory).join("\n")).toMatch(/cello/);
+  });
+
   it("a memory the player had deleted is not brought back when their idle-ended session takes more turns", async ({ expect }) => {
     const pair = newPair("idle-forget");
     const sessionId = uid("s-idle-forget");
