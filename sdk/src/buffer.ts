@@ -82,13 +82,18 @@ export async function openBuffer(options: { onWarning?: (message: string) => voi
   }
   const buffer = new IdbBuffer(options.name ?? DB_NAME);
   try {
-    await withTimeout(buffer.db(), IDB_TIMEOUT_MS, "IndexedDB did not open; another tab may be blocking a version upgrade");
+    await buffer.db();
     return buffer;
   } catch (error) {
-    buffer.close(); // an open that succeeds later is closed at once, so it blocks nobody
-    warn(`IndexedDB could not be opened (${error instanceof Error ? error.message : String(error)}): ${memoryOnly}`);
+    warn(`IndexedDB could not be opened (${describe(error)}): ${memoryOnly}`);
     return new MemoryBuffer();
   }
+}
+
+/** @internal An error as one line; DOMExceptions say most in their name (QuotaExceededError, InvalidStateError). */
+export function describe(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  return e.name && e.name !== "Error" ? `${e.name}${e.message ? `: ${e.message}` : ""}` : e.message;
 }
 
 /** @internal Rejects with `message` if `promise` has not settled within `ms`. */
@@ -116,17 +121,29 @@ export class IdbBuffer implements TranscriptBuffer {
 
   /** The open database; reopened after another tab asked us to close it for an upgrade. */
   db(): Promise<IDBPDatabase<KeepsakeDB>> {
-    this.opening ??= openDB<KeepsakeDB>(this.name, DB_VERSION, {
-      upgrade(db) {
-        const sessions = db.createObjectStore("sessions", { keyPath: "sessionId" });
-        sessions.createIndex("identity", "identity");
-        db.createObjectStore("turns", { keyPath: ["sessionId", "seq"] });
-      },
-      blocking: () => this.close(),
-      terminated: () => { this.opening = undefined; },
+    if (this.opening) return this.opening;
+    let raw: Promise<IDBPDatabase<KeepsakeDB>>;
+    try {
+      raw = openDB<KeepsakeDB>(this.name, DB_VERSION, {
+        upgrade(db) {
+          const sessions = db.createObjectStore("sessions", { keyPath: "sessionId" });
+          sessions.createIndex("identity", "identity");
+          db.createObjectStore("turns", { keyPath: ["sessionId", "seq"] });
+        },
+        blocking: () => this.close(), // another tab upgrades: let it
+        terminated: () => { this.opening = undefined; },
+      });
+    } catch (e) {
+      raw = Promise.reject(e);
+    }
+    // an open queued behind another tab's blocked version upgrade would wait forever: every
+    // operation would hang with it, so it fails after IDB_TIMEOUT_MS instead
+    const opening = withTimeout(raw, IDB_TIMEOUT_MS, "IndexedDB did not open; another tab may be blocking a version upgrade");
+    this.opening = opening;
+    opening.catch(() => {
+      if (this.opening === opening) this.opening = undefined;
+      raw.then((db) => db.close(), () => {}); // an open that completes late is closed at once, so it blocks nobody
     });
-    const opening = this.opening;
-    opening.catch(() => { if (this.opening === opening) this.opening = undefined; });
     return opening;
   }
 

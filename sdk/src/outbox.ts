@@ -7,7 +7,7 @@
 // only if it is still buffered once the lock is held; it is deleted before the lock is released. So
 // a live session, two tabs, a connect() racing the background retry: one of them ships it, the
 // others skip it.
-import { identityKey, type SessionRow, type TranscriptBuffer } from "./buffer.ts";
+import { describe, identityKey, type SessionRow, type TranscriptBuffer } from "./buffer.ts";
 import type { RetryOptions } from "./client.ts";
 import { KeepsakeError, type KeepsakeErrorCode, toKeepsakeError } from "./errors.ts";
 import { lockName, tryLock } from "./locks.ts";
@@ -70,7 +70,7 @@ export class Outbox {
     try {
       rows = await this.pending(buffer, identity);
     } catch (e) {
-      this.deps.emit("warning", `the IndexedDB outbox could not be read: ${e instanceof Error ? e.message : String(e)}`);
+      this.deps.emit("warning", `the IndexedDB outbox could not be read: ${describe(e)}`);
       return true;
     }
     let settled = true;
@@ -87,7 +87,7 @@ export class Outbox {
             : { read: (from, limit) => buffer.readTurns(id, from, limit), get: (seqs) => buffer.getTurns(id, seqs) };
           const status = await shipSession(socket, this.deps.timeoutMs, id, source, current.turnCount, current.endedAt);
           this.unsent.delete(id);
-          await buffer.deleteSession(id).catch((e) => this.deps.emit("warning", `the shipped session ${id} could not be deleted from IndexedDB (${e instanceof Error ? e.message : String(e)})`));
+          await buffer.deleteSession(id).catch((e) => this.deps.emit("warning", `the shipped session ${id} could not be deleted from IndexedDB (${describe(e)})`));
           return status;
         });
         if (status) this.deps.emit("sessionShipped", { sessionId: id, status });

@@ -1,7 +1,7 @@
 // MemorySession: one conversation of an end user with a character, from connect() to end().
 import { io, type Socket } from "socket.io-client";
 import * as z from "zod";
-import { IDB_TIMEOUT_MS, identityKey, type SessionRow, type TranscriptBuffer, withTimeout } from "./buffer.ts";
+import { describe, IDB_TIMEOUT_MS, identityKey, type SessionRow, type TranscriptBuffer, withTimeout } from "./buffer.ts";
 import { errorFromBody, KeepsakeError, toKeepsakeError } from "./errors.ts";
 import { holdLock, lockName } from "./locks.ts";
 import {
@@ -208,7 +208,7 @@ export class MemorySession {
   private degrade(seq: number, error: unknown) {
     if (!this.persist) return;
     this.persist = false;
-    this.init.emit("warning", `IndexedDB did not store turn ${seq} of session ${this.id} (${errorText(error)}): this session is buffered in memory only from now on; end() still ships every turn, but turns from ${seq} on are lost if the page closes before it`);
+    this.init.emit("warning", `IndexedDB did not store turn ${seq} of session ${this.id} (${describe(error)}): this session is buffered in memory only from now on; end() still ships every turn, but turns from ${seq} on are lost if the page closes before it`);
   }
 
   private row(): Omit<SessionRow, "turnCount" | "identity" | "endedAt"> {
@@ -259,7 +259,9 @@ export class MemorySession {
         read: async (from, limit) => turns.slice(from, from + limit),
         get: async (seqs) => seqs.flatMap((s) => turns[s] ?? []),
       }, this.nextSeq, this.endedAt);
-      await buffer?.deleteSession(this.id).catch((e) => this.init.emit("warning", `the shipped session ${this.id} could not be deleted from IndexedDB (${errorText(e)})`));
+      const deleting = buffer?.deleteSession(this.id).catch((e) => this.init.emit("warning", `the shipped session ${this.id} could not be deleted from IndexedDB (${describe(e)})`));
+      // a database that failed this session is not waited for (a copy left behind is shipped again, harmlessly)
+      if (this.persist) await deleting;
       this.finish();
       return { status };
     } catch (e) {
@@ -507,7 +509,4 @@ export function validationError(error: z.ZodError, context: string): KeepsakeErr
   return new KeepsakeError(errorCodeFor(error), `${context}: ${describeZodError(error)}`);
 }
 
-function errorText(e: unknown): string {
-  if (!(e instanceof Error)) return String(e);
-  return e.name && e.name !== "Error" ? `${e.name}${e.message ? `: ${e.message}` : ""}` : e.message; // DOMExceptions say most in their name
-}
+

@@ -1,40 +1,25 @@
 // The IIFE bundle in Chromium against the real relay: the global `Keepsake`, the browser's own
 // IndexedDB and localStorage, a reload without end(), and two tabs (Web Locks keep a live session
 // of one tab out of the other's outbox). Needs Debian's Chromium at /usr/bin/chromium: without it
-// the suite skips, unless KEEPSAKE_REQUIRE_BROWSER=1 (as in CI) makes that a failure.
-import { execFileSync } from "node:child_process";
-import fs from "node:fs";
-import path from "node:path";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+// the suite skips, unless KEEPSAKE_REQUIRE_BROWSER=1 (as in CI) makes that a failure (chromium.ts).
+// The faults (closed tabs, a relay down, two tabs, huge sessions, IndexedDB failing) are in
+// browser-faults.test.ts.
+import { type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type Relay, startRelay } from "../helpers/relay.ts";
+import { announceSkip, gamePage as pageOf, launch, skip } from "./chromium.ts";
 
 declare const Keepsake: typeof import("../../sdk/src/index.ts");
 declare global { interface Window { session?: import("../../sdk/src/index.ts").MemorySession } }
 
-const root = path.resolve(import.meta.dirname, "../..");
-const CHROMIUM = "/usr/bin/chromium";
-const skip = !fs.existsSync(CHROMIUM) && !process.env.KEEPSAKE_REQUIRE_BROWSER;
-if (skip) console.warn(`browser suite skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium; CI sets KEEPSAKE_REQUIRE_BROWSER=1)`);
-/** Flags for Chromium on a closed network, as root, without a display. */
-const CHROMIUM_ARGS = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-  "--disable-sync", "--no-first-run",
-];
+announceSkip("browser suite");
 let relay: Relay;
 let browser: Browser;
 
 beforeAll(async () => {
   if (skip) return;
-  // `npm test` has just built it; a bare `vitest run` builds it when the sources are newer
-  const bundle = path.join(root, "dist/keepsake.iife.js");
-  const built = fs.existsSync(bundle) ? fs.statSync(bundle).mtimeMs : 0;
-  const src = path.join(root, "sdk/src");
-  if (fs.readdirSync(src).some((f) => fs.statSync(path.join(src, f)).mtimeMs > built)) {
-    execFileSync(process.execPath, [path.join(root, "sdk/build.mjs")], { stdio: "ignore" });
-  }
   relay = await startRelay();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await launch();
 });
 afterAll(async () => {
   await browser?.close();
@@ -42,12 +27,7 @@ afterAll(async () => {
 });
 
 /** A page of the relay's origin (a loopback origin, allowed) with the script-tag bundle loaded. */
-async function gamePage(context: BrowserContext): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(`${relay.url}/v1/health`);
-  await page.addScriptTag({ url: `${relay.url}/dist/keepsake.iife.js` });
-  return page;
-}
+const gamePage = (context: BrowserContext): Promise<Page> => pageOf(context, relay.url);
 
 it.skipIf(skip)("runs from a <script> tag: memories, IndexedDB, a reload without end(), the device id", async () => {
   const context = await browser.newContext();

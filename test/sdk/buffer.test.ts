@@ -108,7 +108,7 @@ describe("openBuffer", () => {
       const warnings: string[] = [];
       const b = await openBuffer({ onWarning: (m) => warnings.push(m) });
       expect(b.persistent).toBe(false);
-      expect(warnings[0]).toMatch(/could not be opened \(denied\)/);
+      expect(warnings[0]).toMatch(/could not be opened \(InvalidStateError: denied\)/);
     } finally {
       open.mockRestore();
     }
