@@ -71,7 +71,8 @@ export class MemorySession {
   private _total: number;
   private _enabled: boolean;
   private nextSeq = 0;
-  private readonly turns: Turn[] = [];
+  /** the transcript in memory (index = seq), until the relay holds it */
+  private turns: Turn[] = [];
   private readonly writes = new Set<Promise<void>>();
   private endPromise: Promise<EndResult> | undefined;
   private endedAt: string | undefined;
@@ -262,6 +263,7 @@ export class MemorySession {
       const deleting = buffer?.deleteSession(this.id).catch((e) => this.init.emit("warning", `the shipped session ${this.id} could not be deleted from IndexedDB (${describe(e)})`));
       // a database that failed this session is not waited for (a copy left behind is shipped again, harmlessly)
       if (this.persist) await deleting;
+      this.turns = []; // the relay holds them: a session kept open for its pushes holds no transcript
       this.finish();
       return { status };
     } catch (e) {
