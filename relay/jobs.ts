@@ -40,7 +40,7 @@ export class ExtractionQueue {
   }
 
   async #drain(): Promise<void> {
-    for (let job; !this.#stopped && (job = await this.store.claimJob());) await this.#run(job);
+    for (let job; !this.#stopped && (job = await this.store.claimJob(this.opts.maxAttempts));) await this.#run(job);
     // jobs waiting for a retry: wake up when the first is due
     const next = await this.store.nextJobAt();
     clearTimeout(this.#timer);
@@ -53,7 +53,8 @@ export class ExtractionQueue {
     try {
       const session = await this.store.getSession(job.sessionId);
       if (!session) throw new Error(`session ${job.sessionId} is gone`);
-      const turns = await this.store.getTurns(job.sessionId);
+      // a session reopened after an idle end: only the turns added since are new
+      const turns = (await this.store.getTurns(job.sessionId)).filter((t) => t.seq >= session.extractedCount);
       const scopes = writeScopes(session);
       const knownName = (await this.store.findBySlot(scopes[0], "name"))[0]?.value ?? undefined;
       const facts = await this.extractor.extract({ sessionId: job.sessionId, turns, knownName });

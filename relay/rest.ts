@@ -36,10 +36,6 @@ const SCOPES: [string, (p: Params) => Scope][] = [
   ["/v1/characters/:characterId/memories", (p) => ({ kind: "character", characterId: p.characterId })],
 ];
 
-function scopeOf(make: (p: Params) => Scope, params: Params): Scope {
-  for (const v of Object.values(params)) if (!Id.safeParse(v).success) throw new ProtocolError("E_BAD_REQUEST", `"${v}" is not a valid id`);
-  return make(params);
-}
 
 export function restHandler(deps: RestDeps) {
   const { store, memories, sessions } = deps;
@@ -58,27 +54,27 @@ export function restHandler(deps: RestDeps) {
 
   for (const [path, make] of SCOPES) {
     route("GET", path, async ({ params, query }) => {
-      const scope = scopeOf(make, params);
+      const scope = make(params);
       const { page, pageSize } = parse(PageQuery, Object.fromEntries(query), "query");
       const { memories: list, total } = await store.listMemories([scope], { offset: (page - 1) * pageSize, limit: pageSize });
       return { memories: list.map(toRecord), total, page, pageSize, hasMore: page * pageSize < total };
     });
     route("POST", path, async ({ params, body }) => {
-      const scope = scopeOf(make, params);
+      const scope = make(params);
       const b = parse(AddMemoriesBody, await body(), "body");
       const results = await memories.add(scope, b.memories, { pinned: b.pinned, metadata: b.metadata });
       if (results.some((r) => r.event !== "noop")) void sessions.changed([scope]);
       return { results };
     });
     route("DELETE", path, async ({ params }) => {
-      const scope = scopeOf(make, params);
+      const scope = make(params);
       const deleted = await store.deleteScope(scope, new Date().toISOString());
       if (deleted) void sessions.changed([scope]);
       return { deleted };
     });
-    route("GET", `${path}/:id`, async ({ params }) => toRecord(await memoryIn(scopeOf(make, params), params.id)));
+    route("GET", `${path}/:id`, async ({ params }) => toRecord(await memoryIn(make(params), params.id)));
     route("PATCH", `${path}/:id`, async ({ params, body }) => {
-      const scope = scopeOf(make, params);
+      const scope = make(params);
       await memoryIn(scope, params.id);
       const patch = parse(PatchMemoryBody, await body(), "body");
       const m = await store.patchMemory(params.id, patch, new Date().toISOString());
@@ -87,7 +83,7 @@ export function restHandler(deps: RestDeps) {
       return toRecord(m);
     });
     route("DELETE", `${path}/:id`, async ({ params }) => {
-      const scope = scopeOf(make, params);
+      const scope = make(params);
       await memoryIn(scope, params.id);
       await store.deleteMemory(params.id, new Date().toISOString());
       void sessions.changed([scope]);
@@ -128,18 +124,16 @@ export function restHandler(deps: RestDeps) {
   });
 
   route("POST", "/v1/sessions/:sessionId/transcript", async ({ params, body }) => {
-    if (!Id.safeParse(params.sessionId).success) throw new ProtocolError("E_BAD_REQUEST", "sessionId is not a valid id");
     const b = parse(TranscriptRestBody, await body(), "body");
+    sessions.spend(b.endUserId);
     const owner = { endUserId: b.endUserId, characterId: b.characterId, memoryStores: b.memoryStores };
     return { ok: true, received: await receiveTurns(store, owner, params.sessionId, b.turns) };
   });
 
   route("GET", "/v1/characters/:characterId/settings", async ({ params }) => {
-    scopeOf(() => ({ kind: "character", characterId: params.characterId }), params);
     return { memoryEnabled: true, ...await store.getCharacterSettings(params.characterId) };
   });
   route("PUT", "/v1/characters/:characterId/settings", async ({ params, body }) => {
-    scopeOf(() => ({ kind: "character", characterId: params.characterId }), params);
     const settings = parse(CharacterSettings, await body(), "body");
     await store.putCharacterSettings(params.characterId, settings, new Date().toISOString());
     return settings;
@@ -162,18 +156,29 @@ export function restHandler(deps: RestDeps) {
       if (!hit) throw new ProtocolError("E_BAD_REQUEST", `${req.method} is not allowed on ${url.pathname}`);
       if (!PUBLIC.has(hit.pattern.pathname) && !authorized(req)) throw new ProtocolError("E_UNAUTHORIZED", "this route needs Authorization: Bearer <admin key>");
       const params = hit.pattern.exec({ pathname: url.pathname })!.pathname.groups as Params;
-      for (const k in params) params[k] = decodePart(params[k]);
+      // every path parameter is an Id (end users, characters, stores, sessions, memories)
+      for (const k in params) {
+        params[k] = decodePart(params[k]);
+        if (!Id.safeParse(params[k]).success) throw new ProtocolError("E_BAD_REQUEST", `${k} "${params[k].slice(0, 140)}" is not a valid id`);
+      }
       answer = await hit.handler({ params, query: url.searchParams, body: () => readJson(req) });
     } catch (e) {
       const body = errorBody(e);
       status = e instanceof ProtocolError ? e.status : 500;
       answer = body;
     }
-    // a body refused half-read is not drained: close the connection so the next request is not stuck behind it
-    if (status === 413) res.setHeader("connection", "close");
-    res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
-    res.end(JSON.stringify(answer));
+    sendJson(req, res, status, answer);
   };
+}
+
+/**
+ * Answers JSON. A request whose body was not read to its end (refused before reading, or cut at the
+ * size limit) closes its connection, so the next request on it is not stuck behind the unread bytes.
+ */
+export function sendJson(req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void {
+  if (!req.complete) res.setHeader("connection", "close");
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+  res.end(JSON.stringify(body));
 }
 
 function decodePart(part: string): string {

@@ -8,7 +8,7 @@ import type { Extractor } from "./extract/extractor.ts";
 import { errorBody } from "./errors.ts";
 import { ExtractionQueue } from "./jobs.ts";
 import { MemoryService, type MemoryOptions } from "./memories.ts";
-import { restHandler } from "./rest.ts";
+import { restHandler, sendJson } from "./rest.ts";
 import { type KeepsakeServer, Sessions } from "./sessions.ts";
 import type { Store } from "./store/store.ts";
 
@@ -81,11 +81,15 @@ export function createRelay(opts: RelayOptions) {
       res.setHeader("access-control-allow-headers", "authorization, content-type");
       res.setHeader("access-control-allow-methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
     }
-    if (req.method === "OPTIONS") { res.writeHead(origin && opts.allowedOrigins(origin) ? 204 : 403).end(); return; }
+    if (req.method === "OPTIONS") {
+      if (origin && opts.allowedOrigins(origin)) res.writeHead(204).end();
+      else sendJson(req, res, 403, { code: "E_FORBIDDEN", message: `origin ${origin ?? "(none)"} is not allowed` });
+      return;
+    }
     if (url.pathname.startsWith("/v1/")) { void rest(req, res); return; }
     if (url.pathname === "/") { res.writeHead(302, { location: "/examples/" }).end(); return; }
     if (req.method === "GET" && serveStatic(opts.staticDirs, url.pathname, res)) return;
-    res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ code: "E_NOT_FOUND", message: `nothing at ${url.pathname}` }));
+    sendJson(req, res, 404, { code: "E_NOT_FOUND", message: `nothing at ${url.pathname}` });
   });
 
   let sweeping = false;

@@ -12,7 +12,13 @@ import { TokenBucket } from "./rate.ts";
 import { ownerKey, readScopes, scopeKey, writeScopes } from "./store/scope.ts";
 import type { Owner, SessionRow, Store } from "./store/store.ts";
 
-export interface SocketData { owner: Owner; sessionId: string; metadata?: Record<string, unknown> }
+export interface SocketData {
+  owner: Owner;
+  sessionId: string;
+  metadata?: Record<string, unknown>;
+  /** frees the end user's connection slot taken at handshake (once) */
+  release: () => void;
+}
 export type KeepsakeServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type KeepsakeSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
@@ -42,11 +48,16 @@ export async function receiveTurns(store: Store, owner: Owner, sessionId: string
 
 const EVENTS = new Set(["transcript", "session:end", "memory:search"]);
 
+interface EndUserState { sockets: number; bucket: TokenBucket; forget?: ReturnType<typeof setTimeout> }
+
 export class Sessions {
   /** sockets connected per session id of their handshake: such a session is never idle */
   readonly #live = new Map<string, number>();
-  /** sockets and the shared event budget of each connected end user */
-  readonly #users = new Map<string, { sockets: number; bucket: TokenBucket }>();
+  /**
+   * Connections and the shared event budget of each end user. An entry outlives the user's last
+   * connection until its budget would have refilled, so reconnecting does not buy a fresh budget.
+   */
+  readonly #users = new Map<string, EndUserState>();
 
   readonly #rates: { socket: [number, number]; user: [number, number] };
 
@@ -59,9 +70,20 @@ export class Sessions {
     io.use((socket, next) => {
       try {
         const auth = parse(HandshakeAuth, socket.handshake.auth, "handshake auth", false);
-        if ((this.#users.get(auth.endUserId)?.sockets ?? 0) >= LIMITS.socketsPerEndUser) {
+        // the slot is taken here, before any await, so handshakes arriving together are counted together
+        const user = this.#user(auth.endUserId);
+        if (user.sockets >= LIMITS.socketsPerEndUser) {
           throw new ProtocolError("E_RATE_LIMITED", `an end user may have at most ${LIMITS.socketsPerEndUser} connections open at once`);
         }
+        user.sockets++;
+        let released = false;
+        socket.data.release = () => {
+          if (released) return;
+          released = true;
+          if (--user.sockets === 0) this.#forgetLater(auth.endUserId, user);
+        };
+        // a handshake that never becomes a connection (the client left meanwhile) frees its slot too
+        socket.conn.once("close", socket.data.release);
         socket.data.owner = { endUserId: auth.endUserId, characterId: auth.characterId, memoryStores: auth.memoryStores };
         socket.data.sessionId = auth.sessionId;
         socket.data.metadata = auth.metadata;
@@ -73,16 +95,32 @@ export class Sessions {
     io.on("connection", (socket) => this.#connection(socket));
   }
 
+  #user(endUserId: string): EndUserState {
+    let user = this.#users.get(endUserId);
+    if (!user) this.#users.set(endUserId, (user = { sockets: 0, bucket: new TokenBucket(...this.#rates.user) }));
+    clearTimeout(user.forget);
+    return user;
+  }
+
+  #forgetLater(endUserId: string, user: EndUserState) {
+    const [rate, burst] = this.#rates.user;
+    user.forget = setTimeout(() => { if (user.sockets === 0) this.#users.delete(endUserId); }, (burst / rate) * 1000);
+  }
+
+  /** Spends one event of `endUserId`'s budget (and of a connection's, when given); E_RATE_LIMITED when spent. */
+  spend(endUserId: string, connection?: TokenBucket): void {
+    if ((connection && !connection.take()) || !this.#user(endUserId).bucket.take()) {
+      throw new ProtocolError("E_RATE_LIMITED",
+        `too many events: at most ${this.#rates.socket[0]} a second per connection and ${this.#rates.user[0]} per end user`);
+    }
+  }
+
   #connection(socket: KeepsakeSocket) {
     const { store, memories, queue } = this.deps;
     const { owner, sessionId } = socket.data;
-    const user = this.#users.get(owner.endUserId) ??
-      { sockets: 0, bucket: new TokenBucket(...this.#rates.user) };
-    this.#users.set(owner.endUserId, user);
-    user.sockets++;
     this.#live.set(sessionId, (this.#live.get(sessionId) ?? 0) + 1);
     socket.on("disconnect", () => {
-      if (--user.sockets === 0) this.#users.delete(owner.endUserId);
+      socket.data.release();
       const left = this.#live.get(sessionId)! - 1;
       if (left) this.#live.set(sessionId, left);
       else this.#live.delete(sessionId);
@@ -114,9 +152,7 @@ export class Sessions {
         const ack = typeof args.at(-1) === "function" ? (args.pop() as (a: unknown) => void) : null;
         let answer: unknown;
         try {
-          if (!bucket.take() || !user.bucket.take()) {
-            throw new ProtocolError("E_RATE_LIMITED", `too many events: at most ${this.#rates.socket[0]} a second per connection and ${this.#rates.user[0]} per end user`);
-          }
+          this.spend(owner.endUserId, bucket);
           await ready;
           answer = { ok: true, ...(await fn(args[0])) };
         } catch (e) {
@@ -159,10 +195,16 @@ export class Sessions {
 
     // an event the protocol does not have still gets an answer when it asks for one
     socket.onAny((event: string, ...args: unknown[]) => {
+      if (EVENTS.has(event)) return;
       const ack = args.at(-1);
-      if (!EVENTS.has(event) && typeof ack === "function") {
-        ack({ ok: false, error: { code: "E_BAD_REQUEST", message: `unknown event ${JSON.stringify(String(event).slice(0, 64))}` } });
+      let error;
+      try {
+        this.spend(owner.endUserId, bucket);
+        error = { code: "E_BAD_REQUEST", message: `unknown event ${JSON.stringify(String(event).slice(0, 64))}` };
+      } catch (e) {
+        error = errorBody(e);
       }
+      if (typeof ack === "function") ack({ ok: false, error });
     });
   }
 

@@ -26,6 +26,8 @@ create table if not exists sessions (
   results text not null default '[]',
   error text,
   ended_by text,
+  extracted_count integer not null default 0,
+  reopen integer not null default 0,
   created_at text not null,
   updated_at text not null
 );
@@ -112,7 +114,10 @@ export class SqliteStore implements Store {
     this.#db = new DatabaseSync(path.join(dataDir, "keepsake.db"));
     this.#db.exec("pragma journal_mode = wal; pragma synchronous = full; pragma foreign_keys = on; pragma busy_timeout = 5000;");
     this.#db.exec(SCHEMA);
-    this.#addColumns({ sessions: ["ended_by text"], jobs: ["run_after text"] });
+    this.#addColumns({
+      sessions: ["ended_by text", "extracted_count integer not null default 0", "reopen integer not null default 0"],
+      jobs: ["run_after text"],
+    });
     // A job left running by a crash is pending again; its attempt was counted when it was claimed.
     this.#db.exec("update jobs set status = 'pending' where status = 'running'");
   }
@@ -166,6 +171,7 @@ export class SqliteStore implements Store {
       results: JSON.parse(r.results as string),
       error: (r.error as string) ?? null,
       attempts: Number(r.attempts ?? 0),
+      extractedCount: Number(r.extracted_count),
     };
   }
 
@@ -202,12 +208,17 @@ export class SqliteStore implements Store {
         else if (fresh.find((f) => f.seq === t.seq)!.text !== t.text) conflicts.push(t.seq);
       }
       if (conflicts.length) return { ok: false, reason: "conflict", seq: conflicts };
-      if (fresh.length && !open && claimed.row.ended_by === "idle" && claimed.row.status === "processed") {
-        // the relay ended it because its player seemed gone; they came back with more: open it again,
-        // and the next end extracts it again (what was extracted before merges as noops)
-        this.#run("update sessions set status = 'open', turn_count = null, ended_by = null where session_id = ?", sessionId);
-        this.#run("delete from jobs where session_id = ?", sessionId);
-        open = true;
+      if (fresh.length && !open && claimed.row.ended_by === "idle") {
+        // the relay ended it because its player seemed gone, and they came back with more: it opens
+        // again (at once, or once the extraction in hand is done), and its next end extracts the new turns
+        if (claimed.row.status === "processing") {
+          this.#run("update sessions set reopen = 1 where session_id = ?", sessionId);
+          open = true;
+        } else if (claimed.row.status === "processed" || claimed.row.status === "queued") {
+          this.#run("update sessions set status = 'open', turn_count = null, ended_by = null where session_id = ?", sessionId);
+          this.#run("delete from jobs where session_id = ?", sessionId);
+          open = true;
+        }
       }
       // an ended session only accepts turns it already holds: a retry
       if (fresh.length && !open) return { ok: false, reason: "closed", status: claimed.row.status as SessionRow["status"] };
@@ -252,7 +263,11 @@ export class SqliteStore implements Store {
   }
 
   getTurns(sessionId: string): Promise<Turn[]> {
-    return Promise.resolve(this.#all("select seq, role, text, at, metadata from turns where session_id = ? order by seq", sessionId)
+    return Promise.resolve(this.#turns(sessionId));
+  }
+
+  #turns(sessionId: string): Turn[] {
+    return (this.#all("select seq, role, text, at, metadata from turns where session_id = ? order by seq", sessionId)
       .map((r) => ({
         seq: Number(r.seq), role: r.role as Turn["role"], text: r.text as string, at: r.at as string,
         ...(r.metadata ? { metadata: JSON.parse(r.metadata as string) } : {}),
@@ -261,14 +276,25 @@ export class SqliteStore implements Store {
 
   // ---- the extraction queue ----
 
-  claimJob(): Promise<Job | null> {
+  claimJob(maxAttempts: number): Promise<Job | null> {
     const now = new Date().toISOString();
     return Promise.resolve(this.#tx(() => {
-      const r = this.#get("select id, session_id, attempts from jobs where status = 'pending' and (run_after is null or run_after <= ?) order by id limit 1", now);
-      if (!r) return null;
-      this.#run("update jobs set status = 'running', attempts = attempts + 1, updated_at = ? where id = ?", now, r.id);
-      this.#run("update sessions set status = 'processing', updated_at = ? where session_id = ?", now, r.session_id);
-      return { id: Number(r.id), sessionId: r.session_id as string, attempts: Number(r.attempts) + 1 };
+      for (;;) {
+        const r = this.#get(
+          "select id, session_id, attempts, last_error from jobs where status = 'pending' and (run_after is null or run_after <= ?) order by id limit 1", now);
+        if (!r) return null;
+        if (Number(r.attempts) >= maxAttempts) {
+          // every attempt so far ended with the relay itself: it would again
+          const error = `extraction did not finish in ${maxAttempts} attempts: the relay stopped during them` +
+            (r.last_error ? ` (last error: ${r.last_error})` : "");
+          this.#run("update jobs set status = 'parked', last_error = ?, updated_at = ? where id = ?", error, now, r.id);
+          this.#run("update sessions set status = 'failed', error = ?, updated_at = ? where session_id = ?", error, now, r.session_id);
+          continue;
+        }
+        this.#run("update jobs set status = 'running', attempts = attempts + 1, updated_at = ? where id = ?", now, r.id);
+        this.#run("update sessions set status = 'processing', updated_at = ? where session_id = ?", now, r.session_id);
+        return { id: Number(r.id), sessionId: r.session_id as string, attempts: Number(r.attempts) + 1 };
+      }
     }));
   }
 
@@ -277,8 +303,16 @@ export class SqliteStore implements Store {
       const state = this.#get("select status from jobs where id = ?", job.id);
       if (state?.status !== "running") throw new Error(`job ${job.id} is ${state?.status ?? "gone"}, not running`);
       const results = this.#applyOps(ops, at, job.sessionId);
-      this.#run("update sessions set status = 'processed', results = ?, error = null, updated_at = ? where session_id = ?",
+      // the turns up to turn_count are extracted; a session reopened meanwhile goes back to open
+      this.#run(
+        `update sessions set results = ?, error = null, updated_at = ?, extracted_count = turn_count,
+           status = case when reopen = 1 then 'open' else 'processed' end,
+           ended_by = case when reopen = 1 then null else ended_by end,
+           turn_count = case when reopen = 1 then null else turn_count end,
+           reopen = 0
+         where session_id = ?`,
         JSON.stringify(results), at, job.sessionId);
+      this.#run("delete from jobs where id = ? and exists (select 1 from sessions where session_id = ? and status = 'open')", job.id, job.sessionId);
       this.#run("update jobs set status = 'done', updated_at = ? where id = ?", at, job.id);
       return results;
     }));
@@ -499,20 +533,20 @@ export class SqliteStore implements Store {
     return this.#all("select * from memories where scope_key >= ? and scope_key < ? order by rowid", `pair/${endUserId}/`, `pair/${endUserId}0`);
   }
 
-  async exportUser(endUserId: string): Promise<UserExport | null> {
+  /** One synchronous read: nothing can change between its parts. */
+  exportUser(endUserId: string): Promise<UserExport | null> {
     const user = this.#get("select * from users where end_user_id = ?", endUserId);
     const ids = this.#all("select session_id from sessions where end_user_id = ? order by created_at", endUserId);
-    if (!user && !ids.length) return null;
-    const sessions = [];
-    for (const { session_id } of ids) {
-      const { attempts: _attempts, ...s } = this.#session(session_id as string)!;
-      sessions.push({ ...s, transcript: await this.getTurns(session_id as string) });
-    }
+    if (!user && !ids.length) return Promise.resolve(null);
+    const sessions = ids.map(({ session_id }) => {
+      const { attempts: _attempts, extractedCount: _extracted, ...s } = this.#session(session_id as string)!;
+      return { ...s, transcript: this.#turns(session_id as string) };
+    });
     const memories = this.#userMemories(endUserId).map((r) => this.#memory(r)).map(({ slot: _s, value: _v, importance: _i, ...m }) => m);
-    return {
+    return Promise.resolve({
       endUserId, lastActiveAt: (user?.last_active_at as string) ?? "", metadata: user ? JSON.parse(user.metadata as string) : {},
       memories, sessions,
-    };
+    });
   }
 
   deleteUser(endUserId: string): Promise<{ memories: number; sessions: number }> {

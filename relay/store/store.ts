@@ -25,6 +25,8 @@ export interface SessionRow extends Owner {
   results: MemoryAddResult[];
   error: string | null;
   attempts: number;
+  /** turns 0..extractedCount-1 were extracted by an earlier job (a session reopened after an idle end) */
+  extractedCount: number;
 }
 
 export interface NewMemory {
@@ -64,10 +66,15 @@ export type EndResult =
 export interface EndUser { endUserId: string; lastActiveAt: string; metadata: Record<string, unknown> }
 export interface UserExport extends EndUser {
   memories: MemoryRecord[];
-  sessions: (Omit<SessionRow, "attempts"> & { transcript: Turn[] })[];
+  sessions: (Omit<SessionRow, "attempts" | "extractedCount"> & { transcript: Turn[] })[];
 }
 
-export interface Job { id: number; sessionId: string; attempts: number }
+export interface Job {
+  id: number;
+  sessionId: string;
+  /** this attempt's number, counted at claim: an attempt the relay did not survive counts too */
+  attempts: number;
+}
 
 export interface Store {
   // ---- sessions and turns ----
@@ -79,8 +86,12 @@ export interface Store {
   getTurns(sessionId: string): Promise<Turn[]>;
 
   // ---- the extraction queue ----
-  /** Takes the oldest pending job (or one left running by a crash) and marks it running. */
-  claimJob(): Promise<Job | null>;
+  /**
+   * Takes the oldest due pending job (one left running by a crash is pending again) and marks it
+   * running. A job that already had `maxAttempts` attempts (each ended by a crash of the relay) is
+   * parked instead, its session marked failed.
+   */
+  claimJob(maxAttempts: number): Promise<Job | null>;
   /** Applies the ops, records history, marks the session processed and the job done: one transaction. */
   completeJob(job: Job, ops: MemoryOp[], at: string): Promise<MemoryAddResult[]>;
   /** Records a failed attempt, to be retried from `retryAt`; after `maxAttempts` the job is parked and the session marked failed. */

@@ -81,8 +81,12 @@ export type HandshakeAuth = z.infer<typeof HandshakeAuth>;
 export const Role = z.enum(["user", "character", "event"]);
 export type Role = z.infer<typeof Role>;
 
+/** A count or position bounded by LIMITS.turnsPerSession: beyond it is over a limit (E_TOO_LARGE). */
+const withinSession = (max: number) =>
+  z.number().int().min(0).refine((n) => n <= max, { message: `at most ${max}: a session holds at most ${LIMITS.turnsPerSession} turns`, params: { tooLarge: true } });
+
 export const Turn = z.object({
-  seq: z.number().int().min(0).max(LIMITS.turnsPerSession - 1),
+  seq: withinSession(LIMITS.turnsPerSession - 1),
   role: Role,
   text: z.string().min(1).max(LIMITS.turnTextChars),
   at: IsoDate,
@@ -153,7 +157,7 @@ export type TranscriptPayload = z.infer<typeof TranscriptPayload>;
 
 export const SessionEndPayload = z.object({
   sessionId: Id,
-  turnCount: z.number().int().min(0).max(LIMITS.turnsPerSession),
+  turnCount: withinSession(LIMITS.turnsPerSession),
   endedAt: IsoDate.optional(),
 });
 export type SessionEndPayload = z.infer<typeof SessionEndPayload>;

@@ -36,7 +36,7 @@ describe("the README", () => {
     const n = (v: number) => v.toLocaleString("en-US");
     const rows: [RegExp, string[]][] = [
       [/^\| turn text \|/, [n(LIMITS.turnTextChars), "E_TOO_LARGE"]],
-      [/^\| turns per session \|/, [n(LIMITS.turnsPerSession)]],
+      [/^\| turns per session \|/, [n(LIMITS.turnsPerSession), "E_TOO_LARGE"]],
       [/^\| turns per `transcript` message \|/, [n(LIMITS.turnsPerMessage), "E_TOO_LARGE"]],
       [/^\| Socket\.IO message \/ REST body \|/, [n(LIMITS.payloadBytes), "E_TOO_LARGE"]],
       [/^\| sessions one connection may ship or end \|/, [n(LIMITS.sessionsPerConnection), "E_RATE_LIMITED"]],
@@ -244,11 +244,11 @@ describe("sizes", () => {
     await stillWorks();
   });
 
-  it("turns per session: a seq past the session's last is refused as the README says (E_BAD_REQUEST), and the socket goes on", async () => {
+  it("turns per session: a seq past the session's last is over the limit (E_TOO_LARGE), and the socket goes on", async () => {
     const ack = await emit(c.socket, "transcript", { sessionId, turns: [turn(LIMITS.turnsPerSession, "user", "Hi.")] });
-    expect(isError(ack, "E_BAD_REQUEST"), JSON.stringify(ack)).toBe(true);
+    expect(isError(ack, "E_TOO_LARGE"), JSON.stringify(ack)).toBe(true);
     const end = await emit(c.socket, "session:end", { sessionId: uid("s"), turnCount: LIMITS.turnsPerSession + 1 });
-    expect(isError(end, "E_BAD_REQUEST"), JSON.stringify(end)).toBe(true);
+    expect(isError(end, "E_TOO_LARGE"), JSON.stringify(end)).toBe(true);
     await stillWorks();
   });
 
