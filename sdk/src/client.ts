@@ -110,28 +110,35 @@ export class KeepsakeClient {
     return this.options.timeoutMs ?? 10_000;
   }
 
+  /** The handshake `auth` of a connection for `identity`'s session `sessionId`. */
+  private handshake(identity: Identity, sessionId: string, token: string | undefined): HandshakeAuth {
+    const { metadata } = this.options;
+    return {
+      v: PROTOCOL_VERSION, endUserId: identity.endUserId, characterId: identity.characterId, sessionId,
+      ...(identity.memoryStores ? { memoryStores: identity.memoryStores } : {}), ...(token !== undefined ? { token } : {}),
+      ...(metadata ? { metadata } : {}),
+    };
+  }
+
   /**
-   * The socket.io `auth` callback of a handshake: the first one validated here (so a mistake fails
-   * fast and offline, with the code the relay would give); a token function is asked again at every
-   * (re)connection. `onToken` hears each token used.
+   * The socket.io `auth` callback: `first` (already validated) for the first handshake, then a
+   * token function is asked again at every reconnection (the last token if it fails). `onToken`
+   * hears each token used.
    */
   private auth(identity: Identity, sessionId: string, first?: HandshakeAuth, onToken?: (t: string | undefined) => void) {
-    const { metadata, token } = this.options;
-    const authFor = (t: string | undefined): HandshakeAuth => ({
-      v: PROTOCOL_VERSION, endUserId: identity.endUserId, characterId: identity.characterId, sessionId,
-      ...(identity.memoryStores ? { memoryStores: identity.memoryStores } : {}), ...(t !== undefined ? { token: t } : {}),
-      ...(metadata ? { metadata } : {}),
-    });
+    let last = first?.token;
     return (cb: (auth: HandshakeAuth) => void) => {
       if (first) {
         const a = first;
         first = undefined;
         return cb(a);
       }
-      Promise.resolve(typeof token === "function" ? token() : token).then((t) => {
+      const { token } = this.options;
+      new Promise<string | undefined>((r) => r(typeof token === "function" ? token() : token)).then((t) => {
+        last = t;
         onToken?.(t);
-        cb(authFor(t));
-      }, () => cb(authFor(undefined)));
+        cb(this.handshake(identity, sessionId, t));
+      }, () => cb(this.handshake(identity, sessionId, last)));
     };
   }
 
@@ -149,7 +156,7 @@ export class KeepsakeClient {
   async connect(): Promise<MemorySession> {
     for (const s of [...this.sessions]) if (s.ended && !s.live) s.close();
     const sessionId = randomUuid();
-    const { characterId, memoryStores, metadata, token, relayUrl } = this.options;
+    const { characterId, memoryStores, token, relayUrl } = this.options;
     const timeoutMs = this.timeoutMs;
     let lastToken: string | undefined;
     const base = {
@@ -171,10 +178,7 @@ export class KeepsakeClient {
       throw new KeepsakeError("E_UNAUTHORIZED", `the token function failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
     const identity: Identity = { endUserId, characterId, ...(memoryStores ? { memoryStores } : {}) };
-    const first = HandshakeAuth.safeParse({
-      v: PROTOCOL_VERSION, endUserId, characterId, sessionId,
-      ...(memoryStores ? { memoryStores } : {}), ...(lastToken !== undefined ? { token: lastToken } : {}), ...(metadata ? { metadata } : {}),
-    });
+    const first = HandshakeAuth.safeParse(this.handshake(identity, sessionId, lastToken));
     // checked here with the relay's own schema, so a mistake fails fast and offline, with the code the relay would give
     if (!first.success) throw new KeepsakeError("E_BAD_REQUEST", `connect: handshake auth: ${describeZodError(first.error)}`);
 

@@ -24,7 +24,14 @@
  * Durability: each turn is written to IndexedDB (database "keepsake") before `record*()` resolves.
  * A session stays there until the relay acknowledged its end; the next `connect()` of the same
  * player, character and stores ships whatever an earlier page left behind (a closed tab, a relay
- * that was down). Sessions still live in another tab are left alone (Web Locks, where available).
+ * that was down). When the page is hidden or unloaded (`visibilitychange`, `pagehide`), each live
+ * session also sends its turns the relay may lack with `fetch(…, { keepalive: true })`, as much as
+ * the browser's 64 KB keepalive budget allows, oldest first. After a failed `end()` the SDK retries
+ * in the background while the page lives (backoff with jitter, at once on `online`) and reports
+ * `sessionShipped`. Each buffered session is shipped by one tab only, under a Web Lock; sessions
+ * still live in another tab are left alone. If IndexedDB is unavailable (private modes), full
+ * (quota) or stuck (another tab's blocked version upgrade), the SDK says so on `warning` and keeps
+ * buffering in memory: `record*()` still resolves and `end()` still ships everything.
  *
  * @module
  */

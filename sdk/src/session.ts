@@ -274,7 +274,7 @@ export class MemorySession {
       this.close();
       const kept = this.nextSeq === 0 ? "" : buffer?.persistent && this.persist
         ? "; the transcript is kept in IndexedDB and will be shipped when the relay is reachable: retried in the background while this page is open, and at the next connect() of this player and character"
-        : "; the transcript is kept in memory and will be shipped when the relay is reachable, retried in the background while this page is open (IndexedDB is not available: it is lost if the page closes first)";
+        : `; the transcript is kept in memory and will be shipped when the relay is reachable, retried in the background while this page is open (${buffer?.persistent ? "IndexedDB did not take all of it: what it lacks" : "IndexedDB is not available: it"} is lost if the page closes first)`;
       throw new KeepsakeError(error.code, `${error.message}${kept}`, { cause: e });
     }
   }
