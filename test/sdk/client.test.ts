@@ -5,7 +5,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createHmac } from "node:crypto";
 import {
-  KeepsakeClient, type KeepsakeClientOptions, KeepsakeError, type MemoryRecord, type MemorySession,
+  KeepsakeClient, type KeepsakeClientOptions, KeepsakeError, LIMITS, type MemoryRecord, type MemorySession,
   type SessionProcessedPayload, StaticEndUserIdProvider,
 } from "../../sdk/src/index.ts";
 import { type Relay, startRelay, waitFor } from "../helpers/relay.ts";
@@ -434,6 +434,22 @@ describe("events and errors", () => {
     } finally {
       await tokenRelay.stop();
     }
+  });
+
+  it("a handshake the relay refuses (a player's 9th connection at once) rejects connect() with the relay's code", async () => {
+    const { endUserId, characterId } = ids();
+    const open: KeepsakeClient[] = [];
+    for (let i = 0; i < LIMITS.socketsPerEndUser; i++) {
+      const c = client({ endUserId, characterId });
+      await c.connect();
+      open.push(c);
+    }
+    const err = await client({ endUserId, characterId }).connect().catch((e) => e);
+    expect(err).toBeInstanceOf(KeepsakeError);
+    expect(err.code).toBe("E_RATE_LIMITED");
+    // a slot freed is a connection possible again
+    open[0].close();
+    await waitFor(async () => (await client({ endUserId, characterId }).connect().then(() => true, () => false)), 5000, 100);
   });
 
   it("an invalid characterId is refused with E_BAD_REQUEST", async () => {
