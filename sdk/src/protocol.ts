@@ -28,12 +28,16 @@ export const LIMITS = {
   sessionsPerConnection: 32,
   /** connections open at once for one end user */
   socketsPerEndUser: 8,
-  /** events per second per connection (token bucket: this rate, bursts up to `eventBurst`) */
-  eventsPerSecond: 20,
-  eventBurst: 60,
+  /**
+   * events per second per connection (token bucket: this rate, bursts up to `eventBurst`). A client
+   * that waits for each acknowledgement limits itself; these stop floods, not a busy honest client
+   * (a burst of a few hundred searches or transcript chunks passes).
+   */
+  eventsPerSecond: 100,
+  eventBurst: 300,
   /** events per second per end user across all their connections */
-  endUserEventsPerSecond: 40,
-  endUserEventBurst: 120,
+  endUserEventsPerSecond: 200,
+  endUserEventBurst: 600,
   /** the browser's budget for `fetch(..., { keepalive: true })` bodies in flight */
   keepaliveBytes: 65_536,
 } as const;

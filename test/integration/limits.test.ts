@@ -17,6 +17,8 @@ beforeAll(async () => { relay = await startRelay(); });
 afterAll(async () => { await relay?.stop(); });
 
 const long = (n: number) => "x".repeat(n);
+/** a flood well past one connection's burst */
+const FLOOD = LIMITS.eventBurst * 2 + 30;
 
 /** Fires `n` events at once on `c` and tallies the answers; `payload(i)` makes the i-th. */
 async function burst(c: Client, n: number, event: string, payload: (i: number) => unknown) {
@@ -142,7 +144,7 @@ describe("event rates", () => {
     const c = await connectClient(relay.url, authFor(pair, sessionId));
     try {
       // one turn per event: what the relay holds afterwards is exactly what it acknowledged
-      const b = await burst(c, 150, "transcript", (i) => ({ sessionId, turns: [turn(i, "user", `Line number ${i}.`)] }));
+      const b = await burst(c, FLOOD, "transcript", (i) => ({ sessionId, turns: [turn(i, "user", `Line number ${i}.`)] }));
       expect(b.other, JSON.stringify(b.other.slice(0, 3))).toEqual([]);
       expect(b.limited).toBeGreaterThan(0);
       expect(b.ok).toBeGreaterThanOrEqual(LIMITS.eventBurst);
@@ -151,7 +153,7 @@ describe("event rates", () => {
       expect(c.socket.connected).toBe(true);
 
       await sleep(1_100);
-      const next = await emit(c.socket, "transcript", { sessionId, turns: [turn(500, "user", "After a pause.")] });
+      const next = await emit(c.socket, "transcript", { sessionId, turns: [turn(FLOOD + 10, "user", "After a pause.")] });
       expect(next).toEqual({ ok: true, received: b.ok + 1 });
       expect((await emit(c.socket, "memory:search", { query: "pause" })).ok).toBe(true);
     } finally { c.close(); }
@@ -164,17 +166,19 @@ describe("event rates", () => {
     const stranger = await connectClient(relay.url, authFor(newPair("rate-stranger")));
     try {
       const t0 = Date.now();
-      // 55 each: under every socket's own burst of 60, over the user's 120 together
+      // under every socket's own burst, over the user's burst together
+      const each = Math.ceil(LIMITS.endUserEventBurst / 4) + 50;
+      expect(each).toBeLessThan(LIMITS.eventBurst);
       const [results, theirs] = await Promise.all([
-        Promise.all(mine.map((c) => burst(c, 55, "memory:search", () => ({ query: "anything" })))),
-        burst(stranger, 55, "memory:search", () => ({ query: "anything" })),
+        Promise.all(mine.map((c) => burst(c, each, "memory:search", () => ({ query: "anything" })))),
+        burst(stranger, each, "memory:search", () => ({ query: "anything" })),
       ]);
       const seconds = (Date.now() - t0) / 1000;
       const ok = results.reduce((n, r) => n + r.ok, 0);
       for (const r of results) expect(r.other).toEqual([]);
       expect(results.reduce((n, r) => n + r.limited, 0)).toBeGreaterThan(0);
       expect(ok, `ok ${ok} in ${seconds} s`).toBeLessThanOrEqual(LIMITS.endUserEventBurst + Math.ceil(LIMITS.endUserEventsPerSecond * seconds) + 1);
-      expect(theirs.ok, "the other player's events").toBe(55);
+      expect(theirs.ok, "the other player's events").toBe(each);
 
       await sleep(1_100);
       for (const c of mine) {
@@ -208,7 +212,7 @@ describe("event rates", () => {
   it("events the protocol does not have count against the budget too", async () => {
     const c = await connectClient(relay.url, authFor(newPair("rate-unknown")));
     try {
-      const b = await burst(c, 150, "no:such:event", () => ({ x: 1 }));
+      const b = await burst(c, FLOOD, "no:such:event", () => ({ x: 1 }));
       for (const a of b.acks) expect(isError(a, "E_BAD_REQUEST", "E_RATE_LIMITED"), JSON.stringify(a)).toBe(true);
       expect(b.limited, "unknown events answered without any limit").toBeGreaterThan(0);
       expect(c.socket.connected).toBe(true);
