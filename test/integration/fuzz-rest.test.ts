@@ -11,6 +11,7 @@ import {
   ErrorBody, HTTP_STATUS, Id, IsoDate, LIMITS, MemoryAddResult, MemoryEvent, MemoryRecord, SESSION_STATUSES, Turn,
 } from "../../sdk/src/protocol.ts";
 import { expectRelayAlive } from "../helpers/alive.ts";
+import { mutated } from "../helpers/fuzz.ts";
 import { startRelay, type Relay } from "../helpers/relay.ts";
 import { authFor, connectClient, isWellFormedAck, rest, turn, uid, type Client } from "../helpers/wire.ts";
 
@@ -90,26 +91,8 @@ const routeOf = (pathname: string) => ROUTES.find((_r, i) => ROUTE_RE[i].test(pa
 
 // ---- mutations and hostile values ----
 
-/** Deletes or replaces a few random parts of a value, at any depth. */
-function mutated(base: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> {
-  return fc.tuple(base, fc.array(fc.tuple(fc.nat(), fc.boolean(), fc.oneof(fc.anything(), fc.constant("x".repeat(5000)), fc.constant(-1), fc.constant(null))), { minLength: 1, maxLength: 3 }))
-    .map(([value, steps]) => {
-      const root = { value: structuredClone(value) as unknown };
-      for (const [pick, remove, replacement] of steps) {
-        const slots: [any, string | number][] = [];
-        const walk = (holder: any, key: string | number) => {
-          slots.push([holder, key]);
-          const v = holder[key];
-          if (v && typeof v === "object") for (const k of Object.keys(v)) walk(v, Array.isArray(v) ? Number(k) : k);
-        };
-        walk(root, "value");
-        const [holder, key] = slots[pick % slots.length];
-        if (remove && holder !== root) { if (Array.isArray(holder)) holder.splice(key as number, 1); else delete holder[key]; }
-        else holder[key] = replacement;
-      }
-      return root.value;
-    });
-}
+/** what a mutation puts in place of a part: anything, or a value past a limit */
+const HOSTILE = fc.oneof(fc.anything(), fc.constant("x".repeat(5000)), fc.constant(-1), fc.constant(null));
 
 const safeEncode = (s: string) => { try { return enc(s); } catch { return "%ED%A0%80"; } };
 const badSegment = fc.oneof(
@@ -165,7 +148,7 @@ const bodyFor = (route: Route): fc.Arbitrary<Body> => {
   return fc.oneof(
     { weight: 3, arbitrary: fc.constant(null) },
     { weight: 8, arbitrary: valid.map((json) => ({ json })) },
-    { weight: 4, arbitrary: mutated(valid).map((json) => ({ json })) },
+    { weight: 4, arbitrary: mutated(valid, HOSTILE).map((json) => ({ json })) },
     { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((json) => ({ json })) },
     { weight: 1, arbitrary: fc.anything().map((v) => { try { const raw = JSON.stringify(v); return raw === undefined ? null : { raw }; } catch { return { raw: "{" }; } }) },
     { weight: 1, arbitrary: huge },
@@ -484,7 +467,7 @@ describe("socket fuzz: every event, unknown event names, any arguments", () => {
   );
   const arg = fc.oneof(
     { weight: 4, arbitrary: nearValid },
-    { weight: 3, arbitrary: mutated(nearValid) },
+    { weight: 3, arbitrary: mutated(nearValid, HOSTILE) },
     { weight: 2, arbitrary: fc.anything() },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }) },
     { weight: 1, arbitrary: fc.record({ sessionId: sid, bytes: fc.uint8Array({ maxLength: 16 }) }) },

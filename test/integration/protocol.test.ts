@@ -5,6 +5,7 @@ import fc from "fast-check";
 import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LIMITS, MemoriesPayload } from "../../sdk/src/protocol.ts";
+import { mutated } from "../helpers/fuzz.ts";
 import { startRelay, type Relay } from "../helpers/relay.ts";
 import {
   authFor, connectClient, emit, getSession, handshake, isError, isWellFormedAck, listAll, newPair, rest, sleep, turn, turns,
@@ -447,26 +448,6 @@ describe("random payloads (property)", () => {
     "session:end": fc.record({ sessionId: sessionIds, turnCount: fc.integer({ min: -2, max: 14 }), endedAt: fc.oneof(iso, fc.string()) }, { requiredKeys: ["sessionId"] }),
     "memory:search": fc.record({ query: fc.string({ maxLength: 40 }), limit: fc.integer({ min: -1, max: 60 }) }, { requiredKeys: [] }),
   };
-
-  /** Deletes or replaces a few random parts of a payload, at any depth. */
-  function mutated(base: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> {
-    return fc.tuple(base, fc.array(fc.tuple(fc.nat(), fc.boolean(), fc.anything()), { minLength: 1, maxLength: 3 })).map(([value, steps]) => {
-      const root = { value: structuredClone(value) as unknown };
-      for (const [pick, remove, replacement] of steps) {
-        const slots: [any, string | number][] = [];
-        const walk = (holder: any, key: string | number) => {
-          slots.push([holder, key]);
-          const v = holder[key];
-          if (v && typeof v === "object") for (const k of Object.keys(v)) walk(v, Array.isArray(v) ? Number(k) : k);
-        };
-        walk(root, "value");
-        const [holder, key] = slots[pick % slots.length];
-        if (remove && holder !== root) { if (Array.isArray(holder)) holder.splice(key as number, 1); else delete holder[key]; }
-        else holder[key] = replacement;
-      }
-      return root.value;
-    });
-  }
 
   it("every ack is ok:true or a protocol error (never E_INTERNAL, never silence), and the relay stays up", async () => {
     const seen = new Map<string, number>();
