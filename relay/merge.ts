@@ -50,18 +50,18 @@ export async function planMerge(facts: Fact[], scope: Scope, lookup: MergeLookup
   };
   const live = (ts: Target[]) => ts.filter((t) => !t.gone);
 
-  const repeat = (t: Target, source: Source) => {
+  const repeat = (t: Target, sources: Source[]) => {
     const op = t.op === undefined ? null : plan[t.op];
     if (!op) {
-      t.op = plan.push({ event: "noop", id: t.id!, addSources: [source] }) - 1;
+      t.op = plan.push({ event: "noop", id: t.id!, addSources: sources }) - 1;
     } else if (op.event === "add") {
-      op.memory.sources = [...(op.memory.sources ?? []), source];
+      op.memory.sources = [...(op.memory.sources ?? []), ...sources];
     } else if (op.event !== "delete") {
-      op.addSources = [...(op.addSources ?? []), source];
+      op.addSources = [...(op.addSources ?? []), ...sources];
     }
   };
 
-  const revise = (t: Target, fact: Fact, source: Source) => {
+  const revise = (t: Target, fact: Fact, sources: Source[]) => {
     if (t.pinned) {
       if (t.op === undefined) t.op = plan.push({ event: "noop", id: t.id! }) - 1;
       return;
@@ -69,10 +69,10 @@ export async function planMerge(facts: Fact[], scope: Scope, lookup: MergeLookup
     const slot = fact.slot ?? t.slot, value = fact.value ?? (fact.slot ? null : t.value);
     const op = t.op === undefined ? null : plan[t.op];
     if (op?.event === "add") {
-      op.memory = { ...op.memory, memory: fact.text, slot, value, importance: fact.importance, sources: [...(op.memory.sources ?? []), source] };
+      op.memory = { ...op.memory, memory: fact.text, slot, value, importance: fact.importance, sources: [...(op.memory.sources ?? []), ...sources] };
     } else {
-      const sources = op && op.event !== "delete" ? op.addSources ?? [] : [];
-      const update: MemoryOp = { event: "update", id: t.id!, memory: fact.text, slot, value, importance: fact.importance, addSources: [...sources, source] };
+      const kept = op && op.event !== "delete" ? op.addSources ?? [] : [];
+      const update: MemoryOp = { event: "update", id: t.id!, memory: fact.text, slot, value, importance: fact.importance, addSources: [...kept, ...sources] };
       if (t.op === undefined) t.op = plan.push(update) - 1;
       else plan[t.op] = update;
     }
@@ -91,7 +91,8 @@ export async function planMerge(facts: Fact[], scope: Scope, lookup: MergeLookup
   };
 
   for (const fact of facts) {
-    const source: Source = { sessionId, seq: fact.seq };
+    // a fact from no turn (added through the API) has no sources
+    const sources: Source[] = fact.seq.length ? [{ sessionId, seq: fact.seq }] : [];
     if (fact.slot) {
       const slot = fact.slot;
       const inSlot = live([...added.filter((t) => t.slot === slot), ...(await lookup.findBySlot(scope, slot)).map(targetOf)]);
@@ -102,8 +103,8 @@ export async function planMerge(facts: Fact[], scope: Scope, lookup: MergeLookup
         continue;
       }
       if (t) {
-        if (norm(t.text) === norm(fact.text)) repeat(t, source);
-        else revise(t, fact, source);
+        if (norm(t.text) === norm(fact.text)) repeat(t, sources);
+        else revise(t, fact, sources);
         continue;
       }
     }
@@ -114,12 +115,12 @@ export async function planMerge(facts: Fact[], scope: Scope, lookup: MergeLookup
     const candidates = live([...added, ...stored.values(), ...found])
       .filter((t, i, all) => all.indexOf(t) === i && (!fact.slot || !t.slot || t.slot === fact.slot));
     const best = closest(fact.text, candidates);
-    if (best?.same) repeat(best.target, source);
-    else if (best) revise(best.target, fact, source);
+    if (best?.same) repeat(best.target, sources);
+    else if (best) revise(best.target, fact, sources);
     else {
       const op: MemoryOp = {
         event: "add", scope,
-        memory: { memory: fact.text, slot: fact.slot ?? null, value: fact.value ?? null, importance: fact.importance, sources: [source] },
+        memory: { memory: fact.text, slot: fact.slot ?? null, value: fact.value ?? null, importance: fact.importance, sources },
       };
       added.push({ text: fact.text, slot: fact.slot ?? null, value: fact.value ?? null, pinned: false, op: plan.push(op) - 1 });
     }

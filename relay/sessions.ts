@@ -42,7 +42,6 @@ export async function receiveTurns(store: Store, owner: Owner, sessionId: string
   if (r.ok) return r.received;
   if (r.reason === "forbidden") throw new ProtocolError("E_FORBIDDEN", `session ${sessionId} belongs to another end user, character or set of stores`);
   if (r.reason === "conflict") throw new ProtocolError("E_CONFLICT", `turns ${r.seq.join(", ")} of session ${sessionId} were already delivered with different text`);
-  if (r.reason === "too_many") throw new ProtocolError("E_TOO_LARGE", `a session holds at most ${r.limit} turns`);
   throw new ProtocolError("E_CONFLICT", `session ${sessionId} has ended (${r.status}); it takes no new turns`);
 }
 
@@ -176,7 +175,6 @@ export class Sessions {
       switch (r.status) {
         case "forbidden": throw new ProtocolError("E_FORBIDDEN", `session ${p.sessionId} belongs to another end user, character or set of stores`);
         case "conflict": throw new ProtocolError("E_CONFLICT", r.message);
-        case "not_found": throw new ProtocolError("E_NOT_FOUND", `session ${p.sessionId} is unknown`);
         case "failed": {
           const s = await store.getSession(p.sessionId);
           throw new ProtocolError("E_INTERNAL", `extraction of session ${p.sessionId} failed and is parked: ${s?.error ?? "unknown error"}`);

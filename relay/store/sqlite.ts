@@ -69,7 +69,6 @@ create table if not exists memories (
   updated_at text not null,
   expires_at text
 );
-create index if not exists memories_rank on memories(scope_key, pinned desc, importance desc, updated_at desc);
 create index if not exists memories_slot on memories(scope_key, slot);
 create virtual table if not exists memories_fts using fts5(memory, tag, tokenize = 'porter unicode61');
 create table if not exists history (
@@ -199,16 +198,14 @@ export class SqliteStore implements Store {
       if ("forbidden" in claimed) return { ok: false, reason: "forbidden", owner: claimed.forbidden };
       let open = claimed.row.status === "open" || claimed.row.status === "incomplete";
       const conflicts: number[] = [];
-      const fresh: Turn[] = [];
+      const fresh = new Map<number, Turn>();
       for (const t of turns) {
-        const had = this.#get("select role, text from turns where session_id = ? and seq = ?", sessionId, t.seq);
-        if (had) {
-          if (had.text !== t.text || had.role !== t.role) conflicts.push(t.seq);
-        } else if (!fresh.some((f) => f.seq === t.seq)) fresh.push(t);
-        else if (fresh.find((f) => f.seq === t.seq)!.text !== t.text) conflicts.push(t.seq);
+        const had = fresh.get(t.seq) ?? this.#get("select role, text from turns where session_id = ? and seq = ?", sessionId, t.seq);
+        if (!had) fresh.set(t.seq, t);
+        else if (had.text !== t.text || had.role !== t.role) conflicts.push(t.seq);
       }
       if (conflicts.length) return { ok: false, reason: "conflict", seq: conflicts };
-      if (fresh.length && !open && claimed.row.ended_by === "idle") {
+      if (fresh.size && !open && claimed.row.ended_by === "idle") {
         // the relay ended it because its player seemed gone, and they came back with more: it opens
         // again (at once, or once the extraction in hand is done), and its next end extracts the new turns
         if (claimed.row.status === "processing") {
@@ -221,12 +218,12 @@ export class SqliteStore implements Store {
         }
       }
       // an ended session only accepts turns it already holds: a retry
-      if (fresh.length && !open) return { ok: false, reason: "closed", status: claimed.row.status as SessionRow["status"] };
-      for (const t of fresh) {
+      if (fresh.size && !open) return { ok: false, reason: "closed", status: claimed.row.status as SessionRow["status"] };
+      for (const t of fresh.values()) {
         this.#run("insert into turns (session_id, seq, role, text, at, metadata) values (?, ?, ?, ?, ?, ?)",
           sessionId, t.seq, t.role, t.text, t.at, t.metadata ? JSON.stringify(t.metadata) : null);
       }
-      if (fresh.length) this.#run("update sessions set updated_at = ? where session_id = ?", now, sessionId);
+      if (fresh.size) this.#run("update sessions set updated_at = ? where session_id = ?", now, sessionId);
       const held = Number(this.#get("select count(*) as n from turns where session_id = ?", sessionId)!.n);
       return { ok: true, received: held };
     }));

@@ -2,7 +2,7 @@
 // implement the same interface and pass the same conformance tests. Every operation is async and
 // keyed by scope or session; none scans all memories.
 import type {
-  HistoryEntry, MemoryAddResult, MemoryEvent, MemoryRecord, Scope, SessionStatus, Source, Turn,
+  HistoryEntry, MemoryAddResult, MemoryRecord, Scope, SessionStatus, Source, Turn,
 } from "../../sdk/src/protocol.ts";
 
 /** Who a session belongs to: fixed by its first delivery. */
@@ -53,14 +53,12 @@ export type PutTurnsResult =
   | { ok: true; received: number }
   | { ok: false; reason: "forbidden"; owner: Owner }
   | { ok: false; reason: "conflict"; seq: number[] }
-  | { ok: false; reason: "too_many"; limit: number }
   | { ok: false; reason: "closed"; status: SessionStatus };
 
 export type EndResult =
   | { status: "queued" | "processed" | "disabled" | "processing" | "failed" }
   | { status: "incomplete"; missing: number[] }
   | { status: "forbidden"; owner: Owner }
-  | { status: "not_found" }
   | { status: "conflict"; message: string };
 
 export interface EndUser { endUserId: string; lastActiveAt: string; metadata: Record<string, unknown> }
@@ -138,4 +136,3 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export type { MemoryEvent };

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { io, type Socket } from "socket.io-client";
+import type { Socket } from "socket.io-client";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const deno = path.join(root, "node_modules/.bin/deno");
@@ -55,19 +55,6 @@ export async function startRelay(opts: { env?: Record<string, string>; dataDir?:
     kill: () => end("SIGKILL"),
     restart: async () => { await end("SIGTERM"); return startRelay({ ...opts, dataDir, port }); },
   };
-}
-
-export function tempDir(prefix = "keepsake-test-"): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-}
-
-/** A raw socket.io client, resolved with the `memories` payload it receives first. */
-export function connectRaw(url: string, auth: Record<string, unknown>): Promise<{ socket: Socket; memories: any }> {
-  return new Promise((resolve, reject) => {
-    const socket = io(url, { transports: ["websocket"], auth, reconnection: false, timeout: 10_000 });
-    socket.once("memories", (memories) => resolve({ socket, memories }));
-    socket.once("connect_error", (e: any) => { socket.close(); reject(Object.assign(new Error(e.message), { data: e.data })); });
-  });
 }
 
 export function emit(socket: Socket, event: string, payload: unknown): Promise<any> {
