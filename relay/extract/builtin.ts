@@ -6,7 +6,7 @@ import type { Turn } from "../../sdk/src/protocol.ts";
 import type { ExtractInput, Extractor, Fact } from "./extractor.ts";
 
 /** Facts longer than this are cut back to the last noun that fits. */
-const MAX_WORDS = 16;
+const MAX_WORDS = 22;
 
 const FAMILY = new Set([
   "mom", "mother", "dad", "father", "parent", "sister", "brother", "sibling", "son", "daughter", "kid",
@@ -33,6 +33,12 @@ const CHAT_VERBS = new Set([
   "understand", "believe", "say", "tell", "promise", "appreciate", "thank", "wish", "hear", "imagine",
   "need", "want", "try", "mind", "swear", "admit", "doubt", "realize", "get", "hate", "love", "like",
   "remember", "forget", "wait", "figure", "reckon",
+]);
+/** verbs of conversation and opinion, never a fact on their own: "I think so", "I agree", "I hope you're well" */
+const OPINION_VERBS = new Set([
+  "think", "know", "guess", "mean", "suppose", "bet", "agree", "hope", "wonder", "see", "understand", "believe",
+  "say", "tell", "promise", "appreciate", "thank", "wish", "hear", "imagine", "mind", "swear", "admit", "doubt",
+  "realize", "figure", "reckon", "wait", "remember", "forget", "let", "ask", "need", "want",
 ]);
 /** how someone is right now: "I'm good", "I'm sure it will…" */
 const PASSING_STATES = new Set([
@@ -68,21 +74,29 @@ const LEADING = new Set([
   "hi", "hello", "wow", "um", "uh", "btw", "basically", "totally", "now", "sure", "true", "right", "ah",
   "aw", "omg", "hmm", "wait", "still", "though", "besides", "personally", "seriously",
 ]);
+/** adverbs that only say how strongly: left out of a memory ("so powerful" → "powerful") */
+const INTENSIFIERS = new Set(["so", "really", "totally", "super", "very", "just", "definitely", "actually", "literally", "pretty", "kinda", "quite", "truly", "absolutely", "seriously", "honestly", "extremely", "incredibly"]);
+/** the start of a sentence that is talk, not a fact: "Thanks…", "Glad…", "Let's…" */
+const TALK = /^\W*(thanks|thank|glad|sorry|congrats|congratulations|let's|let me|lets|good luck|take care|same|me too|agreed|cheers|bye|see ya|talk soon|nice|cool|awesome|great|wow|aw+|oh)\b/i;
 /** words beside the object of a liking: "I like coffee a lot", "I love the food there" */
 const ASIDES = new Set(["anymore", "really", "too", "much", "also", "still", "so", "there", "here", "now", "lately", "nowadays"]);
 /** "that song", "those breeds": a thing only the conversation around it names */
 const DEMONSTRATIVES = new Set(["that", "this", "those", "these"]);
 /** words that start a new clause: what follows is not part of the statement before */
 const CLAUSE_BREAK = new Set(["because", "cause", "which", "whereas", "although", "though", "but"]);
+/** pronouns that point back into the statement they follow: "…and it was so powerful" */
+const REFERS_BACK = new Set(["it", "that", "this", "there", "which"]);
 const JOINERS = new Set(["and", "so", "or", "then", "plus"]);
 /** sentences that are not statements of fact */
 const HYPOTHETICAL = /\b(if|wish|imagine|unless|suppose|pretend|whether|hypothetically)\b/i;
 /** laughter and the like, wherever it stands: "I love pizza lol" */
 const LAUGHS = /^(lol|lmao|haha+|hehe+|ha|xd|rofl)$/;
 /** a sentence that may be about the user */
-const SELF = /\b(i|my|me)\b/i;
+const SELF = /\b(i|my|me|we|our)\b/i;
 /** a sentence that starts with a past-tense verb and leaves out "I": "Finished the marathon!" */
 const IMPLIED_I = /^\W*(\w+ed|went|got|made|took|saw|found|ran|won|lost|bought|met|began|built|spent|became|gonna|wanna)\b/i;
+/** a sentence that goes on about what the one before it said: "It was so powerful." */
+const CONTINUES = /^\W*(it|it's|that|that's|this|they|they're|there)\b/i;
 /** a character's question whose bare answer is a fact */
 const ASKS = /\byour name\b|\bcall you\b|\bhow old\b/i;
 const MODALS = new Set(["would", "could", "should", "might", "may", "must", "will", "shall"]);
@@ -113,7 +127,11 @@ interface Tok {
 
 interface CompromiseTerm { text: string; normal: string; implicit?: string | null; post: string; tags: string[] }
 
-interface Ctx { name?: string; day: string; seq: number[]; facts: Fact[] }
+interface Ctx {
+  name?: string; day: string; seq: number[]; facts: Fact[];
+  /** what the user's last sentence in this turn was about: what a following "it" means */
+  thing?: Tok[];
+}
 
 /** An "I …" clause taken apart: subject, auxiliaries, main verb, what follows. */
 interface Clause {
@@ -154,7 +172,13 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
     if (!texts[i]) return;
     const asked = turns[i - 1]?.role === "character" && ASKS.test(turns[i - 1].text) ? turns[i - 1] : undefined;
     if (asked && answer(asked, texts[i], ctx)) return;
-    for (const sentence of said[i]) for (const part of clausesOf(sentence)) clause(part, ctx);
+    ctx.thing = undefined;
+    for (const sentence of said[i]) {
+      const n = ctx.facts.length;
+      for (const part of clausesOf(sentence)) clause(part, ctx);
+      if (ctx.facts.length === n) statement(sentence, ctx);
+      ctx.thing = objectOf(sentence) ?? ctx.thing;
+    }
   });
   // the last guard: a fact that still speaks as the user, or to the character, is dropped
   return dedupe(ctx.facts.filter((f) => !FIRST_PERSON.test(f.text) && !US.test(f.text) && !SECOND_PERSON.test(f.text)));
@@ -170,7 +194,19 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
 function statements(text: string): string[] {
   if (!text || (!SELF.test(text) && !IMPLIED_I.test(text))) return [];
   const said: string[] = /[.!?;]\s+\S/.test(text) ? nlp.tokenize(text).out("array") : [text];
-  return said.filter((s) => !/\?\W*$/.test(s) && !HYPOTHETICAL.test(s) && (SELF.test(s) || IMPLIED_I.test(s)));
+  const out: string[] = [];
+  let kept = false;
+  for (const s of said) {
+    const statement = !/\?\W*$/.test(s) && !HYPOTHETICAL.test(s);
+    // "I went to a support group. It was so powerful.": what "it" says belongs to the statement before
+    if (statement && kept && CONTINUES.test(s) && !SELF.test(s) && !SECOND_PERSON.test(s)) {
+      out[out.length - 1] = `${out[out.length - 1].replace(/[\s.!;]+$/, "")}, and ${s.charAt(0).toLowerCase()}${s.slice(1)}`;
+      continue;
+    }
+    kept = statement && (SELF.test(s) || IMPLIED_I.test(s));
+    if (kept) out.push(s);
+  }
+  return out;
 }
 
 /**
@@ -251,10 +287,15 @@ function clausesOf(toks: Tok[]): Tok[][] {
   const parts: Tok[][] = [[]];
   toks.forEach((t, k) => {
     const prev = toks[k - 1], next = toks[k + 1];
+    const part = parts[parts.length - 1];
     const breaks = k > 0 && (
       CLAUSE_BREAK.has(t.w) ||
-      (JOINERS.has(t.w) && (isPronoun(next) || next?.w === "my")) ||
-      (/[,;:(]|\s[-–—]\s|[–—]|\.\.\./.test(prev.post) && isPronoun(t)));
+      (JOINERS.has(t.w) && ((isPronoun(next) && !REFERS_BACK.has(next!.w)) || next?.w === "my")) ||
+      (/[,;:(]|\s[-–—]\s|[–—]|\.\.\./.test(prev.post) && isPronoun(t) && !REFERS_BACK.has(t.w)));
+    // "I dance at the club and run a school": a second statement by the same "I"
+    const again = k > 1 && t.w === "and" && part[0]?.w === "i" && isVerb(next) && !is(next, "Gerund") && !is(next, "Auxiliary") &&
+      !is(next, "Copula") && part.some((p, q) => q > 0 && isContent(p));
+    if (again) return parts.push([synthetic("I", "Pronoun")]);
     if (breaks) parts.push([]);
     parts[parts.length - 1].push(t);
   });
@@ -372,9 +413,10 @@ function iClause(c: Clause, ctx: Ctx): void {
   if (goal(c, modal, future, ctx)) return;
   if (PREF_VERBS.has(verb) && !modal && !past && !future) return preference(c, verb, rest, ctx);
   if (verb === "stand" && modal && c.neg) return preference({ ...c, neg: false, noLonger: false }, "hate", rest, ctx);
-  // a past action is dated; a past state or a passive ("I was raised in…") is not, except "I got promoted"
-  const dated = past && !STATIVE.has(verb) && !aux.includes("used") && !/^(was|were)$/.test(c.toks[c.verbAt].w);
-  if (lasting(c, modal, future)) general({ ...c, toks: untilComma(c.toks, c.mainAt) }, ctx, dated);
+  // a past action matters a little more than a state; when the user said when, the date is in the text
+  // ("yesterday" → "on 2025-03-11"); when not, the memory's createdAt and sources say when it was told
+  const action = past && !STATIVE.has(verb) && !aux.includes("used") && !/^(was|were)$/.test(c.toks[c.verbAt].w);
+  if (lasting(c, modal, future)) general(c, ctx, action);
 }
 
 /** "my name is …", "my sister Ana …", "my dog is called Rex", "my favorite color is blue", "my goal is to …" */
@@ -551,10 +593,12 @@ function preference(c: Clause, verb: string, toks: Tok[], ctx: Ctx): void {
 
 /** A first-person statement that is worth remembering at all. */
 function lasting(c: Clause, modal: string | undefined, future: boolean): boolean {
-  if (CHAT_VERBS.has(c.lemma) || future || c.aux.includes("going")) return false;
-  if (modal && (modal !== "can" || c.neg)) return false;
-  // "I'm good", "I'm so sure", "I'm sure it will…": how the user is right now
-  const state = c.lemma === "be" ? c.toks.slice(c.mainAt + 1, c.toks.indexOf(c.rest[0]) + 1) : [c.toks[c.mainAt]];
+  if (OPINION_VERBS.has(c.lemma) || future || c.aux.includes("going")) return false;
+  // "I can swim", "I can't have dairy": what the user can do is a fact; "I could…", "I should…" are not
+  if (modal && modal !== "can") return false;
+  const hasContent = c.rest.some(isContent);
+  // "I'm good", "I'm so sure", "I'm doing OK": how the user is right now
+  const state = c.lemma === "be" ? c.toks.slice(c.mainAt + 1, c.toks.indexOf(c.rest[0]) + 1) : hasContent ? [] : [c.toks[c.mainAt]];
   if (state.some((t) => PASSING_STATES.has(t.w)) || (c.lemma === "be" && !c.rest.length)) return false;
   // "I got promoted", "I'm retired": a passive needs no object
   if (c.rest.length === 0) {
@@ -564,9 +608,54 @@ function lasting(c: Clause, modal: string | undefined, future: boolean): boolean
   return thing >= 0 && !DEMONSTRATIVES.has(c.rest[thing - 1]?.w ?? "");
 }
 
-function general(c: Clause, ctx: Ctx, dated: boolean): void {
-  const text = render(c, ctx, dated);
-  if (text) add(ctx, { text, importance: dated ? 0.5 : 0.4 });
+function general(c: Clause, ctx: Ctx, action: boolean): void {
+  const text = render(c, ctx, false);
+  if (text) add(ctx, { text, importance: action ? 0.5 : 0.4 });
+}
+
+/**
+ * A sentence about the user that no rule above took, said in the third person as a whole:
+ * "The support group has given me courage to embrace myself." Talk, opinions and sentences with
+ * too little in them are left out.
+ */
+function statement(said: Tok[], ctx: Ctx): void {
+  const toks = trimLeading(said);
+  if (toks.length < 3 || TALK.test(toks.map((t) => t.text).join(" ")) || toks.filter(isContent).length < 2) return;
+  // "It made me…" right after "I read Becoming Nicole": "Becoming Nicole made the user…"
+  if ((toks[0].w === "it" || toks[0].w === "that") && isVerb(toks[1]) && ctx.thing) toks.splice(0, 1, ...ctx.thing.map((t, k) => ({ ...t, first: k === 0 && !isProper(t) })));
+  // "Here's a pic…", "Seeing them…": what it is about was said elsewhere
+  else if (/^(it|its|here|there|they|them|that|this|these|those|seeing|let|which|what)$/.test(toks[0].w)) return;
+  const c = analyze(toks);
+  if (c) {
+    const modal = c.aux.find((a) => MODALS.has(a));
+    const future = c.aux.includes("going") || c.aux.includes("gonna");
+    if (OPINION_VERBS.has(c.lemma) || future || (modal && modal !== "can") || (c.lemma === "be" && c.rest.length < 2)) return;
+    const text = render(c, ctx, false);
+    if (text) add(ctx, { text, importance: 0.4 });
+    return;
+  }
+  // "It reminded me of…", "Last weekend, I…", "We went camping": the user is named where they appear
+  if (!toks.some((t) => /^(i|me|my|myself|we|our|us)$/.test(t.w))) return;
+  const cutAt = toks.length > MAX_WORDS ? MAX_WORDS : toks.length;
+  const named = toks.slice(0, cutAt).map((t) => (t.w === "me" || t.w === "myself" ? synthetic(subject(ctx) === "The user" ? "the user" : subject(ctx), "ProperNoun") : t));
+  const { toks: timed } = datesOf(named, ctx.day);
+  add(ctx, { text: sentence(words(timed, -1, subject(ctx) === "The user" ? "the user" : subject(ctx))), importance: 0.3 });
+}
+
+/** The first thing a sentence names after its verb, when it names one: "I read Becoming Nicole" → "Becoming Nicole". */
+function objectOf(toks: Tok[]): Tok[] | undefined {
+  const v = toks.findIndex((t) => isVerb(t));
+  for (let k = Math.max(v, 0) + 1; k < toks.length; k++) {
+    if (!isContent(toks[k]) || is(toks[k], "Gerund")) continue;
+    let start = k;
+    while (start > 0 && (is(toks[start - 1], "Adjective") || is(toks[start - 1], "Noun") || is(toks[start - 1], "Determiner")) && !isPronoun(toks[start - 1]) && !THIRD_PERSON[toks[start - 1].w]) start--;
+    let end = k + 1;
+    while (end < toks.length && isContent(toks[end]) && !/[,;.!]/.test(toks[end - 1].post)) end++;
+    const np = toks.slice(start, end).map((t, q) => (q === 0 && DEMONSTRATIVES.has(t.w) ? { ...t, text: "the", w: "the" } : t));
+    np[np.length - 1] = { ...np[np.length - 1], post: " " };
+    return np[0].w === "a" || np[0].w === "an" ? [{ ...np[0], text: "the", w: "the" }, ...np.slice(1)] : np;
+  }
+  return undefined;
 }
 
 /** A game event as something the user did: "completed the quest" → "I completed the quest". */
@@ -624,12 +713,16 @@ function say(who: string, body: Tok[], verb: Tok | undefined, ctx: Ctx, dated: b
 }
 
 /** Tokens as text in the third person; `verbAt` is conjugated for a singular subject. */
-function words(toks: Tok[], verbAt = -1): string {
-  let out = "", they = false;
+function words(toks: Tok[], verbAt = -1, who?: string): string {
+  let out = "", they = false, one = false;
+  toks = toks.filter((t) => !(INTENSIFIERS.has(t.w) && is(t, "Adverb")));
   toks.forEach((t, k) => {
     let w: string;
     if (k === verbAt) w = agree(t, false);
-    else if (they && isVerb(t)) { w = agree(t, true); they = false; }
+    else if ((they || one) && isVerb(t)) { w = agree(t, they); they = one = false; }
+    else if (t.w === "i" && who) { w = who; one = true; }
+    else if (t.w === "we" && who) { w = `${who} and others`; they = true; }
+    else if (t.w === "us" && t.text === "us" && who) w = "them";
     else if (t.w === "i") { w = "they"; they = true; }
     else w = THIRD_PERSON[t.w] ?? (is(t, "Place") || is(t, "FirstName") || is(t, "LastName") ? capitalize(t.text)
       : t.first && !isProper(t) && !is(t, "Acronym") ? t.text.toLowerCase() : t.text);

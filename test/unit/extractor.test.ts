@@ -168,7 +168,7 @@ describe("built-in extractor", () => {
     expect(one("I'm going to go grab a snack.", "Jordan")).toEqual([]);
   });
 
-  it("dates what the user did and every game event by the turn's calendar day", () => {
+  it("dates game events by the turn's calendar day, and what the user did when they said when", () => {
     const facts = extractFacts(session([
       "I finished the marathon!",
       "I just got promoted.",
@@ -176,9 +176,10 @@ describe("built-in extractor", () => {
       "E:The player defeated the Ice Wyrm.",
       "E:Reached level 10",
     ]), "Jordan");
+    // a chat statement is dated only when the user said when; the memory's createdAt and sources tell when it was said
     expect(texts(facts)).toEqual([
-      "Jordan finished the marathon on 2025-03-12.",
-      "Jordan got promoted on 2025-03-12.",
+      "Jordan finished the marathon.",
+      "Jordan got promoted.",
       "Jordan adopted a puppy from the shelter on 2025-03-11.",
       "Jordan defeated the Ice Wyrm on 2025-03-12.",
       "Jordan reached level 10 on 2025-03-12.",
@@ -200,13 +201,43 @@ describe("built-in extractor", () => {
       ["I've been into dancing since I was a kid.", "Jordan is into dancing."],
       ["My brother runs a bakery in Lisbon.", "Jordan's brother runs a bakery in Lisbon."],
       ["I no longer play the piano, but I used to play it every day.", "Jordan no longer plays the piano."],
-      ["Lost my job at the bank.", "Jordan lost their job at the bank on 2025-03-12."],
+      ["Lost my job at the bank.", "Jordan lost their job at the bank."],
       ["Music makes me happy.", "Music makes Jordan happy."],
       ["The support group has made me feel accepted and given me courage.", "The support group has made Jordan feel accepted."],
     ];
     for (const [line, text] of cases) expect(texts(one(line, "Jordan")), line).toEqual([text]);
     expect(texts(one("Lost my job at the bank, so I'm looking for work.", "Jordan"))).toEqual([
-      "Jordan lost their job at the bank on 2025-03-12.", "Jordan is looking for work.",
+      "Jordan lost their job at the bank.", "Jordan is looking for work.",
+    ]);
+  });
+
+  it("splits a sentence into one fact per statement", () => {
+    expect(texts(one("I like to dance at the club and run a dog obedience school.", "Jordan"))).toEqual([
+      "Jordan likes to dance at the club.", "Jordan runs a dog obedience school.",
+    ]);
+    expect(texts(one("I volunteer at the shelter on weekends and teach swimming to kids.", "Jordan"))).toEqual([
+      "Jordan volunteers at the shelter on weekends.", "Jordan teaches swimming to kids.",
+    ]);
+  });
+
+  it("keeps what the user says of 'it' with the thing it means", () => {
+    // within a sentence, "it" stays beside what it refers to
+    expect(texts(one("I went to a pottery workshop and it was so relaxing.", "Jordan"))).toEqual([
+      "Jordan went to a pottery workshop and it was relaxing.",
+    ]);
+    // a sentence on its own about "it" joins the statement before it
+    expect(texts(one("I joined a climbing gym near my office. It has the best bouldering walls.", "Jordan"))).toEqual([
+      "Jordan joined a climbing gym near their office, and it has the best bouldering walls.",
+    ]);
+    // "It …" after a sentence that named something: the thing is named
+    expect(texts(one("I read Dune last month. It taught me patience and resilience.", "Jordan"))).toEqual([
+      "Jordan read Dune in February 2025.", "Dune taught Jordan patience and resilience.",
+    ]);
+  });
+
+  it("says what the user did with others as the user and others", () => {
+    expect(texts(one("We went to the coast and explored the national parks.", "Jordan"))).toEqual([
+      "Jordan and others went to the coast and explored the national parks.",
     ]);
   });
 
