@@ -2,6 +2,8 @@
 import path from "node:path";
 import pkg from "../package.json" with { type: "json" };
 import { LIMITS } from "../sdk/src/protocol.ts";
+import type { Extractor } from "./extract/extractor.ts";
+import { LlmExtractor } from "./extract/llm.ts";
 import { WorkerExtractor } from "./extract/worker.ts";
 import { createRelay } from "./server.ts";
 import { SqliteStore } from "./store/sqlite.ts";
@@ -20,7 +22,45 @@ if (env("KEEPSAKE_DATABASE_URL")) {
   console.error("keepsake: KEEPSAKE_DATABASE_URL is set, but the PostgreSQL store does not exist yet; unset it to use the embedded store");
   Deno.exit(2);
 }
-if (env("KEEPSAKE_LLM_URL")) console.warn("keepsake: KEEPSAKE_LLM_URL is set, but the LLM extractor does not exist yet; using the built-in extractor");
+
+/** A whole number ≥ min from the environment, or exit 2 saying which variable is wrong. */
+const count = (name: string, fallback: number, min = 1) => {
+  const raw = env(name, String(fallback))!;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > 2 ** 31 - 1) {
+    console.error(`keepsake: ${name}=${raw} is not a whole number from ${min} to ${2 ** 31 - 1}`);
+    Deno.exit(2);
+  }
+  return n;
+};
+
+// The extractor: the built-in one in a worker thread, or an LLM that falls back to it session by session.
+let extractor: Extractor = new WorkerExtractor();
+const llmUrl = env("KEEPSAKE_LLM_URL");
+if (llmUrl) {
+  const model = env("KEEPSAKE_LLM_MODEL");
+  if (!model) {
+    console.error("keepsake: KEEPSAKE_LLM_URL is set but KEEPSAKE_LLM_MODEL is not: name the model to ask (e.g. gpt-4o-mini, or llama3.1 for Ollama)");
+    Deno.exit(2);
+  }
+  if (!URL.canParse(llmUrl) || !/^https?:$/.test(new URL(llmUrl).protocol)) {
+    console.error(`keepsake: KEEPSAKE_LLM_URL=${llmUrl} is not an http(s) URL`);
+    Deno.exit(2);
+  }
+  const llm = new LlmExtractor({
+    url: llmUrl, model, apiKey: env("KEEPSAKE_LLM_API_KEY"),
+    timeoutMs: count("KEEPSAKE_LLM_TIMEOUT_MS", 30_000),
+    retryMs: count("KEEPSAKE_LLM_RETRY_MS", 1000, 0),
+    chunkChars: count("KEEPSAKE_LLM_CHUNK_CHARS", 24_000, 1000),
+    fallback: extractor,
+  });
+  const shown = new URL(llm.endpoint);
+  shown.username = shown.password = "";
+  console.log(`keepsake: extractor: LLM ${model} at ${shown}${env("KEEPSAKE_LLM_API_KEY") ? " (with an API key)" : ""}, falling back to the built-in extractor per session`);
+  extractor = llm;
+} else {
+  console.log("keepsake: extractor: built-in (offline; set KEEPSAKE_LLM_URL and KEEPSAKE_LLM_MODEL to use an LLM)");
+}
 
 const LOOPBACK = /^https?:\/\/(localhost|127(\.\d+){3}|\[::1\])(:\d+)?$/;
 const origins = env("KEEPSAKE_ALLOWED_ORIGINS")?.split(",").map((o) => o.trim()).filter(Boolean);
@@ -28,7 +68,7 @@ const allowedOrigins = (origin: string) => (origins ? origins.includes(origin) |
 
 const relay = createRelay({
   store: new SqliteStore(path.resolve(env("KEEPSAKE_DATA_DIR", "./data")!)),
-  extractor: new WorkerExtractor(),
+  extractor,
   version: pkg.version,
   adminKey: env("KEEPSAKE_ADMIN_KEY"),
   allowedOrigins,

@@ -30,9 +30,26 @@ export interface ExtractInput {
   knownName?: string;
 }
 
+/**
+ * An extraction with its provenance: which extractor made the facts and, when that is not the one
+ * configured (the LLM fell back to the built-in extractor), why. Recorded on the session.
+ */
+export interface Extraction {
+  facts: Fact[];
+  extractor: "llm" | "builtin";
+  note?: string;
+}
+
 export interface Extractor {
-  readonly name: string;
-  extract(input: ExtractInput): Promise<Fact[]>;
+  readonly name: "llm" | "builtin";
+  /** the facts alone (they are by this extractor), or an Extraction that says who made them */
+  extract(input: ExtractInput): Promise<Fact[] | Extraction>;
   /** releases what the extractor holds (a worker, connections) */
   close?(): void;
+}
+
+/** Any extractor's answer as an Extraction. */
+export async function extractWith(extractor: Extractor, input: ExtractInput): Promise<Extraction> {
+  const out = await extractor.extract(input);
+  return Array.isArray(out) ? { facts: out, extractor: extractor.name } : out;
 }

@@ -28,6 +28,8 @@ create table if not exists sessions (
   ended_by text,
   extracted_count integer not null default 0,
   reopen integer not null default 0,
+  extractor text,
+  extractor_note text,
   created_at text not null,
   updated_at text not null
 );
@@ -114,7 +116,10 @@ export class SqliteStore implements Store {
     this.#db.exec("pragma journal_mode = wal; pragma synchronous = full; pragma foreign_keys = on; pragma busy_timeout = 5000;");
     this.#db.exec(SCHEMA);
     this.#addColumns({
-      sessions: ["ended_by text", "extracted_count integer not null default 0", "reopen integer not null default 0"],
+      sessions: [
+        "ended_by text", "extracted_count integer not null default 0", "reopen integer not null default 0",
+        "extractor text", "extractor_note text",
+      ],
       jobs: ["run_after text"],
     });
     // A job left running by a crash is pending again; its attempt was counted when it was claimed.
@@ -171,6 +176,8 @@ export class SqliteStore implements Store {
       error: (r.error as string) ?? null,
       attempts: Number(r.attempts ?? 0),
       extractedCount: Number(r.extracted_count),
+      extractor: (r.extractor as "llm" | "builtin") ?? null,
+      extractorNote: (r.extractor_note as string) ?? null,
     };
   }
 
@@ -295,20 +302,20 @@ export class SqliteStore implements Store {
     }));
   }
 
-  completeJob(job: Job, ops: MemoryOp[], at: string): Promise<MemoryAddResult[]> {
+  completeJob(job: Job, ops: MemoryOp[], at: string, by: { extractor: "llm" | "builtin"; note?: string }): Promise<MemoryAddResult[]> {
     return Promise.resolve(this.#tx(() => {
       const state = this.#get("select status from jobs where id = ?", job.id);
       if (state?.status !== "running") throw new Error(`job ${job.id} is ${state?.status ?? "gone"}, not running`);
       const results = this.#applyOps(ops, at, job.sessionId);
       // the turns up to turn_count are extracted; a session reopened meanwhile goes back to open
       this.#run(
-        `update sessions set results = ?, error = null, updated_at = ?, extracted_count = turn_count,
+        `update sessions set results = ?, error = null, updated_at = ?, extracted_count = turn_count, extractor = ?, extractor_note = ?,
            status = case when reopen = 1 then 'open' else 'processed' end,
            ended_by = case when reopen = 1 then null else ended_by end,
            turn_count = case when reopen = 1 then null else turn_count end,
            reopen = 0
          where session_id = ?`,
-        JSON.stringify(results), at, job.sessionId);
+        JSON.stringify(results), at, by.extractor, by.note ?? null, job.sessionId);
       this.#run("delete from jobs where id = ? and exists (select 1 from sessions where session_id = ? and status = 'open')", job.id, job.sessionId);
       this.#run("update jobs set status = 'done', updated_at = ? where id = ?", at, job.id);
       return results;

@@ -27,6 +27,10 @@ export interface SessionRow extends Owner {
   attempts: number;
   /** turns 0..extractedCount-1 were extracted by an earlier job (a session reopened after an idle end) */
   extractedCount: number;
+  /** which extractor made the facts of its last extraction; null before one */
+  extractor: "llm" | "builtin" | null;
+  /** why that was not the configured extractor (the LLM fell back to the built-in one) */
+  extractorNote: string | null;
 }
 
 export interface NewMemory {
@@ -90,8 +94,11 @@ export interface Store {
    * parked instead, its session marked failed.
    */
   claimJob(maxAttempts: number): Promise<Job | null>;
-  /** Applies the ops, records history, marks the session processed and the job done: one transaction. */
-  completeJob(job: Job, ops: MemoryOp[], at: string): Promise<MemoryAddResult[]>;
+  /**
+   * Applies the ops, records history, marks the session processed (with the extractor that made the
+   * facts, and its note) and the job done: one transaction.
+   */
+  completeJob(job: Job, ops: MemoryOp[], at: string, by: { extractor: "llm" | "builtin"; note?: string }): Promise<MemoryAddResult[]>;
   /** Records a failed attempt, to be retried from `retryAt`; after `maxAttempts` the job is parked and the session marked failed. */
   failJob(job: Job, error: string, maxAttempts: number, retryAt: string): Promise<void>;
   /** When the earliest pending job may run ("" for now), or null when none is pending. */

@@ -243,6 +243,8 @@ export interface SessionView {
   sessionId: string; endUserId: string; characterId: string; memoryStores?: string[];
   status: SessionStatus; turns: number; turnCount: number | null; results: MemoryAddResult[];
   error?: string; attempts?: number;
+  /** which extractor made the memories of its last extraction, and why not the configured one */
+  extractor?: "llm" | "builtin"; extractorNote?: string;
 }
 
 /**
