@@ -3,6 +3,7 @@
 import type { MemoryAddResult, MemoryRecord, Scope, ScoredMemory } from "../sdk/src/protocol.ts";
 import type { Fact } from "./extract/extractor.ts";
 import { planMerge } from "./merge.ts";
+import { search } from "./search.ts";
 import { readScopes } from "./store/scope.ts";
 import type { MemoryOp, Owner, Store, StoredMemory } from "./store/store.ts";
 
@@ -59,7 +60,7 @@ export class MemoryService {
   }
 
   async search(owner: Owner, query: string, limit: number): Promise<ScoredMemory[]> {
-    return (await this.store.searchMemories(readScopes(owner), query, limit)).map((m) => ({ ...toRecord(m), score: m.score }));
+    return (await search(this.store, readScopes(owner), query, limit)).map((m) => ({ ...toRecord(m), score: m.score }));
   }
 
   /** Memories added through the API: merged like extracted ones (a repeat is a noop), with no sources. */

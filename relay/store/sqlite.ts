@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { HistoryEntry, MemoryAddResult, MemoryEvent, Scope, Source, Turn } from "../../sdk/src/protocol.ts";
 import type {
-  EndResult, EndUser, Job, UserExport, MemoryOp, Owner, PatchMemory, PutTurnsResult, SessionRow, Store, StoredMemory,
+  EndResult, EndUser, Job, UserExport, MemoryOp, Owner, PatchMemory, PutTurnsResult, SessionRow, Store, StoredMemory, TermGroup,
 } from "./store.ts";
 import { mergeSources, ownerKey, scopeKey } from "./scope.ts";
 
@@ -104,6 +104,12 @@ function scopeTag(scope: Scope): string {
 function ftsQuery(text: string): string | null {
   const words = [...new Set(text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [])].slice(0, 64);
   return words.length ? words.map((w) => `"${w}"`).join(" OR ") : null;
+}
+
+/** Words and phrases ("ice cream") as an FTS5 OR query; null when there are none. */
+function ftsTerms(terms: string[]): string | null {
+  const phrases = [...new Set(terms.map((t) => (t.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).join(" ")).filter(Boolean))].slice(0, 64);
+  return phrases.length ? phrases.map((p) => `"${p}"`).join(" OR ") : null;
 }
 
 export class SqliteStore implements Store {
@@ -415,6 +421,21 @@ export class SqliteStore implements Store {
         where memories_fts match ? and (m.expires_at is null or m.expires_at > ?) order by rank limit ?`,
       `tag : (${tags}) AND memory : (${words})`, now, limit);
     return Promise.resolve(rows.map((r) => ({ ...this.#memory(r), score: -Number(r.rank) })));
+  }
+
+  rankMemories(scopes: Scope[], groups: TermGroup[], limit: number) {
+    const queries = groups.map((g) => ({ weight: g.weight, words: ftsTerms(g.terms) })).filter((g) => g.words && g.weight > 0);
+    if (!queries.length || !scopes.length) return Promise.resolve([]);
+    const tags = scopes.map((s) => `"${scopeTag(s)}"`).join(" OR ");
+    // one BM25 per group (its terms ORed), weighted and summed per memory
+    const hits = queries.map(() =>
+      "select * from (select rowid, -bm25(memories_fts, 1.0, 0.0) * ? as score from memories_fts where memories_fts match ? limit -1)",
+    ).join(" union all ");
+    const rows = this.#all(
+      `select m.*, sum(h.score) as relevance from (${hits}) h join memories m on m.rowid = h.rowid
+        where m.expires_at is null or m.expires_at > ? group by m.rowid order by relevance desc, m.rowid limit ?`,
+      ...queries.flatMap((g) => [g.weight, `tag : (${tags}) AND memory : (${g.words})`]), new Date().toISOString(), limit);
+    return Promise.resolve(rows.map((r) => ({ ...this.#memory(r), score: Number(r.relevance) })));
   }
 
   applyOps(ops: MemoryOp[], at: string, sessionId?: string): Promise<MemoryAddResult[]> {

@@ -51,6 +51,9 @@ export type MemoryOp =
   | { event: "delete"; id: string }
   | { event: "noop"; id: string; addSources?: Source[] };
 
+/** Words or phrases searched together, and how much a match counts. */
+export interface TermGroup { terms: string[]; weight: number }
+
 export interface PatchMemory { memory?: string; pinned?: boolean; metadata?: Record<string, unknown> }
 
 export type PutTurnsResult =
@@ -120,6 +123,11 @@ export interface Store {
   findBySlot(scope: Scope, slot: string): Promise<StoredMemory[]>;
   /** Full-text search (BM25) over the memories of `scopes`; higher score is better. */
   searchMemories(scopes: Scope[], query: string, limit: number): Promise<(StoredMemory & { score: number })[]>;
+  /**
+   * Weighted full-text search: each group's BM25 (any of its words or phrases, stemmed) times its
+   * weight, summed per memory; memories matching no group are left out. Best first.
+   */
+  rankMemories(scopes: Scope[], groups: TermGroup[], limit: number): Promise<(StoredMemory & { score: number })[]>;
   /** Applies ops outside a job (REST add), with history; returns one result per op. */
   applyOps(ops: MemoryOp[], at: string, sessionId?: string): Promise<MemoryAddResult[]>;
   patchMemory(id: string, patch: PatchMemory, at: string): Promise<StoredMemory | null>;

@@ -1,0 +1,114 @@
+// `memory:search` ranking. A query is cut to its content words (stop words and question words
+// dropped); words naming the player (their stored name, "user", "player") become one gentle group
+// that also matches memories saying "the user" or the name; related words (WordNet) a weaker one.
+// The store scores each group with BM25 and sums them; importance and recency then break near-ties.
+import type { Scope } from "../sdk/src/protocol.ts";
+import type { Store, StoredMemory, TermGroup } from "./store/store.ts";
+import { related } from "./wordnet.ts";
+
+export type Scored = StoredMemory & { score: number };
+
+/** How much each kind of query word counts against a content word (1). */
+export const WEIGHTS = { person: 0.2, related: 0.2, stop: 0.2 };
+/** The most a memory's importance (0..1) and recency (1 when just updated, halving every RECENCY_DAYS) add, as a share of its relevance. */
+export const TIE_BREAK = { importance: 0.1, recency: 0.05 };
+export const RECENCY_DAYS = 30;
+
+const STOP = new Set((
+  "a an the and or but if then so than of to in on at by for with from about as into onto over under after before during " +
+  "since until up down out off again once is am are was were be been being do does did doing done have has had having " +
+  "will would shall should can could may might must i me my mine myself we us our ours you your yours he him his himself " +
+  "she her hers herself it its itself they them their theirs themselves this that these those there here " +
+  "not no yes very really just also too quite some any all each every ever other such own same more most many much few " +
+  "s t d ll m re ve don didn doesn isn aren wasn weren won wouldn couldn shouldn haven hasn hadn"
+).split(" "));
+/** Words that ask rather than say: dropped. */
+const QUESTION = new Set("what which who whom whose when where why how whats whos tell remember recall know".split(" "));
+/** Words that name the player without their name. */
+const PLAYER = new Set(["user", "users", "player", "players"]);
+
+export interface Query {
+  /** content words */
+  words: string[];
+  /** words naming the player, and how memories name them */
+  person: string[];
+  /** words related to the content words, not already among them */
+  related: string[];
+  /** stop words: they count a little, for memories phrased like the question ("has done", "would love") */
+  stop: string[];
+}
+
+const wordsOf = (text: string) => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+
+/** What a query asks for, given the player's stored name (or null). */
+export function analyze(query: string, name: string | null): Query {
+  const names = new Set(wordsOf(name ?? ""));
+  const q: Query = { words: [], person: [], related: [], stop: [] };
+  const add = (list: string[], w: string) => { if (!list.includes(w)) list.push(w); };
+  // names ("Denver", "Rose" after the first word) get no related words
+  const proper = new Set((query.match(/(?<=[\p{L}\p{N}][^\p{L}\p{N}]+)\p{Lu}[\p{L}\p{N}]*/gu) ?? []).map((w) => w.toLowerCase()));
+  for (const w of wordsOf(query)) {
+    if (names.has(w) || PLAYER.has(w)) q.person = ["user", ...names];
+    else if (STOP.has(w)) add(q.stop, w);
+    else if (!QUESTION.has(w)) add(q.words, w);
+  }
+  for (const d of dates(query)) add(q.words, d);
+  const seen = new Set(q.words.map(stem));
+  for (const w of q.words.filter((w) => !proper.has(w))) {
+    for (const r of related(w)) {
+      const key = r.split(" ").map(stem).join(" ");
+      if (!seen.has(key)) { seen.add(key); q.related.push(r); }
+    }
+  }
+  return q;
+}
+
+const MONTHS = "january february march april may june july august september october november december".split(" ");
+const MONTH = "(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\\.?";
+
+/** Dates in the query as memories write them: "7 July, 2023" → "2023-07-07", "January 2022" → "2022-01". */
+function dates(query: string): string[] {
+  const out: string[] = [];
+  const month = (m: string) => String(MONTHS.findIndex((n) => n.startsWith(m.slice(0, 3).toLowerCase())) + 1).padStart(2, "0");
+  const day = (d: string) => d.padStart(2, "0");
+  for (const m of query.matchAll(new RegExp(`\\b(\\d{1,2})(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH},?\\s+(\\d{4})\\b`, "gi"))) out.push(`${m[3]} ${month(m[2])} ${day(m[1])}`);
+  for (const m of query.matchAll(new RegExp(`\\b${MONTH}\\s+(\\d{1,2})(?:st|nd|rd|th)?,?\\s+(\\d{4})\\b`, "gi"))) out.push(`${m[3]} ${month(m[1])} ${day(m[2])}`);
+  for (const m of query.matchAll(new RegExp(`\\b${MONTH},?\\s+(\\d{4})\\b`, "gi"))) out.push(`${m[2]} ${month(m[1])}`);
+  return out;
+}
+
+/** Ranked memories of `scopes` for `query`, best first; `score` is documented in the README. */
+export async function search(store: Store, scopes: Scope[], query: string, limit: number, now = Date.now()): Promise<Scored[]> {
+  const name = await storedName(store, scopes);
+  const q = analyze(query, name);
+  const groups: TermGroup[] = [
+    { terms: q.words, weight: 1 },
+    { terms: q.person, weight: q.words.length ? WEIGHTS.person : 1 },
+    { terms: q.related, weight: WEIGHTS.related },
+    { terms: q.stop, weight: WEIGHTS.stop },
+  ];
+  // a few more than asked for, so that the tie-breaks can lift one in from just below
+  const found = await store.rankMemories(scopes, groups, limit * 2 + 10);
+  return found.map((m) => ({ ...m, score: m.score * tieBreak(m, now) })).sort((a, b) => b.score - a.score).slice(0, limit);
+}
+
+/** 1 plus up to TIE_BREAK.importance for importance and TIE_BREAK.recency for a memory updated just now. */
+export function tieBreak(m: StoredMemory, now: number): number {
+  const days = Math.max(0, now - Date.parse(m.updatedAt)) / 86_400_000;
+  return 1 + TIE_BREAK.importance * m.importance + TIE_BREAK.recency * 0.5 ** (days / RECENCY_DAYS);
+}
+
+/** The player's name, from the memory on the "name" slot of the first scope that has one. */
+async function storedName(store: Store, scopes: Scope[]): Promise<string | null> {
+  for (const scope of scopes) {
+    if (scope.kind === "character") continue;
+    const m = (await store.findBySlot(scope, "name"))[0];
+    if (m?.value) return m.value;
+  }
+  return null;
+}
+
+/** A light suffix stripper, to tell a related word from a form of a query word. */
+function stem(w: string): string {
+  return w.length <= 4 ? w : w.replace(/(ies|ied)$/, "y").replace(/(ing|ed|es|s|er|ers)$/, "");
+}

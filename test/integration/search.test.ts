@@ -1,0 +1,161 @@
+// memory:search ranking with embeddings off, against the real relay process, as a game would use it:
+// the player's name and "the player" find each other's memories, related words find a memory that
+// shares no word with the query (below an exact match), stop and question words never outrank
+// content, dates match the memory's ISO date, importance and recency break ties, scores are
+// descending, and a search never reads another player's (or character's) memories.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startRelay, type Relay } from "../helpers/relay.ts";
+import { authFor, connectClient, emit, newPair, pairPath, rest, runSession, sleep, turns, uid, type Pair } from "../helpers/wire.ts";
+
+let relay: Relay;
+beforeAll(async () => { relay = await startRelay(); });
+afterAll(async () => { await relay?.stop(); });
+
+type Hit = { id: string; memory: string; score: number; scope: unknown };
+
+async function search(auth: Record<string, unknown>, query: string, limit?: number): Promise<Hit[]> {
+  const c = await connectClient(relay.url, auth);
+  try {
+    const ack = await emit(c.socket, "memory:search", { query, ...(limit ? { limit } : {}) });
+    expect(ack.ok, JSON.stringify(ack)).toBe(true);
+    return ack.memories;
+  } finally { c.close(); }
+}
+
+async function add(pair: Pair, memories: string[], pinned?: boolean): Promise<string[]> {
+  const r = await rest(relay.url, "POST", pairPath(pair), { memories, ...(pinned ? { pinned } : {}) });
+  expect(r.status, r.text).toBe(200);
+  expect(r.body.results.map((x: any) => x.event)).toEqual(memories.map(() => "add"));
+  return r.body.results.map((x: any) => x.id);
+}
+
+const texts = (hits: Hit[]) => hits.map((h) => h.memory);
+
+describe("memory:search ranking", () => {
+  const pair = newPair("search");
+  const auth = () => authFor(pair);
+
+  beforeAll(async () => {
+    // the name comes from extraction, on the "name" slot, as it would in play
+    const run = await runSession(relay.url, pair, turns("My name is Jordan Kim."));
+    expect(run.view.results.map((r: any) => r.memory).join(" ")).toMatch(/Jordan Kim/);
+    await add(pair, [
+      "The user keeps bees on the roof.",
+      "The user grows tomatoes on the balcony.",
+      "Tomas the blacksmith grows wheat behind the forge.",
+      "Jordan sings in the tavern choir.",
+      "The user sold a car last spring.",
+      "The user drives an old automobile.",
+      "It is what it is, and that is how it was for them.",
+      "The user sells pottery at the market.",
+      "The user won the archery contest on 2025-03-12.",
+      "The user won the chess contest on 2025-04-02.",
+    ]);
+  });
+
+  it("the player's name finds memories that say \"the user\", and \"the player\" finds memories that use the name", async () => {
+    const byName = texts(await search(auth(), "Jordan", 50));
+    expect(byName).toContain("The user keeps bees on the roof."); // no word in common with the query
+    expect(byName).toContain("Jordan sings in the tavern choir.");
+    expect(byName).not.toContain("Tomas the blacksmith grows wheat behind the forge.");
+
+    // every memory about the player ranks above one about someone else that only shares "the"
+    const byPlayer = texts(await search(auth(), "Tell me about the player", 50));
+    const tomas = byPlayer.indexOf("Tomas the blacksmith grows wheat behind the forge.");
+    for (const m of ["Jordan sings in the tavern choir.", "The user grows tomatoes on the balcony.", "The user keeps bees on the roof."]) {
+      expect(byPlayer).toContain(m);
+      if (tomas >= 0) expect(byPlayer.indexOf(m)).toBeLessThan(tomas);
+    }
+
+    // the same words, but only one memory is about the player: it ranks first
+    const grow = texts(await search(auth(), "What does Jordan grow?"));
+    expect(grow[0]).toBe("The user grows tomatoes on the balcony.");
+    expect(grow).toContain("Tomas the blacksmith grows wheat behind the forge.");
+  });
+
+  it("a related word finds a memory sharing no word with the query, below the exact match", async () => {
+    const hits = texts(await search(auth(), "car"));
+    expect(hits.slice(0, 2)).toEqual(["The user sold a car last spring.", "The user drives an old automobile."]);
+  });
+
+  it("stop words and question words never outrank the query's content", async () => {
+    const hits = texts(await search(auth(), "What is it that the player is doing with pottery, and how is it going?"));
+    expect(hits[0]).toBe("The user sells pottery at the market.");
+    // question words are dropped: nothing matches "when", "where", "why" or "how" (this memory has all four)
+    await add(pair, ["The user asked when, where, why and how the ferry sails."]);
+    expect(texts(await search(auth(), "When? Where? Why? How?"))).toEqual([]);
+  });
+
+  it("a date in the query matches the ISO date the memory carries", async () => {
+    expect(texts(await search(auth(), "What did Jordan win in March 2025?"))[0]).toBe("The user won the archery contest on 2025-03-12.");
+    expect(texts(await search(auth(), "What did Jordan win on April 2nd, 2025?"))[0]).toBe("The user won the chess contest on 2025-04-02.");
+  });
+
+  it("every result has a finite score, best first, and limit caps the answer", async () => {
+    for (const q of ["Jordan", "car", "grows", "contest", "the player"]) {
+      const hits = await search(auth(), q, 3);
+      expect(hits.length).toBeGreaterThan(0);
+      expect(hits.length).toBeLessThanOrEqual(3);
+      for (const h of hits) expect(Number.isFinite(h.score) && h.score > 0).toBe(true);
+      expect(hits.map((h) => h.score)).toEqual([...hits.map((h) => h.score)].sort((a, b) => b - a));
+    }
+  });
+});
+
+describe("tie-breaks", () => {
+  it("between memories that match alike, the more important one ranks first, then the more recent", async () => {
+    const pair = newPair("ties");
+    const [red] = await add(pair, ["The user keeps a red lantern."], true); // pinned: importance 1
+    await sleep(5);
+    const [blue] = await add(pair, ["The user keeps a blue lantern."]); // newer, importance 0.5
+    const lanterns = await search(authFor(pair), "lantern");
+    expect(lanterns.map((h) => h.id)).toEqual([red, blue]);
+    // gentle: a tie-break, not a second relevance
+    expect(lanterns[0].score / lanterns[1].score).toBeLessThan(1.16);
+
+    const [green] = await add(pair, ["The user flies a green kite."]);
+    await sleep(5);
+    const [yellow] = await add(pair, ["The user flies a yellow kite."]);
+    expect((await search(authFor(pair), "kite")).map((h) => h.id)).toEqual([yellow, green]);
+    // touching the older one makes it the more recent
+    await sleep(5);
+    const patched = await rest(relay.url, "PATCH", `${pairPath(pair)}/${green}`, { metadata: { seen: true } });
+    expect(patched.status, patched.text).toBe(200);
+    expect((await search(authFor(pair), "kite")).map((h) => h.id)).toEqual([green, yellow]);
+  });
+
+  it("a tie-break never lifts a weaker match over a stronger one", async () => {
+    const pair = newPair("ties2");
+    const [weak] = await add(pair, ["The user once saw a heron near a river bend far from the old mill road."], true);
+    await sleep(5);
+    const [strong] = await add(pair, ["The user paints herons."]);
+    expect((await search(authFor(pair), "heron")).map((h) => h.id)).toEqual([strong, weak]);
+  });
+});
+
+describe("isolation", () => {
+  it("a search reads the player's own memories and their character's knowledge, never another player's or character's", async () => {
+    const characterId = uid("iso-npc");
+    const mine: Pair = { endUserId: uid("iso-me"), characterId };
+    const theirs: Pair = { endUserId: uid("iso-them"), characterId };
+    const elsewhere: Pair = { endUserId: mine.endUserId, characterId: uid("iso-other-npc") };
+    const [own] = await add(mine, ["The user found a silver compass."]);
+    const foreign = [
+      ...(await add(theirs, ["The user found a silver compass.", "The user lost a silver compass."])),
+      ...(await add(elsewhere, ["The user found a silver compass in another tale."])),
+    ];
+    const lore = await rest(relay.url, "POST", `/v1/characters/${characterId}/memories`, { memories: ["A silver compass points to the lighthouse."] });
+    expect(lore.status, lore.text).toBe(200);
+    const store = uid("iso-guild");
+    const guild = await rest(relay.url, "POST", `/v1/stores/${store}/memories`, { memories: ["The guild keeps a silver compass in its vault."] });
+    expect(guild.status, guild.text).toBe(200);
+
+    const hits = await search(authFor(mine), "silver compass", 50);
+    expect(hits.map((h) => h.id).sort()).toEqual([own, lore.body.results[0].id].sort());
+    for (const h of hits) expect(foreign).not.toContain(h.id);
+
+    // a session on a shared store reads the store and the character, not the private pair
+    const shared = await search(authFor(mine, uid("s"), { memoryStores: [store] }), "silver compass", 50);
+    expect(shared.map((h) => h.id).sort()).toEqual([guild.body.results[0].id, lore.body.results[0].id].sort());
+  });
+});
