@@ -305,7 +305,12 @@ function clausesOf(toks: Tok[]): Tok[][] {
 /** Drops leading filler; a leading time ("Yesterday I …") moves to the end. */
 function trimLeading(toks: Tok[]): Tok[] {
   let k = 0;
-  while (k < toks.length && (LEADING.has(toks[k].w) || is(toks[k], "Expression") || is(toks[k], "Interjection"))) k++;
+  // filler, and the name of the one spoken to: "Well, Nate, I …"
+  const vocative = (t: Tok) => (is(t, "FirstName") || is(t, "Person")) && t.post.includes(",");
+  while (k < toks.length && (LEADING.has(toks[k].w) || is(toks[k], "Expression") || is(toks[k], "Interjection") || vocative(toks[k]))) k++;
+  // "…, Nate!": the name at the end too
+  const last = toks[toks.length - 1];
+  if (toks.length > 2 && (is(last, "FirstName") || is(last, "Person")) && toks[toks.length - 2].post.includes(",")) toks = toks.slice(0, -1);
   let d = k;
   while (d < toks.length && (is(toks[d], "Date") || (/^(last|this|next)$/.test(toks[d].w) && is(toks[d + 1], "Date")))) d++;
   return d > k && toks[d]?.w === "i" ? [...toks.slice(d), ...toks.slice(k, d)] : toks.slice(k);

@@ -235,6 +235,11 @@ describe("built-in extractor", () => {
     ]);
   });
 
+  it("leaves out the name of the one spoken to", () => {
+    expect(texts(one("Nate, I finally finished my first novel.", "Jordan"))).toEqual(["Jordan finally finished their first novel."]);
+    expect(texts(one("I adopted a kitten named Luna, Maria!", "Jordan"))).toEqual(["Jordan adopted a kitten named Luna."]);
+  });
+
   it("says what the user did with others as the user and others", () => {
     expect(texts(one("We went to the coast and explored the national parks.", "Jordan"))).toEqual([
       "Jordan and others went to the coast and explored the national parks.",
