@@ -2,6 +2,7 @@
 import path from "node:path";
 import pkg from "../package.json" with { type: "json" };
 import { LIMITS } from "../sdk/src/protocol.ts";
+import { Embeddings } from "./embeddings.ts";
 import type { Extractor } from "./extract/extractor.ts";
 import { LlmExtractor } from "./extract/llm.ts";
 import { WorkerExtractor } from "./extract/worker.ts";
@@ -62,6 +63,33 @@ if (llmUrl) {
   console.log("keepsake: extractor: built-in (offline; set KEEPSAKE_LLM_URL and KEEPSAKE_LLM_MODEL to use an LLM)");
 }
 
+// Embeddings (optional): hybrid search, and merge that knows a paraphrase; lexical whenever the endpoint fails.
+let embeddings: Embeddings | undefined;
+const embeddingsUrl = env("KEEPSAKE_EMBEDDINGS_URL");
+if (embeddingsUrl) {
+  const model = env("KEEPSAKE_EMBEDDINGS_MODEL");
+  if (!model) {
+    console.error("keepsake: KEEPSAKE_EMBEDDINGS_URL is set but KEEPSAKE_EMBEDDINGS_MODEL is not: name the model (e.g. text-embedding-3-small, or nomic-embed-text for Ollama)");
+    Deno.exit(2);
+  }
+  if (!URL.canParse(embeddingsUrl) || !/^https?:$/.test(new URL(embeddingsUrl).protocol)) {
+    console.error(`keepsake: KEEPSAKE_EMBEDDINGS_URL=${embeddingsUrl} is not an http(s) URL`);
+    Deno.exit(2);
+  }
+  const sameAt = Number(env("KEEPSAKE_EMBEDDINGS_MERGE_SIMILARITY", "0.9"));
+  if (!(sameAt > 0 && sameAt <= 1)) {
+    console.error(`keepsake: KEEPSAKE_EMBEDDINGS_MERGE_SIMILARITY=${env("KEEPSAKE_EMBEDDINGS_MERGE_SIMILARITY")} is not a cosine above 0 and at most 1`);
+    Deno.exit(2);
+  }
+  embeddings = new Embeddings({
+    url: embeddingsUrl, model, apiKey: env("KEEPSAKE_EMBEDDINGS_API_KEY"), sameAt,
+    timeoutMs: count("KEEPSAKE_EMBEDDINGS_TIMEOUT_MS", 5000),
+  });
+  const shown = new URL(embeddings.endpoint);
+  shown.username = shown.password = "";
+  console.log(`keepsake: embeddings: ${model} at ${shown}${env("KEEPSAKE_EMBEDDINGS_API_KEY") ? " (with an API key)" : ""}; search is hybrid`);
+}
+
 const LOOPBACK = /^https?:\/\/(localhost|127(\.\d+){3}|\[::1\])(:\d+)?$/;
 const origins = env("KEEPSAKE_ALLOWED_ORIGINS")?.split(",").map((o) => o.trim()).filter(Boolean);
 const allowedOrigins = (origin: string) => (origins ? origins.includes(origin) || origins.includes("*") : LOOPBACK.test(origin));
@@ -78,6 +106,7 @@ const relay = createRelay({
   jobRetryMs: Number(env("KEEPSAKE_JOB_RETRY_MS", "1000")),
   eventsPerSecond: Number(env("KEEPSAKE_EVENTS_PER_SECOND", String(LIMITS.eventsPerSecond))),
   staticDirs: { "/examples/": path.join(root, "examples"), "/dist/": path.join(root, "dist") },
+  embeddings,
 });
 
 // A bug in one handler must not take every player's relay down: log it loudly and keep serving.

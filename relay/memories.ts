@@ -1,6 +1,7 @@
 // The memory service: what a session is injected with, search, and memory changes made through
 // REST. Transport code calls this; this calls the store.
 import type { MemoryAddResult, MemoryRecord, Scope, ScoredMemory } from "../sdk/src/protocol.ts";
+import type { Embeddings } from "./embeddings.ts";
 import type { Fact } from "./extract/extractor.ts";
 import { planMerge } from "./merge.ts";
 import { search } from "./search.ts";
@@ -14,6 +15,8 @@ export interface MemoryOptions {
   injectLimit: number;
   /** budget of `context`, in estimated tokens (4 characters each) */
   contextTokens: number;
+  /** the embeddings endpoint, when configured: hybrid search, and vectors kept for every memory */
+  embeddings?: Embeddings;
 }
 
 const CONTEXT_HEADER = {
@@ -60,7 +63,12 @@ export class MemoryService {
   }
 
   async search(owner: Owner, query: string, limit: number): Promise<ScoredMemory[]> {
-    return (await search(this.store, readScopes(owner), query, limit)).map((m) => ({ ...toRecord(m), score: m.score }));
+    return (await search(this.store, readScopes(owner), query, limit, this.opts.embeddings)).map((m) => ({ ...toRecord(m), score: m.score }));
+  }
+
+  /** Memories of `scopes` changed: with embeddings, their new texts get vectors, in the background. */
+  changed(scopes: Scope[]): void {
+    void this.opts.embeddings?.changed(this.store, scopes);
   }
 
   /** Memories added through the API: merged like extracted ones (a repeat is a noop), with no sources. */

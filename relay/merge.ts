@@ -4,10 +4,15 @@ import type { Scope, Source } from "../sdk/src/protocol.ts";
 import type { Fact } from "./extract/extractor.ts";
 import type { MemoryOp, StoredMemory } from "./store/store.ts";
 
-/** What merge reads from the store: the two Store methods of the same names. */
+/** What merge reads from the store: the Store methods of the same names. */
 export interface MergeLookup {
   findBySlot(scope: Scope, slot: string): Promise<StoredMemory[]>;
   searchMemories(scopes: Scope[], query: string, limit: number): Promise<(StoredMemory & { score: number })[]>;
+  /**
+   * Only when the relay has an embeddings endpoint (relay/embeddings.ts): the stored memory of `scope`
+   * that says what `text` says in other words, or null. Without it, merge is lexical only, as below.
+   */
+  similar?(scope: Scope, text: string): Promise<StoredMemory | null>;
 }
 
 /** Content-word similarity (Jaccard) from which a fact repeats a memory: noop. */
@@ -115,8 +120,15 @@ export async function planMerge(facts: Fact[], scope: Scope, lookup: MergeLookup
     const candidates = live([...added, ...stored.values(), ...found])
       .filter((t, i, all) => all.indexOf(t) === i && (!fact.slot || !t.slot || t.slot === fact.slot));
     const best = closest(fact.text, candidates);
+    // embeddings only (lookup.similar): nothing close in words, but a stored memory close in meaning is
+    // repeated, or revised when one of the two is negated; a slot or a date apart keeps them apart
+    const near = !best && lookup.similar ? await lookup.similar(scope, fact.text) : null;
+    const meant = near && (!fact.slot || !near.slot || near.slot === fact.slot) && sameDates(fact.text, near.memory)
+      ? live([targetOf(near)])[0] : undefined;
     if (best?.same) repeat(best.target, sources);
     else if (best) revise(best.target, fact, sources);
+    else if (meant && negated(fact.text) === negated(meant.text)) repeat(meant, sources);
+    else if (meant) revise(meant, fact, sources);
     else {
       const op: MemoryOp = {
         event: "add", scope,
@@ -168,6 +180,13 @@ const STOP = new Set((
   "had do does did will would can could should may might must it its this that these those there their theirs " +
   "they them he him his she her user s"
 ).split(" "));
+
+/** Whether a fact is negated, and whether two facts carry the same dates (or one has none): for `similar` matches. */
+const negated = (text: string) => contentOf(text).words.some((w) => NEGATIONS.has(w));
+const sameDates = (a: string, b: string) => {
+  const x = contentOf(a).dates.join(), y = contentOf(b).dates.join();
+  return !x || !y || x === y;
+};
 
 /** Lowercase words without punctuation: what "the same text" means. */
 const norm = (s: string) => (s.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).join(" ");

@@ -1,8 +1,10 @@
 // `memory:search` ranking. A query is cut to its content words (stop words and question words
 // dropped); words naming the player (their stored name, "user", "player") become one gentle group
 // that also matches memories saying "the user" or the name; related words (WordNet) a weaker one.
-// The store scores each group with BM25 and sums them; importance and recency then break near-ties.
+// The store scores each group with BM25 and sums them. With embeddings, that ranking and the one by
+// cosine to the query's vector are fused (reciprocal rank fusion). Importance and recency then break near-ties.
 import type { Scope } from "../sdk/src/protocol.ts";
+import type { Embeddings } from "./embeddings.ts";
 import type { Store, StoredMemory, TermGroup } from "./store/store.ts";
 import { related } from "./wordnet.ts";
 
@@ -13,6 +15,8 @@ export const WEIGHTS = { person: 0.2, related: 0.2, stop: 0.2 };
 /** The most a memory's importance (0..1) and recency (1 when just updated, halving every RECENCY_DAYS) add, as a share of its relevance. */
 export const TIE_BREAK = { importance: 0.1, recency: 0.05 };
 export const RECENCY_DAYS = 30;
+/** Reciprocal rank fusion's constant (60 in the original paper): how flat the rank curve is. */
+export const RRF_K = 60;
 
 const STOP = new Set((
   "a an the and or but if then so than of to in on at by for with from about as into onto over under after before during " +
@@ -22,6 +26,8 @@ const STOP = new Set((
   "not no yes very really just also too quite some any all each every ever other such own same more most many much few " +
   "s t d ll m re ve don didn doesn isn aren wasn weren won wouldn couldn shouldn haven hasn hadn"
 ).split(" "));
+/** The commonest stop words: in nearly every memory, they tell nothing and cost the most to count. Dropped. */
+const FILLER = new Set(["a", "an", "the", "and", "of", "to"]);
 /** Words that ask rather than say: dropped. */
 const QUESTION = new Set("what which who whom whose when where why how whats whos tell remember recall know".split(" "));
 /** Words that name the player without their name. */
@@ -47,12 +53,13 @@ export function analyze(query: string, name: string | null): Query {
   const add = (list: string[], w: string) => { if (!list.includes(w)) list.push(w); };
   // names ("Denver", "Rose" after the first word) get no related words
   const proper = new Set((query.match(/(?<=[\p{L}\p{N}][^\p{L}\p{N}]+)\p{Lu}[\p{L}\p{N}]*/gu) ?? []).map((w) => w.toLowerCase()));
-  for (const w of wordsOf(query)) {
+  const when = dates(query);
+  for (const w of wordsOf(when.rest)) {
     if (names.has(w) || PLAYER.has(w)) q.person = ["user", ...names];
-    else if (STOP.has(w)) add(q.stop, w);
+    else if (STOP.has(w)) { if (!FILLER.has(w)) add(q.stop, w); }
     else if (!QUESTION.has(w)) add(q.words, w);
   }
-  for (const d of dates(query)) add(q.words, d);
+  q.words.push(...when.exact);
   const seen = new Set(q.words.map(stem));
   for (const w of q.words.filter((w) => !proper.has(w))) {
     for (const r of related(w)) {
@@ -60,36 +67,60 @@ export function analyze(query: string, name: string | null): Query {
       if (!seen.has(key)) { seen.add(key); q.related.push(r); }
     }
   }
+  q.related.push(...when.near);
   return q;
 }
 
 const MONTHS = "january february march april may june july august september october november december".split(" ");
 const MONTH = "(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\\.?";
+const DAY = "(\\d{1,2})(?:st|nd|rd|th)?";
 
-/** Dates in the query as memories write them: "7 July, 2023" → "2023-07-07", "January 2022" → "2022-01". */
-function dates(query: string): string[] {
-  const out: string[] = [];
-  const month = (m: string) => String(MONTHS.findIndex((n) => n.startsWith(m.slice(0, 3).toLowerCase())) + 1).padStart(2, "0");
-  const day = (d: string) => d.padStart(2, "0");
-  for (const m of query.matchAll(new RegExp(`\\b(\\d{1,2})(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH},?\\s+(\\d{4})\\b`, "gi"))) out.push(`${m[3]} ${month(m[2])} ${day(m[1])}`);
-  for (const m of query.matchAll(new RegExp(`\\b${MONTH}\\s+(\\d{1,2})(?:st|nd|rd|th)?,?\\s+(\\d{4})\\b`, "gi"))) out.push(`${m[3]} ${month(m[1])} ${day(m[2])}`);
-  for (const m of query.matchAll(new RegExp(`\\b${MONTH},?\\s+(\\d{4})\\b`, "gi"))) out.push(`${m[2]} ${month(m[1])}`);
-  return out;
+/**
+ * Dates in the query, taken out of it and searched as memories write them: "7 July, 2023" as
+ * `2023-07-07` (and, nearly as well, as in July 2023), "March 2025" as `2025-03` or "March 2025".
+ */
+function dates(query: string): { rest: string; exact: string[]; near: string[] } {
+  const exact: string[] = [], near: string[] = [];
+  const found = (y: string, m: string, d?: string) => {
+    const mm = MONTHS.findIndex((n) => n.startsWith(m.slice(0, 3).toLowerCase())) + 1;
+    const iso = `${y} ${String(mm).padStart(2, "0")}`, words = `${MONTHS[mm - 1]} ${y}`;
+    if (d) { exact.push(`${iso} ${d.padStart(2, "0")}`); near.push(iso, words); } else exact.push(iso, words);
+    return " ";
+  };
+  const rest = query
+    .replace(new RegExp(`\\b${DAY}\\s+(?:of\\s+)?${MONTH},?\\s+(\\d{4})\\b`, "gi"), (_, d, m, y) => found(y, m, d))
+    .replace(new RegExp(`\\b${MONTH}\\s+${DAY},?\\s+(\\d{4})\\b`, "gi"), (_, m, d, y) => found(y, m, d))
+    .replace(new RegExp(`\\b${MONTH},?\\s+(\\d{4})\\b`, "gi"), (_, m, y) => found(y, m));
+  return { rest, exact, near };
 }
 
 /** Ranked memories of `scopes` for `query`, best first; `score` is documented in the README. */
-export async function search(store: Store, scopes: Scope[], query: string, limit: number, now = Date.now()): Promise<Scored[]> {
+export async function search(store: Store, scopes: Scope[], query: string, limit: number, embeddings?: Embeddings, now = Date.now()): Promise<Scored[]> {
   const name = await storedName(store, scopes);
   const q = analyze(query, name);
   const groups: TermGroup[] = [
     { terms: q.words, weight: 1 },
-    { terms: q.person, weight: q.words.length ? WEIGHTS.person : 1 },
+    // "the user" and the name are one and the same: a flat bonus, not the rarer name's higher idf
+    { terms: q.person, weight: q.words.length ? WEIGHTS.person : 1, flat: true },
     { terms: q.related, weight: WEIGHTS.related },
     { terms: q.stop, weight: WEIGHTS.stop },
   ];
-  // a few more than asked for, so that the tie-breaks can lift one in from just below
-  const found = await store.rankMemories(scopes, groups, limit * 2 + 10);
+  // a few more than asked for, so that fusion and the tie-breaks can lift one in from just below
+  const pool = limit * 2 + 10;
+  const lexical = await store.rankMemories(scopes, groups, pool);
+  // with embeddings, the memories nearest in meaning too (null: the endpoint is down, lexical alone)
+  const semantic = embeddings ? await embeddings.nearest(store, scopes, query, pool) : null;
+  const found = semantic ? fuse([lexical, semantic]) : lexical;
   return found.map((m) => ({ ...m, score: m.score * tieBreak(m, now) })).sort((a, b) => b.score - a.score).slice(0, limit);
+}
+
+/** Reciprocal rank fusion: a memory scores Σ 1 / (RRF_K + its rank) over the rankings it is in (ranks from 1). */
+export function fuse(rankings: Scored[][]): Scored[] {
+  const fused = new Map<string, Scored>();
+  for (const ranking of rankings) {
+    ranking.forEach((m, i) => fused.set(m.id, { ...m, score: (fused.get(m.id)?.score ?? 0) + 1 / (RRF_K + i + 1) }));
+  }
+  return [...fused.values()].sort((a, b) => b.score - a.score);
 }
 
 /** 1 plus up to TIE_BREAK.importance for importance and TIE_BREAK.recency for a memory updated just now. */

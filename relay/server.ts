@@ -54,6 +54,9 @@ function serveStatic(dirs: Record<string, string>, pathname: string, res: http.S
 }
 
 export function createRelay(opts: RelayOptions) {
+  // with embeddings, merge (planMerge gets the store as its lookup, from jobs.ts and memories.ts) also finds paraphrases
+  const { embeddings, store } = opts;
+  if (embeddings) store.similar = (scope, text) => embeddings.similar(store, scope, text);
   const memories = new MemoryService(opts.store, opts);
   const server = http.createServer();
   const io: KeepsakeServer = new Server(server, {

@@ -229,6 +229,7 @@ export class Sessions {
 
   /** Sends `memories:updated` to every socket that reads any of `scopes`, computed once per identity. */
   async changed(scopes: Scope[]): Promise<void> {
+    this.deps.memories.changed(scopes);
     try {
       const sockets = await this.io.in(scopes.map(scopeKey)).fetchSockets();
       const byOwner = new Map<string, typeof sockets>();

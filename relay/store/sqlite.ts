@@ -72,6 +72,13 @@ create table if not exists memories (
   expires_at text
 );
 create index if not exists memories_slot on memories(scope_key, slot);
+-- a vector of a memory's text (Float32, unit length) and the embeddings model that made it; kept
+-- beside the memories table so that reading memories never reads vectors
+create table if not exists memory_vectors (
+  rowid integer primary key,
+  model text not null,
+  vector blob not null
+);
 create virtual table if not exists memories_fts using fts5(memory, tag, tokenize = 'porter unicode61');
 create table if not exists history (
   id integer primary key,
@@ -110,6 +117,19 @@ function ftsQuery(text: string): string | null {
 function ftsTerms(terms: string[]): string | null {
   const phrases = [...new Set(terms.map((t) => (t.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).join(" ")).filter(Boolean))].slice(0, 64);
   return phrases.length ? phrases.map((p) => `"${p}"`).join(" OR ") : null;
+}
+
+/** A stored vector as Float32 (copied when SQLite's bytes are not 4-aligned). */
+function floats(blob: Uint8Array): Float32Array {
+  return blob.byteOffset % 4 === 0 ? new Float32Array(blob.buffer, blob.byteOffset, blob.byteLength / 4) : new Float32Array(blob.slice().buffer);
+}
+
+/** The dot product; NaN for vectors of different lengths (made by another model of the same name). */
+function dot(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return NaN;
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
+  return sum;
 }
 
 export class SqliteStore implements Store {
@@ -424,18 +444,53 @@ export class SqliteStore implements Store {
   }
 
   rankMemories(scopes: Scope[], groups: TermGroup[], limit: number) {
-    const queries = groups.map((g) => ({ weight: g.weight, words: ftsTerms(g.terms) })).filter((g) => g.words && g.weight > 0);
+    const queries = groups.map((g) => ({ ...g, words: ftsTerms(g.terms) })).filter((g) => g.words && g.weight > 0);
     if (!queries.length || !scopes.length) return Promise.resolve([]);
     const tags = scopes.map((s) => `"${scopeTag(s)}"`).join(" OR ");
     // one BM25 per group (its terms ORed), weighted and summed per memory
-    const hits = queries.map(() =>
-      "select * from (select rowid, -bm25(memories_fts, 1.0, 0.0) * ? as score from memories_fts where memories_fts match ? limit -1)",
+    const hits = queries.map((g) =>
+      `select * from (select rowid, ${g.flat ? "" : "-bm25(memories_fts, 1.0, 0.0) * "}? as score from memories_fts where memories_fts match ? limit -1)`,
     ).join(" union all ");
     const rows = this.#all(
       `select m.*, sum(h.score) as relevance from (${hits}) h join memories m on m.rowid = h.rowid
         where m.expires_at is null or m.expires_at > ? group by m.rowid order by relevance desc, m.rowid limit ?`,
       ...queries.flatMap((g) => [g.weight, `tag : (${tags}) AND memory : (${g.words})`]), new Date().toISOString(), limit);
     return Promise.resolve(rows.map((r) => ({ ...this.#memory(r), score: Number(r.relevance) })));
+  }
+
+  unembedded(scopes: Scope[], model: string, limit: number): Promise<{ id: string; memory: string }[]> {
+    const keys = scopes.map(scopeKey);
+    return Promise.resolve(this.#all(
+      `select m.id, m.memory from memories m left join memory_vectors v on v.rowid = m.rowid
+        where m.scope_key in (${keys.map(() => "?").join(", ")}) and v.model is not ?
+          and (m.expires_at is null or m.expires_at > ?) order by m.rowid limit ?`,
+      ...keys, model, new Date().toISOString(), limit)
+      .map((r) => ({ id: r.id as string, memory: r.memory as string })));
+  }
+
+  putEmbeddings(model: string, items: { id: string; memory: string; vector: Float32Array }[]): Promise<number> {
+    return Promise.resolve(this.#tx(() => {
+      let stored = 0;
+      for (const { id, memory, vector } of items) {
+        const blob = new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength);
+        stored += Number(this.#run(
+          "insert or replace into memory_vectors (rowid, model, vector) select rowid, ?, ? from memories where id = ? and memory = ?",
+          model, blob, id, memory).changes);
+      }
+      return stored;
+    }));
+  }
+
+  nearestMemories(scopes: Scope[], model: string, vector: Float32Array, limit: number) {
+    const keys = scopes.map(scopeKey);
+    const rows = this.#all(
+      `select v.rowid, v.vector from memories m join memory_vectors v on v.rowid = m.rowid
+        where m.scope_key in (${keys.map(() => "?").join(", ")}) and v.model = ? and (m.expires_at is null or m.expires_at > ?)`,
+      ...keys, model, new Date().toISOString());
+    // a dot product of unit vectors: the cosine; the best `limit`, then their whole rows
+    const best = rows.map((r) => ({ rowid: r.rowid as number, score: dot(vector, floats(r.vector as Uint8Array)) }))
+      .filter((h) => Number.isFinite(h.score)).sort((a, b) => b.score - a.score).slice(0, limit);
+    return Promise.resolve(best.map((h) => ({ ...this.#memory(this.#get("select * from memories where rowid = ?", h.rowid)!), score: h.score })));
   }
 
   applyOps(ops: MemoryOp[], at: string, sessionId?: string): Promise<MemoryAddResult[]> {
@@ -479,6 +534,7 @@ export class SqliteStore implements Store {
              sources = ?, updated_at = ? where rowid = ?`,
           op.memory, op.slot ?? null, op.value ?? null, op.importance ?? null, this.#addSources(r, op.addSources), at, r.rowid);
         this.#run("update memories_fts set memory = ? where rowid = ?", op.memory, r.rowid);
+        this.#run("delete from memory_vectors where rowid = ?", r.rowid);
         this.#history(op.id, "update", op.memory, r.memory as string, at, sessionId);
         results.push({ id: op.id, memory: op.memory, event: "update", previous: r.memory as string });
       } else {
@@ -492,6 +548,7 @@ export class SqliteStore implements Store {
   #deleteRow(r: Row, at: string, sessionId?: string) {
     this.#run("delete from memories where rowid = ?", r.rowid);
     this.#run("delete from memories_fts where rowid = ?", r.rowid);
+    this.#run("delete from memory_vectors where rowid = ?", r.rowid);
     this.#history(r.id as string, "delete", r.memory as string, r.memory as string, at, sessionId);
   }
 
@@ -505,6 +562,7 @@ export class SqliteStore implements Store {
         patch.metadata === undefined ? r.metadata : JSON.stringify(patch.metadata), at, r.rowid);
       if (memory !== r.memory) {
         this.#run("update memories_fts set memory = ? where rowid = ?", memory, r.rowid);
+        this.#run("delete from memory_vectors where rowid = ?", r.rowid);
         this.#history(id, "update", memory, r.memory as string, at);
       }
       return this.#memory(this.#get("select * from memories where rowid = ?", r.rowid)!);
@@ -580,6 +638,7 @@ export class SqliteStore implements Store {
       for (const r of rows) {
         this.#run("delete from memories where rowid = ?", r.rowid);
         this.#run("delete from memories_fts where rowid = ?", r.rowid);
+        this.#run("delete from memory_vectors where rowid = ?", r.rowid);
         this.#run("delete from history where memory_id = ?", r.id);
       }
       const sessions = this.#all("select session_id from sessions where end_user_id = ?", endUserId);

@@ -52,7 +52,12 @@ export type MemoryOp =
   | { event: "noop"; id: string; addSources?: Source[] };
 
 /** Words or phrases searched together, and how much a match counts. */
-export interface TermGroup { terms: string[]; weight: number }
+export interface TermGroup {
+  terms: string[];
+  weight: number;
+  /** a memory matching any of the terms scores `weight` itself, however often or rare the terms */
+  flat?: boolean;
+}
 
 export interface PatchMemory { memory?: string; pinned?: boolean; metadata?: Record<string, unknown> }
 
@@ -125,9 +130,21 @@ export interface Store {
   searchMemories(scopes: Scope[], query: string, limit: number): Promise<(StoredMemory & { score: number })[]>;
   /**
    * Weighted full-text search: each group's BM25 (any of its words or phrases, stemmed) times its
-   * weight, summed per memory; memories matching no group are left out. Best first.
+   * weight (or the weight alone for a flat group), summed per memory; memories matching no group are
+   * left out. Best first.
    */
   rankMemories(scopes: Scope[], groups: TermGroup[], limit: number): Promise<(StoredMemory & { score: number })[]>;
+  /** Live memories of `scopes` with no vector from `model` (never embedded, changed since, or by another model), oldest first. */
+  unembedded(scopes: Scope[], model: string, limit: number): Promise<{ id: string; memory: string }[]>;
+  /** Stores each vector (unit length) on its memory, unless that memory is gone or its text changed meanwhile; returns how many it stored. */
+  putEmbeddings(model: string, items: { id: string; memory: string; vector: Float32Array }[]): Promise<number>;
+  /** The memories of `scopes` nearest to `vector` (unit length) among those `model` embedded; `score` is the cosine. */
+  nearestMemories(scopes: Scope[], model: string, vector: Float32Array, limit: number): Promise<(StoredMemory & { score: number })[]>;
+  /**
+   * Set by the relay when embeddings are configured (server.ts): the stored memory of `scope` that
+   * says what `text` says in other words, for merge (see MergeLookup.similar).
+   */
+  similar?(scope: Scope, text: string): Promise<StoredMemory | null>;
   /** Applies ops outside a job (REST add), with history; returns one result per op. */
   applyOps(ops: MemoryOp[], at: string, sessionId?: string): Promise<MemoryAddResult[]>;
   patchMemory(id: string, patch: PatchMemory, at: string): Promise<StoredMemory | null>;
