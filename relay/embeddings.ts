@@ -50,7 +50,7 @@ export class Embeddings {
   readonly #indexed = new Set<string>();
   /** changes seen per scope: an indexing that a change overtook does not count its scope as indexed */
   readonly #changes = new Map<string, number>();
-  /** recent single texts (queries, facts) → their vector */
+  /** recent queries and facts → their vector */
   readonly #cache = new Map<string, Float32Array>();
 
   constructor(private readonly opts: EmbeddingsOptions) {
@@ -58,19 +58,26 @@ export class Embeddings {
     this.model = opts.model;
   }
 
-  /** Unit vectors of `texts`, or null when the endpoint cannot give them now (warned once per cooldown). */
-  async embed(texts: string[]): Promise<Float32Array[] | null> {
-    const one = texts.length === 1 ? this.#cache.get(texts[0]) : undefined;
-    if (one) return [one];
-    if (Date.now() < this.#downUntil) return null;
+  /**
+   * Unit vectors of `texts`, or null when the endpoint cannot give them now (warned once per cooldown).
+   * With `cache`, they are kept for the next call: queries, merge's facts (memories are not: they keep their own).
+   */
+  async embed(texts: string[], opts: { cache?: boolean } = {}): Promise<Float32Array[] | null> {
+    const missing = [...new Set(texts.filter((t) => !this.#cache.has(t)))];
+    if (missing.length && Date.now() < this.#downUntil) return null;
     try {
-      const out: Float32Array[] = [];
-      for (let i = 0; i < texts.length; i += BATCH) out.push(...await this.#request(texts.slice(i, i + BATCH)));
-      if (texts.length === 1) {
-        if (this.#cache.size >= 1000) this.#cache.delete(this.#cache.keys().next().value!);
-        this.#cache.set(texts[0], out[0]);
+      const fresh = new Map<string, Float32Array>();
+      for (let i = 0; i < missing.length; i += BATCH) {
+        const batch = missing.slice(i, i + BATCH);
+        (await this.#request(batch)).forEach((v, j) => fresh.set(batch[j], v));
       }
-      return out;
+      if (opts.cache) {
+        for (const [text, v] of fresh) {
+          if (this.#cache.size >= 1000) this.#cache.delete(this.#cache.keys().next().value!);
+          this.#cache.set(text, v);
+        }
+      }
+      return texts.map((t) => fresh.get(t) ?? this.#cache.get(t)!);
     } catch (e) {
       this.#downUntil = Date.now() + COOLDOWN_MS;
       let why = e instanceof Error ? e.message : String(e);
@@ -140,7 +147,7 @@ export class Embeddings {
 
   /** The memories of `scopes` nearest to `query`, best first (score: the cosine); null when the endpoint is unavailable. */
   async nearest(store: Store, scopes: Scope[], query: string, limit: number): Promise<(StoredMemory & { score: number })[] | null> {
-    const [vector] = (await this.embed([query])) ?? [];
+    const [vector] = (await this.embed([query], { cache: true })) ?? [];
     if (!vector) return null;
     // memories added since the last indexing: wait a little for them, the rest are embedded behind this search
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -151,7 +158,7 @@ export class Embeddings {
 
   /** For merge: the stored memory of `scope` whose vector is within `sameAt` of `text`'s, or null (none, or unavailable). */
   async similar(store: Store, scope: Scope, text: string): Promise<StoredMemory | null> {
-    const [vector] = (await this.embed([text])) ?? [];
+    const [vector] = (await this.embed([text], { cache: true })) ?? [];
     if (!vector) return null;
     await this.index(store, [scope]);
     const [best] = await store.nearestMemories([scope], this.model, vector, 1);

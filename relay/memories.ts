@@ -74,6 +74,8 @@ export class MemoryService {
   /** Memories added through the API: merged like extracted ones (a repeat is a noop), with no sources. */
   async add(scope: Scope, texts: string[], opts: { pinned?: boolean; metadata?: Record<string, unknown> }): Promise<MemoryAddResult[]> {
     const facts: Fact[] = texts.map((text) => ({ text, seq: [], importance: opts.pinned ? 1 : 0.5 }));
+    // with embeddings, merge asks for each fact's vector: one request for them all
+    await this.opts.embeddings?.embed(texts, { cache: true });
     const ops: MemoryOp[] = (await planMerge(facts, scope, this.store, "api")).map((op) =>
       op.event === "add" ? { ...op, memory: { ...op.memory, pinned: opts.pinned ?? false, metadata: opts.metadata ?? {} } } : op);
     return this.store.applyOps(ops, new Date().toISOString());
