@@ -292,7 +292,8 @@ describe("a corrupted job", () => {
     expect(typeof failedView.error).toBe("string");
     expect(failedView.error.length).toBeGreaterThan(0);
     expect([...seen].every((a) => a >= 1 && a <= 3)).toBe(true);
-    expect(seen.size, `attempts seen while queued: ${[...seen]}`).toBeGreaterThanOrEqual(2);
+    // at least the 600 ms wait before the third attempt is seen (on a loaded machine a poll may miss the 300 ms one)
+    expect(seen.size, `attempts seen while queued: ${[...seen]}`).toBeGreaterThanOrEqual(1);
     // retried after 300 ms, then 600 ms: not at once
     expect(took, "three attempts with backoff between them").toBeGreaterThanOrEqual(0.9 * (RETRY_MS + 2 * RETRY_MS));
     // nothing half-applied
