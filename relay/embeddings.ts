@@ -7,17 +7,13 @@
 // 408/429/5xx and network errors are retried with backoff (ky honours Retry-After), and when it still
 // fails the relay warns once, goes lexical for COOLDOWN_MS, and then tries again. Memories left
 // without a vector are embedded later, when their scope is searched or changes.
-import ky from "ky";
 import * as z from "zod";
 import type { Scope } from "../sdk/src/protocol.ts";
+import { type Endpoint, post, routeUrl, scrub } from "./openai.ts";
 import { scopeKey } from "./store/scope.ts";
 import type { Store, StoredMemory } from "./store/store.ts";
 
-export interface EmbeddingsOptions {
-  /** the server's base URL, with or without `/v1` */
-  url: string;
-  model: string;
-  apiKey?: string;
+export interface EmbeddingsOptions extends Endpoint {
   /** one request's time limit */
   timeoutMs: number;
   /** the cosine from which merge takes a fact for the stored memory it restates */
@@ -32,11 +28,6 @@ export const ATTEMPTS = 3;
 export const COOLDOWN_MS = 30_000;
 /** how long a search waits for vectors of memories that have none yet (the rest are embedded behind it) */
 export const INDEX_WAIT_MS = 1_000;
-
-/** The embeddings URL of a base URL given with or without `/v1`. */
-export function embeddingsUrl(base: string): string {
-  return `${base.replace(/\/+$/, "").replace(/\/v1$/, "")}/v1/embeddings`;
-}
 
 const Reply = z.object({ data: z.array(z.object({ embedding: z.array(z.number()), index: z.number().int() })) });
 
@@ -54,7 +45,7 @@ export class Embeddings {
   readonly #cache = new Map<string, Float32Array>();
 
   constructor(private readonly opts: EmbeddingsOptions) {
-    this.endpoint = embeddingsUrl(opts.url);
+    this.endpoint = routeUrl(opts.url, "embeddings");
     this.model = opts.model;
   }
 
@@ -80,24 +71,21 @@ export class Embeddings {
       return texts.map((t) => fresh.get(t) ?? this.#cache.get(t)!);
     } catch (e) {
       this.#downUntil = Date.now() + COOLDOWN_MS;
-      let why = e instanceof Error ? e.message : String(e);
-      if (this.opts.apiKey) why = why.replaceAll(this.opts.apiKey, "***");
+      const why = scrub(e instanceof Error ? e.message : String(e), this.opts.apiKey);
       console.warn(`keepsake: embeddings endpoint failed (${why}); search and merge are lexical for the next ${COOLDOWN_MS / 1000} s`);
       return null;
     }
   }
 
   async #request(input: string[]): Promise<Float32Array[]> {
-    const body = await ky.post(this.endpoint, {
-      json: { model: this.model, input },
-      headers: this.opts.apiKey ? { authorization: `Bearer ${this.opts.apiKey}` } : {},
-      timeout: this.opts.timeoutMs,
+    const body = await post(this.endpoint, { model: this.model, input }, {
+      apiKey: this.opts.apiKey,
+      timeoutMs: this.opts.timeoutMs,
+      attempts: ATTEMPTS,
+      delay: (n) => 250 * 2 ** (n - 1),
+      maxRetryAfter: this.opts.timeoutMs,
       // ky's timeout ends when the headers arrive; this bounds the whole call, body and retries included
       signal: AbortSignal.timeout(this.opts.timeoutMs * (ATTEMPTS + 1)),
-      retry: {
-        limit: ATTEMPTS - 1, methods: ["post"], statusCodes: [408, 429, 500, 502, 503, 504], afterStatusCodes: [429, 503],
-        maxRetryAfter: this.opts.timeoutMs, delay: (n) => 250 * 2 ** (n - 1),
-      },
     }).json();
     const data = Reply.parse(body).data;
     const vectors: Float32Array[] = [];

@@ -5,6 +5,7 @@ import { LIMITS } from "../sdk/src/protocol.ts";
 import { Embeddings } from "./embeddings.ts";
 import type { Extractor } from "./extract/extractor.ts";
 import { LlmExtractor } from "./extract/llm.ts";
+import { type Endpoint, shownUrl } from "./openai.ts";
 import { WorkerExtractor } from "./extract/worker.ts";
 import { createRelay } from "./server.ts";
 import { SqliteStore } from "./store/sqlite.ts";
@@ -35,59 +36,54 @@ const count = (name: string, fallback: number, min = 1) => {
   return n;
 };
 
+/**
+ * An OpenAI-compatible server from `${prefix}_URL`, `_MODEL` and `_API_KEY`: undefined when the URL is
+ * unset; exit 2 when it is not http(s) or the model is missing.
+ */
+const endpoint = (prefix: string, example: string): Endpoint | undefined => {
+  const url = env(`${prefix}_URL`);
+  if (!url) return undefined;
+  const model = env(`${prefix}_MODEL`);
+  if (!model) {
+    console.error(`keepsake: ${prefix}_URL is set but ${prefix}_MODEL is not: name the model (e.g. ${example})`);
+    Deno.exit(2);
+  }
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+    console.error(`keepsake: ${prefix}_URL=${url} is not an http(s) URL`);
+    Deno.exit(2);
+  }
+  return { url, model, apiKey: env(`${prefix}_API_KEY`) };
+};
+const keyNote = (e: Endpoint) => (e.apiKey ? " (with an API key)" : "");
+
 // The extractor: the built-in one in a worker thread, or an LLM that falls back to it session by session.
 let extractor: Extractor = new WorkerExtractor();
-const llmUrl = env("KEEPSAKE_LLM_URL");
-if (llmUrl) {
-  const model = env("KEEPSAKE_LLM_MODEL");
-  if (!model) {
-    console.error("keepsake: KEEPSAKE_LLM_URL is set but KEEPSAKE_LLM_MODEL is not: name the model to ask (e.g. gpt-4o-mini, or llama3.1 for Ollama)");
-    Deno.exit(2);
-  }
-  if (!URL.canParse(llmUrl) || !/^https?:$/.test(new URL(llmUrl).protocol)) {
-    console.error(`keepsake: KEEPSAKE_LLM_URL=${llmUrl} is not an http(s) URL`);
-    Deno.exit(2);
-  }
-  const llm = new LlmExtractor({
-    url: llmUrl, model, apiKey: env("KEEPSAKE_LLM_API_KEY"),
+const llm = endpoint("KEEPSAKE_LLM", "gpt-4o-mini, or llama3.1 for Ollama");
+if (llm) {
+  const llmExtractor = new LlmExtractor({
+    ...llm,
     timeoutMs: count("KEEPSAKE_LLM_TIMEOUT_MS", 30_000),
     retryMs: count("KEEPSAKE_LLM_RETRY_MS", 1000, 0),
     chunkChars: count("KEEPSAKE_LLM_CHUNK_CHARS", 24_000, 1000),
     fallback: extractor,
   });
-  const shown = new URL(llm.endpoint);
-  shown.username = shown.password = "";
-  console.log(`keepsake: extractor: LLM ${model} at ${shown}${env("KEEPSAKE_LLM_API_KEY") ? " (with an API key)" : ""}, falling back to the built-in extractor per session`);
-  extractor = llm;
+  console.log(`keepsake: extractor: LLM ${llm.model} at ${shownUrl(llmExtractor.endpoint)}${keyNote(llm)}, falling back to the built-in extractor per session`);
+  extractor = llmExtractor;
 } else {
   console.log("keepsake: extractor: built-in (offline; set KEEPSAKE_LLM_URL and KEEPSAKE_LLM_MODEL to use an LLM)");
 }
 
 // Embeddings (optional): hybrid search, and merge that knows a paraphrase; lexical whenever the endpoint fails.
 let embeddings: Embeddings | undefined;
-const embeddingsUrl = env("KEEPSAKE_EMBEDDINGS_URL");
-if (embeddingsUrl) {
-  const model = env("KEEPSAKE_EMBEDDINGS_MODEL");
-  if (!model) {
-    console.error("keepsake: KEEPSAKE_EMBEDDINGS_URL is set but KEEPSAKE_EMBEDDINGS_MODEL is not: name the model (e.g. text-embedding-3-small, or nomic-embed-text for Ollama)");
-    Deno.exit(2);
-  }
-  if (!URL.canParse(embeddingsUrl) || !/^https?:$/.test(new URL(embeddingsUrl).protocol)) {
-    console.error(`keepsake: KEEPSAKE_EMBEDDINGS_URL=${embeddingsUrl} is not an http(s) URL`);
-    Deno.exit(2);
-  }
+const embedder = endpoint("KEEPSAKE_EMBEDDINGS", "text-embedding-3-small, or nomic-embed-text for Ollama");
+if (embedder) {
   const sameAt = Number(env("KEEPSAKE_EMBEDDINGS_MERGE_SIMILARITY", "0.9"));
   if (!(sameAt > 0 && sameAt <= 1)) {
     console.error(`keepsake: KEEPSAKE_EMBEDDINGS_MERGE_SIMILARITY=${env("KEEPSAKE_EMBEDDINGS_MERGE_SIMILARITY")} is not a cosine above 0 and at most 1`);
     Deno.exit(2);
   }
-  embeddings = new Embeddings({
-    url: embeddingsUrl, model, apiKey: env("KEEPSAKE_EMBEDDINGS_API_KEY"), sameAt,
-    timeoutMs: count("KEEPSAKE_EMBEDDINGS_TIMEOUT_MS", 5000),
-  });
-  const shown = new URL(embeddings.endpoint);
-  shown.username = shown.password = "";
-  console.log(`keepsake: embeddings: ${model} at ${shown}${env("KEEPSAKE_EMBEDDINGS_API_KEY") ? " (with an API key)" : ""}; search is hybrid`);
+  embeddings = new Embeddings({ ...embedder, sameAt, timeoutMs: count("KEEPSAKE_EMBEDDINGS_TIMEOUT_MS", 5000) });
+  console.log(`keepsake: embeddings: ${embedder.model} at ${shownUrl(embeddings.endpoint)}${keyNote(embedder)}; search is hybrid`);
 }
 
 const LOOPBACK = /^https?:\/\/(localhost|127(\.\d+){3}|\[::1\])(:\d+)?$/;

@@ -7,16 +7,13 @@
 // 408, 500, 502, 503, 504 and network errors are retried with backoff (ky honours Retry-After); a
 // timeout, another 4xx, the attempts running out or a second malformed reply falls back to the
 // built-in extractor for that session, and the Extraction says why, so that GET /v1/sessions/:id shows it.
-import ky, { HTTPError, TimeoutError } from "ky";
+import { HTTPError, TimeoutError } from "ky";
 import * as z from "zod";
 import { describeZodError, type Turn } from "../../sdk/src/protocol.ts";
+import { type Endpoint, post, routeUrl, scrub } from "../openai.ts";
 import { type ExtractInput, type Extraction, type Extractor, extractWith, type Fact } from "./extractor.ts";
 
-export interface LlmOptions {
-  /** the server's base URL, with or without `/v1`: `https://api.openai.com/v1`, `http://127.0.0.1:11434` */
-  url: string;
-  model: string;
-  apiKey?: string;
+export interface LlmOptions extends Endpoint {
   /** one request's time limit */
   timeoutMs: number;
   /** the first backoff after a 429, 5xx or network error; it doubles (Retry-After wins when sent) */
@@ -31,11 +28,6 @@ export interface LlmOptions {
 export const ATTEMPTS = 4;
 /** the longest Retry-After honoured; a longer one is waited this long */
 const MAX_RETRY_AFTER_MS = 60_000;
-
-/** The chat-completions URL of a base URL given with or without `/v1`. */
-export function chatCompletionsUrl(base: string): string {
-  return `${base.replace(/\/+$/, "").replace(/\/v1$/, "")}/v1/chat/completions`;
-}
 
 // ---- what the model is asked ----
 
@@ -213,7 +205,7 @@ export class LlmExtractor implements Extractor {
   readonly #abort = new AbortController();
 
   constructor(private readonly opts: LlmOptions) {
-    this.endpoint = chatCompletionsUrl(opts.url);
+    this.endpoint = routeUrl(opts.url, "chat/completions");
   }
 
   async extract(input: ExtractInput): Promise<Extraction> {
@@ -228,7 +220,7 @@ export class LlmExtractor implements Extractor {
       return { facts, extractor: "llm" };
     } catch (e) {
       if (!(e instanceof Unusable)) throw e;
-      const note = this.#scrub(`${e.message}; used the built-in extractor`);
+      const note = scrub(`${e.message}; used the built-in extractor`, this.opts.apiKey);
       console.warn(`keepsake: session ${input.sessionId}: ${note}`);
       const { facts } = await extractWith(this.opts.fallback, input);
       return { facts, extractor: "builtin", note };
@@ -257,26 +249,20 @@ export class LlmExtractor implements Extractor {
     // ky's timeout ends when the headers arrive; this one bounds reading the body
     const bodyRead = new AbortController();
     try {
-      const res = await ky.post(this.endpoint, {
-        json: {
-          model: this.opts.model,
-          messages: [{ role: "system", content: SYSTEM_PROMPT }, { role: "user", content: user }],
-          response_format: { type: "json_schema", json_schema: { name: "keepsake_facts", strict: true, schema: SCHEMA } },
-        },
-        headers: this.opts.apiKey ? { authorization: `Bearer ${this.opts.apiKey}` } : {},
-        timeout: this.opts.timeoutMs,
+      const res = await post(this.endpoint, {
+        model: this.opts.model,
+        messages: [{ role: "system", content: SYSTEM_PROMPT }, { role: "user", content: user }],
+        response_format: { type: "json_schema", json_schema: { name: "keepsake_facts", strict: true, schema: SCHEMA } },
+      }, {
+        apiKey: this.opts.apiKey,
+        timeoutMs: this.opts.timeoutMs,
+        attempts: ATTEMPTS,
+        delay: (n) => this.opts.retryMs * 2 ** (n - 1),
+        maxRetryAfter: MAX_RETRY_AFTER_MS,
+        // between half and all of the delay, so that relays that failed together do not retry together
+        jitter: (ms) => ms / 2 + (Math.random() * ms) / 2,
         signal: AbortSignal.any([this.#abort.signal, bodyRead.signal]),
-        retry: {
-          limit: ATTEMPTS - 1,
-          methods: ["post"],
-          statusCodes: [408, 429, 500, 502, 503, 504],
-          afterStatusCodes: [429, 503],
-          maxRetryAfter: MAX_RETRY_AFTER_MS,
-          delay: (n) => this.opts.retryMs * 2 ** (n - 1),
-          // between half and all of the delay, so that relays that failed together do not retry together
-          jitter: (ms) => ms / 2 + (Math.random() * ms) / 2,
-        },
-        hooks: { beforeRetry: [({ retryCount }) => { attempts = retryCount + 1; }] },
+        onRetry: (attempt) => { attempts = attempt; },
       });
       const late = setTimeout(() => bodyRead.abort(), this.opts.timeoutMs);
       try {
@@ -297,11 +283,6 @@ export class LlmExtractor implements Extractor {
       if (this.#abort.signal.aborted) throw e; // closing: the queue retries this job at the next start
       throw new Unusable(`LLM endpoint could not be reached (${e instanceof Error ? e.message : String(e)})${times}`);
     }
-  }
-
-  /** Never let the key reach a note or a log, whatever an endpoint echoes. */
-  #scrub(text: string): string {
-    return this.opts.apiKey ? text.replaceAll(this.opts.apiKey, "***") : text;
   }
 
   close(): void {
