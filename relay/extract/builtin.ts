@@ -27,19 +27,14 @@ const PASSING_PLANS = new Set([
   "go", "head", "sleep", "leave", "grab", "get", "check", "say", "be", "try", "see", "let", "take",
   "make", "have", "do", "eat", "call", "watch", "tell", "ask", "think", "need", "keep",
 ]);
-/** verbs of conversation and opinion: "I think so", "I know right", "I hope you're well" */
-const CHAT_VERBS = new Set([
-  "think", "know", "guess", "mean", "suppose", "bet", "agree", "hope", "wonder", "feel", "see",
-  "understand", "believe", "say", "tell", "promise", "appreciate", "thank", "wish", "hear", "imagine",
-  "need", "want", "try", "mind", "swear", "admit", "doubt", "realize", "get", "hate", "love", "like",
-  "remember", "forget", "wait", "figure", "reckon",
-]);
 /** verbs of conversation and opinion, never a fact on their own: "I think so", "I agree", "I hope you're well" */
 const OPINION_VERBS = new Set([
   "think", "know", "guess", "mean", "suppose", "bet", "agree", "hope", "wonder", "see", "understand", "believe",
   "say", "tell", "promise", "appreciate", "thank", "wish", "hear", "imagine", "mind", "swear", "admit", "doubt",
   "realize", "figure", "reckon", "wait", "remember", "forget", "let", "ask", "need", "want",
 ]);
+/** what the user as the object of a sentence is not a fact about: "This song makes me think…", "Talking to you made me feel…" */
+const CHAT_VERBS = new Set([...OPINION_VERBS, "feel", "try", "get", "hate", "love", "like"]);
 /** how someone is right now: "I'm good", "I'm sure it will…" */
 const PASSING_STATES = new Set([
   "fine", "okay", "ok", "well", "alright", "sure", "sorry", "glad", "tired", "busy", "bored", "ready",
@@ -343,7 +338,7 @@ function objectClause(toks: Tok[], ctx: Ctx): void {
   const said = end < 0 ? toks : toks.slice(0, end);
   const me = said.findIndex((t, k) => k > v && (t.w === "me" || t.w === "my"));
   if (me < 0 || said.length < v + 3 || said.length > MAX_WORDS - 1) return;
-  const user = ctx.name ?? "the user";
+  const user = object(ctx);
   const named = said.map((t, k) => (k === me ? synthetic(t.w === "me" ? user : `${user}'s`, "ProperNoun") : t));
   add(ctx, { text: say("", named, undefined, ctx, false), importance: 0.4 });
 }
@@ -389,8 +384,7 @@ function iClause(c: Clause, ctx: Ctx): void {
   if (is(first, "PresentTense") && rest.some((t) => /^(yesterday|ago|last)$/.test(t.w)) && formOf(lemma(first), "PastTense") === first.w) {
     c.toks[c.verbAt] = { ...first, tags: new Set([...first.tags, "PastTense"]) };
   }
-  const modal = aux.find((a) => MODALS.has(a) || a === "can");
-  const future = aux.includes("going") || aux.includes("gonna");
+  const { modal, future } = modality(c);
   const past = is(c.toks[c.verbAt], "PastTense") || /^(was|were|did|got|used)$/.test(c.toks[c.verbAt].w);
 
   if (verb === "be" && !modal && !past) {
@@ -596,9 +590,14 @@ function preference(c: Clause, verb: string, toks: Tok[], ctx: Ctx): void {
   }
 }
 
+/** The clause's modal ("would", "can"…), and whether it is a plan ("going to", "gonna"). */
+function modality(c: Clause): { modal?: string; future: boolean } {
+  return { modal: c.aux.find((a) => MODALS.has(a) || a === "can"), future: c.aux.includes("going") || c.aux.includes("gonna") };
+}
+
 /** A first-person statement that is worth remembering at all. */
 function lasting(c: Clause, modal: string | undefined, future: boolean): boolean {
-  if (OPINION_VERBS.has(c.lemma) || future || c.aux.includes("going")) return false;
+  if (OPINION_VERBS.has(c.lemma) || future) return false;
   // "I can swim", "I can't have dairy": what the user can do is a fact; "I could…", "I should…" are not
   if (modal && modal !== "can") return false;
   const hasContent = c.rest.some(isContent);
@@ -632,19 +631,15 @@ function statement(said: Tok[], ctx: Ctx): void {
   else if (/^(it|its|here|there|they|them|that|this|these|those|seeing|let|which|what)$/.test(toks[0].w)) return;
   const c = analyze(toks);
   if (c) {
-    const modal = c.aux.find((a) => MODALS.has(a));
-    const future = c.aux.includes("going") || c.aux.includes("gonna");
-    if (OPINION_VERBS.has(c.lemma) || future || (modal && modal !== "can") || (c.lemma === "be" && c.rest.length < 2)) return;
-    const text = render(c, ctx, false);
-    if (text) add(ctx, { text, importance: 0.4 });
+    const { modal, future } = modality(c);
+    if (!OPINION_VERBS.has(c.lemma) && !future && (!modal || modal === "can") && !(c.lemma === "be" && c.rest.length < 2)) general(c, ctx, false);
     return;
   }
   // "It reminded me of…", "Last weekend, I…", "We went camping": the user is named where they appear
   if (!toks.some((t) => /^(i|me|my|myself|we|our|us)$/.test(t.w))) return;
-  const cutAt = toks.length > MAX_WORDS ? MAX_WORDS : toks.length;
-  const named = toks.slice(0, cutAt).map((t) => (t.w === "me" || t.w === "myself" ? synthetic(subject(ctx) === "The user" ? "the user" : subject(ctx), "ProperNoun") : t));
+  const named = toks.slice(0, MAX_WORDS).map((t) => (t.w === "me" || t.w === "myself" ? synthetic(object(ctx), "ProperNoun") : t));
   const { toks: timed } = datesOf(named, ctx.day);
-  add(ctx, { text: sentence(words(timed, -1, subject(ctx) === "The user" ? "the user" : subject(ctx))), importance: 0.3 });
+  add(ctx, { text: sentence(words(timed, -1, object(ctx))), importance: 0.3 });
 }
 
 /** The first thing a sentence names after its verb, when it names one: "I read Becoming Nicole" → "Becoming Nicole". */
@@ -875,6 +870,8 @@ const article = (word: string) => (/^[aeiou]/i.test(word) ? "an" : "a");
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 const firstWord = (s: string) => s.trim().split(/\s+/)[0];
 const subject = (ctx: Ctx) => ctx.name ?? "The user";
+/** the user inside a sentence: "Music makes the user happy" */
+const object = (ctx: Ctx) => ctx.name ?? "the user";
 const possessive = (ctx: Ctx) => `${subject(ctx)}'s`;
 
 /** Capitalized, one period, no punctuation around it. */
