@@ -3,7 +3,7 @@
 // throws is retried after `retryMs` × 2^(attempt − 1), up to `maxAttempts` attempts (counted at
 // claim, so a job that crashes the relay counts too), then parked with its error on the session.
 import type { MemoryAddResult } from "../sdk/src/protocol.ts";
-import { type Extractor, extractWith } from "./extract/extractor.ts";
+import type { Extractor } from "./extract/extractor.ts";
 import { planMerge } from "./merge.ts";
 import { writeScopes } from "./store/scope.ts";
 import type { Job, MemoryOp, SessionRow, Store } from "./store/store.ts";
@@ -57,7 +57,7 @@ export class ExtractionQueue {
       const turns = (await this.store.getTurns(job.sessionId)).filter((t) => t.seq >= session.extractedCount);
       const scopes = writeScopes(session);
       const knownName = (await this.store.findBySlot(scopes[0], "name"))[0]?.value ?? undefined;
-      const { facts, extractor, note } = await extractWith(this.extractor, { sessionId: job.sessionId, turns, knownName });
+      const { facts, extractor, note } = await this.extractor.extract({ sessionId: job.sessionId, turns, knownName });
       const ops: MemoryOp[] = [];
       for (const scope of scopes) ops.push(...await planMerge(facts, scope, this.store, job.sessionId));
       const results = await this.store.completeJob(job, ops, new Date().toISOString(), { extractor, note });

@@ -3,7 +3,7 @@
 // statements are lasting facts about the user and says them in the third person.
 import nlp from "compromise";
 import type { Turn } from "../../sdk/src/protocol.ts";
-import type { ExtractInput, Extractor, Fact } from "./extractor.ts";
+import type { ExtractInput, Extraction, Extractor, Fact } from "./extractor.ts";
 
 /** Facts longer than this are cut back to the last noun that fits. */
 const MAX_WORDS = 22;
@@ -147,8 +147,8 @@ interface Clause {
 export class BuiltinExtractor implements Extractor {
   readonly name = "builtin";
 
-  extract(input: ExtractInput): Promise<Fact[]> {
-    return Promise.resolve(extractFacts(input.turns, input.knownName));
+  extract(input: ExtractInput): Promise<Extraction> {
+    return Promise.resolve({ facts: extractFacts(input.turns, input.knownName), extractor: "builtin" });
   }
 }
 

@@ -42,14 +42,7 @@ export interface Extraction {
 
 export interface Extractor {
   readonly name: "llm" | "builtin";
-  /** the facts alone (they are by this extractor), or an Extraction that says who made them */
-  extract(input: ExtractInput): Promise<Fact[] | Extraction>;
+  extract(input: ExtractInput): Promise<Extraction>;
   /** releases what the extractor holds (a worker, connections) */
   close?(): void;
-}
-
-/** Any extractor's answer as an Extraction. */
-export async function extractWith(extractor: Extractor, input: ExtractInput): Promise<Extraction> {
-  const out = await extractor.extract(input);
-  return Array.isArray(out) ? { facts: out, extractor: extractor.name } : out;
 }

@@ -11,7 +11,7 @@ import { HTTPError, TimeoutError } from "ky";
 import * as z from "zod";
 import { describeZodError, type Turn } from "../../sdk/src/protocol.ts";
 import { type Endpoint, post, routeUrl, scrub } from "../openai.ts";
-import { type ExtractInput, type Extraction, type Extractor, extractWith, type Fact } from "./extractor.ts";
+import type { ExtractInput, Extraction, Extractor, Fact } from "./extractor.ts";
 
 export interface LlmOptions extends Endpoint {
   /** one request's time limit */
@@ -222,7 +222,7 @@ export class LlmExtractor implements Extractor {
       if (!(e instanceof Unusable)) throw e;
       const note = scrub(`${e.message}; used the built-in extractor`, this.opts.apiKey);
       console.warn(`keepsake: session ${input.sessionId}: ${note}`);
-      const { facts } = await extractWith(this.opts.fallback, input);
+      const { facts } = await this.opts.fallback.extract(input);
       return { facts, extractor: "builtin", note };
     }
   }

@@ -3,8 +3,8 @@
 //
 // In the relay: `new WorkerExtractor()` (main thread). This same file is the worker's entry point:
 // inside a worker it answers `{ id, input }` messages with `{ id, facts }` or `{ id, error }`.
-import type { ExtractInput, Extractor, Fact } from "./extractor.ts";
-import { BuiltinExtractor } from "./builtin.ts";
+import type { ExtractInput, Extraction, Extractor, Fact } from "./extractor.ts";
+import { extractFacts } from "./builtin.ts";
 
 type Reply = { id: number; facts: Fact[] } | { id: number; error: string };
 
@@ -12,12 +12,11 @@ type Reply = { id: number; facts: Fact[] } | { id: number; error: string };
 const inWorker = typeof (globalThis as any).WorkerGlobalScope !== "undefined";
 
 if (inWorker) {
-  const extractor = new BuiltinExtractor();
-  self.onmessage = async (e: MessageEvent<{ id: number; input: ExtractInput }>) => {
+  self.onmessage = (e: MessageEvent<{ id: number; input: ExtractInput }>) => {
     const { id, input } = e.data;
     let reply: Reply;
     try {
-      reply = { id, facts: await extractor.extract(input) };
+      reply = { id, facts: extractFacts(input.turns, input.knownName) };
     } catch (err) {
       reply = { id, error: err instanceof Error ? err.message : String(err) };
     }
@@ -51,12 +50,12 @@ export class WorkerExtractor implements Extractor {
     return (this.#worker = worker);
   }
 
-  extract(input: ExtractInput): Promise<Fact[]> {
+  extract(input: ExtractInput): Promise<Extraction> {
     const id = this.#next++;
-    return new Promise((resolve, reject) => {
+    return new Promise<Fact[]>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       this.#start().postMessage({ id, input });
-    });
+    }).then((facts) => ({ facts, extractor: "builtin" }));
   }
 
   close(): void {

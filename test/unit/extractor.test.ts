@@ -24,7 +24,7 @@ describe("built-in extractor", () => {
   it("is named builtin and answers through the Extractor interface", async () => {
     const x = new BuiltinExtractor();
     expect(x.name).toBe("builtin");
-    const facts = await x.extract({ sessionId: "s1", turns: session(["I live in Denver."]), knownName: "Jordan" });
+    const { facts } = await x.extract({ sessionId: "s1", turns: session(["I live in Denver."]), knownName: "Jordan" });
     expect(texts(facts)).toEqual(["Jordan lives in Denver."]);
   });
 

@@ -201,7 +201,7 @@ describe("merge planning", () => {
       "My name is Jordan.", "I'm 34 and I live in Denver.", "I work as a nurse.", "I love spicy food.",
       "I have a cat named Milo.", "I want to learn the violin.", "I volunteer at the animal shelter on weekends.",
     ].map((text, seq) => ({ seq, role: "user" as const, text, at: "2025-03-12T10:00:00Z" }));
-    const facts = await new BuiltinExtractor().extract({ sessionId: "s1", turns });
+    const { facts } = await new BuiltinExtractor().extract({ sessionId: "s1", turns });
     const first = await plan(facts, lookup, "s1");
     expect(first.every((op) => op.event === "add")).toBe(true);
     lookup.apply(first);
