@@ -54,6 +54,9 @@ export async function planMerge(facts: Fact[], scope: Scope, lookup: MergeLookup
     return t;
   };
   const live = (ts: Target[]) => ts.filter((t) => !t.gone);
+  // each fact is compared with every memory the batch has seen so far: each text is read once
+  const known = new Map<string, Content>();
+  const read = (text: string) => known.get(text) ?? known.set(text, contentOf(text)).get(text)!;
 
   const repeat = (t: Target, sources: Source[]) => {
     const op = t.op === undefined ? null : plan[t.op];
@@ -116,10 +119,10 @@ export async function planMerge(facts: Fact[], scope: Scope, lookup: MergeLookup
     if (fact.retract) continue;
 
     // no slot, or a slot nothing fills yet: compare with this batch's memories and the nearest stored ones
-    const found = (await lookup.searchMemories([scope], fact.text, CANDIDATES)).map(targetOf);
-    const candidates = live([...added, ...stored.values(), ...found])
-      .filter((t, i, all) => all.indexOf(t) === i && (!fact.slot || !t.slot || t.slot === fact.slot));
-    const best = closest(fact.text, candidates);
+    // (targetOf puts the nearest stored ones among those the batch has seen, once each)
+    for (const m of await lookup.searchMemories([scope], fact.text, CANDIDATES)) targetOf(m);
+    const candidates = live([...added, ...stored.values()]).filter((t) => !fact.slot || !t.slot || t.slot === fact.slot);
+    const best = closest(fact.text, candidates, read);
     // embeddings only (lookup.similar): nothing close in words, but a stored memory close in meaning is
     // repeated, or revised when one of the two is negated; a slot or a date apart keeps them apart
     const near = !best && lookup.similar ? await lookup.similar(scope, fact.text) : null;
@@ -141,10 +144,11 @@ export async function planMerge(facts: Fact[], scope: Scope, lookup: MergeLookup
 }
 
 /** The candidate a fact repeats (same) or revises, or null when it is a new fact. First wins ties. */
-function closest(fact: string, candidates: Target[]): { target: Target; same: boolean } | null {
+function closest(fact: string, candidates: Target[], read: (text: string) => Content): { target: Target; same: boolean } | null {
   let best: { target: Target; same: boolean; score: number } | null = null;
+  const a = read(fact);
   for (const target of candidates) {
-    const r = compare(fact, target.text);
+    const r = relate(a, read(target.text));
     if (!r) continue;
     const score = (r.same ? 2 : 1) + r.similarity;
     if (!best || score > best.score) best = { target, same: r.same, score };
@@ -158,14 +162,19 @@ function closest(fact: string, candidates: Target[]): { target: Target; same: bo
  * (null). Facts dated on different days are different events, however alike.
  */
 export function compare(fact: string, memory: string): { same: boolean; similarity: number } | null {
-  if (norm(fact) === norm(memory)) return { same: true, similarity: 1 };
-  const a = contentOf(fact), b = contentOf(memory);
+  return relate(contentOf(fact), contentOf(memory));
+}
+
+/** compare() on texts already read. */
+function relate(a: Content, b: Content): { same: boolean; similarity: number } | null {
+  if (a.norm === b.norm) return { same: true, similarity: 1 };
   if (a.dates.length && b.dates.length && a.dates.join() !== b.dates.join()) return null;
   // both start with the same subject (the user's name): it says nothing about which fact this is
-  if (a.words[0] === b.words[0]) { a.words.shift(); b.words.shift(); }
+  const from = a.words[0] === b.words[0] ? 1 : 0;
+  const aw = a.words.slice(from), bw = b.words.slice(from);
   const negated = (ws: string[]) => ws.some((w) => NEGATIONS.has(w));
-  const flipped = negated(a.words) !== negated(b.words);
-  const A = new Set(a.words.filter((w) => !NEGATIONS.has(w))), B = new Set(b.words.filter((w) => !NEGATIONS.has(w)));
+  const flipped = negated(aw) !== negated(bw);
+  const A = new Set(aw.filter((w) => !NEGATIONS.has(w))), B = new Set(bw.filter((w) => !NEGATIONS.has(w)));
   const shared = [...A].filter((w) => B.has(w)).length;
   const similarity = shared / (A.size + B.size - shared || 1);
   const contained = similarity > CONTAINED && (shared === A.size || shared === B.size);
@@ -191,12 +200,15 @@ const sameDates = (a: string, b: string) => {
 /** Lowercase words without punctuation: what "the same text" means. */
 const norm = (s: string) => (s.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).join(" ");
 
+/** What merge reads in a text: its normal form, content words and dates. Never changed once read. */
+interface Content { norm: string; words: string[]; dates: string[] }
+
 /** Content words, lightly stemmed ("likes", "liked", "liking" → "lik"), and the dates apart. */
-function contentOf(text: string): { words: string[]; dates: string[] } {
+function contentOf(text: string): Content {
   const dates = text.match(/\d{4}-\d{2}-\d{2}/g) ?? [];
   const words = norm(text.replace(/\d{4}-\d{2}-\d{2}/g, " ").replace(/n't\b/gi, " not"))
     .split(" ")
     .filter((w) => w && !STOP.has(w))
     .map((w) => (w.length <= 3 ? w : w.replace(/(ies|ied)$/, "y").replace(/(ing|ed|es|s|e)$/, "")));
-  return { words, dates };
+  return { norm: norm(text), words, dates };
 }

@@ -33,7 +33,7 @@ const QUESTION = new Set("what which who whom whose when where why how whats who
 /** Words that name the player without their name. */
 const PLAYER = new Set(["user", "users", "player", "players"]);
 
-export interface Query {
+interface Query {
   /** content words */
   words: string[];
   /** words naming the player, and how memories name them */
@@ -47,7 +47,7 @@ export interface Query {
 const wordsOf = (text: string) => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
 
 /** What a query asks for, given the player's stored name (or null). */
-export function analyze(query: string, name: string | null): Query {
+function analyze(query: string, name: string | null): Query {
   const names = new Set(wordsOf(name ?? ""));
   const q: Query = { words: [], person: [], related: [], stop: [] };
   const add = (list: string[], w: string) => { if (!list.includes(w)) list.push(w); };
@@ -95,7 +95,7 @@ function dates(query: string): { rest: string; exact: string[]; near: string[] }
 }
 
 /** Ranked memories of `scopes` for `query`, best first; `score` is documented in the README. */
-export async function search(store: Store, scopes: Scope[], query: string, limit: number, embeddings?: Embeddings, now = Date.now()): Promise<Scored[]> {
+export async function search(store: Store, scopes: Scope[], query: string, limit: number, embeddings?: Embeddings): Promise<Scored[]> {
   const name = await storedName(store, scopes);
   const q = analyze(query, name);
   const groups: TermGroup[] = [
@@ -111,11 +111,12 @@ export async function search(store: Store, scopes: Scope[], query: string, limit
   // with embeddings, the memories nearest in meaning too (null: the endpoint is down, lexical alone)
   const semantic = embeddings ? await embeddings.nearest(store, scopes, query, pool) : null;
   const found = semantic ? fuse([lexical, semantic]) : lexical;
+  const now = Date.now();
   return found.map((m) => ({ ...m, score: m.score * tieBreak(m, now) })).sort((a, b) => b.score - a.score).slice(0, limit);
 }
 
 /** Reciprocal rank fusion: a memory scores Σ 1 / (RRF_K + its rank) over the rankings it is in (ranks from 1). */
-export function fuse(rankings: Scored[][]): Scored[] {
+function fuse(rankings: Scored[][]): Scored[] {
   const fused = new Map<string, Scored>();
   for (const ranking of rankings) {
     ranking.forEach((m, i) => fused.set(m.id, { ...m, score: (fused.get(m.id)?.score ?? 0) + 1 / (RRF_K + i + 1) }));
@@ -124,7 +125,7 @@ export function fuse(rankings: Scored[][]): Scored[] {
 }
 
 /** 1 plus up to TIE_BREAK.importance for importance and TIE_BREAK.recency for a memory updated just now. */
-export function tieBreak(m: StoredMemory, now: number): number {
+function tieBreak(m: StoredMemory, now: number): number {
   const days = Math.max(0, now - Date.parse(m.updatedAt)) / 86_400_000;
   return 1 + TIE_BREAK.importance * m.importance + TIE_BREAK.recency * 0.5 ** (days / RECENCY_DAYS);
 }
