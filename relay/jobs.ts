@@ -4,9 +4,9 @@
 // claim, so a job that crashes the relay counts too), then parked with its error on the session.
 import type { MemoryAddResult } from "../sdk/src/protocol.ts";
 import type { Extractor } from "./extract/extractor.ts";
-import { planMerge } from "./merge.ts";
+import type { MemoryService } from "./memories.ts";
 import { writeScopes } from "./store/scope.ts";
-import type { Job, MemoryOp, SessionRow, Store } from "./store/store.ts";
+import type { Job, SessionRow, Store } from "./store/store.ts";
 
 export type OnProcessed = (session: SessionRow, results: MemoryAddResult[]) => void;
 
@@ -24,6 +24,7 @@ export class ExtractionQueue {
 
   constructor(
     private readonly store: Store,
+    private readonly memories: MemoryService,
     private readonly extractor: Extractor,
     private readonly onProcessed: OnProcessed,
     private readonly opts: QueueOptions = { maxAttempts: 3, retryMs: 1000 },
@@ -58,8 +59,7 @@ export class ExtractionQueue {
       const scopes = writeScopes(session);
       const knownName = (await this.store.findBySlot(scopes[0], "name"))[0]?.value ?? undefined;
       const { facts, extractor, note } = await this.extractor.extract({ sessionId: job.sessionId, turns, knownName });
-      const ops: MemoryOp[] = [];
-      for (const scope of scopes) ops.push(...await planMerge(facts, scope, this.store, job.sessionId));
+      const ops = await this.memories.plan(facts, scopes, job.sessionId);
       const results = await this.store.completeJob(job, ops, new Date().toISOString(), { extractor, note });
       this.onProcessed({ ...session, status: "processed", results, extractor, extractorNote: note ?? null }, results);
     } catch (e) {

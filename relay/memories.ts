@@ -3,7 +3,7 @@
 import type { MemoryAddResult, MemoryRecord, Scope, ScoredMemory } from "../sdk/src/protocol.ts";
 import type { Embeddings } from "./embeddings.ts";
 import type { Fact } from "./extract/extractor.ts";
-import { planMerge } from "./merge.ts";
+import { type MergeLookup, planMerge } from "./merge.ts";
 import { search } from "./search.ts";
 import { readScopes } from "./store/scope.ts";
 import type { MemoryOp, Owner, Store, StoredMemory } from "./store/store.ts";
@@ -54,7 +54,28 @@ export function contextText(memories: MemoryRecord[], tokenBudget: number): stri
 }
 
 export class MemoryService {
-  constructor(private readonly store: Store, private readonly opts: MemoryOptions) {}
+  /** What merge reads: the store, and with embeddings the stored memory that says a fact in other words. */
+  readonly #lookup: MergeLookup;
+
+  constructor(private readonly store: Store, private readonly opts: MemoryOptions) {
+    const { embeddings } = opts;
+    this.#lookup = {
+      findBySlot: (scope, slot) => store.findBySlot(scope, slot),
+      searchMemories: (scopes, query, limit) => store.searchMemories(scopes, query, limit),
+      ...(embeddings ? { similar: (scope: Scope, text: string) => embeddings.similar(store, scope, text) } : {}),
+    };
+  }
+
+  /**
+   * What `facts` do to the memories of each of `scopes` (merge.ts), in scope order. With embeddings,
+   * every fact's vector is asked for in one request first: merge then finds them cached.
+   */
+  async plan(facts: Fact[], scopes: Scope[], sessionId: string): Promise<MemoryOp[]> {
+    await this.opts.embeddings?.embed(facts.map((f) => f.text), { cache: true });
+    const ops: MemoryOp[] = [];
+    for (const scope of scopes) ops.push(...await planMerge(facts, scope, this.#lookup, sessionId));
+    return ops;
+  }
 
   async inject(owner: Owner): Promise<Injection> {
     const { memories, total } = await this.store.listMemories(readScopes(owner), { offset: 0, limit: this.opts.injectLimit });
@@ -74,9 +95,7 @@ export class MemoryService {
   /** Memories added through the API: merged like extracted ones (a repeat is a noop), with no sources. */
   async add(scope: Scope, texts: string[], opts: { pinned?: boolean; metadata?: Record<string, unknown> }): Promise<MemoryAddResult[]> {
     const facts: Fact[] = texts.map((text) => ({ text, seq: [], importance: opts.pinned ? 1 : 0.5 }));
-    // with embeddings, merge asks for each fact's vector: one request for them all
-    await this.opts.embeddings?.embed(texts, { cache: true });
-    const ops: MemoryOp[] = (await planMerge(facts, scope, this.store, "api")).map((op) =>
+    const ops: MemoryOp[] = (await this.plan(facts, [scope], "api")).map((op) =>
       op.event === "add" ? { ...op, memory: { ...op.memory, pinned: opts.pinned ?? false, metadata: opts.metadata ?? {} } } : op);
     return this.store.applyOps(ops, new Date().toISOString());
   }

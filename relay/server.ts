@@ -54,9 +54,6 @@ function serveStatic(dirs: Record<string, string>, pathname: string, res: http.S
 }
 
 export function createRelay(opts: RelayOptions) {
-  // with embeddings, merge (planMerge gets the store as its lookup, from jobs.ts and memories.ts) also finds paraphrases
-  const { embeddings, store } = opts;
-  if (embeddings) store.similar = (scope, text) => embeddings.similar(store, scope, text);
   const memories = new MemoryService(opts.store, opts);
   const server = http.createServer();
   const io: KeepsakeServer = new Server(server, {
@@ -70,7 +67,7 @@ export function createRelay(opts: RelayOptions) {
     },
   });
   let sessions: Sessions;
-  const queue = new ExtractionQueue(opts.store, opts.extractor, (s, r) => sessions.processed(s, r), { maxAttempts: 3, retryMs: opts.jobRetryMs });
+  const queue = new ExtractionQueue(opts.store, memories, opts.extractor, (s, r) => sessions.processed(s, r), { maxAttempts: 3, retryMs: opts.jobRetryMs });
   sessions = new Sessions(io, { store: opts.store, memories, queue, eventsPerSecond: opts.eventsPerSecond });
   const rest = restHandler({ store: opts.store, memories, sessions, version: opts.version, adminKey: opts.adminKey });
 

@@ -140,11 +140,6 @@ export interface Store {
   putEmbeddings(model: string, items: { id: string; memory: string; vector: Float32Array }[]): Promise<number>;
   /** The memories of `scopes` nearest to `vector` (unit length) among those `model` embedded; `score` is the cosine. */
   nearestMemories(scopes: Scope[], model: string, vector: Float32Array, limit: number): Promise<(StoredMemory & { score: number })[]>;
-  /**
-   * Set by the relay when embeddings are configured (server.ts): the stored memory of `scope` that
-   * says what `text` says in other words, for merge (see MergeLookup.similar).
-   */
-  similar?(scope: Scope, text: string): Promise<StoredMemory | null>;
   /** Applies ops outside a job (REST add), with history; returns one result per op. */
   applyOps(ops: MemoryOp[], at: string, sessionId?: string): Promise<MemoryAddResult[]>;
   patchMemory(id: string, patch: PatchMemory, at: string): Promise<StoredMemory | null>;
