@@ -2,7 +2,8 @@
 // process on the shared evaluation data, scored with the shared driver's own scorer, in seconds rather
 // than minutes: for working on the extractor. It prints the driver's extraction figures (they match
 // `npm run eval`, which goes through a real relay) and the extractor's own time per session.
-// --dump writes every memory (P: precise, -: not) and every gold fact (R: recalled, MISS) to FILE.
+// --dump writes every memory (P: precise, -: not) and every gold fact (R: recalled, MISS, and whether any
+// memory came from its turn) to FILE.
 import { content, load } from "../../shared/eval/datasets.mjs";
 import { scoreExtraction } from "../../shared/eval/score.mjs";
 import type { Scope } from "../sdk/src/protocol.ts";
@@ -61,7 +62,11 @@ for (const conv of convs) {
       const c = content(m.memory, names);
       dump.push(`${gold.some((g: { c: string[] }) => half(c, g.c)) ? "P" : "-"} ${m.sources.map((s) => `${s.sessionIndex}:${s.seq.join(",")}`).join(" ")} | ${m.memory}`);
     }
-    for (const g of gold) dump.push(`${scored.some((m) => half(g.c, content(m.memory, names))) ? "R" : "MISS"} ${g.refs.join(",")} | ${g.fact}`);
+    for (const g of gold) {
+      if (scored.some((m) => half(g.c, content(m.memory, names)))) { dump.push(`R ${g.refs.join(",")} | ${g.fact}`); continue; }
+      const fromTurn = scored.some((m) => m.sources.some((s) => s.seq.some((q) => g.refs.includes(`${s.sessionIndex}:${q}`))));
+      dump.push(`MISS${fromTurn ? "" : " (no memory from that turn)"} ${g.refs.join(",")} | ${g.fact}`);
+    }
   }
 }
 
