@@ -37,22 +37,21 @@ await Promise.all(bundles.map((b) => esbuild.build(b)));
 const types = path.join(out, "types");
 execFileSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p", path.join(root, "sdk/tsconfig.build.json")], { stdio: "inherit" });
 fs.writeFileSync(path.join(types, "protocol.d.ts"), protocolDeclarations(fs.readFileSync(path.join(types, "protocol.d.ts"), "utf8")));
-for (const f of fs.readdirSync(types)) {
-  const file = path.join(types, f);
-  // relative ".ts" specifiers (the source's style) become ".js" for consumers
-  fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/(from\s+["']\.\.?\/[^"']+)\.ts(["'])/g, "$1.js$2"));
-}
 // only the files index.d.ts reaches; buffer.d.ts (idb types) is internal
 const reachable = new Set();
 (function walk(f) {
   if (reachable.has(f)) return;
   reachable.add(f);
-  for (const m of fs.readFileSync(path.join(types, f), "utf8").matchAll(/from\s+["']\.\/([^"']+)\.js["']/g)) walk(`${m[1]}.d.ts`);
+  for (const m of fs.readFileSync(path.join(types, f), "utf8").matchAll(/from\s+["']\.\/([^"']+)\.ts["']/g)) walk(`${m[1]}.d.ts`);
 })("index.d.ts");
 for (const f of fs.readdirSync(types)) if (!reachable.has(f)) fs.rmSync(path.join(types, f));
 for (const f of reachable) {
-  const bare = /^(?:import|export)\b[^;]*?\bfrom\s+["']([^."'][^"']*)["']/m.exec(fs.readFileSync(path.join(types, f), "utf8"));
+  const file = path.join(types, f);
+  // relative ".ts" specifiers (the source's style; tsc keeps them in declarations) become ".js" for consumers
+  const text = fs.readFileSync(file, "utf8").replace(/(from\s+["']\.\.?\/[^"']+)\.ts(["'])/g, "$1.js$2");
+  const bare = /^(?:import|export)\b[^;]*?\bfrom\s+["']([^."'][^"']*)["']/m.exec(text);
   if (bare) throw new Error(`dist/types/${f} imports "${bare[1]}": the declarations must stand alone (mark it @internal?)`);
+  fs.writeFileSync(file, text);
 }
 
 // ---- sizes ----
@@ -83,12 +82,12 @@ function protocolDeclarations(emitted) {
     }
   }
   const dts = ts.createSourceFile("protocol.d.ts", emitted, ts.ScriptTarget.ES2022, true);
-  const usesZod = (node) => /\bz\./.test(node.getText(dts));
+  const ZOD = /\bz\./;
   const kept = [];
   for (const st of dts.statements) {
     if (ts.isImportDeclaration(st)) continue;
-    if (!usesZod(st)) { kept.push(st.getFullText(dts)); continue; }
-    if (ts.isTypeAliasDeclaration(st) && expanded.has(st.name.text) && !/\bz\./.test(expanded.get(st.name.text))) {
+    if (!ZOD.test(st.getText(dts))) { kept.push(st.getFullText(dts)); continue; }
+    if (ts.isTypeAliasDeclaration(st) && expanded.has(st.name.text) && !ZOD.test(expanded.get(st.name.text))) {
       const docs = st.getFullText(dts).slice(0, st.getStart(dts) - st.getFullStart());
       kept.push(`${docs}export type ${st.name.text} = ${expanded.get(st.name.text)};`);
     }

@@ -73,14 +73,14 @@ export const IDB_TIMEOUT_MS = 3000;
  * open within {@link IDB_TIMEOUT_MS} (queued behind another tab's blocked version upgrade), returns
  * the memory-only buffer and calls `onWarning` instead of throwing.
  */
-export async function openBuffer(options: { onWarning?: (message: string) => void; name?: string } = {}): Promise<TranscriptBuffer> {
+export async function openBuffer(options: { onWarning?: (message: string) => void } = {}): Promise<TranscriptBuffer> {
   const warn = options.onWarning ?? ((m: string) => console.warn(`keepsake: ${m}`));
   const memoryOnly = "turns are buffered in memory only: end() still ships them, but they are lost if the page closes before it";
   if (typeof indexedDB === "undefined" || !indexedDB) {
     warn(`IndexedDB is unavailable: ${memoryOnly}`);
     return new MemoryBuffer();
   }
-  const buffer = new IdbBuffer(options.name ?? DB_NAME);
+  const buffer = new IdbBuffer();
   try {
     await buffer.db();
     return buffer;
@@ -117,14 +117,12 @@ export class IdbBuffer implements TranscriptBuffer {
   private readonly queue: QueuedWrite[] = [];
   private writing = false;
 
-  constructor(private readonly name: string = DB_NAME) {}
-
   /** The open database; reopened after another tab asked us to close it for an upgrade. */
   db(): Promise<IDBPDatabase<KeepsakeDB>> {
     if (this.opening) return this.opening;
     let raw: Promise<IDBPDatabase<KeepsakeDB>>;
     try {
-      raw = openDB<KeepsakeDB>(this.name, DB_VERSION, {
+      raw = openDB<KeepsakeDB>(DB_NAME, DB_VERSION, {
         upgrade(db) {
           const sessions = db.createObjectStore("sessions", { keyPath: "sessionId" });
           sessions.createIndex("identity", "identity");
@@ -169,6 +167,7 @@ export class IdbBuffer implements TranscriptBuffer {
         batch = this.queue.splice(0, WRITE_BATCH);
         tx = db.transaction(["sessions", "turns"], "readwrite", { durability: "strict" });
         const sessions = tx.objectStore("sessions");
+        const turns = tx.objectStore("turns");
         const rows = new Map<string, SessionRow>();
         const puts: Promise<unknown>[] = [tx.done];
         for (const { session, turn } of batch) {
@@ -180,7 +179,7 @@ export class IdbBuffer implements TranscriptBuffer {
             rows.set(session.sessionId, row);
           }
           row.turnCount = Math.max(row.turnCount, turn.seq + 1);
-          puts.push(tx.objectStore("turns").put({ ...turn, sessionId: session.sessionId }));
+          puts.push(turns.put({ ...turn, sessionId: session.sessionId }));
         }
         for (const row of rows.values()) puts.push(sessions.put(row));
         await Promise.all(puts);

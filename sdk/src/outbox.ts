@@ -12,7 +12,7 @@ import type { RetryOptions } from "./client.ts";
 import { KeepsakeError, type KeepsakeErrorCode, toKeepsakeError } from "./errors.ts";
 import { lockName, tryLock } from "./locks.ts";
 import type { Turn } from "./protocol.ts";
-import { type KeepsakeSocket, type SessionEmitter, shipSession, type TurnSource } from "./session.ts";
+import { forgetShipped, type KeepsakeSocket, memorySource, type SessionEmitter, shipSession, type TurnSource } from "./session.ts";
 
 /** Whose sessions: the handshake identity a shipment needs. */
 export interface Identity {
@@ -83,11 +83,11 @@ export class Outbox {
           const current = kept?.row ?? (await buffer.session(id));
           if (!current || this.deps.isLive(id)) return undefined;
           const source: TurnSource = kept
-            ? { read: async (from, limit) => kept.turns.slice(from, from + limit), get: async (seqs) => seqs.flatMap((s) => kept.turns[s] ?? []) }
+            ? memorySource(kept.turns)
             : { read: (from, limit) => buffer.readTurns(id, from, limit), get: (seqs) => buffer.getTurns(id, seqs) };
           const status = await shipSession(socket, this.deps.timeoutMs, id, source, current.turnCount, current.endedAt);
           this.unsent.delete(id);
-          await buffer.deleteSession(id).catch((e) => this.deps.emit("warning", `the shipped session ${id} could not be deleted from IndexedDB (${describe(e)})`));
+          await forgetShipped(buffer, id, this.deps.emit);
           return status;
         });
         if (status) this.deps.emit("sessionShipped", { sessionId: id, status });

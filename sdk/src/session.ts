@@ -66,9 +66,8 @@ const END_STATUSES = new Set(["queued", "processed", "disabled"]);
 export class MemorySession {
   /** The session id (a UUID): the idempotency key of everything this session ships. */
   readonly id: string;
-  private _memories: MemoryRecord[];
-  private _context: string;
-  private _total: number;
+  /** what the relay injected last, or pushed since (`memories:updated`) */
+  private view: MemoriesUpdatedPayload;
   private _enabled: boolean;
   private nextSeq = 0;
   /** the transcript in memory (index = seq), until the relay holds it */
@@ -90,9 +89,7 @@ export class MemorySession {
   /** @internal Sessions are made by `KeepsakeClient.connect()`. */
   constructor(private readonly init: SessionInit) {
     this.id = init.id;
-    this._memories = init.injected?.memories ?? [];
-    this._context = init.injected?.context ?? "";
-    this._total = init.injected?.total ?? 0;
+    this.view = init.injected ?? { memories: [], context: "", total: 0 };
     this._enabled = init.injected?.enabled ?? false;
     this.releaseLock = init.socket ? holdLock(lockName(init.id)) : () => {};
     const socket = init.socket;
@@ -103,7 +100,7 @@ export class MemorySession {
       // sent again after every reconnection
       const p = MemoriesPayload.safeParse(payload);
       if (!p.success) return this.malformed("memories", p.error);
-      this.apply(payload);
+      this.view = payload;
       this._enabled = payload.enabled;
       this.kicks = 0;
       init.emit("memoriesInjected", payload, this);
@@ -111,7 +108,7 @@ export class MemorySession {
     socket.on("memories:updated", (payload) => {
       const p = MemoriesUpdatedPayload.safeParse(payload);
       if (!p.success) return this.malformed("memories:updated", p.error);
-      this.apply(payload);
+      this.view = payload;
       init.emit("memoriesUpdated", payload, this);
     });
     socket.on("session:processed", (payload) => {
@@ -135,15 +132,15 @@ export class MemorySession {
 
   /** The memories this session reads, ranked: injected at connect, replaced on `memoriesUpdated`. */
   get memories(): MemoryRecord[] {
-    return this._memories;
+    return this.view.memories;
   }
   /** The same memories as ready-to-use prompt text for the character's language model. */
   get context(): string {
-    return this._context;
+    return this.view.context;
   }
   /** How many memories exist for this session's reader (`memories` holds at most the relay's injection limit). */
   get total(): number {
-    return this._total;
+    return this.view.total;
   }
   /** false when memory is off: the player declined (`settings.isEnabled`) or the character has memory switched off. */
   get enabled(): boolean {
@@ -155,7 +152,7 @@ export class MemorySession {
   }
   /** true once `end()` was called. */
   get ended(): boolean {
-    return this.endPromise !== undefined || this.endedAt !== undefined;
+    return this.endPromise !== undefined;
   }
 
   /**
@@ -255,12 +252,8 @@ export class MemorySession {
     const buffer = this.init.buffer;
     try {
       if (this.closed) throw new KeepsakeError("E_NETWORK", "the session was closed");
-      const turns = this.turns;
-      const status = await shipSession(socket, this.init.timeoutMs, this.id, {
-        read: async (from, limit) => turns.slice(from, from + limit),
-        get: async (seqs) => seqs.flatMap((s) => turns[s] ?? []),
-      }, this.nextSeq, this.endedAt);
-      const deleting = buffer?.deleteSession(this.id).catch((e) => this.init.emit("warning", `the shipped session ${this.id} could not be deleted from IndexedDB (${describe(e)})`));
+      const status = await shipSession(socket, this.init.timeoutMs, this.id, memorySource(this.turns), this.nextSeq, this.endedAt);
+      const deleting = buffer && forgetShipped(buffer, this.id, this.init.emit);
       // a database that failed this session is not waited for (a copy left behind is shipped again, harmlessly)
       if (this.persist) await deleting;
       this.turns = []; // the relay holds them: a session kept open for its pushes holds no transcript
@@ -345,12 +338,6 @@ export class MemorySession {
     return this.init.socket;
   }
 
-  private apply(p: MemoriesUpdatedPayload) {
-    this._memories = p.memories;
-    this._context = p.context;
-    this._total = p.total;
-  }
-
   private malformed(event: string, error: z.ZodError) {
     this.init.emit("error", new KeepsakeError("E_INTERNAL", `malformed \`${event}\` from the relay: ${describeZodError(error)}`));
   }
@@ -364,6 +351,19 @@ export interface TurnSource {
   read(from: number, limit: number): Promise<Turn[]>;
   /** the turns with these seqs */
   get(seqs: number[]): Promise<Turn[]>;
+}
+
+/** @internal A transcript held in memory (index = seq) as a TurnSource. */
+export function memorySource(turns: Turn[]): TurnSource {
+  return { read: async (from, limit) => turns.slice(from, from + limit), get: async (seqs) => seqs.flatMap((s) => turns[s] ?? []) };
+}
+
+/**
+ * @internal Deletes a session the relay now holds from the buffer. A failure is only a warning: a copy
+ * left behind is shipped again at a later connect(), harmlessly.
+ */
+export function forgetShipped(buffer: TranscriptBuffer, sessionId: string, emit: SessionEmitter): Promise<void> {
+  return buffer.deleteSession(sessionId).catch((e) => emit("warning", `the shipped session ${sessionId} could not be deleted from IndexedDB (${describe(e)})`));
 }
 
 /** A transcript message stays under a quarter of the relay's payload limit. */

@@ -17,7 +17,7 @@ export interface Relay {
   stop(): Promise<void>;
   /** SIGKILL and wait for exit: a crash */
   kill(): Promise<void>;
-  /** a new relay process on the same data folder and port */
+  /** a new relay process on the same data folder, port and environment; stops this one (SIGTERM) first if it still runs */
   restart(): Promise<Relay>;
 }
 

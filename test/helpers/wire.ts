@@ -169,6 +169,12 @@ export async function getSession(url: string, sessionId: string): Promise<Reply>
   return rest(url, "GET", `/v1/sessions/${encodeURIComponent(sessionId)}`);
 }
 
+/** GET /v1/sessions/:id's body, or null when the relay has no such session. */
+export async function sessionOrNull(url: string, sessionId: string): Promise<any> {
+  const r = await getSession(url, sessionId);
+  return r.status === 200 ? r.body : null;
+}
+
 /** Polls GET /v1/sessions/:id until its status is one of `statuses`; returns the view. */
 export async function waitForStatus(url: string, sessionId: string, statuses: string[] = ["processed"], ms = 20_000): Promise<any> {
   let last: Reply | undefined;
@@ -180,6 +186,23 @@ export async function waitForStatus(url: string, sessionId: string, statuses: st
   } catch {
     throw new Error(`session ${sessionId} did not reach ${statuses.join("|")} in ${ms} ms; last answer ${last?.status} ${last?.text}`);
   }
+}
+
+/**
+ * Ships `list` as session `sessionId` of `pair` on a fresh socket (in messages of `chunk` turns, each
+ * acknowledged) and closes the socket, as a player who leaves without ending; returns the acks.
+ */
+export async function ship(url: string, pair: Pair, sessionId: string, list: Turn[], chunk = list.length): Promise<any[]> {
+  const c = await connectClient(url, authFor(pair, sessionId));
+  try {
+    const acks = [];
+    for (let i = 0; i < list.length; i += chunk) {
+      const ack = await emit(c.socket, "transcript", { sessionId, turns: list.slice(i, i + chunk) });
+      if (ack?.ok !== true) throw new Error(`transcript refused: ${JSON.stringify(ack)}`);
+      acks.push(ack);
+    }
+    return acks;
+  } finally { c.close(); }
 }
 
 export interface SessionRun {

@@ -8,7 +8,7 @@ import { MemoryRecord, type Turn } from "../../sdk/src/protocol.ts";
 import { startRelay, type Relay } from "../helpers/relay.ts";
 import { sqlite } from "../helpers/sqlite.ts";
 import {
-  authFor, connectClient, emit, getSession, isError, listAll, newPair, rest, sleep, turn, turns, uid, waitFor, waitForStatus,
+  authFor, connectClient, emit, getSession, isError, listAll, newPair, rest, ship, sleep, turn, turns, uid, waitFor, waitForStatus,
   type Pair,
 } from "../helpers/wire.ts";
 
@@ -58,20 +58,10 @@ beforeAll(async () => {
 });
 afterAll(async () => { await relay?.kill(); });
 
-async function crashAndRestart(env?: Record<string, string>): Promise<void> {
+/** SIGKILL, then a new relay process on the same data folder, port and environment. */
+async function crashAndRestart(): Promise<void> {
   await relay.kill();
-  relay = await startRelay({ dataDir: relay.dataDir, env });
-}
-
-/** Ships `list` on a fresh socket of `pair` (in messages of `chunk` turns, each acked) and closes it. */
-async function ship(pair: Pair, sessionId: string, list: Turn[], chunk = list.length): Promise<void> {
-  const c = await connectClient(relay.url, authFor(pair, sessionId));
-  try {
-    for (let i = 0; i < list.length; i += chunk) {
-      const ack = await emit(c.socket, "transcript", { sessionId, turns: list.slice(i, i + chunk) });
-      expect(ack.ok, JSON.stringify(ack)).toBe(true);
-    }
-  } finally { c.close(); }
+  relay = await relay.restart();
 }
 
 const brief = (list: MemoryRecord[]) => [...list].sort((a, b) => a.id.localeCompare(b.id)).map((m) => ({ id: m.id, memory: m.memory, updatedAt: m.updatedAt }));
@@ -128,7 +118,7 @@ describe("SIGKILL between transcript and processed", () => {
       await relay.kill();
     } finally { c.close(); }
     const lastAck = await inFlight;
-    relay = await startRelay({ dataDir: relay.dataDir });
+    relay = await relay.restart();
 
     const view = (await getSession(relay.url, sessionId)).body;
     expect(view).toMatchObject({ sessionId, status: "open", endUserId: pair.endUserId, characterId: pair.characterId });
@@ -154,7 +144,7 @@ describe("SIGKILL between transcript and processed", () => {
       expect(await emit(c.socket, "session:end", { sessionId, turnCount: N })).toEqual({ ok: true, status: "queued" });
       await relay.kill();
     } finally { c.close(); }
-    relay = await startRelay({ dataDir: relay.dataDir });
+    relay = await relay.restart();
     const { view } = await expectProcessedOnce(pair, sessionId);
     expect(view.attempts).toBeLessThanOrEqual(2);
     await expectReEndChangesNothing(pair, sessionId);
@@ -163,7 +153,7 @@ describe("SIGKILL between transcript and processed", () => {
   it("killed during extraction, with two more sessions queued behind it: all three processed, each once", async () => {
     const pairs = [newPair("kill-mid"), newPair("kill-mid-2"), newPair("kill-mid-3")];
     const ids = pairs.map(() => uid("s-kill-mid"));
-    await Promise.all(pairs.map((p, i) => ship(p, ids[i], SCRIPT)));
+    await Promise.all(pairs.map((p, i) => ship(relay.url, p, ids[i], SCRIPT)));
     const c = await connectClient(relay.url, authFor(pairs[0], ids[0]));
     try {
       expect(await emit(c.socket, "session:end", { sessionId: ids[0], turnCount: N })).toMatchObject({ ok: true, status: "queued" });
@@ -181,7 +171,7 @@ describe("SIGKILL between transcript and processed", () => {
     await relay.kill();
     expect(running.attempts).toBe(1);
 
-    relay = await startRelay({ dataDir: relay.dataDir });
+    relay = await relay.restart();
     const first = await expectProcessedOnce(pairs[0], ids[0]);
     expect(first.view.attempts, "the attempt the crash cut short is counted, and one more finished it").toBe(2);
     for (const [i, p] of pairs.entries()) if (i > 0) await expectProcessedOnce(p, ids[i]);
@@ -200,7 +190,7 @@ describe("SIGKILL between transcript and processed", () => {
       processed = await c.next("session:processed", (p) => p.sessionId === sessionId, 15_000, mark);
       await relay.kill();
     } finally { c.close(); }
-    relay = await startRelay({ dataDir: relay.dataDir });
+    relay = await relay.restart();
     const { view, memories } = await expectProcessedOnce(pair, sessionId);
     expect(view.results).toEqual(processed.results);
     expect(view.attempts).toBe(1);
@@ -217,7 +207,7 @@ describe("SIGKILL between transcript and processed", () => {
     const sessionId = uid("s-kill-loop");
     const bystander = newPair("kill-loop-ok");
     const bystanderId = uid("s-kill-loop-ok");
-    await ship(pair, sessionId, SCRIPT);
+    await ship(relay.url, pair, sessionId, SCRIPT);
     const c = await connectClient(relay.url, authFor(pair, sessionId));
     try {
       expect((await emit(c.socket, "session:end", { sessionId, turnCount: N })).ok).toBe(true);
@@ -241,7 +231,7 @@ describe("SIGKILL between transcript and processed", () => {
       expect(isError(end, "E_INTERNAL"), JSON.stringify(end)).toBe(true);
     } finally { k.close(); }
     // the queue still works for everyone else
-    await ship(bystander, bystanderId, SCRIPT.slice(0, 6));
+    await ship(relay.url, bystander, bystanderId, SCRIPT.slice(0, 6));
     const b = await connectClient(relay.url, authFor(bystander, bystanderId));
     try { expect((await emit(b.socket, "session:end", { sessionId: bystanderId, turnCount: 6 })).ok).toBe(true); } finally { b.close(); }
     await waitForStatus(relay.url, bystanderId);
@@ -259,8 +249,8 @@ describe("a corrupted job", () => {
   let failedView: any;
 
   it("a stored turn that no longer parses: retried with backoff, parked after 3 attempts with its error, transcript kept", async () => {
-    await ship(bad, badId, short);
-    await ship(good, goodId, short);
+    await ship(relay.url, bad, badId, short);
+    await ship(relay.url, good, goodId, short);
     await relay.stop();
     // half a JSON document where the turn's metadata should be: what a torn write or a bad migration leaves
     const [changed] = sqlite(relay.dataDir, [{ sql: "update turns set metadata = ? where session_id = ? and seq = 2", params: ['{"mood": "cheer', badId] }]);
@@ -316,7 +306,7 @@ describe("a corrupted job", () => {
     await sleep(3 * RETRY_MS);
     expect((await getSession(relay.url, badId)).body).toMatchObject({ status: "failed", attempts: 3, error: failedView.error, turns: short.length });
 
-    await crashAndRestart({ KEEPSAKE_JOB_RETRY_MS: String(RETRY_MS) });
+    await crashAndRestart(); // with the same KEEPSAKE_JOB_RETRY_MS
     await sleep(3 * RETRY_MS);
     expect((await getSession(relay.url, badId)).body).toMatchObject({ status: "failed", attempts: 3, error: failedView.error, turns: short.length });
     expect(await listAll(relay.url, bad)).toEqual([]);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LIMITS } from "../../sdk/src/protocol.ts";
 import { startRelay, type Relay } from "../helpers/relay.ts";
 import {
-  authFor, connectClient, emit, getSession, isError, listAll, newPair, runSession, sleep, turn, turns, uid, waitForStatus,
+  authFor, connectClient, emit, getSession, isError, listAll, newPair, runSession, ship, sleep, turn, turns, uid, waitForStatus,
 } from "../helpers/wire.ts";
 
 /** The relay currently serving the data folder; every test replaces it as it restarts or crashes it. */
@@ -23,11 +23,8 @@ describe("durability", () => {
 
     // a second session left open with part of its turns
     const openId = uid("s-open");
-    const c = await connectClient(relay.url, authFor(pair, openId));
     const openTurns = turns("I have two cats.", ["character", "Nice."], "I drive a green van.");
-    try {
-      expect(await emit(c.socket, "transcript", { sessionId: openId, turns: [openTurns[0], openTurns[2]] })).toEqual({ ok: true, received: 2 });
-    } finally { c.close(); }
+    expect(await ship(relay.url, pair, openId, [openTurns[0], openTurns[2]])).toEqual([{ ok: true, received: 2 }]);
 
     relay = await relay.restart();
 
@@ -64,12 +61,9 @@ describe("durability", () => {
     const pair = newPair("ackdur");
     const sessionId = uid("s-ack");
     const script = turns("My name is Lior.", ["character", "Hello Lior."], "I live in Haifa.");
-    const c = await connectClient(relay.url, authFor(pair, sessionId));
-    try {
-      expect(await emit(c.socket, "transcript", { sessionId, turns: script })).toEqual({ ok: true, received: 3 });
-    } finally { c.close(); }
+    expect(await ship(relay.url, pair, sessionId, script)).toEqual([{ ok: true, received: 3 }]);
     await relay.kill();
-    relay = await startRelay({ dataDir: relay.dataDir });
+    relay = await relay.restart();
     expect((await getSession(relay.url, sessionId)).body).toMatchObject({ status: "open", turns: 3 });
     const again = await connectClient(relay.url, authFor(pair));
     try {
@@ -99,7 +93,7 @@ describe("durability", () => {
     expect(["queued", "processed"]).toContain(end.status);
     await relay.kill();
 
-    relay = await startRelay({ dataDir: relay.dataDir });
+    relay = await relay.restart();
     const view = await waitForStatus(relay.url, sessionId);
     expect(view).toMatchObject({ sessionId, status: "processed", turns: script.length });
     const memories = await listAll(relay.url, pair);
@@ -126,7 +120,8 @@ describe("durability", () => {
     const memories = sortById(await listAll(relay.url, pair));
 
     for (let round = 0; round < 2; round++) {
-      relay = round === 0 ? await relay.restart() : await (async () => { await relay.kill(); return startRelay({ dataDir: relay.dataDir }); })();
+      if (round === 1) await relay.kill(); // a crash; round 0 a clean restart (SIGTERM)
+      relay = await relay.restart();
       const c = await connectClient(relay.url, authFor(pair));
       try {
         const mark = c.events.length;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, it } from "vitest";
 import { MemoryRecord, type Turn } from "../../sdk/src/protocol.ts";
 import { startRelay, type Relay } from "../helpers/relay.ts";
 import {
-  authFor, connectClient, emit, getSession, listAll, newPair, pairPath, rest, sleep, turn, turns, uid, waitForStatus, type Pair,
+  authFor, connectClient, emit, getSession, listAll, newPair, pairPath, rest, ship, sleep, turn, turns, uid, waitForStatus, type Pair,
 } from "../helpers/wire.ts";
 
 const IDLE_MS = 1_500;
@@ -24,12 +24,9 @@ const FACTS = [/Harper/, /Reykjavik/, /glassblower/i, /chess/i];
 const hide = (url: string, pair: Pair, sessionId: string, list: Turn[]) =>
   rest(url, "POST", `/v1/sessions/${sessionId}/transcript`, { ...pair, turns: list });
 
+/** Ships `list` over a socket that then goes away; returns when it left. */
 async function shipAndLeave(url: string, pair: Pair, sessionId: string, list: Turn[]): Promise<number> {
-  const c = await connectClient(url, authFor(pair, sessionId));
-  try {
-    const ack = await emit(c.socket, "transcript", { sessionId, turns: list });
-    if (ack?.ok !== true) throw new Error(JSON.stringify(ack));
-  } finally { c.close(); }
+  await ship(url, pair, sessionId, list);
   return Date.now();
 }
 

@@ -5,10 +5,11 @@ import fc from "fast-check";
 import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LIMITS, MemoriesPayload } from "../../sdk/src/protocol.ts";
+import { expectRelayAlive } from "../helpers/alive.ts";
 import { mutated } from "../helpers/fuzz.ts";
 import { startRelay, type Relay } from "../helpers/relay.ts";
 import {
-  authFor, connectClient, emit, getSession, handshake, isError, isWellFormedAck, listAll, newPair, rest, sleep, turn, turns,
+  authFor, connectClient, emit, getSession, handshake, isError, isWellFormedAck, listAll, newPair, sleep, turns,
   uid, waitForStatus, type Client, type Pair,
 } from "../helpers/wire.ts";
 
@@ -20,20 +21,6 @@ afterAll(async () => { await relay?.stop(); });
 
 const AT = "2025-03-12T15:00:00.000Z";
 const long = (n: number) => "x".repeat(n);
-
-/** The relay is alive and serves a full round trip: health, connect, ship, search. */
-async function assertAlive(): Promise<void> {
-  const h = await rest(relay.url, "GET", "/v1/health");
-  expect(h.status).toBe(200);
-  expect(h.body.ok).toBe(true);
-  const pair = newPair("alive");
-  const sessionId = uid("s");
-  const c = await connectClient(relay.url, authFor(pair, sessionId));
-  try {
-    expect(await emit(c.socket, "transcript", { sessionId, turns: [turn(0, "user", "Hello.")] })).toEqual({ ok: true, received: 1 });
-    expect((await emit(c.socket, "memory:search", { query: "hello" })).ok).toBe(true);
-  } finally { c.close(); }
-}
 
 describe("handshake", () => {
   const pair = newPair("hs");
@@ -107,7 +94,7 @@ describe("handshake", () => {
     expect(await withOrigin("https://evil.example")).toBe("refused");
   });
 
-  it("stays up after the refusals", async () => { await assertAlive(); });
+  it("stays up after the refusals", async () => { await expectRelayAlive(relay.url); });
 });
 
 describe("malformed payloads", () => {
@@ -225,7 +212,7 @@ describe("malformed payloads", () => {
       quiet.socket.emit("no:such:event", { x: 1 }, () => undefined);
       await sleep(300);
     } finally { quiet.close(); }
-    await assertAlive();
+    await expectRelayAlive(relay.url);
   });
 
   it("a message over the payload cap is refused (E_TOO_LARGE ack or disconnect), and the relay stays up", async () => {
@@ -241,10 +228,10 @@ describe("malformed payloads", () => {
     } finally { big.close(); }
     const view = await getSession(relay.url, s3);
     if (view.status === 200) expect(view.body.turns).toBe(0);
-    await assertAlive();
+    await expectRelayAlive(relay.url);
   });
 
-  it("stays up after all of it", async () => { await assertAlive(); });
+  it("stays up after all of it", async () => { await expectRelayAlive(relay.url); });
 });
 
 describe("delivery and ending", () => {
@@ -468,6 +455,6 @@ describe("random payloads (property)", () => {
       expect(seen.get(`${event} E_BAD_REQUEST`) ?? 0, [...seen].join(", ")).toBeGreaterThan(0);
     }
     expect(c.socket.connected).toBe(true);
-    await assertAlive();
+    await expectRelayAlive(relay.url);
   }, 90_000);
 });

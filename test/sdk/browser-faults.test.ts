@@ -6,6 +6,7 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Relay, startRelay, waitFor } from "../helpers/relay.ts";
+import { sessionOrNull } from "../helpers/wire.ts";
 import { announceSkip, type Frame, gamePage, launch, recordFrames, skip } from "./chromium.ts";
 
 type Sdk = typeof import("../../sdk/src/index.ts");
@@ -51,7 +52,7 @@ async function profile(): Promise<BrowserContext> {
 }
 
 /** `window.client` for a character of its own, and `window.log` of its events. */
-async function newClient(page: Page, opts: { characterId: string; relayUrl?: string; retry?: { baseMs: number; maxMs: number } }) {
+async function newClient(page: Page, opts: { characterId: string; retry?: { baseMs: number; maxMs: number } }) {
   await page.evaluate((o) => {
     const client = new Keepsake.KeepsakeClient({ relayUrl: o.relayUrl, characterId: o.characterId, timeoutMs: 5000, ...(o.retry ? { retry: o.retry } : {}) });
     const log: Log = { shipped: [], warnings: [], errors: [], injected: 0, disconnected: 0, memories: [] };
@@ -66,10 +67,23 @@ async function newClient(page: Page, opts: { characterId: string; relayUrl?: str
 }
 
 const characterId = () => `npc-${++n}`;
-async function restSession(sessionId: string) {
-  const res = await fetch(`${relay.url}/v1/sessions/${sessionId}`);
-  return res.ok ? res.json() : null;
+
+/** A fresh profile's game page (of `origin`, by default the relay's) with `window.client` for a character of its own. */
+async function newGame(opts: { origin?: string; retry?: { baseMs: number; maxMs: number } } = {}) {
+  const context = await profile();
+  const page = await gamePage(context, opts.origin ?? relay.url);
+  const chr = characterId();
+  await newClient(page, { characterId: chr, retry: opts.retry });
+  return { context, page, chr };
 }
+/** `window.live`: a session connected on `page` in which the player said `text`; returns its id. */
+const liveSession = (page: Page, text: string) => page.evaluate(async (t) => {
+  window.live = await window.client.connect();
+  await window.live.recordUserTurn(t);
+  return window.live.id;
+}, text);
+
+const restSession = (sessionId: string) => sessionOrNull(relay.url, sessionId);
 async function memoriesOf(endUserId: string, characterId: string): Promise<string[]> {
   const res = await (await fetch(`${relay.url}/v1/users/${endUserId}/characters/${characterId}/memories?pageSize=100`)).json();
   return res.memories.map((m: { memory: string }) => m.memory);
@@ -91,12 +105,9 @@ const line = (i: number) => `${i}: ${"The caravan rolled past the salt flats whi
 
 describe.skipIf(skip)("a tab closed mid-session", () => {
   it("page-hide delivers the turns before any new connect; the next connect ships the session, it is processed and injected", async () => {
-    const context = await profile();
     // the game's own origin differs from the relay's: the page-hide request is cross-origin, as in production
     const gameOrigin = relay.url.replace("127.0.0.1", "localhost");
-    const page = await gamePage(context, gameOrigin);
-    const chr = characterId();
-    await newClient(page, { characterId: chr });
+    const { context, page, chr } = await newGame({ origin: gameOrigin });
     const { id, endUserId } = await page.evaluate(async () => {
       const s = await window.client.connect();
       await s.recordUserTurn("Hi, my name is Priya.");
@@ -126,10 +137,7 @@ describe.skipIf(skip)("a tab closed mid-session", () => {
   });
 
   it("over the keepalive budget, page-hide sends the oldest turns that fit; the next connect ships the rest", async () => {
-    const context = await profile();
-    const page = await gamePage(context, relay.url);
-    const chr = characterId();
-    await newClient(page, { characterId: chr });
+    const { context, page, chr } = await newGame();
     const { id, endUserId } = await page.evaluate(async (lines) => {
       const s = await window.client.connect();
       for (const l of lines) await s.recordCharacterTurn(l); // ~140 KB of JSON: more than 64 KB
@@ -155,15 +163,8 @@ describe.skipIf(skip)("a tab closed mid-session", () => {
 
 describe.skipIf(skip)("the relay down or restarting", () => {
   it("a dropped socket resumes; end() with the relay down rejects saying the transcript is kept; the background retry ships it once the relay is back, and a later connect() does not ship it again", async () => {
-    const context = await profile();
-    const page = await gamePage(context, relay.url);
-    const chr = characterId();
-    await newClient(page, { characterId: chr, retry: { baseMs: 300, maxMs: 2000 } });
-    const id = await page.evaluate(async () => {
-      window.live = await window.client.connect();
-      await window.live.recordUserTurn("My name is Mateo.");
-      return window.live.id;
-    });
+    const { context, page } = await newGame({ retry: { baseMs: 300, maxMs: 2000 } });
+    const id = await liveSession(page, "My name is Mateo.");
 
     // the relay restarts under a live session: its socket reconnects and the session goes on
     await relay.stop();
@@ -198,16 +199,9 @@ describe.skipIf(skip)("the relay down or restarting", () => {
   }, 60_000);
 
   it("the `online` event retries at once, long before the backoff would, and a connect() racing it does not ship twice", async () => {
-    const context = await profile();
-    const page = await gamePage(context, relay.url);
-    const chr = characterId();
     // first retry no sooner than five minutes: only the event can ship it within this test
-    await newClient(page, { characterId: chr, retry: { baseMs: 600_000, maxMs: 600_000 } });
-    const id = await page.evaluate(async () => {
-      window.live = await window.client.connect();
-      await window.live.recordUserTurn("I have a cat named Miso.");
-      return window.live.id;
-    });
+    const { context, page } = await newGame({ retry: { baseMs: 600_000, maxMs: 600_000 } });
+    const id = await liveSession(page, "I have a cat named Miso.");
     await relay.stop();
     expect(await page.evaluate(() => window.live.end().then(() => "resolved", (e) => e.code))).toBe("E_NETWORK");
     relay = await relay.restart();
@@ -275,20 +269,14 @@ describe.skipIf(skip)("two tabs of the same game", () => {
 
 describe.skipIf(skip)("a 5,000-turn session (about 2 MB)", () => {
   it("ships in chunks within Socket.IO's message limit and arrives whole", async () => {
-    const context = await profile();
-    const page = await gamePage(context, relay.url);
-    const chr = characterId();
-    await newClient(page, { characterId: chr });
-    const { id, end, buffered } = await page.evaluate(async () => {
-      const s = await window.client.connect();
-      const text = (i: number) => `${i}: ${"The caravan rolled past the salt flats while the guide named every dune. ".repeat(6)}`.slice(0, 400);
-      await Promise.all(Array.from({ length: 5000 }, (_, i) => (i % 2 ? s.recordCharacterTurn(text(i)) : s.recordUserTurn(text(i)))));
-      const db = await new Promise<IDBDatabase>((res) => { const q = indexedDB.open("keepsake"); q.onsuccess = () => res(q.result); });
-      const buffered = await new Promise<number>((res) => { const q = db.transaction("turns").objectStore("turns").count(); q.onsuccess = () => res(q.result); });
-      db.close();
-      return { id: s.id, end: await s.end(), buffered };
-    });
-    expect(buffered).toBe(5000);
+    const { context, page } = await newGame();
+    const id = await page.evaluate(async (lines) => {
+      window.live = await window.client.connect();
+      await Promise.all(lines.map((l, i) => (i % 2 ? window.live.recordCharacterTurn(l) : window.live.recordUserTurn(l))));
+      return window.live.id;
+    }, Array.from({ length: 5000 }, (_, i) => line(i)));
+    expect((await outbox(page)).turns).toBe(5000);
+    const end = await page.evaluate(() => window.live.end());
     expect(end.status).toMatch(/^(queued|processed)$/);
     const { LIMITS } = await import("../../sdk/src/protocol.ts");
     const transcripts = await framesOf(page, "transcript", id);
@@ -393,10 +381,7 @@ describe.skipIf(skip)("IndexedDB failing", () => {
     // tab D: a live session, its database open
     const d = await gamePage(context, relay.url);
     await newClient(d, { characterId: chr });
-    await d.evaluate(async () => {
-      window.live = await window.client.connect();
-      await window.live.recordUserTurn("My name is Noor.");
-    });
+    await liveSession(d, "My name is Noor.");
     // tab B: a newer build upgrading the database to version 2, blocked by tab X
     const b = await gamePage(context, relay.url);
     expect(await b.evaluate(() => new Promise<string>((res) => {

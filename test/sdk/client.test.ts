@@ -2,41 +2,22 @@
 // real IndexedDB semantics (fake-indexeddb, reset per test: a fresh browser profile).
 //
 // Assertions marked EXTRACTION depend on what the relay's built-in extractor makes of the turns.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createHmac } from "node:crypto";
 import {
   KeepsakeClient, type KeepsakeClientOptions, KeepsakeError, LIMITS, type MemoryRecord, type MemorySession,
   type SessionProcessedPayload, StaticEndUserIdProvider,
 } from "../../sdk/src/index.ts";
 import { type Relay, startRelay, waitFor } from "../helpers/relay.ts";
-import { freshBrowser, readKeepsakeDb } from "./helpers.ts";
+import { sessionOrNull } from "../helpers/wire.ts";
+import { readKeepsakeDb, relayClients } from "./helpers.ts";
 
 let relay: Relay;
-const clients: KeepsakeClient[] = [];
-let n = 0;
-
 beforeAll(async () => { relay = await startRelay(); });
 afterAll(async () => { await relay?.stop(); });
-beforeEach(() => freshBrowser());
-afterEach(() => { for (const c of clients.splice(0)) c.close(); });
+const { ids, client } = relayClients("player", () => relay.url);
+const restSession = (sessionId: string) => sessionOrNull(relay.url, sessionId);
 
-/** A unique player and character per test, so tests share one relay without seeing each other. */
-function ids() {
-  n++;
-  return { endUserId: `player-${n}-${Date.now()}`, characterId: `npc-${n}` };
-}
-function client(opts: Partial<KeepsakeClientOptions> & { endUserId?: string } = {}): KeepsakeClient {
-  const { endUserId, ...rest } = opts;
-  const c = new KeepsakeClient({
-    relayUrl: relay.url,
-    characterId: rest.characterId ?? "npc",
-    identity: endUserId ? new StaticEndUserIdProvider(endUserId) : undefined,
-    timeoutMs: 5000,
-    ...rest,
-  });
-  clients.push(c);
-  return c;
-}
 /** Resolves with the `sessionProcessed` of `sessionId` seen by `c`. */
 function processed(c: KeepsakeClient, sessionId: () => string): Promise<SessionProcessedPayload> {
   return new Promise((resolve) => {
@@ -45,10 +26,6 @@ function processed(c: KeepsakeClient, sessionId: () => string): Promise<SessionP
 }
 const within = <T>(p: Promise<T>, ms: number, what: string) =>
   Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms))]);
-async function restSession(sessionId: string) {
-  const res = await fetch(`${relay.url}/v1/sessions/${sessionId}`);
-  return res.ok ? res.json() : null;
-}
 /** An HS256 JWT, as a game backend would mint for its player. */
 function hs256(claims: object, secret: string): string {
   const b64 = (v: object | Buffer) => Buffer.from(v instanceof Buffer ? v : JSON.stringify(v)).toString("base64url");
@@ -72,8 +49,9 @@ describe("a first session, then the next", () => {
     const c = client({ endUserId, characterId, metadata: { name: "Jordan" } });
     const injected: unknown[] = [];
     c.on("memoriesInjected", (p) => injected.push(p));
-    const updated: MemoryRecord[][] = [];
-    c.on("memoriesUpdated", (p, s) => { updated.push(p.memories); expect(s.memories).toBe(p.memories); });
+    // checked after the fact: an expect() inside a listener fails nothing, the SDK catches what listeners throw
+    const updated: { memories: MemoryRecord[]; read: MemoryRecord[] }[] = [];
+    c.on("memoriesUpdated", (p, s) => { updated.push({ memories: p.memories, read: s.memories }); });
 
     const s1 = await c.connect();
     expect(s1).toMatchObject({ enabled: true, memories: [], total: 0, context: "", turnCount: 0 });
@@ -93,6 +71,7 @@ describe("a first session, then the next", () => {
     expect(result.results.length).toBeGreaterThan(0); // EXTRACTION
     await waitFor(() => s1.memories.length > 0, 10_000); // memoriesUpdated updated the ended session
     expect(updated.length).toBeGreaterThan(0);
+    for (const u of updated) expect(u.read).toBe(u.memories); // the session already reads what the event carries
 
     const session = await restSession(s1.id);
     expect(session).toMatchObject({ sessionId: s1.id, endUserId, characterId, turns: 6 });
@@ -197,9 +176,10 @@ describe("the outbox", () => {
 
   it("leaves a session of another player or character alone", async () => {
     const a = ids();
-    const s = await client(a).connect();
+    const first = client(a);
+    const s = await first.connect();
     await s.recordUserTurn("I live in Oslo.");
-    clients.pop()!.close();
+    first.close();
     await client({ endUserId: a.endUserId, characterId: `${a.characterId}-other` }).connect();
     await client({ endUserId: `${a.endUserId}-other`, characterId: a.characterId }).connect();
     expect((await readKeepsakeDb()).sessions.map((r) => r.sessionId)).toEqual([s.id]);
@@ -324,7 +304,7 @@ describe("the outbox", () => {
 describe("shared memory stores", () => {
   it("passes memoryStores in the handshake: what one player's session teaches, another player of the store is injected", async () => {
     const { endUserId, characterId } = ids();
-    const store = `guild-${n}`;
+    const store = `guild-${characterId}`;
     const alice = client({ endUserId, characterId, memoryStores: [store] });
     const s = await alice.connect();
     await s.recordUserTurn("Our guild hall is in Denver.");

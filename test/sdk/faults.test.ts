@@ -1,40 +1,21 @@
-// The SDK in Node against the real relay, under faults: a huge session, IndexedDB refusing writes,
-// two clients sharing one IndexedDB outbox, a relay that rate-limits. (fake-indexeddb gives real
-// IndexedDB semantics; Node has no Web Locks, so the SDK's in-page fallback guards the outbox.)
-// The same faults in a real browser are in browser-faults.test.ts.
+// The SDK in Node against the real relay, under faults: a huge session, IndexedDB failing mid-session
+// (another tab's blocked version upgrade), two clients sharing one IndexedDB outbox, a relay that
+// rate-limits. (fake-indexeddb gives real IndexedDB semantics; Node has no Web Locks, so the SDK's
+// in-page fallback guards the outbox.) The same faults in a real browser, a full quota among them,
+// are in browser-faults.test.ts.
 import { Socket } from "socket.io-client";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { IdbBuffer } from "../../sdk/src/buffer.ts";
-import { KeepsakeClient, type KeepsakeClientOptions, LIMITS, StaticEndUserIdProvider } from "../../sdk/src/index.ts";
+import { LIMITS } from "../../sdk/src/index.ts";
 import { type Relay, startRelay, waitFor } from "../helpers/relay.ts";
-import { freshBrowser, readKeepsakeDb } from "./helpers.ts";
+import { sessionOrNull as restSession } from "../helpers/wire.ts";
+import { readKeepsakeDb, relayClients } from "./helpers.ts";
 
 let relay: Relay;
-const clients: KeepsakeClient[] = [];
-let n = 0;
-
 beforeAll(async () => { relay = await startRelay(); });
 afterAll(async () => { await relay?.stop(); });
-beforeEach(() => freshBrowser());
-afterEach(() => {
-  for (const c of clients.splice(0)) c.close();
-  vi.restoreAllMocks();
-});
-
-function ids() {
-  n++;
-  return { endUserId: `fault-${n}-${Date.now()}`, characterId: `npc-${n}` };
-}
-function client(opts: Partial<KeepsakeClientOptions> & { endUserId: string; characterId: string }, url = relay.url): KeepsakeClient {
-  const { endUserId, ...rest } = opts;
-  const c = new KeepsakeClient({ relayUrl: url, identity: new StaticEndUserIdProvider(endUserId), timeoutMs: 5000, ...rest });
-  clients.push(c);
-  return c;
-}
-async function restSession(url: string, sessionId: string) {
-  const res = await fetch(`${url}/v1/sessions/${sessionId}`);
-  return res.ok ? res.json() : null;
-}
+const { ids, client } = relayClients("fault", () => relay.url);
+afterEach(() => vi.restoreAllMocks());
 /** Every event the SDK emits on any socket, with its payload. */
 function spyEmits() {
   const emits: { event: string; payload: any; bytes: number }[] = [];
@@ -77,28 +58,35 @@ describe("a 5,000-turn session (about 2 MB)", () => {
   }, 60_000);
 });
 
-describe("IndexedDB refusing writes", () => {
-  it("warns once, keeps recording in memory, and end() ships every turn", async () => {
+describe("IndexedDB failing mid-session", () => {
+  it("another tab's version upgrade, blocked by an old tab: warns once, keeps recording in memory, and end() ships every turn", async () => {
     const { endUserId, characterId } = ids();
     const c = client({ endUserId, characterId });
     const warnings: string[] = [];
     c.on("warning", (m) => warnings.push(m));
     const s = await c.connect();
-    const put = IdbBuffer.prototype.putTurn;
-    let writes = 0;
-    // a stand-in for a full disk in Node; browser-faults.test.ts fills a real quota in Chromium
-    vi.spyOn(IdbBuffer.prototype, "putTurn").mockImplementation(function (this: IdbBuffer, ...args) {
-      if (++writes > 2) return Promise.reject(new DOMException("", "QuotaExceededError"));
-      return put.apply(this, args);
-    });
-    const turns = [];
-    for (let i = 0; i < 6; i++) turns.push(await s.recordUserTurn(`turn ${i}`));
+    const writes = vi.spyOn(IdbBuffer.prototype, "putTurn"); // counted only: every write is real
+    const turns = [await s.recordUserTurn("turn 0"), await s.recordUserTurn("turn 1")];
+
+    // an old build holds the database at version 1 and ignores `versionchange`; a newer one asks for
+    // version 2: the SDK closes its connection for the upgrade, and its reopening waits behind it
+    const old = await new Promise<IDBDatabase>((res, rej) => { const q = indexedDB.open("keepsake", 1); q.onsuccess = () => res(q.result); q.onerror = () => rej(q.error); });
+    const upgrade = indexedDB.open("keepsake", 2);
+    await new Promise((res) => { upgrade.onblocked = res; });
+    for (let i = 2; i < 6; i++) turns.push(await s.recordUserTurn(`turn ${i}`));
     expect(turns.map((t) => t.seq)).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(warnings).toEqual([expect.stringMatching(/did not store turn 2 .*QuotaExceededError.*memory only/)]);
-    expect(writes).toBe(3); // after the failure the session stops trying IndexedDB
+    expect(warnings).toEqual([expect.stringMatching(/did not store turn 2 .*another tab may be blocking a version upgrade.*memory only/)]);
+    expect(writes).toHaveBeenCalledTimes(3); // after the failure the session stops trying IndexedDB
+
+    // the old tab goes away and the upgrade is called off: version 1 is usable again
+    const called = new Promise((res) => { upgrade.onupgradeneeded = () => upgrade.transaction!.abort(); upgrade.onerror = res; });
+    old.close();
+    await called;
     expect((await readKeepsakeDb()).turns).toHaveLength(2);
     expect((await s.end()).status).toMatch(/^(queued|processed)$/);
     expect(await restSession(relay.url, s.id)).toMatchObject({ turns: 6, turnCount: 6 });
+    // deleted once shipped (not awaited by end() for a session IndexedDB failed)
+    await waitFor(async () => (await readKeepsakeDb()).sessions.length === 0, 5000);
     expect(await readKeepsakeDb()).toEqual({ sessions: [], turns: [] });
   });
 });

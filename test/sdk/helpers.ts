@@ -1,7 +1,10 @@
-// Shared by the SDK suites: a fresh fake IndexedDB, a localStorage polyfill, reading the buffer with idb.
+// Shared by the SDK suites: a fresh fake IndexedDB, a localStorage polyfill, reading the buffer with idb,
+// and the clients of a suite that runs against a relay.
 import "fake-indexeddb/auto";
 import { IDBFactory } from "fake-indexeddb";
 import { openDB } from "idb";
+import { afterEach, beforeEach } from "vitest";
+import { KeepsakeClient, type KeepsakeClientOptions, StaticEndUserIdProvider } from "../../sdk/src/index.ts";
 
 /** A Storage in memory, as localStorage in a browser. */
 export class MemoryStorage implements Storage {
@@ -30,4 +33,35 @@ export async function readKeepsakeDb(): Promise<{ sessions: any[]; turns: any[] 
   } finally {
     db.close();
   }
+}
+
+/**
+ * For a suite of SDK tests against a relay: each test starts in a fresh browser profile and the
+ * clients it made are closed after it. `ids()` gives each test a player and character of its own (so
+ * tests share one relay without seeing each other); `client()` makes a KeepsakeClient against
+ * `relayUrl()` (or `url`) with 5 s timeouts and, when `endUserId` is given, that static identity.
+ */
+export function relayClients(tag: string, relayUrl: () => string) {
+  const made: KeepsakeClient[] = [];
+  let n = 0;
+  beforeEach(() => freshBrowser());
+  afterEach(() => { for (const c of made.splice(0)) c.close(); });
+  return {
+    ids() {
+      n++;
+      return { endUserId: `${tag}-${n}-${Date.now()}`, characterId: `npc-${n}` };
+    },
+    client(opts: Partial<KeepsakeClientOptions> & { endUserId?: string } = {}, url = relayUrl()): KeepsakeClient {
+      const { endUserId, ...rest } = opts;
+      const c = new KeepsakeClient({
+        relayUrl: url,
+        characterId: rest.characterId ?? "npc",
+        identity: endUserId ? new StaticEndUserIdProvider(endUserId) : undefined,
+        timeoutMs: 5000,
+        ...rest,
+      });
+      made.push(c);
+      return c;
+    },
+  };
 }

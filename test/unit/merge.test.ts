@@ -1,75 +1,61 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BuiltinExtractor } from "../../relay/extract/builtin.ts";
 import type { Fact } from "../../relay/extract/extractor.ts";
-import { compare, CONTAINED, DUPLICATE, PARAPHRASE, planMerge, type MergeLookup } from "../../relay/merge.ts";
-import type { MemoryOp, StoredMemory } from "../../relay/store/store.ts";
+import { compare, CONTAINED, DUPLICATE, PARAPHRASE } from "../../relay/merge.ts";
+import type { MemoryOp, NewMemory, StoredMemory } from "../../relay/store/store.ts";
 import type { Scope } from "../../sdk/src/protocol.ts";
+import { type StoreProcess, startStore } from "../helpers/store.ts";
 
-const scope: Scope = { kind: "pair", endUserId: "u1", characterId: "guide" };
-const other: Scope = { kind: "pair", endUserId: "u2", characterId: "guide" };
 const AT = "2025-03-01T00:00:00.000Z";
 
-/** A test double of the store's two lookups over a plain array; `apply` plays ops the way a store would. */
-class ArrayLookup implements MergeLookup {
-  memories: StoredMemory[] = [];
-  #next = 1;
+/** The relay's own store (a Deno process): merge reads its real slot lookups and full-text search. */
+let store: StoreProcess;
+beforeAll(async () => { store = await startStore(); });
+afterAll(async () => { await store?.close(); });
 
-  put(memory: string, opts: { slot?: string; value?: string; pinned?: boolean; scope?: Scope } = {}): StoredMemory {
-    const m: StoredMemory = {
-      id: `m${this.#next++}`, memory, scope: opts.scope ?? scope, pinned: opts.pinned ?? false, createdAt: AT, updatedAt: AT,
-      metadata: {}, sources: [], slot: opts.slot ?? null, value: opts.value ?? null, importance: 0.5,
-    };
-    this.memories.push(m);
-    return m;
+let made = 0;
+/** The memories of a player of "guide" that only this test uses, in the real store, and of another player beside them. */
+class Memories {
+  readonly scope: Scope;
+  readonly other: Scope;
+  constructor() {
+    const n = ++made;
+    this.scope = { kind: "pair", endUserId: `u${n}`, characterId: "guide" };
+    this.other = { kind: "pair", endUserId: `u${n}-other`, characterId: "guide" };
   }
 
-  findBySlot(s: Scope, slot: string): Promise<StoredMemory[]> {
-    return Promise.resolve(this.memories.filter((m) => sameScope(m.scope, s) && m.slot === slot));
+  /** Stores a memory as an earlier extraction or a REST add would have. */
+  put(memory: string, opts: { slot?: string; value?: string; pinned?: boolean; scope?: Scope } = {}): Promise<StoredMemory> {
+    const m: NewMemory = { memory, slot: opts.slot ?? null, value: opts.value ?? null, pinned: opts.pinned ?? false, importance: 0.5 };
+    return store.call("put", opts.scope ?? this.scope, m, AT);
   }
 
-  /** Token overlap, best first: enough of a search for merge to find its candidates in. */
-  searchMemories(scopes: Scope[], query: string, limit: number): Promise<(StoredMemory & { score: number })[]> {
-    const q = new Set(words(query));
-    return Promise.resolve(this.memories
-      .filter((m) => scopes.some((s) => sameScope(m.scope, s)))
-      .map((m) => ({ ...m, score: words(m.memory).filter((w) => q.has(w)).length }))
-      .filter((m) => m.score > 0)
-      .sort((a, b) => b.score - a.score)
-      .slice(0, limit));
+  /** Applies planned ops as the relay does after extraction. */
+  apply(ops: MemoryOp[]): Promise<unknown> {
+    return store.call("applyOps", ops, AT);
   }
 
-  apply(ops: MemoryOp[]): void {
-    for (const op of ops) {
-      if (op.event === "add") {
-        const m = this.put(op.memory.memory, { slot: op.memory.slot ?? undefined, value: op.memory.value ?? undefined, scope: op.scope });
-        m.sources = op.memory.sources ?? [];
-        continue;
-      }
-      const m = this.memories.find((x) => x.id === op.id)!;
-      if (op.event === "delete") this.memories.splice(this.memories.indexOf(m), 1);
-      else if (op.event === "update") Object.assign(m, { memory: op.memory, slot: op.slot ?? m.slot, value: op.value ?? m.value });
-      if (op.event !== "delete") m.sources = [...m.sources, ...(op.addSources ?? [])];
-    }
+  async list(): Promise<StoredMemory[]> {
+    return (await store.call("listMemories", [this.scope], { offset: 0, limit: 100 })).memories;
   }
 }
 
-const sameScope = (a: Scope, b: Scope) => JSON.stringify(a) === JSON.stringify(b);
-const words = (s: string) => s.toLowerCase().match(/[a-z0-9]+/g) ?? [];
 const fact = (text: string, more: Partial<Fact> = {}): Fact => ({ text, seq: [0], importance: 0.5, ...more });
-const plan = (facts: Fact[], lookup: ArrayLookup, sessionId = "s1") => planMerge(facts, scope, lookup, sessionId);
+const plan = (facts: Fact[], memories: Memories, sessionId = "s1"): Promise<MemoryOp[]> => store.call("planMerge", facts, memories.scope, sessionId);
 
 describe("merge planning", () => {
   it("adds a new fact with its source, slot, value and importance", async () => {
-    const ops = await plan([fact("The user's name is Jordan.", { slot: "name", value: "Jordan", importance: 1, seq: [2] })], new ArrayLookup());
+    const lookup = new Memories();
+    const ops = await plan([fact("The user's name is Jordan.", { slot: "name", value: "Jordan", importance: 1, seq: [2] })], lookup);
     expect(ops).toEqual([{
-      event: "add", scope,
+      event: "add", scope: lookup.scope,
       memory: { memory: "The user's name is Jordan.", slot: "name", value: "Jordan", importance: 1, sources: [{ sessionId: "s1", seq: [2] }] },
     }]);
   });
 
   it("updates a slot in place when the value changes", async () => {
-    const lookup = new ArrayLookup();
-    const name = lookup.put("The user's name is Jordan.", { slot: "name", value: "Jordan" });
+    const lookup = new Memories();
+    const name = await lookup.put("The user's name is Jordan.", { slot: "name", value: "Jordan" });
     const ops = await plan([fact("The user's name is Jordan Kim.", { slot: "name", value: "Jordan Kim", importance: 1, seq: [4] })], lookup);
     expect(ops).toEqual([{
       event: "update", id: name.id, memory: "The user's name is Jordan Kim.", slot: "name", value: "Jordan Kim", importance: 1,
@@ -78,23 +64,23 @@ describe("merge planning", () => {
   });
 
   it("is a noop, with the new source, when the slot already says it", async () => {
-    const lookup = new ArrayLookup();
-    const name = lookup.put("The user's name is Jordan.", { slot: "name", value: "Jordan" });
+    const lookup = new Memories();
+    const name = await lookup.put("The user's name is Jordan.", { slot: "name", value: "Jordan" });
     const ops = await plan([fact("the user's name is Jordan", { slot: "name", value: "Jordan", seq: [1] })], lookup, "s2");
     expect(ops).toEqual([{ event: "noop", id: name.id, addSources: [{ sessionId: "s2", seq: [1] }] }]);
   });
 
   it("updates a liking with its negation on the same slot", async () => {
-    const lookup = new ArrayLookup();
-    const coffee = lookup.put("Jordan likes coffee.", { slot: "pref:coffee", value: "coffee" });
-    lookup.put("Jordan likes tea.", { slot: "pref:tea", value: "tea" });
+    const lookup = new Memories();
+    const coffee = await lookup.put("Jordan likes coffee.", { slot: "pref:coffee", value: "coffee" });
+    await lookup.put("Jordan likes tea.", { slot: "pref:tea", value: "tea" });
     const ops = await plan([fact("Jordan no longer likes coffee.", { slot: "pref:coffee", value: "coffee" })], lookup);
     expect(ops).toMatchObject([{ event: "update", id: coffee.id, memory: "Jordan no longer likes coffee." }]);
   });
 
   it("deletes a retracted slot, but only the value it withdraws", async () => {
-    const lookup = new ArrayLookup();
-    const home = lookup.put("Jordan lives in Denver.", { slot: "home", value: "Denver" });
+    const lookup = new Memories();
+    const home = await lookup.put("Jordan lives in Denver.", { slot: "home", value: "Denver" });
     const retract = (value?: string) => fact(`Jordan no longer lives in ${value ?? "town"}.`, { slot: "home", value, retract: true });
     expect(await plan([retract("Denver")], lookup)).toEqual([{ event: "delete", id: home.id }]);
     expect(await plan([retract("denver")], lookup)).toEqual([{ event: "delete", id: home.id }]);
@@ -105,9 +91,9 @@ describe("merge planning", () => {
   });
 
   it("never updates or deletes a pinned memory", async () => {
-    const lookup = new ArrayLookup();
-    const home = lookup.put("Jordan lives in Denver.", { slot: "home", value: "Denver", pinned: true });
-    const hobby = lookup.put("Jordan volunteers at the animal shelter.", { pinned: true });
+    const lookup = new Memories();
+    const home = await lookup.put("Jordan lives in Denver.", { slot: "home", value: "Denver", pinned: true });
+    const hobby = await lookup.put("Jordan volunteers at the animal shelter.", { pinned: true });
     expect(await plan([fact("Jordan lives in Austin.", { slot: "home", value: "Austin" })], lookup)).toEqual([{ event: "noop", id: home.id }]);
     expect(await plan([fact("Jordan no longer lives in Denver.", { slot: "home", value: "Denver", retract: true })], lookup))
       .toEqual([{ event: "noop", id: home.id }]);
@@ -117,13 +103,13 @@ describe("merge planning", () => {
   });
 
   it("collapses a batch: later facts fold into the op an earlier one made", async () => {
-    const lookup = new ArrayLookup();
+    const lookup = new Memories();
     // two facts on one slot in one session: one add with the final text and both sources
     expect(await plan([
       fact("The user's name is Jordan.", { slot: "name", value: "Jordan", seq: [1] }),
       fact("The user's name is Jo.", { slot: "name", value: "Jo", seq: [5] }),
     ], lookup)).toEqual([{
-      event: "add", scope,
+      event: "add", scope: lookup.scope,
       memory: { memory: "The user's name is Jo.", slot: "name", value: "Jo", importance: 0.5, sources: [{ sessionId: "s1", seq: [1] }, { sessionId: "s1", seq: [5] }] },
     }]);
     // a repeat of an earlier fact of the batch: no second op
@@ -136,7 +122,7 @@ describe("merge planning", () => {
       fact("Jordan no longer lives in Denver.", { slot: "home", value: "Denver", retract: true }),
     ], lookup)).toEqual([]);
     // a stored memory revised twice: one update, with the final text
-    const coffee = lookup.put("Jordan likes coffee.", { slot: "pref:coffee", value: "coffee" });
+    const coffee = await lookup.put("Jordan likes coffee.", { slot: "pref:coffee", value: "coffee" });
     expect(await plan([
       fact("Jordan no longer likes coffee.", { slot: "pref:coffee", seq: [1] }),
       fact("Jordan loves coffee.", { slot: "pref:coffee", seq: [3] }),
@@ -144,8 +130,8 @@ describe("merge planning", () => {
   });
 
   it("keeps one op per fact, in fact order", async () => {
-    const lookup = new ArrayLookup();
-    const age = lookup.put("Jordan is 33 years old.", { slot: "age", value: "33" });
+    const lookup = new Memories();
+    const age = await lookup.put("Jordan is 33 years old.", { slot: "age", value: "33" });
     const ops = await plan([
       fact("Jordan enjoys chess.", { slot: "pref:chess" }),
       fact("Jordan is 34 years old.", { slot: "age", value: "34" }),
@@ -157,10 +143,10 @@ describe("merge planning", () => {
   });
 
   it("recognizes a near-duplicate without a slot as a noop, a revision as an update, anything else as new", async () => {
-    const lookup = new ArrayLookup();
-    const shelter = lookup.put("Jordan volunteers at the animal shelter on weekends.");
-    const painting = lookup.put("Jordan has been practicing painting for 3 years.");
-    const hiking = lookup.put("Jordan loves hiking with their dog.");
+    const lookup = new Memories();
+    const shelter = await lookup.put("Jordan volunteers at the animal shelter on weekends.");
+    const painting = await lookup.put("Jordan has been practicing painting for 3 years.");
+    const hiking = await lookup.put("Jordan loves hiking with their dog.");
     const [dup, revised, shorter, unrelated] = await Promise.all([
       plan([fact("Jordan volunteers at the animal shelter on the weekends!")], lookup),
       plan([fact("Jordan has been practicing painting for 4 years.")], lookup),
@@ -174,29 +160,29 @@ describe("merge planning", () => {
   });
 
   it("keeps every fact of a batch that only shares a word or two with another", async () => {
-    const ops = await plan([fact("The user's name is Sam."), fact("Sam has a dog named Rex."), fact("Sam lives in the mountains.")], new ArrayLookup());
+    const ops = await plan([fact("The user's name is Sam."), fact("Sam has a dog named Rex."), fact("Sam lives in the mountains.")], new Memories());
     expect(ops.map((o) => o.event === "add" && o.memory.memory)).toEqual([
       "The user's name is Sam.", "Sam has a dog named Rex.", "Sam lives in the mountains.",
     ]);
   });
 
   it("keeps dated events apart unless they are the same day", async () => {
-    const lookup = new ArrayLookup();
-    const won = lookup.put("Jordan won the spring tournament on 2025-03-12.");
+    const lookup = new Memories();
+    const won = await lookup.put("Jordan won the spring tournament on 2025-03-12.");
     expect(await plan([fact("Jordan won the spring tournament on 2025-03-12.")], lookup)).toMatchObject([{ event: "noop", id: won.id }]);
     expect(await plan([fact("Jordan won the spring tournament on 2025-04-02.")], lookup)).toMatchObject([{ event: "add" }]);
   });
 
   it("reads only the scope it merges into", async () => {
-    const lookup = new ArrayLookup();
-    lookup.put("Jordan likes coffee.", { slot: "pref:coffee", scope: other });
-    lookup.put("Jordan volunteers at the animal shelter.", { scope: other });
+    const lookup = new Memories();
+    await lookup.put("Jordan likes coffee.", { slot: "pref:coffee", scope: lookup.other });
+    await lookup.put("Jordan volunteers at the animal shelter.", { scope: lookup.other });
     const ops = await plan([fact("Jordan likes coffee.", { slot: "pref:coffee" }), fact("Jordan volunteers at the animal shelter.")], lookup);
     expect(ops.map((op) => op.event)).toEqual(["add", "add"]);
   });
 
   it("never duplicates a session's facts when they come again", async () => {
-    const lookup = new ArrayLookup();
+    const lookup = new Memories();
     const turns = [
       "My name is Jordan.", "I'm 34 and I live in Denver.", "I work as a nurse.", "I love spicy food.",
       "I have a cat named Milo.", "I want to learn the violin.", "I volunteer at the animal shelter on weekends.",
@@ -204,12 +190,14 @@ describe("merge planning", () => {
     const { facts } = await new BuiltinExtractor().extract({ sessionId: "s1", turns });
     const first = await plan(facts, lookup, "s1");
     expect(first.every((op) => op.event === "add")).toBe(true);
-    lookup.apply(first);
+    await lookup.apply(first);
     const again = await plan(facts, lookup, "s2");
     expect(again.map((op) => op.event)).toEqual(facts.map(() => "noop"));
-    lookup.apply(again);
-    expect(lookup.memories).toHaveLength(facts.length);
-    expect(lookup.memories[0].sources).toEqual([{ sessionId: "s1", seq: [0] }, { sessionId: "s2", seq: [0] }]);
+    await lookup.apply(again);
+    const stored = await lookup.list();
+    expect(stored).toHaveLength(facts.length);
+    // the memory of the first turn (the name) now cites both sessions
+    expect(stored.find((m) => m.slot === "name")!.sources).toEqual([{ sessionId: "s1", seq: [0] }, { sessionId: "s2", seq: [0] }]);
   });
 
   it("compares facts by their content words, with thresholds that hold", () => {
