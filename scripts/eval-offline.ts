@@ -12,7 +12,9 @@ import { type MergeLookup, planMerge } from "../relay/merge.ts";
 import type { StoredMemory } from "../relay/store/store.ts";
 
 const args = Deno.args.filter((a, i, all) => a !== "--dump" && all[i - 1] !== "--dump");
-const dumpTo = Deno.args[Deno.args.indexOf("--dump") + 1];
+const dumpAt = Deno.args.indexOf("--dump");
+const dumpTo = dumpAt >= 0 ? Deno.args[dumpAt + 1] : undefined;
+if (dumpAt >= 0 && (!dumpTo || /\.(json|csv)$/.test(dumpTo))) throw new Error(`--dump needs a file to write, not "${dumpTo ?? ""}"`);
 const file = args[0] ?? new URL("../../shared/data/locomo-dev.json", import.meta.url).pathname;
 const convs = load(file, { limit: Number(args[1] ?? Infinity) });
 const scope: Scope = { kind: "pair", endUserId: "u", characterId: "c" };
@@ -66,6 +68,14 @@ for (const conv of convs) {
       if (scored.some((m) => half(g.c, content(m.memory, names)))) { dump.push(`R ${g.refs.join(",")} | ${g.fact}`); continue; }
       const fromTurn = scored.some((m) => m.sources.some((s) => s.seq.some((q) => g.refs.includes(`${s.sessionIndex}:${q}`))));
       dump.push(`MISS${fromTurn ? "" : " (no memory from that turn)"} ${g.refs.join(",")} | ${g.fact}`);
+      if (!g.refs.length) { // no refs (SPC): show the user turn closest to the fact, and what came from it
+        const turns = conv.sessions.flatMap((s: { turns: { role: string; text: string }[] }, si: number) =>
+          s.turns.map((t, seq) => ({ ...t, ref: `${si}:${seq}` }))).filter((t: { role: string }) => t.role === "user");
+        const near = (t: { text: string }) => g.c.filter((w: string) => content(t.text, names).includes(w)).length;
+        const best = turns.reduce((a: { text: string; ref: string }, b: { text: string; ref: string }) => near(b) > near(a) ? b : a);
+        dump.push(`    said ${best.ref}: ${best.text}`);
+        for (const m of scored.filter((m) => m.sources.some((s) => s.seq.some((q) => `${s.sessionIndex}:${q}` === best.ref)))) dump.push(`      -> ${m.memory}`);
+      }
     }
   }
 }

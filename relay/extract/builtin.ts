@@ -27,6 +27,8 @@ const PASSING_PLANS = new Set([
   "go", "head", "sleep", "leave", "grab", "get", "check", "say", "be", "try", "see", "let", "take",
   "make", "have", "do", "eat", "call", "watch", "tell", "ask", "think", "need", "keep",
 ]);
+/** verbs too light to be an activity on their own: "I love to go…", "I'd like to be…" */
+const LIGHT_VERBS = new Set(["be", "have", "do", "get", "go", "make", "take", "know", "see", "say", "think", "let", "keep", "try", "come", "put", "give", "hear", "talk", "chat", "meet", "find"]);
 /** verbs of conversation and opinion, never a fact on their own: "I think so", "I agree", "I hope you're well" */
 const OPINION_VERBS = new Set([
   "think", "know", "guess", "mean", "suppose", "bet", "agree", "hope", "wonder", "see", "understand", "believe",
@@ -84,6 +86,10 @@ const REFERS_BACK = new Set(["it", "that", "this", "there", "which"]);
 const JOINERS = new Set(["and", "so", "or", "then", "plus"]);
 /** sentences that are not statements of fact */
 const HYPOTHETICAL = /\b(if|wish|imagine|unless|suppose|pretend|whether|hypothetically)\b/i;
+/** notes beside the words, not said by the user: "[shares a photo of …]", "[name]", "*waves*" */
+const ASIDE_NOTES = /\[[^\]]*\]|\*[^*\n]{1,60}\*/g;
+/** a question after a statement, in the same sentence: "I'm George, what's your name?" */
+const QUESTION_TAIL = /,\s*(?:(?:and|but|so)\s+)?(?:what|how|where|who|which|why|when|do|does|did|are|is|have|has|can|could|would|will|wanna|you)\b[^,.!?]*\?+\W*$/i;
 /** laughter and the like, wherever it stands: "I love pizza lol" */
 const LAUGHS = /^(lol|lmao|haha+|hehe+|ha|xd|rofl)$/;
 /** a sentence that may be about the user */
@@ -102,6 +108,8 @@ const STATIVE = new Set([
 /** the user's words for themself, as said of them ("our" is the user's family or group) */
 const THIRD_PERSON: Record<string, string> = { me: "them", my: "their", mine: "theirs", myself: "themselves", our: "their", ours: "theirs" };
 const FIRST_PERSON = /\b(i|i'm|i've|i'd|i'll|me|my|mine|myself|we|our|ours|ourselves)\b/i;
+/** adverbs compromise sometimes tags otherwise: "I also now live…" ("now" as a conjunction) */
+const SOFT_ADVERBS = new Set(["now", "also", "still", "just", "currently", "finally", "recently", "usually", "always", "often", "sometimes", "even"]);
 /** "us", but not "the US" */
 const US = /\bus\b/;
 const SECOND_PERSON = /\b(you|your|yours|yourself|yourselves)\b/i;
@@ -155,7 +163,7 @@ export class BuiltinExtractor implements Extractor {
 /** Every fact about the user in one session's turns, in turn order. */
 export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
   const ctx: Ctx = { name: knownName ? firstWord(knownName) : undefined, day: "", seq: [], facts: [] };
-  const texts = turns.map((t) => (t.role === "user" ? t.text.replace(/\s*\[shares?\b[^\]]*\]/gi, "").trim() : ""));
+  const texts = turns.map((t) => (t.role === "user" ? t.text.replace(ASIDE_NOTES, " ").replace(/\s+([,.!?;:])/g, "$1").replace(/\s+/g, " ").trim() : ""));
   const said = tagged(turns.map((t, i) => (t.role === "event" ? [doneByUser(t.text)] : statements(texts[i]))));
   turns.forEach((turn, i) => {
     ctx.day = turn.at.slice(0, 10);
@@ -191,7 +199,8 @@ function statements(text: string): string[] {
   const said: string[] = /[.!?;]\s+\S/.test(text) ? nlp.tokenize(text).out("array") : [text];
   const out: string[] = [];
   let kept = false;
-  for (const s of said) {
+  for (let s of said) {
+    s = s.replace(QUESTION_TAIL, ".");
     const statement = !/\?\W*$/.test(s) && !HYPOTHETICAL.test(s);
     // "I went to a support group. It was so powerful.": what "it" says belongs to the statement before
     if (statement && kept && CONTINUES.test(s) && !SELF.test(s) && !SECOND_PERSON.test(s)) {
@@ -289,12 +298,23 @@ function clausesOf(toks: Tok[]): Tok[][] {
       (/[,;:(]|\s[-–—]\s|[–—]|\.\.\./.test(prev.post) && isPronoun(t) && !REFERS_BACK.has(t.w)));
     // "I dance at the club and run a school": a second statement by the same "I"
     const again = k > 1 && t.w === "and" && part[0]?.w === "i" && isVerb(next) && !is(next, "Gerund") && !is(next, "Auxiliary") &&
+      !thirdPersonVerb(next!) &&
       !is(next, "Copula") && part.some((p, q) => q > 0 && isContent(p));
-    if (again) return parts.push([synthetic("I", "Pronoun")]);
+    if (again) {
+      // "I like to drink wine and dance": the second statement likes, too ("I like to dance")
+      const to = part.findIndex((p, q) => q > 1 && p.w === "to" && isVerb(part[q + 1]));
+      const lead = to > 0 && part.slice(1, to).every((p) => isVerb(p) || is(p, "Adverb") || is(p, "Negative") || SOFT_ADVERBS.has(p.w));
+      return parts.push([synthetic("I", "Pronoun"), ...(lead ? part.slice(1, to + 1).map((p) => ({ ...p, first: false })) : [])]);
+    }
     if (breaks) parts.push([]);
     parts[parts.length - 1].push(t);
   });
   return parts.map(trimLeading).filter((p) => p.length > 1);
+}
+
+/** "runs", "kids": a verb form "I" cannot take, so no new statement of "I" ("my wife and kids") */
+function thirdPersonVerb(t: Tok): boolean {
+  return is(t, "PresentTense") && t.w.endsWith("s") && lemma(t) !== t.w && formOf(lemma(t), "PresentTense") === t.w;
 }
 
 /** Drops leading filler; a leading time ("Yesterday I …") moves to the end. */
@@ -352,7 +372,7 @@ function analyze(toks: Tok[]): Clause | null {
     const t = toks[k], next = toks[k + 1];
     if (t.w === "no" && next?.w === "longer") { neg = noLonger = true; k++; continue; }
     if (is(t, "Negative") || t.w === "never") { neg = true; continue; }
-    if (is(t, "Adverb") && !isVerb(t)) continue;
+    if ((is(t, "Adverb") || SOFT_ADVERBS.has(t.w)) && !isVerb(t)) continue;
     if (!isVerb(t) && !(t.w === "to" && aux.length) && !aux.some((a) => a === "do" || a === "does" || a === "did")) return null;
     if (verbAt < 0) verbAt = k;
     const auxiliary = is(t, "Auxiliary") || is(t, "Modal") || (t.w === "to" && aux.length > 0) ||
@@ -476,7 +496,7 @@ function callMe(toks: Tok[], ctx: Ctx): boolean {
 
 function ageIs(toks: Tok[], ctx: Ctx, neg: boolean): boolean {
   const value = toks.filter((t) => is(t, "Value"));
-  const others = toks.filter((t) => !is(t, "Value") && !/^(years?|yrs?|old|now|this|yo)$/.test(t.w));
+  const others = toks.filter((t) => !is(t, "Value") && !is(t, "Date") && !/^(years?|yrs?|old|now|this|yo|last|yesterday|today)$/.test(t.w));
   if (neg || !value.length || others.length) return false;
   const age = number(...value);
   if (!(age >= 1 && age <= 120) || !Number.isInteger(age)) return false;
@@ -580,7 +600,9 @@ function goal(c: Clause, modal: string | undefined, future: boolean, ctx: Ctx): 
 /** "I love hiking, camping and fishing", "I don't like coffee anymore", "I'm a big fan of jazz" (verb "fan"), "I'm into jazz" ("into") */
 function preference(c: Clause, verb: string, toks: Tok[], ctx: Ctx): void {
   const object = cut(toks.filter((t) => !ASIDES.has(t.w)));
-  if (!object.some(isContent) || isPronoun(object[0]) || DEMONSTRATIVES.has(object[0].w)) return;
+  // "I love to cook": the activity is the thing liked
+  const activity = object[0]?.w === "to" && isVerb(object[1]) && !LIGHT_VERBS.has(lemma(object[1]));
+  if (!(activity || object.some(isContent)) || isPronoun(object[0]) || DEMONSTRATIVES.has(object[0].w)) return;
   const being = verb === "into" ? "into" : verb === "fan" ? "a fan of" : "";
   const says = being
     ? `is ${c.noLonger ? "no longer " : c.neg ? "not " : ""}${being}`
@@ -715,7 +737,9 @@ function say(who: string, body: Tok[], verb: Tok | undefined, ctx: Ctx, dated: b
 /** Tokens as text in the third person; `verbAt` is conjugated for a singular subject. */
 function words(toks: Tok[], verbAt = -1, who?: string): string {
   let out = "", they = false, one = false;
+  const verb = toks[verbAt];
   toks = toks.filter((t) => !(INTENSIFIERS.has(t.w) && is(t, "Adverb")));
+  verbAt = verb ? toks.indexOf(verb) : -1;
   toks.forEach((t, k) => {
     let w: string;
     if (k === verbAt) w = agree(t, false);

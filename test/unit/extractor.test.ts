@@ -212,12 +212,41 @@ describe("built-in extractor", () => {
   });
 
   it("splits a sentence into one fact per statement", () => {
+    // "like to" governs both verbs, as grammar reads it
     expect(texts(one("I like to dance at the club and run a dog obedience school.", "Jordan"))).toEqual([
-      "Jordan likes to dance at the club.", "Jordan runs a dog obedience school.",
+      "Jordan likes to dance at the club.", "Jordan likes to run a dog obedience school.",
+    ]);
+    expect(texts(one("I want to learn guitar and start a band.", "Jordan"))).toEqual([
+      "Jordan wants to learn guitar.", "Jordan wants to start a band.",
+    ]);
+    // "and kids" is no new statement of "I": "kids" cannot be the verb of "I"
+    expect(texts(one("I like to go to the park with my wife and kids.", "Jordan"))).toEqual([
+      "Jordan likes to go to the park with their wife and kids.",
     ]);
     expect(texts(one("I volunteer at the shelter on weekends and teach swimming to kids.", "Jordan"))).toEqual([
       "Jordan volunteers at the shelter on weekends.", "Jordan teaches swimming to kids.",
     ]);
+  });
+
+  it("conjugates the verb, not the word after a dropped intensifier", () => {
+    expect(texts(one("I just started a new job.", "Jordan"))).toEqual(["Jordan started a new job."]);
+    expect(texts(one("Yeah, I just moved in a few weeks ago.", "Jordan"))).toEqual(["Jordan moved in a few weeks ago."]);
+    expect(texts(one("I really enjoy long walks on the beach.", "Jordan"))).toEqual(["Jordan enjoys long walks on the beach."]);
+  });
+
+  it("takes an activity as a liking, and the statement before a trailing question", () => {
+    expect(texts(one("I like to dance. I also love to read.", "Jordan"))).toEqual(["Jordan likes to dance.", "Jordan loves to read."]);
+    expect(texts(one("I love to go.", "Jordan"))).toEqual([]);
+    expect(texts(one("I'm George, what's your name?"))).toEqual(["The user's name is George."]);
+    expect(texts(one("I love death metal, what about you?", "Jordan"))).toEqual(["Jordan loves death metal."]);
+    expect(texts(one("I grew up on a farm, but I also now live in the city.", "Jordan"))).toEqual([
+      "Jordan grew up on a farm.", "Jordan lives in the city.",
+    ]);
+  });
+
+  it("leaves out bracketed notes and placeholders that the user did not say", () => {
+    expect(texts(one("Hi there, I'm [name], I'm a stay at home dad."))).toEqual(["The user is a stay at home dad."]);
+    expect(texts(one("I just turned 18 yesterday! *waves*"))).toEqual(["The user is 18 years old."]);
   });
 
   it("keeps what the user says of 'it' with the thing it means", () => {
