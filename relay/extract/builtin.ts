@@ -49,6 +49,15 @@ const FEELINGS = new Set([
   "annoyed", "pleased", "surprised", "shocked", "stuck", "blessed", "stoked", "pumped", "hooked", "lost",
   "interested", "bored", "tired", "scared", "touched", "moved", "inspired", "relieved", "flattered",
 ]);
+/** where someone is for the moment: "I'm in the kitchen" */
+const MOMENTARY = new Set(["bed", "kitchen", "shower", "bathroom", "car", "traffic", "line", "queue", "meeting", "middle", "mood", "hurry", "rush", "trouble", "pain", "room", "office", "store", "town", "way", "minute", "moment", "process"]);
+/** what is said of oneself in talk, not of what one is like: "I'm sure", "I'm kidding" */
+const CHAT_STATES = new Set(["sure", "right", "wrong", "serious", "kidding", "curious", "sorry", "interested", "jealous", "late", "early", "new", "single-handed", "impressed", "honored", "flattered", "speechless", "jk", "dead", "alive", "able", "unable", "aware", "positive", "certain", "convinced", "afraid", "glad", "welcome", "busy", "around", "close", "far", "first", "last"]);
+/** moods of the moment, said of someone: "My sister is happy" */
+const MOODS = new Set([
+  "happy", "sad", "glad", "proud", "grateful", "thankful", "excited", "nervous", "upset", "angry", "mad", "lucky",
+  "jealous", "worried", "good", "great", "fine", "okay", "ok", "better", "worse", "well", "cool", "awesome",
+]);
 /** nouns too vague to make a statement worth remembering */
 const VAGUE_NOUNS = new Set([
   "time", "day", "thing", "stuff", "lot", "bit", "way", "one", "idea", "point", "sense", "fun", "luck",
@@ -60,6 +69,8 @@ const NOT_JOBS = new Set([
   ...FAMILY, "boy", "girl", "man", "woman", "guy", "gal", "lady", "person", "people", "adult", "teen",
   "teenager", "fan", "friend", "member", "lover", "believer", "beginner", "fighter", "dreamer", "fool",
   "mess", "winner", "loser", "leader", "follower", "reader", "owner", "mama", "papa", "mum", "baby",
+  "feminist", "optimist", "pessimist", "perfectionist", "minimalist", "idealist", "realist", "atheist",
+  "introvert", "extrovert", "activist", "vegetarian", "vegan", "christian", "catholic", "buddhist",
 ]);
 const JOBLIKE = /(er|or|ist|ician|ant|ent|eer|man|woman|person)$/;
 const JOB_WORDS = new Set(["nurse", "chef", "cook", "pilot", "barista", "surgeon", "paramedic", "coach", "clerk", "nanny", "cop", "medic", "vet"]);
@@ -98,6 +109,8 @@ const SELF = /\b(i|my|me|we|our)\b/i;
 const IMPLIED_I = /^\W*(\w+ed|went|got|made|took|saw|found|ran|won|lost|bought|met|began|built|spent|became|gonna|wanna)\b/i;
 /** a sentence that goes on about what the one before it said: "It was so powerful." */
 const CONTINUES = /^\W*(it|it's|that|that's|this|they|they're|there)\b/i;
+/** a sentence about someone the sentence before named: "She's a nurse." */
+const ABOUT_THEM = /^\W*(he|she|he's|she's)\b/i;
 /** a character's question whose bare answer is a fact */
 const ASKS = /\byour name\b|\bcall you\b|\bhow old\b/i;
 const MODALS = new Set(["would", "could", "should", "might", "may", "must", "will", "shall"]);
@@ -132,9 +145,12 @@ interface CompromiseTerm { text: string; normal: string; implicit?: string | nul
 
 interface Ctx {
   name?: string; day: string; seq: number[]; facts: Fact[];
-  /** what the user's last sentence in this turn was about: what a following "it" means */
-  thing?: Tok[];
+  /** what the user's last sentence in this turn was about: what a following "it" (or "he", "she") means */
+  thing?: Thing;
 }
+
+/** Something a sentence named; `own`: the user's ("my dog"); `kind`: who "he" or "she" can be */
+interface Thing { toks: Tok[]; own: boolean; kind: "person" | "pet" | "thing" }
 
 /** An "I …" clause taken apart: subject, auxiliaries, main verb, what follows. */
 interface Clause {
@@ -180,7 +196,7 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
       const n = ctx.facts.length;
       for (const part of clausesOf(sentence)) clause(part, ctx);
       if (ctx.facts.length === n) statement(sentence, ctx);
-      ctx.thing = objectOf(sentence) ?? ctx.thing;
+      ctx.thing = objectOf(sentence, ctx) ?? ctx.thing;
     }
   });
   // the last guard: a fact that still speaks as the user, or to the character, is dropped
@@ -205,6 +221,11 @@ function statements(text: string): string[] {
     // "I went to a support group. It was so powerful.": what "it" says belongs to the statement before
     if (statement && kept && CONTINUES.test(s) && !SELF.test(s) && !SECOND_PERSON.test(s)) {
       out[out.length - 1] = `${out[out.length - 1].replace(/[\s.!;]+$/, "")}, and ${s.charAt(0).toLowerCase()}${s.slice(1)}`;
+      continue;
+    }
+    // "He's in high school." after "I spend time with my son.": its own statement, once "he" is known
+    if (statement && kept && ABOUT_THEM.test(s) && !SELF.test(s) && !SECOND_PERSON.test(s)) {
+      out.push(s);
       continue;
     }
     kept = statement && (SELF.test(s) || IMPLIED_I.test(s));
@@ -468,7 +489,10 @@ function possessiveClause(toks: Tok[], ctx: Ctx): void {
     if (inline ?? given) relation(kind, "a", (inline ?? given)!, ctx);
     if (given) return;
   }
-  if (after.some(isContent)) add(ctx, { text: say(possessive(ctx), toks.slice(1), undefined, ctx, false), importance: 0.4 });
+  // "my mom passed away", "my dog is old": what happens to the user's family and pets needs no object
+  const aboutKin = (FAMILY.has(kind) || PETS.has(kind)) && what.length <= 2 && after.length > 0 && !CHAT_VERBS.has(lemma(toks[v])) &&
+    (!copula || after.some((t) => is(t, "Adjective") && !PASSING_STATES.has(t.w) && !FEELINGS.has(t.w) && !MOODS.has(t.w)));
+  if (after.some(isContent) || aboutKin) add(ctx, { text: say(possessive(ctx), toks.slice(1), undefined, ctx, false), importance: 0.4 });
 }
 
 function nameIs(toks: Tok[], ctx: Ctx, neg: boolean): boolean {
@@ -599,6 +623,13 @@ function goal(c: Clause, modal: string | undefined, future: boolean, ctx: Ctx): 
 
 /** "I love hiking, camping and fishing", "I don't like coffee anymore", "I'm a big fan of jazz" (verb "fan"), "I'm into jazz" ("into") */
 function preference(c: Clause, verb: string, toks: Tok[], ctx: Ctx): void {
+  // "I like to race my motorbike, and it's red": what follows "and it" is about the thing, said on its own
+  const and = toks.findIndex((t, k) => k > 0 && JOINERS.has(t.w) && /^(it|that|he|she)$/.test(toks[k + 1]?.w ?? ""));
+  if (and > 0) {
+    preference(c, verb, toks.slice(0, and), ctx);
+    ctx.thing = objectOf(c.toks.slice(0, c.toks.indexOf(toks[and])), ctx) ?? ctx.thing;
+    return statement(toks.slice(and + 1), ctx);
+  }
   const object = cut(toks.filter((t) => !ASIDES.has(t.w)));
   // "I love to cook": the activity is the thing liked
   const activity = object[0]?.w === "to" && isVerb(object[1]) && !LIGHT_VERBS.has(lemma(object[1]));
@@ -625,10 +656,20 @@ function lasting(c: Clause, modal: string | undefined, future: boolean): boolean
   const hasContent = c.rest.some(isContent);
   // "I'm good", "I'm so sure", "I'm doing OK": how the user is right now
   const state = c.lemma === "be" ? c.toks.slice(c.mainAt + 1, c.toks.indexOf(c.rest[0]) + 1) : hasContent ? [] : [c.toks[c.mainAt]];
-  if (state.some((t) => PASSING_STATES.has(t.w)) || (c.lemma === "be" && !c.rest.length)) return false;
+  // "I'm in the army", "I'm in my thirties" (but "I'm in!", "I'm in the kitchen")
+  const belongs = c.lemma === "be" && c.rest[0]?.w === "in" && c.rest.some((t) => isContent(t) && !MOMENTARY.has(t.w));
+  if ((!belongs && state.some((t) => PASSING_STATES.has(t.w))) || (c.lemma === "be" && !c.rest.length)) return false;
   // "I got promoted", "I'm retired": a passive needs no object
   if (c.rest.length === 0) {
     return c.mainAt > c.verbAt && !FEELINGS.has(c.toks[c.mainAt].w) && (/^(got|was|were)$/.test(c.toks[c.verbAt].w) || is(c.toks[c.verbAt], "Copula"));
+  }
+  // "I'm shy", "I'm very lonely", "I'm left-handed": what the user is like (not a mood of the moment)
+  if (c.lemma === "be" && c.rest.length === 1 && is(c.rest[0], "Adjective") && !is(c.rest[0], "Comparable") &&
+    ![PASSING_STATES, FEELINGS, MOODS, CHAT_STATES].some((set) => set.has(c.rest[0].w))) return true;
+  // "I'm a feminist" (tagged as an adjective): who the user is
+  const last = c.rest[c.rest.length - 1];
+  if (c.lemma === "be" && !c.neg && /^(a|an)$/.test(c.rest[0].w) && c.rest.length <= 3 && (is(last, "Adjective") || is(last, "Noun")) && !/^(fan|mess|fool|joke|wreck)$/.test(last.w) && !VAGUE_NOUNS.has(last.w)) {
+    return true;
   }
   const thing = c.rest.findIndex(isContent);
   return thing >= 0 && !DEMONSTRATIVES.has(c.rest[thing - 1]?.w ?? "");
@@ -646,11 +687,17 @@ function general(c: Clause, ctx: Ctx, action: boolean): void {
  */
 function statement(said: Tok[], ctx: Ctx): void {
   const toks = trimLeading(said);
-  if (toks.length < 3 || TALK.test(toks.map((t) => t.text).join(" ")) || toks.filter(isContent).length < 2) return;
-  // "It made me…" right after "I read Becoming Nicole": "Becoming Nicole made the user…"
-  if ((toks[0].w === "it" || toks[0].w === "that") && isVerb(toks[1]) && ctx.thing) toks.splice(0, 1, ...ctx.thing.map((t, k) => ({ ...t, first: k === 0 && !isProper(t) })));
+  if (toks.length < 3 || TALK.test(toks.map((t) => t.text).join(" "))) return;
+  // "It made me…" right after "I read Becoming Nicole": "Becoming Nicole made the user…";
+  // "He's in high school" right after "I spend time with my son": "The user's son is in high school"
+  const thing = ctx.thing, head = toks[0].w, content = toks.filter(isContent).length;
+  const resolved = !!thing && isVerb(toks[1]) &&
+    ((head === "it" || head === "that") && thing.kind === "thing" || (head === "he" || head === "she") && thing.kind !== "thing");
+  if (resolved) toks.splice(0, 1, ...thing!.toks.map((t, k) => ({ ...t, first: k === 0 && !isProper(t) })));
   // "Here's a pic…", "Seeing them…": what it is about was said elsewhere
-  else if (/^(it|its|here|there|they|them|that|this|these|those|seeing|let|which|what)$/.test(toks[0].w)) return;
+  else if (/^(it|its|here|there|they|them|that|this|these|those|seeing|let|which|what|he|she)$/.test(head)) return;
+  // too little said, unless it is said of the user's own: "It's red." after "my motorbike"
+  if (content < (resolved && thing!.own ? 1 : 2)) return;
   const c = analyze(toks);
   if (c) {
     const { modal, future } = modality(c);
@@ -658,14 +705,18 @@ function statement(said: Tok[], ctx: Ctx): void {
     return;
   }
   // "It reminded me of…", "Last weekend, I…", "We went camping": the user is named where they appear
-  if (!toks.some((t) => /^(i|me|my|myself|we|our|us)$/.test(t.w))) return;
+  // (a sentence about the user's own thing is about the user too: "The user's motorbike is red")
+  if (!(resolved && thing!.own) && !toks.some((t) => /^(i|me|my|myself|we|our|us)$/.test(t.w))) return;
   const named = toks.slice(0, MAX_WORDS).map((t) => (t.w === "me" || t.w === "myself" ? synthetic(object(ctx), "ProperNoun") : t));
   const { toks: timed } = datesOf(named, ctx.day);
   add(ctx, { text: sentence(words(timed, -1, object(ctx))), importance: 0.3 });
 }
 
-/** The first thing a sentence names after its verb, when it names one: "I read Becoming Nicole" → "Becoming Nicole". */
-function objectOf(toks: Tok[]): Tok[] | undefined {
+/**
+ * The first thing a sentence names after its verb, when it names one: "I read Becoming Nicole" →
+ * "Becoming Nicole"; "I walk my dog" → "the user's dog" (the user's own).
+ */
+function objectOf(toks: Tok[], ctx: Ctx): Thing | undefined {
   const v = toks.findIndex((t) => isVerb(t));
   for (let k = Math.max(v, 0) + 1; k < toks.length; k++) {
     if (!isContent(toks[k]) || is(toks[k], "Gerund")) continue;
@@ -675,7 +726,12 @@ function objectOf(toks: Tok[]): Tok[] | undefined {
     while (end < toks.length && isContent(toks[end]) && !/[,;.!]/.test(toks[end - 1].post)) end++;
     const np = toks.slice(start, end).map((t, q) => (q === 0 && DEMONSTRATIVES.has(t.w) ? { ...t, text: "the", w: "the" } : t));
     np[np.length - 1] = { ...np[np.length - 1], post: " " };
-    return np[0].w === "a" || np[0].w === "an" ? [{ ...np[0], text: "the", w: "the" }, ...np.slice(1)] : np;
+    const head = lemma(np[np.length - 1]);
+    const kind = FAMILY.has(head) ? "person" : PETS.has(head) ? "pet" : "thing";
+    // "my dog", "I have a dog": the user's dog
+    const had = v >= 0 && lemma(toks[v]) === "have" && !is(toks[v], "Auxiliary") && (np[0].w === "a" || np[0].w === "an");
+    if (toks[start - 1]?.w === "my" || had) return { toks: [synthetic(`${object(ctx)}'s`, "ProperNoun"), ...(had ? np.slice(1) : np)], own: true, kind };
+    return { toks: np[0].w === "a" || np[0].w === "an" ? [{ ...np[0], text: "the", w: "the" }, ...np.slice(1)] : np, own: false, kind };
   }
   return undefined;
 }

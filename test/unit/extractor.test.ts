@@ -244,6 +244,35 @@ describe("built-in extractor", () => {
     ]);
   });
 
+  it("knows who 'he', 'she' and 'it' are when the user's last sentence named their own", () => {
+    expect(texts(one("I spend a lot of time with my son. He's in junior high school.", "Jordan"))).toEqual([
+      "Jordan spends a lot of time with their son.", "Jordan's son is in junior high school.",
+    ]);
+    expect(texts(one("I have a dog named Max. He loves the beach.", "Jordan"))).toEqual([
+      "Jordan has a dog named Max.", "Jordan's dog loves the beach.",
+    ]);
+    expect(texts(one("I like to race my motorbike. It's red with blue stripes.", "Jordan"))).toEqual([
+      "Jordan likes to race their motorbike.", "Jordan's motorbike is red with blue stripes.",
+    ]);
+    // someone else's "she" is not the user's business
+    expect(texts(one("I love Taylor Swift. She is amazing.", "Jordan"))).toEqual(["Jordan loves Taylor Swift."]);
+  });
+
+  it("reads what happens to the user's family, where they belong and what they are like", () => {
+    expect(texts(one("Well, my father is in the army and my mom passed away when I was young.", "Jordan"))).toEqual([
+      "Jordan's father is in the army.", "Jordan's mom passed away when they were young.",
+    ]);
+    expect(texts(one("My sister is happy.", "Jordan"))).toEqual([]);
+    expect(texts(one("I'm in the army.", "Jordan"))).toEqual(["Jordan is in the army."]);
+    expect(texts(one("I'm in the kitchen.", "Jordan"))).toEqual([]);
+    expect(texts(one("I'm a feminist, so I'm interested in women's history.", "Jordan"))).toEqual([
+      "Jordan is a feminist.", "Jordan is interested in women's history.",
+    ]);
+    expect(bySlot(one("I'm a feminist."), "occupation")).toBeUndefined();
+    expect(texts(one("I'm very shy.", "Jordan"))).toEqual(["Jordan is shy."]);
+    expect(texts(one("I'm so sure.", "Jordan"))).toEqual([]);
+  });
+
   it("leaves out bracketed notes and placeholders that the user did not say", () => {
     expect(texts(one("Hi there, I'm [name], I'm a stay at home dad."))).toEqual(["The user is a stay at home dad."]);
     expect(texts(one("I just turned 18 yesterday! *waves*"))).toEqual(["The user is 18 years old."]);
