@@ -324,7 +324,7 @@ function clausesOf(toks: Tok[]): Tok[][] {
     if (again) {
       // "I like to drink wine and dance": the second statement likes, too ("I like to dance")
       const to = part.findIndex((p, q) => q > 1 && p.w === "to" && isVerb(part[q + 1]));
-      const lead = to > 0 && part.slice(1, to).every((p) => isVerb(p) || is(p, "Adverb") || is(p, "Negative") || SOFT_ADVERBS.has(p.w));
+      const lead = to > 0 && !PREF_VERBS.has(lemma(next!)) && !GOAL_VERBS.has(lemma(next!)) && part.slice(1, to).every((p) => isVerb(p) || is(p, "Adverb") || is(p, "Negative") || SOFT_ADVERBS.has(p.w));
       return parts.push([synthetic("I", "Pronoun"), ...(lead ? part.slice(1, to + 1).map((p) => ({ ...p, first: false })) : [])]);
     }
     if (breaks) parts.push([]);
@@ -611,7 +611,8 @@ function goal(c: Clause, modal: string | undefined, future: boolean, ctx: Ctx): 
   let target: Tok[] | null = null;
   if (toVerb && (GOAL_VERBS.has(verb) || (modal === "would" && (verb === "like" || verb === "love"))) && (!modal || modal === "would")) {
     target = rest.slice(1);
-  } else if (future && !modal && !PASSING_PLANS.has(verb)) {
+  } else if (future && !modal && (!PASSING_PLANS.has(verb) || rest.some((t) => is(t, "Date")))) {
+    // "I'm going to see the Rolling Stones next month": a plan with a date is a plan
     target = c.toks.slice(c.mainAt);
   }
   if (!target || !target.some((t) => isContent(t) || (isVerb(t) && !PASSING_PLANS.has(lemma(t)))) || (modal && c.neg)) return false;
