@@ -2,6 +2,7 @@
 import path from "node:path";
 import pkg from "../package.json" with { type: "json" };
 import { LIMITS } from "../sdk/src/protocol.ts";
+import { MIN_SECRET_BYTES, parseJwks, Tokens } from "./auth.ts";
 import { Embeddings } from "./embeddings.ts";
 import type { Extractor } from "./extract/extractor.ts";
 import { LlmExtractor } from "./extract/llm.ts";
@@ -15,9 +16,45 @@ const root = path.resolve(import.meta.dirname!, "..");
 
 const host = env("KEEPSAKE_HOST", "127.0.0.1")!;
 const port = Number(env("KEEPSAKE_PORT", "8787"));
-const auth = env("KEEPSAKE_AUTH", "open");
-if (auth !== "open") {
-  console.error(`keepsake: KEEPSAKE_AUTH=${auth} is not available yet; only "open" (development) is implemented`);
+
+// Who may connect: `open` (development: anyone can claim any end-user id, so loopback only unless
+// allowed) or `token` (a JWT from the game's backend on every handshake and end-user REST call).
+const auth = env("KEEPSAKE_AUTH", "open")!;
+let tokens: Tokens | undefined;
+if (auth === "token") {
+  const secret = env("KEEPSAKE_TOKEN_SECRET");
+  const jwksSetting = env("KEEPSAKE_TOKEN_JWKS");
+  if (!secret && !jwksSetting) {
+    console.error("keepsake: KEEPSAKE_AUTH=token needs KEEPSAKE_TOKEN_SECRET (HS256) or KEEPSAKE_TOKEN_JWKS (EdDSA/ES256 public keys: a file path or inline JSON), or both");
+    Deno.exit(2);
+  }
+  if (secret && new TextEncoder().encode(secret).length < MIN_SECRET_BYTES) {
+    console.error(`keepsake: KEEPSAKE_TOKEN_SECRET is shorter than ${MIN_SECRET_BYTES} bytes; HS256 needs at least that (e.g. openssl rand -base64 32)`);
+    Deno.exit(2);
+  }
+  let jwks;
+  if (jwksSetting) {
+    const inline = jwksSetting.trimStart().startsWith("{");
+    try {
+      jwks = parseJwks(inline ? jwksSetting : Deno.readTextFileSync(jwksSetting));
+    } catch (e) {
+      console.error(`keepsake: KEEPSAKE_TOKEN_JWKS ${inline ? "(inline JSON)" : `file ${jwksSetting}`}: ${e instanceof Error ? e.message : e}`);
+      Deno.exit(2);
+    }
+  }
+  tokens = new Tokens({ secret, jwks });
+  if (!env("KEEPSAKE_ADMIN_KEY")) console.log("keepsake: KEEPSAKE_ADMIN_KEY is not set: the admin REST routes are off; end users still reach their own memories with their tokens");
+  console.log(`keepsake: token mode: end-user tokens signed with ${[secret && "HS256 (KEEPSAKE_TOKEN_SECRET)", jwks && `EdDSA/ES256 (${jwks.keys.length} keys in KEEPSAKE_TOKEN_JWKS)`].filter(Boolean).join(" or ")}`);
+} else if (auth === "open") {
+  const loopback = /^(localhost|127(\.\d+){3}|::1|\[::1\])$/.test(host);
+  if (!loopback && env("KEEPSAKE_ALLOW_OPEN_PUBLIC") !== "1") {
+    console.error(`keepsake: KEEPSAKE_AUTH=open lets anyone who reaches the relay claim any end-user id, so it binds to loopback only and KEEPSAKE_HOST=${host} is not; use KEEPSAKE_AUTH=token for a reachable relay, or set KEEPSAKE_ALLOW_OPEN_PUBLIC=1 to bind anyway (development only)`);
+    Deno.exit(2);
+  }
+  console.warn("keepsake: open mode: anyone who can reach this relay can claim any end-user id; development only");
+  if (env("KEEPSAKE_TOKEN_SECRET") || env("KEEPSAKE_TOKEN_JWKS")) console.warn("keepsake: KEEPSAKE_TOKEN_SECRET/KEEPSAKE_TOKEN_JWKS are set but ignored: tokens are checked only with KEEPSAKE_AUTH=token");
+} else {
+  console.error(`keepsake: KEEPSAKE_AUTH=${auth} is not a mode: use open (development, loopback) or token`);
   Deno.exit(2);
 }
 if (env("KEEPSAKE_DATABASE_URL")) {
@@ -95,6 +132,7 @@ const relay = createRelay({
   extractor,
   version: pkg.version,
   adminKey: env("KEEPSAKE_ADMIN_KEY"),
+  tokens,
   allowedOrigins,
   injectLimit: Number(env("KEEPSAKE_INJECT_LIMIT", "50")),
   contextTokens: Number(env("KEEPSAKE_CONTEXT_TOKENS", "1000")),

@@ -1,10 +1,11 @@
 // The REST API under /v1: a table of routes over the services. Bodies are validated with the
 // protocol's zod schemas; every error is `{ code, message }` with its HTTP status.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import {
   AddMemoriesBody, CharacterSettings, Id, LIMITS, PageQuery, PatchMemoryBody, type Scope, TranscriptRestBody, UsersQuery,
 } from "../sdk/src/protocol.ts";
+import { authorize, type Grant, type Tokens } from "./auth.ts";
 import { errorBody, parse, ProtocolError } from "./errors.ts";
 import { type MemoryService, toRecord } from "./memories.ts";
 import { receiveTurns, type Sessions } from "./sessions.ts";
@@ -16,32 +17,41 @@ export interface RestDeps {
   memories: MemoryService;
   sessions: Sessions;
   version: string;
-  /** when set, every route but health needs `Authorization: Bearer <adminKey>` */
+  /** the admin key: `Authorization: Bearer <adminKey>` may call every route */
   adminKey?: string;
+  /** token mode: an end user's token as the bearer reaches their own pair memories; the page-hide body carries one */
+  tokens?: Tokens;
 }
 
 type Params = Record<string, string>;
-interface Request { params: Params; query: URLSearchParams; body: () => Promise<unknown> }
+/** Who is calling: the admin key, an end user's token, or anyone (a public route, or open mode without an admin key). */
+type Caller = { kind: "admin" } | { kind: "player"; grant: Grant } | { kind: "anyone" };
+interface Request { params: Params; query: URLSearchParams; body: () => Promise<unknown>; caller: Caller }
 type Handler = (req: Request) => Promise<unknown>;
-
 /**
- * Routes outside the admin key: health, and the page-hide transcript, which a page sends with
- * `fetch(…, { keepalive: true })` and which identifies its session in the body, like a handshake.
+ * Who may call a route. `public`: health, and the page-hide transcript, which a page sends with
+ * `fetch(…, { keepalive: true })` and which identifies its session (and in token mode carries its
+ * token) in the body, like a handshake. `player`: the admin key, or in token mode an end user's
+ * token for their own pair memories. `admin`: the admin key only (in open mode without one: anyone).
  */
-const PUBLIC = new Set(["/v1/health", "/v1/sessions/:sessionId/transcript"]);
+type Access = "public" | "player" | "admin";
 
-const SCOPES: [string, (p: Params) => Scope][] = [
-  ["/v1/users/:endUserId/characters/:characterId/memories", (p) => ({ kind: "pair", endUserId: p.endUserId, characterId: p.characterId })],
-  ["/v1/stores/:store/memories", (p) => ({ kind: "store", store: p.store })],
-  ["/v1/characters/:characterId/memories", (p) => ({ kind: "character", characterId: p.characterId })],
+const PLAYER_ROUTES = "GET, POST, DELETE /v1/users/:endUserId/characters/:characterId/memories and GET, DELETE …/memories/:id";
+
+const SCOPES: [string, (p: Params) => Scope, Access][] = [
+  ["/v1/users/:endUserId/characters/:characterId/memories", (p) => ({ kind: "pair", endUserId: p.endUserId, characterId: p.characterId }), "player"],
+  ["/v1/stores/:store/memories", (p) => ({ kind: "store", store: p.store }), "admin"],
+  ["/v1/characters/:characterId/memories", (p) => ({ kind: "character", characterId: p.characterId }), "admin"],
 ];
+
+const digest = (s: string) => createHash("sha256").update(s).digest();
 
 
 export function restHandler(deps: RestDeps) {
   const { store, memories, sessions } = deps;
-  const routes: { method: string; pattern: URLPattern; handler: Handler }[] = [];
-  const route = (method: string, pathname: string, handler: Handler) =>
-    routes.push({ method, pattern: new URLPattern({ pathname }), handler });
+  const routes: { method: string; pattern: URLPattern; handler: Handler; access: Access }[] = [];
+  const route = (method: string, pathname: string, handler: Handler, access: Access = "admin") =>
+    routes.push({ method, pattern: new URLPattern({ pathname }), handler, access });
 
   /** The memory `id` when it lives in `scope`; 404 otherwise, so one pair never reaches another's. */
   const memoryIn = async (scope: Scope, id: string) => {
@@ -50,29 +60,30 @@ export function restHandler(deps: RestDeps) {
     return m;
   };
 
-  route("GET", "/v1/health", async () => ({ ok: true, version: deps.version }));
+  route("GET", "/v1/health", async () => ({ ok: true, version: deps.version }), "public");
 
-  for (const [path, make] of SCOPES) {
+  // end users may list, add and delete their own pair memories; editing one (PATCH) stays the admin's
+  for (const [path, make, access] of SCOPES) {
     route("GET", path, async ({ params, query }) => {
       const scope = make(params);
       const { page, pageSize } = parse(PageQuery, Object.fromEntries(query), "query");
       const { memories: list, total } = await store.listMemories([scope], { offset: (page - 1) * pageSize, limit: pageSize });
       return { memories: list.map(toRecord), total, page, pageSize, hasMore: page * pageSize < total };
-    });
+    }, access);
     route("POST", path, async ({ params, body }) => {
       const scope = make(params);
       const b = parse(AddMemoriesBody, await body(), "body");
       const results = await memories.add(scope, b.memories, { pinned: b.pinned, metadata: b.metadata });
       if (results.some((r) => r.event !== "noop")) void sessions.changed([scope]);
       return { results };
-    });
+    }, access);
     route("DELETE", path, async ({ params }) => {
       const scope = make(params);
       const deleted = await store.deleteScope(scope, new Date().toISOString());
       if (deleted) void sessions.changed([scope]);
       return { deleted };
-    });
-    route("GET", `${path}/:id`, async ({ params }) => toRecord(await memoryIn(make(params), params.id)));
+    }, access);
+    route("GET", `${path}/:id`, async ({ params }) => toRecord(await memoryIn(make(params), params.id)), access);
     route("PATCH", `${path}/:id`, async ({ params, body }) => {
       const scope = make(params);
       await memoryIn(scope, params.id);
@@ -88,7 +99,7 @@ export function restHandler(deps: RestDeps) {
       await store.deleteMemory(params.id, new Date().toISOString());
       void sessions.changed([scope]);
       return { deleted: true, id: params.id };
-    });
+    }, access);
   }
 
   route("GET", "/v1/memories/:id/history", async ({ params }) => {
@@ -124,12 +135,13 @@ export function restHandler(deps: RestDeps) {
     };
   });
 
-  route("POST", "/v1/sessions/:sessionId/transcript", async ({ params, body }) => {
+  route("POST", "/v1/sessions/:sessionId/transcript", async ({ params, body, caller }) => {
     const b = parse(TranscriptRestBody, await body(), "body");
+    if (deps.tokens && caller.kind !== "admin") authorize(await deps.tokens.verify(b.token), b);
     sessions.spend(b.endUserId);
     const owner = { endUserId: b.endUserId, characterId: b.characterId, memoryStores: b.memoryStores };
     return { ok: true, received: await receiveTurns(store, owner, params.sessionId, b.turns) };
-  });
+  }, "public");
 
   route("GET", "/v1/characters/:characterId/settings", async ({ params }) => {
     return { memoryEnabled: true, ...await store.getCharacterSettings(params.characterId) };
@@ -140,11 +152,27 @@ export function restHandler(deps: RestDeps) {
     return settings;
   });
 
-  const authorized = (req: IncomingMessage) => {
-    if (!deps.adminKey) return true;
-    const given = Buffer.from(/^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? "");
-    const key = Buffer.from(deps.adminKey);
-    return given.length === key.length && timingSafeEqual(given, key);
+  /** Who the request's bearer is (the admin key compared in constant time); E_UNAUTHORIZED / E_FORBIDDEN when it may not call a route of `access`. */
+  const authenticate = async (req: IncomingMessage, access: Access): Promise<Caller> => {
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
+    if (bearer !== undefined && deps.adminKey && timingSafeEqual(digest(bearer), digest(deps.adminKey))) return { kind: "admin" };
+    if (access === "public") return { kind: "anyone" };
+    if (!deps.tokens) {
+      // open mode: without an admin key everything is open (development, loopback)
+      if (!deps.adminKey) return { kind: "anyone" };
+      throw new ProtocolError("E_UNAUTHORIZED", "this route needs Authorization: Bearer <admin key>");
+    }
+    const off = deps.adminKey ? "" : "; the admin routes are off until KEEPSAKE_ADMIN_KEY is set";
+    if (bearer === undefined) {
+      throw new ProtocolError("E_UNAUTHORIZED", `this route needs Authorization: Bearer <${access === "player" ? "the end user's token or " : ""}admin key>${off}`);
+    }
+    // something shaped like a JWT is judged as a token (so an expired one says so); anything else as a wrong admin key
+    if (!/^[\w-]+\.[\w-]+\.[\w-]*$/.test(bearer)) throw new ProtocolError("E_UNAUTHORIZED", `the bearer is not the admin key${off}`);
+    const grant = await deps.tokens.verify(bearer);
+    if (access === "admin") {
+      throw new ProtocolError("E_FORBIDDEN", `an end user's token reaches only ${PLAYER_ROUTES} of its own player; this route needs the admin key${off}`);
+    }
+    return { kind: "player", grant };
   };
 
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -155,14 +183,15 @@ export function restHandler(deps: RestDeps) {
       const hit = matched.find((r) => r.method === req.method);
       if (!matched.length) throw new ProtocolError("E_NOT_FOUND", `no route ${url.pathname}`);
       if (!hit) throw new ProtocolError("E_BAD_REQUEST", `${req.method} is not allowed on ${url.pathname}`);
-      if (!PUBLIC.has(hit.pattern.pathname) && !authorized(req)) throw new ProtocolError("E_UNAUTHORIZED", "this route needs Authorization: Bearer <admin key>");
+      const caller = await authenticate(req, hit.access);
       const params = hit.pattern.exec({ pathname: url.pathname })!.pathname.groups as Params;
       // every path parameter is an Id (end users, characters, stores, sessions, memories)
       for (const k in params) {
         params[k] = decodePart(params[k]);
         if (!Id.safeParse(params[k]).success) throw new ProtocolError("E_BAD_REQUEST", `${k} "${params[k].slice(0, 140)}" is not a valid id`);
       }
-      answer = await hit.handler({ params, query: url.searchParams, body: () => readJson(req) });
+      if (caller.kind === "player") authorize(caller.grant, { endUserId: params.endUserId, characterId: params.characterId });
+      answer = await hit.handler({ params, query: url.searchParams, body: () => readJson(req), caller });
     } catch (e) {
       const body = errorBody(e);
       status = e instanceof ProtocolError ? e.status : 500;

@@ -6,6 +6,7 @@ import { Server } from "socket.io";
 import { LIMITS } from "../sdk/src/protocol.ts";
 import type { Extractor } from "./extract/extractor.ts";
 import { errorBody } from "./errors.ts";
+import type { Tokens } from "./auth.ts";
 import { ExtractionQueue } from "./jobs.ts";
 import { MemoryService, type MemoryOptions } from "./memories.ts";
 import { restHandler, sendJson } from "./rest.ts";
@@ -18,11 +19,15 @@ export interface RelayOptions extends MemoryOptions {
   sessionIdleMs: number;
   /** the first delay before a failed extraction is tried again (it doubles) */
   jobRetryMs: number;
+  /** transcripts of sessions processed (or failed) longer ago than this are purged; undefined: kept */
+  transcriptRetentionMs?: number;
   /** events a second per connection; see LIMITS.eventsPerSecond */
   eventsPerSecond: number;
   extractor: Extractor;
   version: string;
   adminKey?: string;
+  /** token mode: end-user tokens are checked on every handshake and end-user REST call */
+  tokens?: Tokens;
   /** browser origins allowed to connect and to call REST; requests without an Origin header are not browsers */
   allowedOrigins: (origin: string) => boolean;
   /** folders served as static files: url prefix → directory */
@@ -68,8 +73,8 @@ export function createRelay(opts: RelayOptions) {
   });
   let sessions: Sessions;
   const queue = new ExtractionQueue(opts.store, memories, opts.extractor, (s, r) => sessions.processed(s, r), { maxAttempts: 3, retryMs: opts.jobRetryMs });
-  sessions = new Sessions(io, { store: opts.store, memories, queue, eventsPerSecond: opts.eventsPerSecond });
-  const rest = restHandler({ store: opts.store, memories, sessions, version: opts.version, adminKey: opts.adminKey });
+  sessions = new Sessions(io, { store: opts.store, memories, queue, eventsPerSecond: opts.eventsPerSecond, tokens: opts.tokens });
+  const rest = restHandler({ store: opts.store, memories, sessions, version: opts.version, adminKey: opts.adminKey, tokens: opts.tokens });
 
   server.on("request", (req, res) => {
     if (req.url?.startsWith("/socket.io")) return; // Socket.IO answers these
@@ -86,18 +91,34 @@ export function createRelay(opts: RelayOptions) {
       else sendJson(req, res, 403, { code: "E_FORBIDDEN", message: `origin ${origin ?? "(none)"} is not allowed` });
       return;
     }
-    if (url.pathname.startsWith("/v1/")) { void rest(req, res); return; }
+    if (url.pathname.startsWith("/v1/")) {
+      // a browser page of a foreign origin is refused outright, not only left without CORS headers:
+      // a "simple" request (the page-hide POST) would otherwise still run
+      if (origin && !opts.allowedOrigins(origin)) return sendJson(req, res, 403, { code: "E_FORBIDDEN", message: `origin ${origin} is not allowed (KEEPSAKE_ALLOWED_ORIGINS)` });
+      void rest(req, res);
+      return;
+    }
     if (url.pathname === "/") { res.writeHead(302, { location: "/examples/" }).end(); return; }
     if (req.method === "GET" && serveStatic(opts.staticDirs, url.pathname, res)) return;
     sendJson(req, res, 404, { code: "E_NOT_FOUND", message: `nothing at ${url.pathname}` });
   });
 
+  // the sweep: idle sessions are ended, and transcripts past their retention purged (a batch a sweep),
+  // often enough for both (a quarter of the shorter, at most every 30 s; at least a second apart for retention)
+  const retention = opts.transcriptRetentionMs;
+  const purge = async () => {
+    if (retention === undefined) return;
+    const purged = await opts.store.purgeTranscripts(new Date(Date.now() - retention).toISOString(), 500);
+    if (purged) console.log(`keepsake: purged the transcripts of ${purged} processed session(s) (KEEPSAKE_TRANSCRIPT_RETENTION)`);
+  };
   let sweeping = false;
   const sweep = setInterval(() => {
     if (sweeping) return;
     sweeping = true;
-    sessions.finalizeIdle(opts.sessionIdleMs).catch(errorBody).finally(() => (sweeping = false));
-  }, Math.max(50, Math.min(opts.sessionIdleMs / 4, 30_000)));
+    sessions.finalizeIdle(opts.sessionIdleMs).catch(errorBody)
+      .then(() => purge()).catch(errorBody)
+      .finally(() => (sweeping = false));
+  }, Math.max(50, Math.min(opts.sessionIdleMs / 4, 30_000, retention === undefined ? Infinity : Math.max(1000, retention / 4))));
 
   return {
     server,

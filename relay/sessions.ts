@@ -5,6 +5,7 @@ import {
   type ClientToServerEvents, HandshakeAuth, LIMITS, type MemoryAddResult, type Scope, SearchPayload, type ServerToClientEvents,
   SessionEndPayload, TranscriptPayload, type Turn,
 } from "../sdk/src/protocol.ts";
+import { authorize, type Tokens } from "./auth.ts";
 import { errorBody, parse, ProtocolError } from "./errors.ts";
 import type { ExtractionQueue } from "./jobs.ts";
 import type { MemoryService } from "./memories.ts";
@@ -28,6 +29,8 @@ export interface SessionDeps {
   queue: ExtractionQueue;
   /** events a second per connection (LIMITS.eventsPerSecond unless configured); bursts and the per-end-user budget scale with it */
   eventsPerSecond: number;
+  /** token mode: every handshake needs a token granting its end user, character and stores */
+  tokens?: Tokens;
 }
 
 /** Whether memory is on for a character (the default; a character's settings can switch it off). */
@@ -66,10 +69,15 @@ export class Sessions {
       socket: [deps.eventsPerSecond, LIMITS.eventBurst * k],
       user: [LIMITS.endUserEventsPerSecond * k, LIMITS.endUserEventBurst * k],
     };
-    io.use((socket, next) => {
+    io.use(async (socket, next) => {
       try {
         const auth = parse(HandshakeAuth, socket.handshake.auth, "handshake auth", false);
-        // the slot is taken here, before any await, so handshakes arriving together are counted together
+        if (deps.tokens) {
+          authorize(await deps.tokens.verify(auth.token), auth);
+          // a client gone during the wait would never free the slot below
+          if (socket.conn.readyState !== "open") throw new ProtocolError("E_BAD_REQUEST", "the client left during the handshake");
+        }
+        // the slot is taken here, after the last await, so handshakes arriving together are counted together
         const user = this.#user(auth.endUserId);
         if (user.sockets >= LIMITS.socketsPerEndUser) {
           throw new ProtocolError("E_RATE_LIMITED", `an end user may have at most ${LIMITS.socketsPerEndUser} connections open at once`);

@@ -80,6 +80,19 @@ export const HandshakeAuth = z.object({
 });
 export type HandshakeAuth = z.infer<typeof HandshakeAuth>;
 
+/**
+ * The claims of an end-user token (KEEPSAKE_AUTH=token), a JWT the game's backend signs: `sub` the
+ * end-user id, `chr` the character ids it may talk to (or "*" for all), `sto` the memory stores it
+ * may read and write (absent: none), `exp` when it expires (seconds since 1970, required).
+ */
+export const TokenClaims = z.object({
+  sub: Id,
+  chr: z.union([z.literal("*"), z.array(Id)], { error: 'must be "*" or an array of character ids' }),
+  sto: z.array(Id).optional(),
+  exp: z.number(),
+});
+export type TokenClaims = z.infer<typeof TokenClaims>;
+
 // ---- records ----
 
 export const Role = z.enum(["user", "character", "event"]);
