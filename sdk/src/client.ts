@@ -36,7 +36,14 @@ export interface KeepsakeClientOptions {
   memoryStores?: string[];
   /** End-user metadata sent with the handshake (a JSON object of at most 4 KB), e.g. `{ name: "Jordan" }`. */
   metadata?: { name?: string } & Record<string, unknown>;
-  /** The end user's token, for a relay running with `KEEPSAKE_AUTH=token`; a function is asked at every (re)connection. */
+  /**
+   * For a relay running with `KEEPSAKE_AUTH=token`: resolves to the end user's token (a JWT your game's
+   * backend signs, see the README's "Security"). Called at every connection and reconnection, and
+   * once more when the relay answers that the token expired (so a cache in it must not hand out the
+   * same expired token again); if that one is refused too, `connect()` rejects with `E_UNAUTHORIZED`.
+   */
+  tokenProvider?: (endUserId: string) => Promise<string>;
+  /** A fixed token, or a function asked like `tokenProvider` (without the end-user id). `tokenProvider` wins when both are given. */
   token?: string | (() => string | Promise<string>);
   /** How long to wait for the relay: the connection and every acknowledgement. Default 10 000 ms. */
   timeoutMs?: number;
@@ -120,10 +127,17 @@ export class KeepsakeClient {
     };
   }
 
+  /** The end user's token for a handshake: `tokenProvider(endUserId)`, else `token` (a string, or a function asked each time). */
+  private async tokenFor(endUserId: string): Promise<string | undefined> {
+    const { tokenProvider, token } = this.options;
+    if (tokenProvider) return tokenProvider(endUserId);
+    return typeof token === "function" ? token() : token;
+  }
+
   /**
-   * The socket.io `auth` callback: `first` (already validated) for the first handshake, then a
-   * token function is asked again at every reconnection (the last token if it fails). `onToken`
-   * hears each token used.
+   * The socket.io `auth` callback: `first` (already validated) for the first handshake, then the
+   * token is asked for again at every reconnection, and at the retry after an expired token (the
+   * last token if asking fails). `onToken` hears each token used.
    */
   private auth(identity: Identity, sessionId: string, first?: HandshakeAuth, onToken?: (t: string | undefined) => void) {
     let last = first?.token;
@@ -133,8 +147,7 @@ export class KeepsakeClient {
         first = undefined;
         return cb(a);
       }
-      const { token } = this.options;
-      new Promise<string | undefined>((r) => r(typeof token === "function" ? token() : token)).then((t) => {
+      this.tokenFor(identity.endUserId).then((t) => {
         last = t;
         onToken?.(t);
         cb(this.handshake(identity, sessionId, t));
@@ -151,16 +164,19 @@ export class KeepsakeClient {
    * false it resolves at once to a session that connects nowhere and records nothing.
    *
    * Rejects with a KeepsakeError: the relay's code when it refused the handshake (`E_BAD_REQUEST`,
-   * `E_UNAUTHORIZED`, ...), `E_NETWORK` when it is unreachable, `E_TIMEOUT` when it did not answer.
+   * `E_UNAUTHORIZED` for a missing, forged or twice expired token, `E_FORBIDDEN` for a token of
+   * another player, character or store, ...), `E_NETWORK` when it is unreachable, `E_TIMEOUT` when it
+   * did not answer.
    */
   async connect(): Promise<MemorySession> {
     for (const s of [...this.sessions]) if (s.ended && !s.live) s.close();
     const sessionId = randomUuid();
-    const { characterId, memoryStores, token, relayUrl } = this.options;
+    const { characterId, memoryStores, relayUrl } = this.options;
     const timeoutMs = this.timeoutMs;
     let lastToken: string | undefined;
     const base = {
       id: sessionId, characterId, memoryStores, timeoutMs, relayUrl, token: () => lastToken, emit: this.emit.bind(this) as any,
+      refreshToken: async () => (lastToken = await this.tokenFor(endUserId)),
       onClosed: (s: MemorySession) => this.sessions.delete(s),
       onUnsent: (row: SessionRow, turns: Turn[]) => this.outbox.keep(row, turns),
     };
@@ -173,9 +189,9 @@ export class KeepsakeClient {
       throw new KeepsakeError("E_UNAUTHORIZED", `the identity provider failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
     try {
-      lastToken = typeof token === "function" ? await token() : token;
+      lastToken = await this.tokenFor(endUserId);
     } catch (e) {
-      throw new KeepsakeError("E_UNAUTHORIZED", `the token function failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      throw new KeepsakeError("E_UNAUTHORIZED", `the token provider failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
     const identity: Identity = { endUserId, characterId, ...(memoryStores ? { memoryStores } : {}) };
     const first = HandshakeAuth.safeParse(this.handshake(identity, sessionId, lastToken));

@@ -29,6 +29,14 @@ export function errorFromBody(body: unknown, context: string): KeepsakeError {
   return new KeepsakeError("E_INTERNAL", `${context}: the relay answered with a malformed error`);
 }
 
+/**
+ * @internal True for the relay's refusal of an expired token (`E_UNAUTHORIZED`, the message starts
+ * with "token expired"): worth one more try with a fresh token.
+ */
+export function tokenExpired(error: KeepsakeError): boolean {
+  return error.code === "E_UNAUTHORIZED" && /\btoken expired\b/.test(error.message);
+}
+
 /** @internal Wraps anything thrown into a KeepsakeError (socket.io's ack timeout and disconnect included). */
 export function toKeepsakeError(error: unknown, context: string): KeepsakeError {
   if (error instanceof KeepsakeError) return error;

@@ -2,7 +2,7 @@
 import { io, type Socket } from "socket.io-client";
 import * as z from "zod";
 import { describe, IDB_TIMEOUT_MS, identityKey, type SessionRow, type TranscriptBuffer, withTimeout } from "./buffer.ts";
-import { errorFromBody, KeepsakeError, toKeepsakeError } from "./errors.ts";
+import { errorFromBody, KeepsakeError, tokenExpired, toKeepsakeError } from "./errors.ts";
 import { holdLock, lockName } from "./locks.ts";
 import {
   type ClientToServerEvents, describeZodError, errorCodeFor, type HandshakeAuth, LIMITS, MemoriesPayload, MemoriesUpdatedPayload,
@@ -34,6 +34,8 @@ export interface SessionInit {
   relayUrl: string;
   /** the token of the latest handshake, if any, for the page-hide request */
   token: () => string | undefined;
+  /** asks the token provider for a fresh token (the page-hide request was refused for an expired one) */
+  refreshToken: () => Promise<string | undefined>;
   emit: SessionEmitter;
   /** called once when the session is closed */
   onClosed: (session: MemorySession) => void;
@@ -84,6 +86,8 @@ export class MemorySession {
   private readonly startedAt = new Date().toISOString();
   private readonly releaseLock: () => void;
   private kicks = 0;
+  /** a reconnection was refused for an expired token and tried again with a fresh one */
+  private refreshed = false;
   private retry: ReturnType<typeof setTimeout> | undefined;
 
   /** @internal Sessions are made by `KeepsakeClient.connect()`. */
@@ -103,6 +107,7 @@ export class MemorySession {
       this.view = payload;
       this._enabled = payload.enabled;
       this.kicks = 0;
+      this.refreshed = false;
       init.emit("memoriesInjected", payload, this);
     });
     socket.on("memories:updated", (payload) => {
@@ -125,8 +130,15 @@ export class MemorySession {
       }
     });
     socket.on("connect_error", (error: Error & { data?: unknown }) => {
-      // a refused reconnection (e.g. an expired token); plain network failures are retried silently
-      if (error.data !== undefined) init.emit("error", errorFromBody(error.data, "reconnection refused"));
+      // a refused reconnection; plain network failures are retried silently
+      if (error.data === undefined) return;
+      const refusal = errorFromBody(error.data, "reconnection refused");
+      // an expired token: one more handshake, for which `auth` asks the token provider again
+      if (tokenExpired(refusal) && !this.refreshed && !this.closed) {
+        this.refreshed = true;
+        return void socket.connect();
+      }
+      init.emit("error", refusal);
     });
   }
 
@@ -287,23 +299,32 @@ export class MemorySession {
    */
   sendOnHide(): void {
     if (this.done || !this._enabled || !this.init.socket || typeof fetch !== "function") return;
-    const from = this.hideFrom;
+    this.postTurns(this.hideFrom, this.init.token(), false);
+  }
+
+  /** Posts the turns from `from` on that fit the keepalive budget; once more with a fresh token if the relay says it expired. */
+  private postTurns(from: number, token: string | undefined, refreshed: boolean): void {
     const { endUserId, characterId, memoryStores } = this.init;
-    const token = this.init.token();
     const head = { endUserId, characterId, ...(memoryStores ? { memoryStores } : {}), ...(token ? { token } : {}) };
     const part = keepaliveBody(head, this.turns, from, LIMITS.keepaliveBytes - keepaliveInFlight);
     if (!part) return;
     keepaliveInFlight += part.bytes;
-    this.hideFrom = from + part.count;
+    this.hideFrom = Math.max(this.hideFrom, from + part.count);
     const settle = (ok: boolean) => {
       keepaliveInFlight -= part.bytes;
       if (!ok) this.hideFrom = Math.min(this.hideFrom, from); // sent again at the next hide; end() or the outbox ship it anyway
+    };
+    const refused = async (r: Response) => {
+      settle(false);
+      if (refreshed || r.status !== 401 || !tokenExpired(errorFromBody(await r.json().catch(() => null), "page-hide"))) return;
+      const fresh = await this.init.refreshToken().catch(() => undefined);
+      if (fresh) this.postTurns(from, fresh, true);
     };
     try {
       // text/plain keeps it a CORS "simple" request: no preflight while the page unloads
       fetch(`${this.init.relayUrl.replace(/\/+$/, "")}/v1/sessions/${encodeURIComponent(this.id)}/transcript`, {
         method: "POST", keepalive: true, credentials: "omit", headers: { "content-type": "text/plain;charset=UTF-8" }, body: part.body,
-      }).then((r) => settle(r.ok), () => settle(false));
+      }).then((r) => (r.ok ? settle(true) : refused(r)), () => settle(false));
     } catch {
       settle(false);
     }
@@ -475,8 +496,17 @@ export function openSocket(
       settle();
       resolve({ socket, injected: payload });
     };
+    let retried = false;
     const onError = (error: Error & { data?: unknown }) => {
-      if (error.data !== undefined) return fail(errorFromBody(error.data, "connect: the relay refused the handshake"));
+      if (error.data !== undefined) {
+        const refusal = errorFromBody(error.data, "connect: the relay refused the handshake");
+        // an expired token: one more handshake, for which `auth` asks the token provider again
+        if (tokenExpired(refusal) && !retried) {
+          retried = true;
+          return void socket.connect();
+        }
+        return fail(refusal);
+      }
       fail(new KeepsakeError("E_NETWORK", `connect: the relay at ${relayUrl} is unreachable (${error.message})`, { cause: error }));
     };
     const timer = setTimeout(() => fail(new KeepsakeError("E_TIMEOUT", `connect: the relay at ${relayUrl} did not answer in ${timeoutMs} ms`)), timeoutMs);

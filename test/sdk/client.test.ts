@@ -3,13 +3,14 @@
 //
 // Assertions marked EXTRACTION depend on what the relay's built-in extractor makes of the turns.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createHmac } from "node:crypto";
 import {
   KeepsakeClient, type KeepsakeClientOptions, KeepsakeError, LIMITS, type MemoryRecord, type MemorySession,
   type SessionProcessedPayload, StaticEndUserIdProvider,
 } from "../../sdk/src/index.ts";
 import { type Relay, startRelay, waitFor } from "../helpers/relay.ts";
-import { sessionOrNull } from "../helpers/wire.ts";
+import { ADMIN_KEY, hs256, inSeconds, startTokenRelay } from "../helpers/tokens.ts";
+import { rest, sessionOrNull } from "../helpers/wire.ts";
+import { CLOCK_TOLERANCE_S } from "../../relay/auth.ts";
 import { readKeepsakeDb, relayClients } from "./helpers.ts";
 
 let relay: Relay;
@@ -26,12 +27,6 @@ function processed(c: KeepsakeClient, sessionId: () => string): Promise<SessionP
 }
 const within = <T>(p: Promise<T>, ms: number, what: string) =>
   Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms))]);
-/** An HS256 JWT, as a game backend would mint for its player. */
-function hs256(claims: object, secret: string): string {
-  const b64 = (v: object | Buffer) => Buffer.from(v instanceof Buffer ? v : JSON.stringify(v)).toString("base64url");
-  const body = `${b64({ alg: "HS256", typ: "JWT" })}.${b64(claims)}`;
-  return `${body}.${b64(createHmac("sha256", secret).update(body).digest())}`;
-}
 const mentions = (memories: MemoryRecord[], word: RegExp) => memories.filter((m) => word.test(m.memory));
 
 async function tellAboutJordan(s: MemorySession) {
@@ -390,32 +385,6 @@ describe("events and errors", () => {
     expect(localStorage.getItem("keepsake.endUserId")).toBe(a.endUserId);
   });
 
-  it("a handshake refused by the relay rejects connect() with its code", async (ctx) => {
-    const secret = "test-secret-at-least-32-bytes-long!!";
-    let tokenRelay: Relay;
-    try {
-      tokenRelay = await startRelay({ env: { KEEPSAKE_AUTH: "token", KEEPSAKE_TOKEN_SECRET: secret } });
-    } catch (e) {
-      if (/not available yet/.test(String(e))) return ctx.skip(); // the relay has no token mode yet
-      throw e;
-    }
-    try {
-      const { endUserId, characterId } = ids();
-      const at = (token: KeepsakeClientOptions["token"]) => new KeepsakeClient({ relayUrl: tokenRelay.url, characterId, identity: new StaticEndUserIdProvider(endUserId), token });
-      const missing = await at(undefined).connect().catch((e) => e);
-      expect(missing).toBeInstanceOf(KeepsakeError);
-      expect(missing.code).toBe("E_UNAUTHORIZED");
-      await expect(at("not-a-token").connect()).rejects.toMatchObject({ code: "E_UNAUTHORIZED" });
-      const good = async () => hs256({ sub: endUserId, chr: "*", exp: Math.floor(Date.now() / 1000) + 300 }, secret);
-      const c = at(good);
-      const s = await c.connect();
-      expect(s.enabled).toBe(true);
-      c.close();
-    } finally {
-      await tokenRelay.stop();
-    }
-  });
-
   it("a handshake the relay refuses (a player's 9th connection at once) rejects connect() with the relay's code", async () => {
     const { endUserId, characterId } = ids();
     const open: KeepsakeClient[] = [];
@@ -436,5 +405,98 @@ describe("events and errors", () => {
     const err = await client({ characterId: "no spaces allowed" }).connect().catch((e) => e);
     expect(err).toBeInstanceOf(KeepsakeError);
     expect(err.code).toBe("E_BAD_REQUEST");
+  });
+});
+
+describe("token mode", () => {
+  let tokenRelay: Relay;
+  beforeAll(async () => { tokenRelay = await startTokenRelay(); });
+  afterAll(async () => { await tokenRelay?.stop(); });
+  const at = (endUserId: string, characterId: string, opts: Partial<KeepsakeClientOptions>) =>
+    client({ endUserId, characterId, ...opts }, tokenRelay.url);
+  /** What a game backend would mint for the player: this character, valid for `seconds`. */
+  const mint = (endUserId: string, characterId: string, seconds = 300) => hs256({ sub: endUserId, chr: [characterId], exp: inSeconds(seconds) });
+  const turnsHeld = async (sessionId: string) => {
+    const r = await rest(tokenRelay.url, "GET", `/v1/sessions/${sessionId}`, undefined, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    return r.status === 200 ? (r.body.turns as number) : 0;
+  };
+
+  it("a handshake refused by the relay rejects connect() with its code; the `token` option still works", async () => {
+    const { endUserId, characterId } = ids();
+    const missing = await at(endUserId, characterId, {}).connect().catch((e) => e);
+    expect(missing).toBeInstanceOf(KeepsakeError);
+    expect(missing.code).toBe("E_UNAUTHORIZED");
+    await expect(at(endUserId, characterId, { token: "not-a-token" }).connect()).rejects.toMatchObject({ code: "E_UNAUTHORIZED" });
+    const s = await at(endUserId, characterId, { token: () => mint(endUserId, characterId) }).connect();
+    expect(s.enabled).toBe(true);
+  });
+
+  it("tokenProvider is asked with the end-user id at connect, and the session ships under its token", async () => {
+    const { endUserId, characterId } = ids();
+    const tokenProvider = vi.fn((id: string) => mint(id, characterId));
+    const c = at(endUserId, characterId, { tokenProvider, token: "ignored-when-a-provider-is-given" });
+    const s = await c.connect();
+    expect(tokenProvider).toHaveBeenCalledTimes(1);
+    expect(tokenProvider).toHaveBeenCalledWith(endUserId);
+    await s.recordUserTurn("I live in Hobart.");
+    expect((await s.end()).status).toMatch(/queued|processed/);
+    expect(await turnsHeld(s.id)).toBe(1);
+  });
+
+  it("an expired token is asked for again once: a provider with a fresh one connects, one without rejects E_UNAUTHORIZED", async () => {
+    const { endUserId, characterId } = ids();
+    const expired = () => mint(endUserId, characterId, -3600);
+    // a provider whose cache held an expired token: the relay says so, the SDK asks again
+    const stale = vi.fn().mockImplementationOnce(expired).mockImplementation(() => mint(endUserId, characterId));
+    const s = await at(endUserId, characterId, { tokenProvider: stale }).connect();
+    expect(s.enabled).toBe(true);
+    expect(stale).toHaveBeenCalledTimes(2);
+
+    const alwaysExpired = vi.fn(expired);
+    const err = await at(endUserId, characterId, { tokenProvider: alwaysExpired }).connect().catch((e) => e);
+    expect(err).toBeInstanceOf(KeepsakeError);
+    expect(err.code).toBe("E_UNAUTHORIZED");
+    expect(err.message).toMatch(/token expired/);
+    expect(alwaysExpired).toHaveBeenCalledTimes(2);
+
+    // only expiry is worth another token: a token for another player is refused at once
+    const wrong = vi.fn(() => mint("someone-else", characterId));
+    await expect(at(endUserId, characterId, { tokenProvider: wrong }).connect()).rejects.toMatchObject({ code: "E_FORBIDDEN" });
+    expect(wrong).toHaveBeenCalledTimes(1);
+  });
+
+  describe("page-hide", () => {
+    // a window for the SDK's pagehide listener (Node has none)
+    const page = new EventTarget();
+    const g = globalThis as any;
+    beforeAll(() => {
+      g.addEventListener = page.addEventListener.bind(page);
+      g.removeEventListener = page.removeEventListener.bind(page);
+    });
+    afterAll(() => { delete g.addEventListener; delete g.removeEventListener; });
+
+    it("carries the session's token: the relay takes the turns", async () => {
+      const { endUserId, characterId } = ids();
+      const s = await at(endUserId, characterId, { tokenProvider: (id) => mint(id, characterId) }).connect();
+      await s.recordUserTurn("I keep bees.");
+      await s.recordUserTurn("I live by the sea.");
+      page.dispatchEvent(new Event("pagehide"));
+      await waitFor(async () => (await turnsHeld(s.id)) === 2);
+    });
+
+    it("refused for an expired token, it asks the provider for a fresh one and sends again", async () => {
+      const { endUserId, characterId } = ids();
+      // valid at the handshake (within the relay's clock tolerance) for a few seconds more, then expired
+      const exp = inSeconds(-(CLOCK_TOLERANCE_S - 4));
+      const tokenProvider = vi.fn()
+        .mockImplementationOnce(() => hs256({ sub: endUserId, chr: [characterId], exp }))
+        .mockImplementation(() => mint(endUserId, characterId));
+      const s = await at(endUserId, characterId, { tokenProvider }).connect();
+      await s.recordUserTurn("I keep bees.");
+      await waitFor(() => Date.now() / 1000 > exp + CLOCK_TOLERANCE_S + 1, 15_000, 100);
+      page.dispatchEvent(new Event("pagehide"));
+      await waitFor(async () => (await turnsHeld(s.id)) === 1);
+      expect(tokenProvider).toHaveBeenCalledTimes(2);
+    });
   });
 });
