@@ -7,6 +7,7 @@ import { Embeddings } from "./embeddings.ts";
 import type { Extractor } from "./extract/extractor.ts";
 import { LlmExtractor } from "./extract/llm.ts";
 import { type Endpoint, shownUrl } from "./openai.ts";
+import { parseDuration, parseRedact } from "./privacy.ts";
 import { WorkerExtractor } from "./extract/worker.ts";
 import { createRelay } from "./server.ts";
 import { SqliteStore } from "./store/sqlite.ts";
@@ -123,6 +124,21 @@ if (embedder) {
   console.log(`keepsake: embeddings: ${embedder.model} at ${shownUrl(embeddings.endpoint)}${keyNote(embedder)}; search is hybrid`);
 }
 
+// Privacy (relay/privacy.ts): the secrets redacted from memories, and how long transcripts are kept.
+const parsed = <T>(name: string, fallback: string, parse: (v: string) => T): T => {
+  const raw = env(name, fallback)!;
+  try {
+    return parse(raw);
+  } catch (e) {
+    console.error(`keepsake: ${name}=${raw}: ${e instanceof Error ? e.message : e}`);
+    Deno.exit(2);
+  }
+};
+const redact = parsed("KEEPSAKE_REDACT", "on", parseRedact);
+const retention = parsed("KEEPSAKE_TRANSCRIPT_RETENTION", "30d", parseDuration);
+console.log(`keepsake: privacy: memories are redacted of ${redact.size ? [...redact].join(", ") : "nothing (KEEPSAKE_REDACT=off)"}; ` +
+  `transcripts ${retention === null ? "are kept until deleted" : `are purged ${env("KEEPSAKE_TRANSCRIPT_RETENTION", "30d")!.replace(/^[\d.]+$/, "$& days")} after their session is processed`}`);
+
 const LOOPBACK = /^https?:\/\/(localhost|127(\.\d+){3}|\[::1\])(:\d+)?$/;
 const origins = env("KEEPSAKE_ALLOWED_ORIGINS")?.split(",").map((o) => o.trim()).filter(Boolean);
 const allowedOrigins = (origin: string) => (origins ? origins.includes(origin) || origins.includes("*") : LOOPBACK.test(origin));
@@ -139,6 +155,8 @@ const relay = createRelay({
   sessionIdleMs: Number(env("KEEPSAKE_SESSION_IDLE_MS", "600000")),
   jobRetryMs: Number(env("KEEPSAKE_JOB_RETRY_MS", "1000")),
   eventsPerSecond: Number(env("KEEPSAKE_EVENTS_PER_SECOND", String(LIMITS.eventsPerSecond))),
+  redact,
+  transcriptRetentionMs: retention ?? undefined,
   staticDirs: { "/examples/": path.join(root, "examples"), "/dist/": path.join(root, "dist") },
   embeddings,
 });

@@ -88,7 +88,7 @@ export function restHandler(deps: RestDeps) {
       const scope = make(params);
       await memoryIn(scope, params.id);
       const patch = parse(PatchMemoryBody, await body(), "body");
-      const m = await store.patchMemory(params.id, patch, new Date().toISOString());
+      const m = await memories.patch(params.id, patch, new Date().toISOString());
       if (!m) throw new ProtocolError("E_NOT_FOUND", `no memory ${params.id} here`);
       void sessions.changed([scope]);
       return toRecord(m);

@@ -138,10 +138,14 @@ export class SqliteStore implements Store {
     this.#addColumns({
       sessions: [
         "ended_by text", "extracted_count integer not null default 0", "reopen integer not null default 0",
-        "extractor text", "extractor_note text",
+        "extractor text", "extractor_note text", "purged_at text",
+        // turns below this seq were purged (KEEPSAKE_TRANSCRIPT_RETENTION)
+        "purged_below integer not null default 0",
       ],
       jobs: ["run_after text"],
     });
+    // sessions whose transcript the retention sweep may purge: ended, with turns it has not purged
+    this.#db.exec("create index if not exists sessions_purge on sessions(status, updated_at) where turn_count > purged_below");
     // A job left running by a crash is pending again; its attempt was counted when it was claimed.
     this.#db.exec("update jobs set status = 'pending' where status = 'running'");
   }
@@ -198,6 +202,7 @@ export class SqliteStore implements Store {
       extractedCount: Number(r.extracted_count),
       extractor: (r.extractor as "llm" | "builtin") ?? null,
       extractorNote: (r.extractor_note as string) ?? null,
+      purgedAt: (r.purged_at as string) ?? null,
     };
   }
 
@@ -224,6 +229,9 @@ export class SqliteStore implements Store {
       const claimed = this.#claim(sessionId, owner, now);
       if ("forbidden" in claimed) return { ok: false, reason: "forbidden", owner: claimed.forbidden };
       let open = claimed.row.status === "open" || claimed.row.status === "incomplete";
+      // turns the retention sweep purged were extracted: one delivered again is a repeat
+      const purged = Number(claimed.row.purged_below);
+      if (purged) turns = turns.filter((t) => t.seq >= purged);
       const conflicts: number[] = [];
       const fresh = new Map<number, Turn>();
       // the turns of these seqs already held, in one read
@@ -255,7 +263,7 @@ export class SqliteStore implements Store {
       }
       if (fresh.size) this.#run("update sessions set updated_at = ? where session_id = ?", now, sessionId);
       const held = Number(this.#get("select count(*) as n from turns where session_id = ?", sessionId)!.n);
-      return { ok: true, received: held };
+      return { ok: true, received: purged + held };
     }));
   }
 
@@ -270,7 +278,7 @@ export class SqliteStore implements Store {
       if (beyond) return { status: "conflict", message: `turn ${beyond.seq} was delivered but turnCount is ${turnCount}` };
       const held = this.#all("select seq from turns where session_id = ? order by seq", sessionId).map((r) => Number(r.seq));
       const missing: number[] = [];
-      for (let seq = 0, i = 0; seq < turnCount; seq++) {
+      for (let seq = Number(claimed.row.purged_below), i = 0; seq < turnCount; seq++) {
         if (held[i] === seq) i++;
         else missing.push(seq);
       }
@@ -291,6 +299,20 @@ export class SqliteStore implements Store {
 
   getTurns(sessionId: string): Promise<Turn[]> {
     return Promise.resolve(this.#turns(sessionId));
+  }
+
+  purgeTranscripts(before: string, limit: number): Promise<number> {
+    const now = new Date().toISOString();
+    return Promise.resolve(this.#tx(() => {
+      const ids = this.#all(
+        `select session_id from sessions where status in ('processed', 'failed') and updated_at < ? and turn_count > purged_below
+          order by updated_at limit ?`, before, limit).map((r) => r.session_id as string);
+      for (const id of ids) {
+        this.#run("delete from turns where session_id = ?", id);
+        this.#run("update sessions set purged_below = turn_count, purged_at = ? where session_id = ?", now, id);
+      }
+      return ids.length;
+    }));
   }
 
   #turns(sessionId: string): Turn[] {

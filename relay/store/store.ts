@@ -31,6 +31,8 @@ export interface SessionRow extends Owner {
   extractor: "llm" | "builtin" | null;
   /** why that was not the configured extractor (the LLM fell back to the built-in one) */
   extractorNote: string | null;
+  /** when its transcript was last purged (KEEPSAKE_TRANSCRIPT_RETENTION); null while it holds every turn */
+  purgedAt: string | null;
 }
 
 export interface NewMemory {
@@ -94,6 +96,12 @@ export interface Store {
   endSession(sessionId: string, owner: Owner, turnCount: number, endedAt: string | undefined, opts?: { disabled?: boolean }): Promise<EndResult>;
   getSession(sessionId: string): Promise<SessionRow | null>;
   getTurns(sessionId: string): Promise<Turn[]>;
+  /**
+   * Deletes the turns of up to `limit` sessions processed or failed before `before` (the transcript
+   * retention); their rows, results and memories stay, and a later delivery of a purged turn is taken
+   * as a repeat. Never touches a session not yet processed. Returns how many sessions it purged.
+   */
+  purgeTranscripts(before: string, limit: number): Promise<number>;
 
   // ---- the extraction queue ----
   /**
