@@ -1,11 +1,12 @@
-// The durable extraction queue. Jobs live in the store, committed with the session's end; this
-// worker takes them one at a time, so merges of one player's sessions never race. A job that
-// throws is retried after `retryMs` × 2^(attempt − 1), up to `maxAttempts` attempts (counted at
-// claim, so a job that crashes the relay counts too), then parked with its error on the session.
+// The durable extraction queue. Jobs live in the store, committed with the session's end; up to
+// `concurrency` run at once, but never two that write the same memories (one player's pair, or a
+// shared store), so merges never race. A job that throws is retried after `retryMs` × 2^(attempt − 1),
+// up to `maxAttempts` attempts (counted at claim, so a job that crashes the relay counts too), then
+// parked with its error on the session.
 import type { MemoryAddResult } from "../sdk/src/protocol.ts";
 import type { Extractor } from "./extract/extractor.ts";
 import type { MemoryService } from "./memories.ts";
-import { writeScopes } from "./store/scope.ts";
+import { scopeKey, writeScopes } from "./store/scope.ts";
 import type { Job, SessionRow, Store } from "./store/store.ts";
 
 export type OnProcessed = (session: SessionRow, results: MemoryAddResult[]) => void;
@@ -14,10 +15,14 @@ export interface QueueOptions {
   maxAttempts: number;
   /** the first retry's delay; each later one doubles */
   retryMs: number;
+  /** jobs run at once (of different players or stores); default 1 */
+  concurrency?: number;
 }
 
 export class ExtractionQueue {
-  #running: Promise<void> | null = null;
+  /** jobs in hand, and the memories (scope keys) each writes */
+  readonly #running = new Map<number, { done: Promise<void>; keys: string[] }>();
+  #claiming: Promise<void> | null = null;
   #again = false;
   #stopped = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -30,18 +35,29 @@ export class ExtractionQueue {
     private readonly opts: QueueOptions = { maxAttempts: 3, retryMs: 1000 },
   ) {}
 
-  /** Makes sure the worker runs; call after a job was committed. */
+  /** Takes jobs while there is room; call after a job was committed, and it is called as each job ends. */
   kick(): void {
     if (this.#stopped) return;
-    if (this.#running) { this.#again = true; return; }
-    this.#running = this.#drain().finally(() => {
-      this.#running = null;
+    if (this.#claiming) { this.#again = true; return; }
+    this.#claiming = this.#fill().finally(() => {
+      this.#claiming = null;
       if (this.#again) { this.#again = false; this.kick(); }
     });
   }
 
-  async #drain(): Promise<void> {
-    for (let job; !this.#stopped && (job = await this.store.claimJob(this.opts.maxAttempts));) await this.#run(job);
+  async #fill(): Promise<void> {
+    const busy = () => new Set([...this.#running.values()].flatMap((r) => r.keys));
+    while (!this.#stopped && this.#running.size < (this.opts.concurrency ?? 1)) {
+      const held = busy();
+      const job = await this.store.claimJob(this.opts.maxAttempts, (o) => !writeScopes(o).some((s) => held.has(scopeKey(s))));
+      if (!job) break;
+      const done = this.#run(job).finally(() => {
+        this.#running.delete(job.id);
+        this.kick();
+      });
+      this.#running.set(job.id, { done, keys: writeScopes(job.owner).map(scopeKey) });
+    }
+    if (this.#running.size) return; // a job's end kicks again
     // jobs waiting for a retry: wake up when the first is due
     const next = await this.store.nextJobAt();
     clearTimeout(this.#timer);
@@ -70,10 +86,11 @@ export class ExtractionQueue {
     }
   }
 
-  /** Stops taking jobs and waits for the one in hand. */
+  /** Stops taking jobs and waits for those in hand. */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
-    await this.#running;
+    await this.#claiming;
+    await Promise.all([...this.#running.values()].map((r) => r.done));
   }
 }

@@ -94,9 +94,12 @@ const endpoint = (prefix: string, example: string): Endpoint | undefined => {
 };
 const keyNote = (e: Endpoint) => (e.apiKey ? " (with an API key)" : "");
 
-// The extractor: the built-in one in a worker thread, or an LLM that falls back to it session by session.
-let extractor: Extractor = new WorkerExtractor();
+// The extractor: the built-in one in worker threads, or an LLM that falls back to it session by session.
+// Sessions of different players (or stores) are extracted at once, up to KEEPSAKE_EXTRACT_CONCURRENCY.
 const llm = endpoint("KEEPSAKE_LLM", "gpt-4o-mini, or llama3.1 for Ollama");
+const cpus = navigator.hardwareConcurrency || 1;
+const extractConcurrency = count("KEEPSAKE_EXTRACT_CONCURRENCY", llm ? 4 : Math.min(4, cpus));
+let extractor: Extractor = new WorkerExtractor(Math.min(extractConcurrency, cpus));
 if (llm) {
   const llmExtractor = new LlmExtractor({
     ...llm,
@@ -154,6 +157,7 @@ const relay = createRelay({
   contextTokens: Number(env("KEEPSAKE_CONTEXT_TOKENS", "1000")),
   sessionIdleMs: Number(env("KEEPSAKE_SESSION_IDLE_MS", "600000")),
   jobRetryMs: Number(env("KEEPSAKE_JOB_RETRY_MS", "1000")),
+  extractConcurrency,
   eventsPerSecond: Number(env("KEEPSAKE_EVENTS_PER_SECOND", String(LIMITS.eventsPerSecond))),
   redact,
   transcriptRetentionMs: retention ?? undefined,

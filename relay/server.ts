@@ -19,6 +19,8 @@ export interface RelayOptions extends MemoryOptions {
   sessionIdleMs: number;
   /** the first delay before a failed extraction is tried again (it doubles) */
   jobRetryMs: number;
+  /** sessions extracted at once (never two of the same player or store); default 1 */
+  extractConcurrency?: number;
   /** transcripts of sessions processed (or failed) longer ago than this are purged; undefined: kept */
   transcriptRetentionMs?: number;
   /** events a second per connection; see LIMITS.eventsPerSecond */
@@ -72,7 +74,9 @@ export function createRelay(opts: RelayOptions) {
     },
   });
   let sessions: Sessions;
-  const queue = new ExtractionQueue(opts.store, memories, opts.extractor, (s, r) => sessions.processed(s, r), { maxAttempts: 3, retryMs: opts.jobRetryMs });
+  const queue = new ExtractionQueue(opts.store, memories, opts.extractor, (s, r) => sessions.processed(s, r), {
+    maxAttempts: 3, retryMs: opts.jobRetryMs, concurrency: opts.extractConcurrency,
+  });
   sessions = new Sessions(io, { store: opts.store, memories, queue, eventsPerSecond: opts.eventsPerSecond, tokens: opts.tokens });
   const rest = restHandler({ store: opts.store, memories, sessions, version: opts.version, adminKey: opts.adminKey, tokens: opts.tokens });
 

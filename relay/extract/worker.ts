@@ -24,44 +24,53 @@ if (inWorker) {
   };
 }
 
+interface Slot { worker: Worker | null; pending: Map<number, { resolve: (f: Fact[]) => void; reject: (e: Error) => void }> }
+
+/** The built-in extractor in `size` worker threads; each call goes to the one with the least in hand. */
 export class WorkerExtractor implements Extractor {
   readonly name = "builtin";
-  #worker: Worker | null = null;
+  readonly #slots: Slot[];
   #next = 0;
-  readonly #pending = new Map<number, { resolve: (f: Fact[]) => void; reject: (e: Error) => void }>();
 
-  #start(): Worker {
-    if (this.#worker) return this.#worker;
+  constructor(size = 1) {
+    this.#slots = Array.from({ length: Math.max(1, size) }, () => ({ worker: null, pending: new Map() }));
+  }
+
+  #start(slot: Slot): Worker {
+    if (slot.worker) return slot.worker;
     const worker = new Worker(import.meta.url, { type: "module" });
     worker.onmessage = (e: MessageEvent<Reply>) => {
-      const p = this.#pending.get(e.data.id);
-      this.#pending.delete(e.data.id);
+      const p = slot.pending.get(e.data.id);
+      slot.pending.delete(e.data.id);
       if ("error" in e.data) p?.reject(new Error(e.data.error));
       else p?.resolve(e.data.facts);
     };
     worker.onerror = (e) => {
       e.preventDefault();
       // a crashed worker fails what it held; the queue retries those jobs, and the next call starts a new worker
-      for (const p of this.#pending.values()) p.reject(new Error(`extractor worker failed: ${e.message}`));
-      this.#pending.clear();
-      this.#worker?.terminate();
-      this.#worker = null;
+      for (const p of slot.pending.values()) p.reject(new Error(`extractor worker failed: ${e.message}`));
+      slot.pending.clear();
+      slot.worker?.terminate();
+      slot.worker = null;
     };
-    return (this.#worker = worker);
+    return (slot.worker = worker);
   }
 
   extract(input: ExtractInput): Promise<Extraction> {
     const id = this.#next++;
+    const slot = this.#slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     return new Promise<Fact[]>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      this.#start().postMessage({ id, input });
+      slot.pending.set(id, { resolve, reject });
+      this.#start(slot).postMessage({ id, input });
     }).then((facts) => ({ facts, extractor: "builtin" }));
   }
 
   close(): void {
-    this.#worker?.terminate();
-    this.#worker = null;
-    for (const p of this.#pending.values()) p.reject(new Error("extractor closed"));
-    this.#pending.clear();
+    for (const slot of this.#slots) {
+      slot.worker?.terminate();
+      slot.worker = null;
+      for (const p of slot.pending.values()) p.reject(new Error("extractor closed"));
+      slot.pending.clear();
+    }
   }
 }

@@ -325,13 +325,16 @@ export class SqliteStore implements Store {
 
   // ---- the extraction queue ----
 
-  claimJob(maxAttempts: number): Promise<Job | null> {
+  claimJob(maxAttempts: number, canRun: (owner: Owner) => boolean = () => true): Promise<Job | null> {
     const now = new Date().toISOString();
     return Promise.resolve(this.#tx(() => {
-      for (;;) {
-        const r = this.#get(
-          "select id, session_id, attempts, last_error from jobs where status = 'pending' and (run_after is null or run_after <= ?) order by id limit 1", now);
-        if (!r) return null;
+      const due = this.#all(
+        `select j.id, j.session_id, j.attempts, j.last_error, s.end_user_id, s.character_id, s.stores from jobs j
+           join sessions s on s.session_id = j.session_id
+          where j.status = 'pending' and (j.run_after is null or j.run_after <= ?) order by j.id`, now);
+      for (const r of due) {
+        const owner = { endUserId: r.end_user_id as string, characterId: r.character_id as string, ...(r.stores ? { memoryStores: JSON.parse(r.stores as string) } : {}) };
+        if (!canRun(owner)) continue;
         if (Number(r.attempts) >= maxAttempts) {
           // every attempt so far ended with the relay itself: it would again
           const error = `extraction did not finish in ${maxAttempts} attempts: the relay stopped during them` +
@@ -342,8 +345,9 @@ export class SqliteStore implements Store {
         }
         this.#run("update jobs set status = 'running', attempts = attempts + 1, updated_at = ? where id = ?", now, r.id);
         this.#run("update sessions set status = 'processing', updated_at = ? where session_id = ?", now, r.session_id);
-        return { id: Number(r.id), sessionId: r.session_id as string, attempts: Number(r.attempts) + 1 };
+        return { id: Number(r.id), sessionId: r.session_id as string, attempts: Number(r.attempts) + 1, owner };
       }
+      return null;
     }));
   }
 

@@ -86,6 +86,8 @@ export interface Job {
   sessionId: string;
   /** this attempt's number, counted at claim: an attempt the relay did not survive counts too */
   attempts: number;
+  /** whose session it is */
+  owner: Owner;
 }
 
 export interface Store {
@@ -105,11 +107,11 @@ export interface Store {
 
   // ---- the extraction queue ----
   /**
-   * Takes the oldest due pending job (one left running by a crash is pending again) and marks it
-   * running. A job that already had `maxAttempts` attempts (each ended by a crash of the relay) is
-   * parked instead, its session marked failed.
+   * Takes the oldest due pending job whose owner `canRun` (one left running by a crash is pending
+   * again) and marks it running. A job that already had `maxAttempts` attempts (each ended by a
+   * crash of the relay) is parked instead, its session marked failed.
    */
-  claimJob(maxAttempts: number): Promise<Job | null>;
+  claimJob(maxAttempts: number, canRun?: (owner: Owner) => boolean): Promise<Job | null>;
   /**
    * Applies the ops, records history, marks the session processed (with the extractor that made the
    * facts, and its note) and the job done: one transaction.
