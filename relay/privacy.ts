@@ -133,6 +133,7 @@ const digitCount = (s: string) => s.replace(/\D/g, "").length;
 /** Phone numbers of `text` as [start, end) ranges, from libphonenumber-js over the formats above. */
 function phoneRanges(text: string): [number, number][] {
   const ranges: [number, number][] = [];
+  if (digitCount(text) < 7) return ranges; // most memories: no need to ask libphonenumber 14 times
   for (const country of PHONE_COUNTRIES) {
     for (const n of findPhoneNumbersInText(text, { defaultCountry: country })) {
       const found = text.slice(n.startsAt, n.endsAt);
