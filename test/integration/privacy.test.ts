@@ -7,7 +7,7 @@ import { MemoriesPayload, type MemoryRecord } from "../../sdk/src/protocol.ts";
 import { startFakeOpenAI, type FakeOpenAI } from "../helpers/openai.ts";
 import { startRelay, type Relay } from "../helpers/relay.ts";
 import {
-  authFor, connectClient, emit, getSession, listAll, newPair, pairPath, rest, runSession, turns, uid, waitFor, type Pair,
+  authFor, connectClient, emit, getSession, listAll, newPair, pairPath, rest, runSession, turn, turns, uid, waitFor, waitForStatus, type Pair,
 } from "../helpers/wire.ts";
 
 const KEY = "sk-test-keepsake-privacy-0123456789";
@@ -15,16 +15,18 @@ const KEY = "sk-test-keepsake-privacy-0123456789";
 let relay: Relay; // the built-in extractor, default redaction, transcripts kept 1 s after processing
 let llmRelay: Relay; // the LLM extractor, default redaction
 let plain: Relay; // KEEPSAKE_REDACT=off
+let eager: Relay; // idle sessions ended after 600 ms, transcripts purged as soon as processed
 let llm: FakeOpenAI;
 beforeAll(async () => {
   llm = await startFakeOpenAI({ apiKey: KEY });
-  [relay, llmRelay, plain] = await Promise.all([
+  [relay, llmRelay, plain, eager] = await Promise.all([
     startRelay({ env: { KEEPSAKE_TRANSCRIPT_RETENTION: "1s" } }),
     startRelay({ env: { KEEPSAKE_LLM_URL: llm.url, KEEPSAKE_LLM_MODEL: "gpt-4o-mini", KEEPSAKE_LLM_API_KEY: KEY } }),
     startRelay({ env: { KEEPSAKE_REDACT: "off" } }),
+    startRelay({ env: { KEEPSAKE_SESSION_IDLE_MS: "600", KEEPSAKE_TRANSCRIPT_RETENTION: "0" } }),
   ]);
 });
-afterAll(async () => { await Promise.all([relay?.stop(), llmRelay?.stop(), plain?.stop()]); await llm?.close(); });
+afterAll(async () => { await Promise.all([relay?.stop(), llmRelay?.stop(), plain?.stop(), eager?.stop()]); await llm?.close(); });
 
 /** What the player said that must never come back: in a memory, a result, the injection or its context. */
 const SECRETS = [
@@ -210,5 +212,31 @@ describe("transcript retention", () => {
       } finally { again.close(); }
       expect((await getSession(relay.url, run.sessionId)).body).toMatchObject({ status: "processed", turns: 0 });
     } finally { open.close(); }
+  });
+
+  it("a purged session the relay ended as idle still reopens when its player comes back, and only the new turn is extracted", async () => {
+    const pair = newPair("retain-idle");
+    const sessionId = uid("s-idle");
+    const first = await connectClient(eager.url, authFor(pair, sessionId));
+    expect(await emit(first.socket, "transcript", { sessionId, turns: [turn(0, "user", "My name is Robin and I live in Lisbon.")] }))
+      .toEqual({ ok: true, received: 1 });
+    first.close();
+    // the player seems gone: the relay ends and extracts the session, then purges its transcript
+    await waitForStatus(eager.url, sessionId);
+    await waitFor(async () => (await getSession(eager.url, sessionId)).body.turns === 0);
+    const before = await listAll(eager.url, pair);
+    expect(before.some((m) => /Lisbon/.test(m.memory))).toBe(true);
+
+    const back = await connectClient(eager.url, authFor(pair, sessionId));
+    try {
+      expect(await emit(back.socket, "transcript", { sessionId, turns: [turn(1, "user", "I work as a welder.")] }))
+        .toEqual({ ok: true, received: 2 });
+      expect(await emit(back.socket, "session:end", { sessionId, turnCount: 2 })).toMatchObject({ ok: true, status: expect.stringMatching(/queued|processed/) });
+      const done = await waitForStatus(eager.url, sessionId);
+      expect(done.results.filter((r: any) => r.event === "add").map((r: any) => r.memory)).toEqual([expect.stringContaining("welder")]);
+      expect((await listAll(eager.url, pair)).length).toBe(before.length + 1);
+      // and the new turn is purged in its turn
+      await waitFor(async () => (await getSession(eager.url, sessionId)).body.turns === 0);
+    } finally { back.close(); }
   });
 });
