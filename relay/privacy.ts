@@ -60,7 +60,9 @@ const SECRET = String.raw`(?:"[^"\n]{1,100}"|'[^'\n]{1,100}'|“[^”\n]{1,100}�
 const SAID = String.raw`(?:\s+(?:for|to|of|on)\s+[\w'’ .-]{1,30}?)?\s*(?:\bis\b|\bwas\b|:|=)\s*`;
 
 const PASSWORD = new RegExp(
-  String.raw`\b((?:password|passcode|passphrase|passwd|pass word|pwd|pw|pin(?:\s+(?:code|number))?)${SAID})(${SECRET})`, "gi");
+  String.raw`\b((?:password|passcode|passphrase|passwd|pass word|pwd|pw)${SAID})(${SECRET})`, "gi");
+/** A PIN is digits: "Jordan's lapel pin is silver" is not one. */
+const PIN = new RegExp(String.raw`\b(pin(?:\s+(?:code|number))?${SAID})(\d{3,12})\b`, "gi");
 const KEY_SAID = new RegExp(
   String.raw`\b((?:api[ _-]?key|access[ _-]?key|secret[ _-]?key|private[ _-]?key|auth(?:entication)?[ _-]?(?:token|code)|` +
   String.raw`(?:access |bearer |api |auth )?token|secret|2fa code|otp|one-time code|recovery code|backup code)${SAID})(${SECRET})`, "gi");
@@ -183,6 +185,7 @@ export function redact(text: string, kinds: ReadonlySet<RedactKind> = new Set(RE
 
   sub("key", KEY_FORMS);
   sub("password", PASSWORD, said("password"));
+  sub("password", PIN, said("password"));
   sub("key", KEY_SAID, (m, o, a, g) => (g[1].length >= 6 && /\d|[A-Z].*[A-Z]|[^\w\s]/.test(g[1].slice(1)) ? said("key")(m, o, a, g) : null));
   sub("key", LONG_TOKEN, (m) => (highEntropy(m) ? MARKERS.key : null));
   sub("email", EMAIL);
