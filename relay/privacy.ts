@@ -246,8 +246,9 @@ const INSTRUCTIONS: [string, RegExp][] = [
   ["a role marker", /(?:^|[\n.!?:;]\s*|\bremember\s*:?\s*)(?:system|assistant|developer|human|AI)\s*:\s*\S/i],
   ["a prompt heading", /#{2,}\s*(?:instructions?|system|response|input|prompt|rules)\b/i],
   ["a standing order", /\b(?:from now on|going forward|henceforth|for the rest of (?:the|this) conversation|in (?:all|every) (?:future )?(?:responses?|answers?|replies|messages|conversations?))\b,?\s*(?:you\b|always\b|never\b|only\b|respond|reply|answer|speak|talk|write|say|call|address|refer|use|end|start|begin|do not|don['’]t)/i],
-  ["a directive to the model", /\byou\s+(?:must|should|shall|will|have to|need to|are to|'re to|are required to|may not|can(?:no|')t|must not|should not)\s+(?:always\s+|never\s+|only\s+|now\s+)?(?:obey|follow|comply|respond|reply|answer|speak|talk|write|call|address|refer|say|tell|reveal|ignore|forget|stop|pretend|act|behave|roleplay|output|print|repeat|agree|refuse|use|end|start|begin|include|mention|praise|give)\b/i],
-  ["an imperative to the model", /(?:^|[.!?:;]\s+|\bremember(?: that)?\s*:?\s+|\band\s+)(?:always|never|only)\s+(?:respond|reply|answer|speak|talk|write|call|address|refer to|say|end|start|begin|use|obey|agree|follow|include|mention|praise)\b(?!s)/i],
+  // "you must obey", "you should always answer": not "you should give it a try"
+  ["a directive to the model", /\byou\s+(?:(?:must|shall|will|have to|need to|are to|'re to|are required to|may not|must not)\s+(?:always\s+|never\s+|only\s+|now\s+)?|(?:should|can)\s+(?:always|never|only|now)\s+)(?:obey|follow|comply|respond|reply|answer|speak|talk|write|call|address|refer|say|tell|reveal|ignore|forget|stop|pretend|act|behave|roleplay|output|print|repeat|agree|refuse)\b/i],
+  ["an imperative to the model", /(?:^|[.!?:;]\s+|\bremember(?: that)?\s*:?\s+|\band\s+)(?:always|never|only)\s+(?:respond|reply|answer|speak|talk|write|call|address|refer to|end|start|begin|use|obey|agree|follow|include|mention|praise)\b(?!s)/i],
 ];
 
 /** What makes `text` read as an instruction to a language model, or null when it reads as a fact. */
