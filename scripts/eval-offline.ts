@@ -21,7 +21,7 @@ const scope: Scope = { kind: "pair", endUserId: "u", characterId: "c" };
 const totals: Record<string, number> = {};
 const times: number[] = [];
 const dump: string[] = [];
-let userWords = 0, sessions = 0;
+let userWords = 0, sessions = 0, questions = 0, findable = 0;
 
 for (const conv of convs) {
   // the store, as merge sees it: slots, and candidates sharing content words
@@ -53,6 +53,10 @@ for (const conv of convs) {
     }
   }
   const scored = mems.map((m) => ({ ...m, sources: m.sources.map((s) => ({ ...s, sessionIndex: Number(s.sessionId.slice(1)) })) }));
+  // a question search can answer at all: some memory came from one of its evidence turns
+  const refs = new Set(scored.flatMap((m) => m.sources.flatMap((s) => s.seq.map((q) => `${s.sessionIndex}:${q}`))));
+  questions += conv.qa.length;
+  findable += conv.qa.filter((q: { evidence: string[] }) => q.evidence.some((r) => refs.has(r))).length;
   for (const [k, v] of Object.entries(scoreExtraction(conv, scored))) totals[k] = (totals[k] ?? 0) + (v as number);
   userWords += conv.sessions.flatMap((s: { turns: { role: string; text: string }[] }) => s.turns)
     .filter((t: { role: string }) => t.role === "user").reduce((n: number, t: { text: string }) => n + t.text.split(/\s+/).length, 0);
@@ -87,4 +91,5 @@ console.log(`${convs.length} conversations, ${sessions} sessions: recall ${r(tot
   `precision ${r(totals.precise, totals.memories)}, first-person ${totals.firstPerson}, ${totals.memories} memories, ${r(totals.words, totals.memories)} words each, ` +
   `${r(totals.memories, sessions)} per session, ${r(totals.words, userWords)} of the user's words kept`);
 console.log(`extractFacts per session: p50 ${q(0.5)} ms, p95 ${q(0.95)} ms`);
+if (questions) console.log(`questions whose evidence turn gave a memory (the most search evidence@10 can reach): ${r(findable, questions)} of ${questions}`);
 if (dumpTo) Deno.writeTextFileSync(dumpTo, dump.join("\n") + "\n");

@@ -194,7 +194,13 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
     ctx.thing = undefined;
     for (const sentence of said[i]) {
       const n = ctx.facts.length;
-      for (const part of clausesOf(sentence)) clause(part, ctx);
+      const parts = clausesOf(sentence);
+      for (const part of parts) {
+        const m = ctx.facts.length;
+        clause(part, ctx);
+        // "…, and we went biking": a statement of the user's that no rule took, beside one that a rule did
+        if (ctx.facts.length === m && ctx.facts.length > n && /^(we|i)$/.test(part[0].w)) statement(part, ctx);
+      }
       if (ctx.facts.length === n) statement(sentence, ctx);
       ctx.thing = objectOf(sentence, ctx) ?? ctx.thing;
     }
@@ -280,7 +286,10 @@ function lemma(t: Tok): string {
     if (lemmas.size > 20_000) lemmas.clear();
     const doc = nlp(t.w);
     doc.tag(kind === "Verb" ? "Verb" : "Noun");
-    out = kind === "Verb" ? conjugated(doc, "Infinitive") ?? t.w : doc.nouns().toSingular().text() || t.w;
+    const forms = kind === "Verb" ? (doc.verbs().conjugate()[0] as Record<string, string> | undefined) : undefined;
+    // a word tagged as a base form that compromise conjugates as another verb's participle ("own" of "ow") is its own lemma
+    out = kind !== "Verb" ? doc.nouns().toSingular().text() || t.w
+      : is(t, "Infinitive") && forms?.Participle === t.w && forms?.PastTense !== t.w ? t.w : forms?.Infinitive ?? t.w;
     lemmas.set(key, out);
   }
   return out;
@@ -299,10 +308,17 @@ function formOf(verb: string, form: Form): string {
   if (out === undefined) {
     const doc = nlp(verb);
     doc.tag("Verb");
-    out = conjugated(doc, form) ?? verb;
+    // compromise may read the verb as another one's form ("own" as the participle of "ow"): then by rule
+    out = conjugated(doc, "Infinitive") === verb ? conjugated(doc, form) ?? verb : regular(verb, form);
     lemmas.set(key, out);
   }
   return out;
+}
+
+function regular(verb: string, form: Form): string {
+  if (form === "Infinitive") return verb;
+  if (form === "PastTense") return verb.endsWith("e") ? `${verb}d` : `${verb}ed`;
+  return /(s|x|z|ch|sh|o)$/.test(verb) ? `${verb}es` : /[^aeiou]y$/.test(verb) ? `${verb.slice(0, -1)}ies` : `${verb}s`;
 }
 
 // ---- clauses ----
@@ -584,6 +600,9 @@ function relations(rest: Tok[], ctx: Ctx): boolean {
     // a pet is an animal we know, or anything not a person that has a name: "a golden retriever called Max"
     const pet = PETS.has(kind) || (named && !is(rest[k], "Actor") && !NOT_JOBS.has(kind));
     if (!is(rest[k], "Noun") || !(FAMILY.has(kind) || pet)) continue;
+    // "a dog walking business", "a child prodigy": the word only describes the noun after it
+    const after = rest[k + 1];
+    if (!named && (is(after, "Noun") || is(after, "Gerund")) && !/[,;.!]/.test(rest[k].post) && !isProper(after) && !isPronoun(after) && !THIRD_PERSON[after!.w]) continue;
     let q = k - 1;
     while (q >= 0 && is(rest[q], "Adjective")) q--;
     const count = rest[q];
@@ -591,6 +610,13 @@ function relations(rest: Tok[], ctx: Ctx): boolean {
     const name = named ? nameFrom(rest.slice(k + 2)) : undefined;
     relation(kind, count.w === "an" ? "a" : count.text, name, ctx, words(rest.slice(q + 1, k + 1)));
     found = true;
+    // "a sister who's a nurse", "a son who is in high school": what the clause says of them
+    const who = rest[k + 1]?.w === "who" || rest[k + 1]?.w === "that" ? k + 2 : -1;
+    if (who > 0 && count.w !== "a" && count.w !== "an") continue;
+    if (who > 0 && isVerb(rest[who]) && !is(rest[who], "Auxiliary") || who > 0 && is(rest[who], "Copula")) {
+      const said = cut(rest.slice(who));
+      if (said.length > 1) add(ctx, { text: say(`${possessive(ctx)} ${words(rest.slice(q + 1, k + 1))}`, said, said[0], ctx, false), importance: 0.6 });
+    }
   }
   return found;
 }
@@ -820,6 +846,8 @@ function agree(t: Tok, plural: boolean): string {
     : { am: "is", are: "is", were: "was", have: "has", do: "does" };
   if (irregular[t.w]) return irregular[t.w];
   if (plural || is(t, "PastTense") || is(t, "Modal") || is(t, "Gerund") || is(t, "Auxiliary") || is(t, "Copula")) return t.text.toLowerCase();
+  // "drew", tagged as present by mistake, stays past
+  if (t.w !== lemma(t) && formOf(lemma(t), "PastTense") === t.w) return t.text.toLowerCase();
   return formOf(lemma(t), "PresentTense");
 }
 
@@ -912,7 +940,14 @@ function listItems(toks: Tok[]): Tok[][] {
     if (t.post.includes(",")) items.push([]);
   }
   const to = toks[0].w === "to" ? toks[0] : undefined;
-  return items.filter((i) => i.length).map((i) => (to && i[0].w !== "to" ? [to, ...i] : i));
+  // "my cat, Spook": a name after a pet or a relative is theirs, not another item
+  const kept = items.filter((i) => i.length).reduce<Tok[][]>((out, i) => {
+    const prev = out[out.length - 1]?.at(-1);
+    if (prev && i.length <= 2 && i.every(isProper) && (PETS.has(lemma(prev)) || FAMILY.has(lemma(prev)))) out[out.length - 1].push(...i);
+    else out.push(i);
+    return out;
+  }, []);
+  return kept.map((i) => (to && i[0].w !== "to" ? [to, ...i] : i));
 }
 
 /** The slot key of a phrase: lemmas, no articles or possessives. "to bake cookies" → "bake cookie" */

@@ -273,6 +273,25 @@ describe("built-in extractor", () => {
     expect(texts(one("I'm so sure.", "Jordan"))).toEqual([]);
   });
 
+  it("reads who the user's relatives are, and not a relative in a compound noun", () => {
+    expect(texts(one("I have a sister who's a pole dancer.", "Jordan"))).toEqual(["Jordan has a sister.", "Jordan's sister is a pole dancer."]);
+    expect(texts(one("I have a daughter who's a child prodigy.", "Jordan"))).toEqual(["Jordan has a daughter.", "Jordan's daughter is a child prodigy."]);
+    expect(one("I also have a dog walking business.").some((f) => f.slot?.startsWith("pet:"))).toBe(false);
+    expect(texts(one("I have two dogs myself, a terrier and a dachshund.", "Jordan"))).toContain("Jordan has two dogs.");
+    expect(texts(one("I like to play with my cat, Spook.", "Jordan"))).toEqual(["Jordan likes to play with their cat, Spook."]);
+  });
+
+  it("conjugates verbs compromise misreads", () => {
+    expect(texts(one("I own my own studio.", "Jordan"))).toEqual(["Jordan owns their own studio."]);
+    expect(texts(one("I drew it, and it stands for freedom.", "Jordan"))).toEqual(["Jordan drew it, and it stands for freedom."]);
+  });
+
+  it("keeps a statement about the user and others beside one a rule took", () => {
+    expect(texts(one("I had a great day out with the gang last weekend - we went biking in the hills.", "Jordan"))).toContain(
+      "Jordan and others went biking in the hills.",
+    );
+  });
+
   it("leaves out bracketed notes and placeholders that the user did not say", () => {
     expect(texts(one("Hi there, I'm [name], I'm a stay at home dad."))).toEqual(["The user is a stay at home dad."]);
     expect(texts(one("I just turned 18 yesterday! *waves*"))).toEqual(["The user is 18 years old."]);
