@@ -529,7 +529,9 @@ function setName(name: string, ctx: Ctx): void {
 function callMe(toks: Tok[], ctx: Ctx): boolean {
   const at = toks.findIndex((t, k) => t.w === "call" && toks[k + 1]?.w === "me");
   const rest = at < 0 ? [] : toks.slice(at + 2);
-  if (at < 0 || at > 3 || rest.length === 0 || rest.length > 2) return false;
+  // "call me Jo", not "call me on 415-555-2671" or "call me tomorrow"
+  if (at < 0 || at > 3 || rest.length === 0 || rest.length > 2 || !rest.every((t) => isProper(t) || is(t, "Noun")) ||
+    rest.some((t) => is(t, "Preposition") || is(t, "Value") || is(t, "Date") || isPronoun(t) || /\d/.test(t.w))) return false;
   setName(rest.map((t) => capitalize(t.text)).join(" "), ctx);
   return true;
 }

@@ -72,6 +72,9 @@ describe("built-in extractor", () => {
     for (const line of ["My name is Jordan.", "I'm Jordan.", "Hi, I am Jordan!", "Call me Jordan.", "You can call me Jordan", "I'm Jordan, by the way."]) {
       expect(one(line).map(({ slot, value }) => ({ slot, value })), line).toEqual([{ slot: "name", value: "Jordan" }]);
     }
+    for (const line of ["You can call me on 415-555-2671.", "Call me tomorrow.", "Call me anytime."]) {
+      expect(one(line).filter((f) => f.slot === "name"), line).toEqual([]);
+    }
     // a bare answer to the character's question, sourced from both turns
     const answered = extractFacts(session(["C:What's your name, stranger?", "Ana."]));
     expect(answered).toMatchObject([{ text: "The user's name is Ana.", slot: "name", seq: [0, 1] }]);
