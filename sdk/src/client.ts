@@ -2,6 +2,7 @@
 import { openBuffer, type SessionRow, type TranscriptBuffer } from "./buffer.ts";
 import { KeepsakeError } from "./errors.ts";
 import { DeviceEndUserIdProvider, type EndUserIdentityProvider, randomUuid } from "./identity.ts";
+import { MemoryManager } from "./memories.ts";
 import { type Identity, Outbox } from "./outbox.ts";
 import {
   describeZodError, HandshakeAuth, type MemoriesPayload, PROTOCOL_VERSION,
@@ -90,6 +91,8 @@ export class KeepsakeClient {
   readonly settings: MemorySettings;
   /** The character id this client talks about. */
   readonly characterId: string;
+  /** The player's own memories of this character: list, add, delete, clear (a "what do you remember about me" screen). */
+  readonly memories: MemoryManager;
   private readonly options: KeepsakeClientOptions;
   private readonly identity: EndUserIdentityProvider;
   private readonly listeners = new Map<KeepsakeEventName, Set<(...args: any[]) => void>>();
@@ -111,10 +114,32 @@ export class KeepsakeClient {
       retry: options.retry,
       emit: this.emit.bind(this) as any,
     });
+    this.memories = new MemoryManager({
+      relayUrl: options.relayUrl, characterId: options.characterId, timeoutMs: this.timeoutMs,
+      endUserId: () => this.endUserId(), token: (endUserId) => this.token(endUserId),
+    });
   }
 
   private get timeoutMs(): number {
     return this.options.timeoutMs ?? 10_000;
+  }
+
+  /** The current player's id; E_UNAUTHORIZED if the identity provider fails. */
+  private async endUserId(): Promise<string> {
+    try {
+      return await this.identity.getEndUserId();
+    } catch (e) {
+      throw new KeepsakeError("E_UNAUTHORIZED", `the identity provider failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+  }
+
+  /** {@link tokenFor}, with E_UNAUTHORIZED if the token provider fails. */
+  private async token(endUserId: string): Promise<string | undefined> {
+    try {
+      return await this.tokenFor(endUserId);
+    } catch (e) {
+      throw new KeepsakeError("E_UNAUTHORIZED", `the token provider failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
   }
 
   /** The handshake `auth` of a connection for `identity`'s session `sessionId`. */
@@ -182,17 +207,8 @@ export class KeepsakeClient {
     };
     if (!this.settings.isEnabled) return new MemorySession({ ...base, endUserId: "", socket: null, buffer: null, injected: null });
 
-    let endUserId: string;
-    try {
-      endUserId = await this.identity.getEndUserId();
-    } catch (e) {
-      throw new KeepsakeError("E_UNAUTHORIZED", `the identity provider failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-    }
-    try {
-      lastToken = await this.tokenFor(endUserId);
-    } catch (e) {
-      throw new KeepsakeError("E_UNAUTHORIZED", `the token provider failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-    }
+    const endUserId = await this.endUserId();
+    lastToken = await this.token(endUserId);
     const identity: Identity = { endUserId, characterId, ...(memoryStores ? { memoryStores } : {}) };
     const first = HandshakeAuth.safeParse(this.handshake(identity, sessionId, lastToken));
     // checked here with the relay's own schema, so a mistake fails fast and offline, with the code the relay would give

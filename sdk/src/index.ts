@@ -10,6 +10,7 @@
  * await session.recordUserTurn("I'm Jordan. I live in Denver.");
  * await session.recordCharacterTurn("Welcome, Jordan!");
  * await session.recordEvent("completed the confined-space entry certification");
+ * const { text } = session.prompt({ recentTurns: 10 }); // memories + the conversation so far, for your LLM
  * await session.end();                             // ships the transcript; extraction follows on the relay
  * session.close();                                 // or keep it open for memoriesUpdated / sessionProcessed
  * ```
@@ -38,13 +39,15 @@
 export { KeepsakeClient } from "./client.ts";
 export type { KeepsakeClientOptions, KeepsakeEventName, KeepsakeEvents, MemorySettings, RetryOptions } from "./client.ts";
 export { MemorySession } from "./session.ts";
-export type { EndResult } from "./session.ts";
+export type { EndResult, Prompt, PromptOptions } from "./session.ts";
+export { MemoryManager } from "./memories.ts";
+export { estimateTokens } from "./tokens.ts";
 export { DEVICE_ID_STORAGE_KEY, DeviceEndUserIdProvider, StaticEndUserIdProvider } from "./identity.ts";
 export type { EndUserIdentityProvider } from "./identity.ts";
 export { KeepsakeError } from "./errors.ts";
 export type { KeepsakeErrorCode } from "./errors.ts";
 export { ERROR_CODES, LIMITS, PROTOCOL_VERSION } from "./protocol.ts";
 export type {
-  ErrorCode, MemoriesPayload, MemoriesUpdatedPayload, MemoryAddResult, MemoryEvent, MemoryRecord, Role, Scope,
+  ErrorCode, MemoriesPayload, MemoriesUpdatedPayload, MemoryAddResult, MemoryEvent, MemoryPage, MemoryRecord, Role, Scope,
   ScoredMemory, SessionProcessedPayload, Source, Turn,
 } from "./protocol.ts";

@@ -9,6 +9,7 @@ import {
   MemoryRecord, type Role, ScoredMemory, SearchPayload, type ServerToClientEvents, SessionProcessedPayload, Turn,
   type TranscriptRestBody,
 } from "./protocol.ts";
+import { CHARS_PER_TOKEN, estimateTokens } from "./tokens.ts";
 
 /** @internal */
 export type KeepsakeSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -18,6 +19,29 @@ export interface EndResult {
   /** `queued` (extraction will follow), `processed` (already extracted) or `disabled` (memory is off: nothing kept) */
   status: "queued" | "processed" | "disabled";
 }
+
+/** What {@link MemorySession.prompt} puts in its block. */
+export interface PromptOptions {
+  /** how many of the session's latest turns follow the context; default 10 */
+  recentTurns?: number;
+  /**
+   * the most estimated tokens the block may take: the oldest of those turns are left out until it
+   * fits. The context is never cut (the relay bounds it by KEEPSAKE_CONTEXT_TOKENS).
+   */
+  maxTokens?: number;
+}
+
+/** One block of prompt text for the character's language model, with its estimated size. */
+export interface Prompt {
+  /** the injected context, a blank line, then one line per turn: `Player: …`, `Character: …`, `(event) …` */
+  text: string;
+  /** estimated tokens (4 characters each, the relay's rule) of the context, of the turn lines, and of the whole `text` */
+  tokens: { context: number; turns: number; total: number };
+}
+
+const TURN_LABEL: Record<Role, string> = { user: "Player: ", character: "Character: ", event: "(event) " };
+/** A turn as one prompt line: its whitespace (newlines too) collapsed, so that no turn can write a line of its own. */
+const turnLine = (t: Turn) => `${TURN_LABEL[t.role]}${t.text.replace(/\s+/g, " ").trim()}`;
 
 /** @internal What the client hands a session: its events go out through `emit`. */
 export interface SessionInit {
@@ -196,8 +220,8 @@ export class MemorySession {
     if (!parsed.success) throw validationError(parsed.error, `${role} turn`);
     const turn = parsed.data;
     this.nextSeq++;
+    this.turns.push(turn); // kept with memory off too: recentTurns() and prompt() read the conversation
     if (!this._enabled) return turn;
-    this.turns.push(turn);
     const buffer = this.init.buffer;
     if (buffer && this.persist) {
       const write = buffer.putTurn(this.row(), turn);
@@ -224,6 +248,45 @@ export class MemorySession {
   private row(): Omit<SessionRow, "turnCount" | "identity" | "endedAt"> {
     const { endUserId, characterId, memoryStores } = this.init;
     return { sessionId: this.id, endUserId, characterId, ...(memoryStores ? { memoryStores } : {}), startedAt: this.startedAt };
+  }
+
+  /**
+   * The last `n` turns recorded in this session (every one without `n`), oldest first: the
+   * conversation so far, from this page's memory. Empty once `end()` shipped them.
+   */
+  recentTurns(n?: number): Turn[] {
+    if (n === undefined) return this.turns.slice();
+    if (!Number.isInteger(n) || n < 0) throw new KeepsakeError("E_BAD_REQUEST", `recentTurns: n must be a whole number, 0 or more (got ${n})`);
+    return n === 0 ? [] : this.turns.slice(-n);
+  }
+
+  /**
+   * One block for the character's language model: the injected `context` (what the character
+   * remembers of the player), then the last `recentTurns` turns of this conversation, one line each,
+   * with estimated token counts. Within `maxTokens`, the oldest turns are left out first.
+   */
+  prompt(options: PromptOptions = {}): Prompt {
+    const { recentTurns = 10, maxTokens } = options;
+    if (maxTokens !== undefined && !(Number.isInteger(maxTokens) && maxTokens > 0)) {
+      throw new KeepsakeError("E_BAD_REQUEST", `prompt: maxTokens must be a whole number above 0 (got ${maxTokens})`);
+    }
+    const context = this.context;
+    let lines = this.recentTurns(recentTurns).map(turnLine);
+    if (maxTokens !== undefined) {
+      // newest first, while the whole text stays within the budget
+      let chars = context.length;
+      let kept = 0;
+      for (let i = lines.length - 1; i >= 0; i--) {
+        const more = lines[i]!.length + (kept ? 1 : context ? 2 : 0); // a newline between lines, a blank line after the context
+        if (chars + more > maxTokens * CHARS_PER_TOKEN) break;
+        chars += more;
+        kept++;
+      }
+      lines = kept ? lines.slice(-kept) : [];
+    }
+    const turns = lines.join("\n");
+    const text = context && turns ? `${context}\n\n${turns}` : context || turns;
+    return { text, tokens: { context: estimateTokens(context), turns: estimateTokens(turns), total: estimateTokens(text) } };
   }
 
   /** Searches the memories this session reads (`limit` 1 to 50, default the relay's 10), best first. */
@@ -256,6 +319,7 @@ export class MemorySession {
     this.endedAt = new Date().toISOString();
     const socket = this.init.socket;
     if (!this._enabled || !socket) {
+      this.turns = [];
       this.finish();
       return { status: "disabled" };
     }

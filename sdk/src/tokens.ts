@@ -1,0 +1,10 @@
+// Estimated language-model tokens (not auth tokens): the one rule the relay's context budget
+// (KEEPSAKE_CONTEXT_TOKENS) and the SDK's prompt counts share.
+
+/** Characters per estimated token: a common rule of thumb for English text. */
+export const CHARS_PER_TOKEN = 4;
+
+/** The estimated token count of `text`: one token per 4 characters, rounded up. */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / CHARS_PER_TOKEN);
+}
