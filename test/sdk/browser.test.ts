@@ -1,6 +1,6 @@
 // The IIFE bundle in Chromium against the real relay: the global `Keepsake`, the browser's own
-// IndexedDB and localStorage, a reload without end(), and two tabs (Web Locks keep a live session
-// of one tab out of the other's outbox). Needs Debian's Chromium at /usr/bin/chromium: without it
+// IndexedDB and localStorage, a reload without end(), two tabs (Web Locks keep a live session
+// of one tab out of the other's outbox), and client.memories and session.prompt() from another origin. Needs Debian's Chromium at /usr/bin/chromium: without it
 // the suite skips, unless KEEPSAKE_REQUIRE_BROWSER=1 (as in CI) makes that a failure (chromium.ts).
 // The faults (closed tabs, a relay down, two tabs, huge sessions, IndexedDB failing) are in
 // browser-faults.test.ts.
@@ -84,5 +84,35 @@ it.skipIf(skip)("leaves a session that is live in another tab alone", async () =
   expect((await fetch(`${relay.url}/v1/sessions/${liveId}`)).status).toBe(404); // not shipped from tab B
   expect(await tabA.evaluate(async () => (await window.session!.end()).status)).toMatch(/^(queued|processed)$/);
   expect(await (await fetch(`${relay.url}/v1/sessions/${liveId}`)).json()).toMatchObject({ turns: 1 });
+  await context.close();
+});
+
+it.skipIf(skip)("from a game's own origin: client.memories adds, lists and deletes; session.prompt() composes context and turns", async () => {
+  const context = await browser.newContext();
+  // http://localhost:PORT against the relay at http://127.0.0.1:PORT: every request is cross-origin (CORS preflights included)
+  const page = await pageOf(context, relay.url.replace("127.0.0.1", "localhost"));
+  const got = await page.evaluate(async (relayUrl) => {
+    const client = new Keepsake.KeepsakeClient({ relayUrl, characterId: "bard" });
+    const [added] = await client.memories.add("Jordan's favourite song is The Wild Rover.");
+    const listed = (await client.memories.list()).memories.map((m) => m.memory);
+    const s = await client.connect();
+    const injected = s.context;
+    await s.recordUserTurn("Play me something!");
+    await s.recordCharacterTurn("Your favourite, then.");
+    const prompt = s.prompt({ recentTurns: 2 });
+    const updated = new Promise((r) => client.on("memoriesUpdated", r));
+    await client.memories.delete(added!.id);
+    await updated;
+    const missing = await client.memories.delete(added!.id).catch((e) => ({ name: e.name, code: e.code }));
+    return { added, listed, context: injected, prompt, after: s.memories.length, missing, estimate: Keepsake.estimateTokens(prompt.text) };
+  }, relay.url);
+  expect(got.added).toMatchObject({ event: "add" });
+  expect(got.listed).toEqual(["Jordan's favourite song is The Wild Rover."]);
+  expect(got.context).toMatch(/The Wild Rover/);
+  expect(got.prompt.text).toBe(`${got.context}\n\nPlayer: Play me something!\nCharacter: Your favourite, then.`);
+  expect(got.prompt.tokens.total).toBe(Math.ceil(got.prompt.text.length / 4));
+  expect(got.estimate).toBe(got.prompt.tokens.total);
+  expect(got.after).toBe(0); // the live session heard the delete
+  expect(got.missing).toEqual({ name: "KeepsakeError", code: "E_NOT_FOUND" });
   await context.close();
 });
