@@ -1,7 +1,8 @@
 // The IIFE bundle in Chromium against the real relay: the global `Keepsake`, the browser's own
 // IndexedDB and localStorage, a reload without end(), two tabs (Web Locks keep a live session
-// of one tab out of the other's outbox), and client.memories and session.prompt() from another origin. Needs Debian's Chromium at /usr/bin/chromium: without it
-// the suite skips, unless KEEPSAKE_REQUIRE_BROWSER=1 (as in CI) makes that a failure (chromium.ts).
+// of one tab out of the other's outbox), and client.memories and session.prompt() from another
+// origin. Needs Debian's Chromium at /usr/bin/chromium: without it the suite skips, unless
+// KEEPSAKE_REQUIRE_BROWSER=1 (as in CI) makes that a failure (chromium.ts).
 // The faults (closed tabs, a relay down, two tabs, huge sessions, IndexedDB failing) are in
 // browser-faults.test.ts.
 import { type Browser, type BrowserContext, type Page } from "playwright-core";
