@@ -12,7 +12,7 @@ import { type EndResult, MemorySession, openSocket } from "./session.ts";
 
 /** The player's memory choice (Convai's `MemorySettings`). */
 export interface MemorySettings {
-  /** false when the player declined memory: sessions connect nowhere and record nothing. Default true. */
+  /** false when the player declined memory: sessions connect nowhere and nothing is buffered or shipped (the conversation stays in the session's memory for `prompt()`). Default true. */
   isEnabled: boolean;
 }
 

@@ -1,5 +1,5 @@
-// Estimated language-model tokens (not auth tokens): the one rule the relay's context budget
-// (KEEPSAKE_CONTEXT_TOKENS) and the SDK's prompt counts share.
+// Estimated language-model tokens (not auth tokens), by the rule the relay budgets `context` with
+// (KEEPSAKE_CONTEXT_TOKENS: 4 characters a token).
 
 /** Characters per estimated token: a common rule of thumb for English text. */
 export const CHARS_PER_TOKEN = 4;
