@@ -159,6 +159,7 @@ const relay = createRelay({
   jobRetryMs: Number(env("KEEPSAKE_JOB_RETRY_MS", "1000")),
   extractConcurrency,
   eventsPerSecond: Number(env("KEEPSAKE_EVENTS_PER_SECOND", String(LIMITS.eventsPerSecond))),
+  restPerSecond: count("KEEPSAKE_REST_PER_SECOND", LIMITS.restRequestsPerSecond),
   redact,
   transcriptRetentionMs: retention ?? undefined,
   staticDirs: { "/examples/": path.join(root, "examples"), "/dist/": path.join(root, "dist") },

@@ -8,6 +8,7 @@ import {
 import { authorize, type Grant, type Tokens } from "./auth.ts";
 import { errorBody, parse, ProtocolError } from "./errors.ts";
 import { type MemoryService, toRecord } from "./memories.ts";
+import { RateLimiter } from "./rate.ts";
 import { receiveTurns, type Sessions } from "./sessions.ts";
 import { scopeKey } from "./store/scope.ts";
 import type { Store } from "./store/store.ts";
@@ -21,6 +22,8 @@ export interface RestDeps {
   adminKey?: string;
   /** token mode: an end user's token as the bearer reaches their own pair memories; the page-hide body carries one */
   tokens?: Tokens;
+  /** requests a second per IP address (LIMITS.restRequestsPerSecond unless configured); bursts and the per-end-user budget scale with it */
+  restPerSecond?: number;
 }
 
 type Params = Record<string, string>;
@@ -152,8 +155,10 @@ export function restHandler(deps: RestDeps) {
     return settings;
   });
 
-  /** Who the request's bearer is (the admin key compared in constant time); E_UNAUTHORIZED / E_FORBIDDEN when it may not call a route of `access`. */
-  const authenticate = async (req: IncomingMessage, access: Access): Promise<Caller> => {
+  const off = deps.adminKey ? "" : "; the admin routes are off until KEEPSAKE_ADMIN_KEY is set";
+
+  /** Who the request's bearer is (the admin key compared in constant time); E_UNAUTHORIZED when it may not call a route of `access`. */
+  const identify = async (req: IncomingMessage, access: Access): Promise<Caller> => {
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
     if (bearer !== undefined && deps.adminKey && timingSafeEqual(digest(bearer), digest(deps.adminKey))) return { kind: "admin" };
     if (access === "public") return { kind: "anyone" };
@@ -162,28 +167,53 @@ export function restHandler(deps: RestDeps) {
       if (!deps.adminKey) return { kind: "anyone" };
       throw new ProtocolError("E_UNAUTHORIZED", "this route needs Authorization: Bearer <admin key>");
     }
-    const off = deps.adminKey ? "" : "; the admin routes are off until KEEPSAKE_ADMIN_KEY is set";
     if (bearer === undefined) {
       throw new ProtocolError("E_UNAUTHORIZED", `this route needs Authorization: Bearer <${access === "player" ? "the end user's token or " : ""}admin key>${off}`);
     }
     // something shaped like a JWT is judged as a token (so an expired one says so); anything else as a wrong admin key
     if (!/^[\w-]+\.[\w-]+\.[\w-]*$/.test(bearer)) throw new ProtocolError("E_UNAUTHORIZED", `the bearer is not the admin key${off}`);
-    const grant = await deps.tokens.verify(bearer);
-    if (access === "admin") {
-      throw new ProtocolError("E_FORBIDDEN", `an end user's token reaches only ${PLAYER_ROUTES} of its own player; this route needs the admin key${off}`);
-    }
-    return { kind: "player", grant };
+    return { kind: "player", grant: await deps.tokens.verify(bearer) };
   };
 
-  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  // Rate limits (LIMITS.rest*): an end user's token spends its end user's budget, anything else its
+  // IP address's (an IPv6 /64); the admin key and health are not limited
+  const rate = deps.restPerSecond ?? LIMITS.restRequestsPerSecond;
+  const scale = rate / LIMITS.restRequestsPerSecond;
+  const perAddress = new RateLimiter(rate, LIMITS.restBurst * scale);
+  const perEndUser = new RateLimiter(LIMITS.endUserRestRequestsPerSecond * scale, LIMITS.endUserRestBurst * scale);
+  const limit = (req: IncomingMessage, res: ServerResponse, caller: Caller) => {
+    if (caller.kind === "admin") return;
+    const [limiter, key, who] = caller.kind === "player"
+      ? [perEndUser, caller.grant.endUserId, "per end user"]
+      : [perAddress, addressKey(req.socket.remoteAddress), "per IP address"];
+    const wait = limiter.take(key);
+    if (!wait) return;
+    const seconds = Math.ceil(wait);
+    res.setHeader("retry-after", String(seconds));
+    throw new ProtocolError("E_RATE_LIMITED",
+      `too many requests: at most ${limiter.rate} a second ${who} (bursts of ${limiter.burst}); retry after ${seconds} s`);
+  };
+
+  const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", "http://relay");
     let status = 200, answer: unknown;
     try {
       const matched = routes.filter((r) => r.pattern.test({ pathname: url.pathname }));
       const hit = matched.find((r) => r.method === req.method);
+      // a refused credential is answered after the rate limit: guessing keys and probing routes spend budget too
+      let caller: Caller = { kind: "anyone" }, refusal: unknown;
+      try {
+        caller = await identify(req, hit?.access ?? "public");
+      } catch (e) {
+        refusal = e;
+      }
+      if (url.pathname !== "/v1/health") limit(req, res, caller);
+      if (refusal) throw refusal;
       if (!matched.length) throw new ProtocolError("E_NOT_FOUND", `no route ${url.pathname}`);
       if (!hit) throw new ProtocolError("E_BAD_REQUEST", `${req.method} is not allowed on ${url.pathname}`);
-      const caller = await authenticate(req, hit.access);
+      if (caller.kind === "player" && hit.access === "admin") {
+        throw new ProtocolError("E_FORBIDDEN", `an end user's token reaches only ${PLAYER_ROUTES} of its own player; this route needs the admin key${off}`);
+      }
       const params = hit.pattern.exec({ pathname: url.pathname })!.pathname.groups as Params;
       // every path parameter is an Id (end users, characters, stores, sessions, memories)
       for (const k in params) {
@@ -199,6 +229,8 @@ export function restHandler(deps: RestDeps) {
     }
     sendJson(req, res, status, answer);
   };
+  /** every route and who may call it: the isolation tests try each */
+  return Object.assign(handler, { routes: routes.map(({ method, pattern, access }) => ({ method, path: pattern.pathname, access })) });
 }
 
 /**
@@ -209,6 +241,16 @@ export function sendJson(req: IncomingMessage, res: ServerResponse, status: numb
   if (!req.complete) res.setHeader("connection", "close");
   res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
   res.end(JSON.stringify(body));
+}
+
+/** The rate-limit key of a client address: an IPv4 address, or an IPv6 address's /64 (one client usually holds a whole one). */
+function addressKey(address = "unknown"): string {
+  const v4 = /^(?:::ffff:)?(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (v4 || !address.includes(":")) return v4?.[1] ?? address;
+  const [head, tail] = address.split("%")[0].split("::");
+  const h = head ? head.split(":") : [], t = tail ? tail.split(":") : [];
+  const groups = tail === undefined ? h : [...h, ...Array(Math.max(0, 8 - h.length - t.length)).fill("0"), ...t];
+  return `${groups.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(":")}::/64`;
 }
 
 function decodePart(part: string): string {

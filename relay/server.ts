@@ -25,6 +25,8 @@ export interface RelayOptions extends MemoryOptions {
   transcriptRetentionMs?: number;
   /** events a second per connection; see LIMITS.eventsPerSecond */
   eventsPerSecond: number;
+  /** REST requests a second per IP address; see LIMITS.restRequestsPerSecond */
+  restPerSecond?: number;
   extractor: Extractor;
   version: string;
   adminKey?: string;
@@ -78,7 +80,9 @@ export function createRelay(opts: RelayOptions) {
     maxAttempts: 3, retryMs: opts.jobRetryMs, concurrency: opts.extractConcurrency,
   });
   sessions = new Sessions(io, { store: opts.store, memories, queue, eventsPerSecond: opts.eventsPerSecond, tokens: opts.tokens });
-  const rest = restHandler({ store: opts.store, memories, sessions, version: opts.version, adminKey: opts.adminKey, tokens: opts.tokens });
+  const rest = restHandler({
+    store: opts.store, memories, sessions, version: opts.version, adminKey: opts.adminKey, tokens: opts.tokens, restPerSecond: opts.restPerSecond,
+  });
 
   server.on("request", (req, res) => {
     if (req.url?.startsWith("/socket.io")) return; // Socket.IO answers these

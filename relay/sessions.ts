@@ -72,11 +72,14 @@ export class Sessions {
     io.use(async (socket, next) => {
       try {
         const auth = parse(HandshakeAuth, socket.handshake.auth, "handshake auth", false);
-        if (deps.tokens) {
-          authorize(await deps.tokens.verify(auth.token), auth);
-          // a client gone during the wait would never free the slot below
-          if (socket.conn.readyState !== "open") throw new ProtocolError("E_BAD_REQUEST", "the client left during the handshake");
+        if (deps.tokens) authorize(await deps.tokens.verify(auth.token), auth);
+        // a session belongs to the identity of its first delivery: another may not connect as it (and keep it from idling)
+        const session = await deps.store.getSession(auth.sessionId);
+        if (session && ownerKey(session) !== ownerKey(auth)) {
+          throw new ProtocolError("E_FORBIDDEN", `session ${auth.sessionId} belongs to another end user, character or set of stores`);
         }
+        // a client gone during the waits would never free the slot below
+        if (socket.conn.readyState !== "open") throw new ProtocolError("E_BAD_REQUEST", "the client left during the handshake");
         // the slot is taken here, after the last await, so handshakes arriving together are counted together
         const user = this.#user(auth.endUserId);
         if (user.sockets >= LIMITS.socketsPerEndUser) {

@@ -38,6 +38,15 @@ export const LIMITS = {
   /** events per second per end user across all their connections */
   endUserEventsPerSecond: 200,
   endUserEventBurst: 600,
+  /**
+   * REST requests per second per client (token bucket, 429 with Retry-After over it): per IP address
+   * (an IPv6 /64) for requests without an end user's token, page-hide POSTs included; per end user
+   * for an end user's token. The admin key and `/v1/health` are not limited.
+   */
+  restRequestsPerSecond: 100,
+  restBurst: 300,
+  endUserRestRequestsPerSecond: 20,
+  endUserRestBurst: 60,
   /** the browser's budget for `fetch(..., { keepalive: true })` bodies in flight */
   keepaliveBytes: 65_536,
 } as const;

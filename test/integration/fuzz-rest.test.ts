@@ -16,8 +16,8 @@ import { startRelay, type Relay } from "../helpers/relay.ts";
 import { authFor, connectClient, isWellFormedAck, rest, turn, uid, type Client } from "../helpers/wire.ts";
 
 let relay: Relay;
-// the socket part fires events faster than a player may (limits.test.ts tests the pace): raise the rate
-beforeAll(async () => { relay = await startRelay({ env: { KEEPSAKE_EVENTS_PER_SECOND: "100000" } }); });
+// the fuzz fires requests and events faster than a client may (limits.test.ts tests the pace): raise the rates
+beforeAll(async () => { relay = await startRelay({ env: { KEEPSAKE_EVENTS_PER_SECOND: "100000", KEEPSAKE_REST_PER_SECOND: "100000" } }); });
 afterAll(async () => { await relay?.stop(); });
 
 const USERS = [uid("fz-u"), uid("fz-u"), uid("fz-u")];

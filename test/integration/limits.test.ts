@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LIMITS } from "../../sdk/src/protocol.ts";
 import { expectRelayAlive } from "../helpers/alive.ts";
 import { startRelay, type Relay } from "../helpers/relay.ts";
+import { ADMIN_KEY, hs256, inSeconds, startTokenRelay } from "../helpers/tokens.ts";
 import {
   authFor, connectClient, emit, getSession, handshake, isError, newPair, pairPath, rest, sleep, turn, uid, waitFor,
   type Client, type Pair,
@@ -44,6 +45,7 @@ describe("the README", () => {
       [/^\| sessions one connection may ship or end \|/, [n(LIMITS.sessionsPerConnection), "E_RATE_LIMITED"]],
       [/^\| connections open at once per end user \|/, [n(LIMITS.socketsPerEndUser), "E_RATE_LIMITED"]],
       [/^\| events per connection \/ per end user \|/, [`${LIMITS.eventsPerSecond}/s`, `bursts of ${LIMITS.eventBurst}`, `${LIMITS.endUserEventsPerSecond}/s`, `bursts of ${LIMITS.endUserEventBurst}`, "E_RATE_LIMITED"]],
+      [/^\| REST requests per IP address \/ per end user \|/, [`${LIMITS.restRequestsPerSecond}/s`, `bursts of ${LIMITS.restBurst}`, `${LIMITS.endUserRestRequestsPerSecond}/s`, `bursts of ${LIMITS.endUserRestBurst}`, "E_RATE_LIMITED", "Retry-After"]],
     ];
     for (const [label, must] of rows) {
       const row = table.split("\n").find((l) => label.test(l));
@@ -299,6 +301,124 @@ describe("sizes", () => {
     try {
       expect(await emit(back.socket, "transcript", { sessionId: victimId, turns: [turn(0, "user", "Hi.")] })).toEqual({ ok: true, received: 1 });
     } finally { back.close(); }
+    await expectRelayAlive(relay.url);
+  });
+});
+
+// A token-mode relay with low limits (KEEPSAKE_EVENTS_PER_SECOND=5: 15 events a burst per connection,
+// 30 per end user; KEEPSAKE_REST_PER_SECOND=5: 15 requests a burst per IP address, 3 per end user),
+// so that every limit is reached in a few dozen requests.
+describe("a relay with low limits", () => {
+  const RATE = 5;
+  const scale = RATE / LIMITS.restRequestsPerSecond;
+  const perAddress = { rate: RATE, burst: LIMITS.restBurst * scale };
+  const perEndUser = { rate: LIMITS.endUserRestRequestsPerSecond * scale, burst: LIMITS.endUserRestBurst * scale };
+  const eventBurst = LIMITS.eventBurst * (RATE / LIMITS.eventsPerSecond);
+  let slow: Relay;
+  beforeAll(async () => { slow = await startTokenRelay({ KEEPSAKE_EVENTS_PER_SECOND: String(RATE), KEEPSAKE_REST_PER_SECOND: String(RATE) }); });
+  afterAll(async () => { await slow?.stop(); });
+
+  const tokenFor = (pair: Pair) => hs256({ sub: pair.endUserId, chr: [pair.characterId], exp: inSeconds(600) });
+  const connect = async (pair: Pair, sessionId = uid("s")) => connectClient(slow.url, authFor(pair, sessionId, { token: await tokenFor(pair) }));
+  const asBearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+  /** a 429 as the protocol says: E_RATE_LIMITED, and Retry-After in whole seconds */
+  const expectTooMany = (r: { status: number; body: any; text: string; headers: Headers }) => {
+    expect(r.status, r.text).toBe(429);
+    expect(r.body).toEqual({ code: "E_RATE_LIMITED", message: expect.stringMatching(/too many requests/) });
+    expect(r.headers.get("retry-after"), "Retry-After").toMatch(/^[1-9]\d*$/);
+  };
+  /** REST with the response headers too */
+  const call = async (method: string, p: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(slow.url + p, { method, headers: { ...headers, ...(body ? { "content-type": "application/json" } : {}) }, body: body ? JSON.stringify(body) : undefined });
+    const text = await res.text();
+    return { status: res.status, text, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+  };
+
+  const floods: [string, (sessionId: string, i: number) => unknown][] = [
+    ["transcript", (sessionId, i) => ({ sessionId, turns: [turn(i, "user", `Line ${i}.`)] })],
+    ["session:end", (sessionId) => ({ sessionId, turnCount: 1 })],
+    ["memory:search", () => ({ query: "anything" })],
+  ];
+  it.each(floods)("a flood of %s is answered E_RATE_LIMITED past the burst; the relay answers health, another player is unaffected, the socket works after a pause", async (event, payload) => {
+    const pair = newPair("low");
+    const sessionId = uid("s-low");
+    const c = await connect(pair, sessionId);
+    const other = await connect(newPair("low-other"));
+    try {
+      const b = await burst(c, eventBurst * 3, event, (i) => payload(sessionId, i));
+      expect(b.other, JSON.stringify(b.other.slice(0, 3))).toEqual([]);
+      expect(b.limited, `${b.ok} taken`).toBeGreaterThan(0);
+      expect(b.ok).toBeLessThanOrEqual(eventBurst + Math.ceil(RATE * b.seconds) + 1);
+      expect((await rest(slow.url, "GET", "/v1/health")).status).toBe(200);
+      expect((await emit(other.socket, "memory:search", { query: "anything" })).ok).toBe(true);
+      expect(c.socket.connected).toBe(true);
+      await sleep(1000 / RATE + 100);
+      expect((await emit(c.socket, event, payload(sessionId, 99))).ok).toBe(true);
+    } finally { c.close(); other.close(); }
+  });
+
+  it(`REST with an end user's token: ${perEndUser.burst} requests a burst per end user, then 429 E_RATE_LIMITED with Retry-After; another player and the admin key are unaffected; after Retry-After it answers again`, async () => {
+    const pair = newPair("rest-user");
+    const token = await tokenFor(pair);
+    const answers = await Promise.all(Array.from({ length: perEndUser.burst * 4 }, () => call("GET", pairPath(pair), undefined, asBearer(token).headers)));
+    const limited = answers.filter((r) => r.status === 429);
+    expect(answers.filter((r) => r.status === 200).length).toBeLessThanOrEqual(perEndUser.burst + 1);
+    expect(limited.length).toBeGreaterThan(0);
+    for (const r of limited) expectTooMany(r);
+    // the same player's other page, with another token, shares the budget
+    expectTooMany(await call("GET", pairPath(pair), undefined, asBearer(await tokenFor(pair)).headers));
+    // another player, and the operator
+    const other = newPair("rest-other");
+    expect((await call("GET", pairPath(other), undefined, asBearer(await tokenFor(other)).headers)).status).toBe(200);
+    const adminCalls = await Promise.all(Array.from({ length: perAddress.burst * 2 }, () => call("GET", pairPath(pair), undefined, asBearer(ADMIN_KEY).headers)));
+    expect(adminCalls.map((r) => r.status)).toEqual(adminCalls.map(() => 200));
+    await sleep(Number(limited[0].headers.get("retry-after")) * 1000);
+    expect((await call("GET", pairPath(pair), undefined, asBearer(token).headers)).status).toBe(200);
+  });
+
+  it(`REST without an end user's token: ${perAddress.burst} requests a burst per IP address, guesses and page-hide POSTs included; health, token bearers and the admin key are unaffected`, async () => {
+    const pair = newPair("rest-ip");
+    const guesses = await Promise.all(Array.from({ length: perAddress.burst * 3 }, (_, i) => call("GET", "/v1/users", undefined, { authorization: `Bearer guess-${i}` })));
+    expect(guesses.filter((r) => r.status === 401).length).toBeLessThanOrEqual(perAddress.burst + 1);
+    const limited = guesses.filter((r) => r.status === 429);
+    expect(limited.length).toBeGreaterThan(0);
+    for (const r of limited) expectTooMany(r);
+    // the address's budget is spent: a page-hide from it waits too, and stores nothing
+    const sessionId = uid("s-hide");
+    expectTooMany(await call("POST", `/v1/sessions/${sessionId}/transcript`, { ...pair, token: await tokenFor(pair), turns: [turn(0, "user", "Hello.")] }));
+    expect((await call("GET", `/v1/sessions/${sessionId}`, undefined, asBearer(ADMIN_KEY).headers)).status).toBe(404);
+    // health, a player's own memories and the operator are not held back by it
+    expect((await call("GET", "/v1/health")).status).toBe(200);
+    expect((await call("GET", pairPath(pair), undefined, asBearer(await tokenFor(pair)).headers)).status).toBe(200);
+    expect((await call("GET", "/v1/users", undefined, asBearer(ADMIN_KEY).headers)).status).toBe(200);
+    await sleep(Number(limited.at(-1)!.headers.get("retry-after")) * 1000);
+    const hide = await call("POST", `/v1/sessions/${sessionId}/transcript`, { ...pair, token: await tokenFor(pair), turns: [turn(0, "user", "Hello.")] });
+    expect(hide.status, hide.text).toBe(200);
+  });
+});
+
+describe("REST body cap", () => {
+  /** A page-hide body of exactly `bytes` bytes: 250 turns of about 3,950 characters. */
+  function bodyOf(pair: Pair, bytes: number): string {
+    const turnsOf = (sizes: number[]) => JSON.stringify({ ...pair, turns: sizes.map((n, i) => turn(i, "user", "x".repeat(n))) });
+    const sizes = Array.from({ length: 250 }, () => 3_800);
+    const short = bytes - Buffer.byteLength(turnsOf(sizes));
+    for (let i = 0; i < short; i++) sizes[i % sizes.length]++; // at most 4,000 each
+    const text = turnsOf(sizes);
+    expect(Buffer.byteLength(text)).toBe(bytes);
+    return text;
+  }
+
+  it(`a body of ${LIMITS.payloadBytes.toLocaleString("en-US")} bytes is taken; one byte more is 413 E_TOO_LARGE and stores nothing; the relay goes on`, async () => {
+    const pair = newPair("cap");
+    const [fits, over] = [uid("s-fits"), uid("s-over")];
+    const atCap = await rest(relay.url, "POST", `/v1/sessions/${fits}/transcript`, undefined, { raw: bodyOf(pair, LIMITS.payloadBytes) });
+    expect(atCap.status, atCap.text).toBe(200);
+    expect(atCap.body).toEqual({ ok: true, received: 250 });
+    const past = await rest(relay.url, "POST", `/v1/sessions/${over}/transcript`, undefined, { raw: bodyOf(pair, LIMITS.payloadBytes + 1) });
+    expect(past.status, past.text).toBe(413);
+    expect(past.body).toEqual({ code: "E_TOO_LARGE", message: expect.stringContaining(String(LIMITS.payloadBytes)) });
+    expect((await getSession(relay.url, over)).status).toBe(404);
     await expectRelayAlive(relay.url);
   });
 });

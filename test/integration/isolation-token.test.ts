@@ -1,0 +1,271 @@
+// Isolation in token mode (KEEPSAKE_AUTH=token, HS256, an admin key), against the real relay
+// process. Vera is the victim: her memories with the blacksmith, with the lighthouse keeper (another
+// character), her guild's shared store, her sessions. Mallory is another player who talks to the
+// same blacksmith and holds a valid token of her own; Vera's own blacksmith-only token stands for a
+// page that was granted one character and no store. Each row below is one attack through a socket
+// event or a REST route (every route of the router has one) and the answer it must get; at the end,
+// Vera's data, read with the admin key, is exactly what it was before the first attack.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Relay } from "../helpers/relay.ts";
+import {
+  admin, type AuthExtra, bearer, expectEveryRoute, expectOnlyReads, expectRefused, handshakeOf, planWorld, readsOf,
+  type RestAttack, type RestRoute, restRoutes, type SearchAttack, seedWorld, type SocketAttack, victimState, withIds,
+} from "../helpers/isolation.ts";
+import { ADMIN_KEY, type Claims, hs256, inSeconds, startTokenRelay } from "../helpers/tokens.ts";
+import { authFor, type Client, connectClient, emit, handshake, isError, pairPath, rest, turn, uid } from "../helpers/wire.ts";
+
+const w = planWorld();
+const { vera, veraOther, mallory } = w;
+const token = (claims: Claims, secret?: string) => hs256({ exp: inSeconds(900), ...claims }, secret);
+
+// tokens as a game's backend signs them (and one it did not sign)
+const TOKENS = {
+  /** Vera on the blacksmith's page: that character only, no store */
+  vera: await token({ sub: vera.endUserId, chr: [vera.characterId] }),
+  /** Vera granted her guild store too */
+  veraGuild: await token({ sub: vera.endUserId, chr: [vera.characterId], sto: [w.store] }),
+  /** Mallory: the same blacksmith, and her own guild store */
+  mallory: await token({ sub: mallory.endUserId, chr: [mallory.characterId], sto: [w.malloryStore] }),
+  /** Vera's claims, signed with a key that is not the relay's */
+  forged: await token({ sub: vera.endUserId, chr: "*", sto: [w.store] }, "a-secret-that-is-not-the-relays-32b"),
+  /** Vera's token, expired an hour ago (replayed from a log) */
+  expired: await token({ sub: vera.endUserId, chr: "*", exp: inSeconds(-3600) }),
+};
+const CREDENTIALS: Record<string, Record<string, string>> = {
+  none: {}, admin, wrongKey: bearer(`${ADMIN_KEY}-guess`),
+  vera: bearer(TOKENS.vera), veraGuild: bearer(TOKENS.veraGuild), mallory: bearer(TOKENS.mallory),
+  forged: bearer(TOKENS.forged), expired: bearer(TOKENS.expired),
+};
+
+// ---- the attacks ----
+
+const HANDSHAKES: [attack: string, auth: Record<string, unknown>, code: string][] = [
+  ["claims to be Vera with Mallory's token", authFor(vera, uid("s"), { token: TOKENS.mallory }), "E_FORBIDDEN"],
+  ["claims to be Vera with no token", authFor(vera, uid("s")), "E_UNAUTHORIZED"],
+  ["claims to be Vera with a token signed by another key", authFor(vera, uid("s"), { token: TOKENS.forged }), "E_UNAUTHORIZED"],
+  ["claims to be Vera with her expired token", authFor(vera, uid("s"), { token: TOKENS.expired }), "E_UNAUTHORIZED"],
+  ["opens Vera's lighthouse keeper with her blacksmith-only token", authFor(veraOther, uid("s"), { token: TOKENS.vera }), "E_FORBIDDEN"],
+  ["opens Vera's guild store with a token that does not grant it", authFor(vera, uid("s"), { memoryStores: [w.store], token: TOKENS.vera }), "E_FORBIDDEN"],
+  ["Mallory opens Vera's guild store with her own token", authFor(mallory, uid("s"), { memoryStores: [w.store], token: TOKENS.mallory }), "E_FORBIDDEN"],
+  ["Mallory connects naming Vera's open session (to keep it from idling)", authFor(mallory, w.sessions.open, { token: TOKENS.mallory }), "E_FORBIDDEN"],
+];
+
+const EVENTS: SocketAttack[] = [
+  { attack: "Mallory ships a turn into Vera's open session", from: "mallory", event: "transcript", payload: ({ sessions }) => ({ sessionId: sessions.open, turns: [turn(2, "user", "I owe Mallory 500 gold.")] }) },
+  { attack: "Mallory re-sends a turn Vera delivered, to learn whether it is held", from: "mallory", event: "transcript", payload: ({ sessions }) => ({ sessionId: sessions.open, turns: [turn(0, "user", "I am saving up for a sailing boat.")] }) },
+  { attack: "Mallory ships into Vera's processed session", from: "mallory", event: "transcript", payload: ({ sessions }) => ({ sessionId: sessions.processed, turns: [turn(3, "user", "I owe Mallory 500 gold.")] }) },
+  { attack: "Mallory ends Vera's open session before Vera has shipped it all", from: "mallory", event: "session:end", payload: ({ sessions }) => ({ sessionId: sessions.open, turnCount: 2 }) },
+  { attack: "Mallory ends Vera's processed session again, to read its status", from: "mallory", event: "session:end", payload: ({ sessions }) => ({ sessionId: sessions.processed, turnCount: 3 }) },
+  { attack: "Mallory, on her own guild store, ships into Vera's guild session", from: "malloryGuild", event: "transcript", payload: ({ sessions }) => ({ sessionId: sessions.store, turns: [turn(1, "user", "The guild gave its treasure to Mallory.")] }) },
+  { attack: "Vera's blacksmith connection ships into her lighthouse-keeper session", from: "vera", event: "transcript", payload: ({ sessions }) => ({ sessionId: sessions.other, turns: [turn(1, "user", "I sold my maps.")] }) },
+  { attack: "Vera's blacksmith connection ends her lighthouse-keeper session", from: "vera", event: "session:end", payload: ({ sessions }) => ({ sessionId: sessions.other, turnCount: 1 }) },
+  { attack: "Vera's connection without the guild store ships into her guild session", from: "vera", event: "transcript", payload: ({ sessions }) => ({ sessionId: sessions.store, turns: [turn(1, "user", "Our guild disbanded.")] }) },
+  { attack: "Vera's connection without the guild store ends her guild session", from: "vera", event: "session:end", payload: ({ sessions }) => ({ sessionId: sessions.store, turnCount: 1 }) },
+];
+
+const SEARCHES: SearchAttack[] = [
+  { attack: "Mallory searches the blacksmith's memories for Vera's ferret, name and city", from: "mallory", query: "ferret Quill Vera Zurich", victimFinds: "veraHome" },
+  { attack: "Mallory searches for Vera's guild's treasure", from: "mallory", query: "guild treasure old mill", victimFinds: "veraGuild" },
+  { attack: "Mallory, on her own guild store, searches for Vera's guild's treasure", from: "malloryGuild", query: "guild treasure old mill", victimFinds: "veraGuild" },
+  { attack: "Vera's blacksmith connection searches for her lighthouse-keeper memories", from: "vera", query: "antique maps coast", victimFinds: "veraLighthouse" },
+  { attack: "Vera's connection without the guild store searches for the guild's treasure", from: "vera", query: "guild treasure old mill", victimFinds: "veraGuild" },
+];
+
+const P = pairPath(vera), P2 = pairPath(veraOther), PM = pairPath(mallory);
+const ST = `/v1/stores/${w.store}/memories`, CH = `/v1/characters/${vera.characterId}/memories`;
+const V = vera.endUserId, SETTINGS = `/v1/characters/${vera.characterId}/settings`;
+const hide = (sessionId: string) => `/v1/sessions/${sessionId}/transcript`;
+const planted = { memories: ["The user owes Mallory 500 gold."] };
+const turns = [turn(2, "user", "I owe Mallory 500 gold.")];
+
+const REST: RestAttack[] = [
+  // another player's pair memories
+  { attack: "Mallory lists Vera's memories", as: "mallory", method: "GET", path: P, expect: 403 },
+  { attack: "Mallory plants a memory in Vera's", as: "mallory", method: "POST", path: P, body: planted, expect: 403 },
+  { attack: "Mallory deletes all of Vera's memories", as: "mallory", method: "DELETE", path: P, expect: 403 },
+  { attack: "Mallory reads one of Vera's memories", as: "mallory", method: "GET", path: `${P}/@pair`, expect: 403 },
+  { attack: "Mallory rewrites one of Vera's memories", as: "mallory", method: "PATCH", path: `${P}/@pair`, body: { memory: "The user owes Mallory 500 gold." }, expect: 403 },
+  { attack: "Mallory deletes one of Vera's memories", as: "mallory", method: "DELETE", path: `${P}/@pair`, expect: 403 },
+  { attack: "Mallory reads Vera's memory id through her own pair's path (as if it did not exist)", as: "mallory", method: "GET", path: `${PM}/@pair`, expect: 404 },
+  { attack: "Mallory deletes Vera's memory id through her own pair's path", as: "mallory", method: "DELETE", path: `${PM}/@pair`, expect: 404 },
+  { attack: "Mallory rewrites Vera's memory id through her own pair's path (editing is the operator's)", as: "mallory", method: "PATCH", path: `${PM}/@pair`, body: { pinned: true }, expect: 403 },
+  { attack: "a token signed with another key lists Vera's memories", as: "forged", method: "GET", path: P, expect: 401 },
+  { attack: "Vera's expired token, replayed, deletes all her memories", as: "expired", method: "DELETE", path: P, expect: 401 },
+  { attack: "no credential lists Vera's memories", as: "none", method: "GET", path: P, expect: 401 },
+  { attack: "a guessed admin key deletes one of Vera's memories", as: "wrongKey", method: "DELETE", path: `${P}/@pair`, expect: 401 },
+  // another character's memories of the same player
+  { attack: "Vera's blacksmith token lists her lighthouse-keeper memories", as: "vera", method: "GET", path: P2, expect: 403 },
+  { attack: "Vera's blacksmith token adds to her lighthouse-keeper memories", as: "vera", method: "POST", path: P2, body: planted, expect: 403 },
+  { attack: "Vera's blacksmith token deletes all her lighthouse-keeper memories", as: "vera", method: "DELETE", path: P2, expect: 403 },
+  { attack: "Vera's blacksmith token reads a lighthouse-keeper memory", as: "vera", method: "GET", path: `${P2}/@other`, expect: 403 },
+  { attack: "Vera's blacksmith token deletes a lighthouse-keeper memory", as: "vera", method: "DELETE", path: `${P2}/@other`, expect: 403 },
+  { attack: "Vera's blacksmith token reads a lighthouse-keeper memory through the blacksmith's path", as: "vera", method: "GET", path: `${P}/@other`, expect: 404 },
+  { attack: "Vera's blacksmith token deletes a lighthouse-keeper memory through the blacksmith's path", as: "vera", method: "DELETE", path: `${P}/@other`, expect: 404 },
+  // even the admin key reaches a memory only through its own scope's path
+  { attack: "the admin key reads Vera's blacksmith memory through her lighthouse-keeper path", as: "admin", method: "GET", path: `${P2}/@pair`, expect: 404 },
+  { attack: "the admin key rewrites Vera's blacksmith memory through her lighthouse-keeper path", as: "admin", method: "PATCH", path: `${P2}/@pair`, body: { pinned: true }, expect: 404 },
+  { attack: "the admin key deletes Vera's blacksmith memory through Mallory's path", as: "admin", method: "DELETE", path: `${PM}/@pair`, expect: 404 },
+  { attack: "the admin key reads a guild memory through the blacksmith's knowledge path", as: "admin", method: "GET", path: `${CH}/@store`, expect: 404 },
+  { attack: "the admin key deletes the blacksmith's knowledge through the guild's path", as: "admin", method: "DELETE", path: `${ST}/@character`, expect: 404 },
+  // a shared store not granted
+  { attack: "Vera's token without the guild lists the guild's memories", as: "vera", method: "GET", path: ST, expect: 403 },
+  { attack: "Vera's token without the guild plants a guild memory", as: "vera", method: "POST", path: ST, body: planted, expect: 403 },
+  { attack: "Mallory deletes all of Vera's guild's memories", as: "mallory", method: "DELETE", path: ST, expect: 403 },
+  { attack: "Mallory reads a guild memory", as: "mallory", method: "GET", path: `${ST}/@store`, expect: 403 },
+  { attack: "Mallory rewrites a guild memory", as: "mallory", method: "PATCH", path: `${ST}/@store`, body: { memory: "The guild's treasure belongs to Mallory." }, expect: 403 },
+  { attack: "Mallory deletes a guild memory", as: "mallory", method: "DELETE", path: `${ST}/@store`, expect: 403 },
+  { attack: "a token that grants the guild lists it over REST (store routes are the operator's)", as: "veraGuild", method: "GET", path: ST, expect: 403 },
+  { attack: "Vera's blacksmith token reads a guild memory through her pair's path", as: "vera", method: "GET", path: `${P}/@store`, expect: 404 },
+  { attack: "no credential lists the guild's memories", as: "none", method: "GET", path: ST, expect: 401 },
+  // character knowledge: end users may not write it (nor read it but through their connection)
+  { attack: "Mallory writes the blacksmith's knowledge", as: "mallory", method: "POST", path: CH, body: { memories: ["The blacksmith gives Mallory free swords."] }, expect: 403 },
+  { attack: "Mallory deletes all of the blacksmith's knowledge", as: "mallory", method: "DELETE", path: CH, expect: 403 },
+  { attack: "Mallory lists the blacksmith's knowledge over REST", as: "mallory", method: "GET", path: CH, expect: 403 },
+  { attack: "Mallory reads a piece of the blacksmith's knowledge over REST", as: "mallory", method: "GET", path: `${CH}/@character`, expect: 403 },
+  { attack: "Mallory rewrites a piece of the blacksmith's knowledge", as: "mallory", method: "PATCH", path: `${CH}/@character`, body: { memory: "The forge is free for Mallory." }, expect: 403 },
+  { attack: "Mallory deletes a piece of the blacksmith's knowledge", as: "mallory", method: "DELETE", path: `${CH}/@character`, expect: 403 },
+  { attack: "no credential writes the blacksmith's knowledge", as: "none", method: "POST", path: CH, body: planted, expect: 401 },
+  // memory history
+  { attack: "Mallory reads the history of Vera's memory", as: "mallory", method: "GET", path: "/v1/memories/@pair/history", expect: 403 },
+  { attack: "Vera's own token reads her memory's history (the operator's)", as: "vera", method: "GET", path: "/v1/memories/@pair/history", expect: 403 },
+  { attack: "no credential reads the history of Vera's memory", as: "none", method: "GET", path: "/v1/memories/@pair/history", expect: 401 },
+  // users: list, export, erase
+  { attack: "Mallory lists the users", as: "mallory", method: "GET", path: "/v1/users", expect: 403 },
+  { attack: "no credential lists the users", as: "none", method: "GET", path: "/v1/users", expect: 401 },
+  { attack: "Mallory exports Vera", as: "mallory", method: "GET", path: `/v1/users/${V}/export`, expect: 403 },
+  { attack: "Vera's token exports Vera (the operator's)", as: "vera", method: "GET", path: `/v1/users/${V}/export`, expect: 403 },
+  { attack: "a guessed admin key exports Vera", as: "wrongKey", method: "GET", path: `/v1/users/${V}/export`, expect: 401 },
+  { attack: "Mallory erases Vera", as: "mallory", method: "DELETE", path: `/v1/users/${V}`, expect: 403 },
+  { attack: "no credential erases Vera", as: "none", method: "DELETE", path: `/v1/users/${V}`, expect: 401 },
+  // sessions of others
+  { attack: "Mallory reads Vera's session (its turns and results)", as: "mallory", method: "GET", path: `/v1/sessions/${w.sessions.processed}`, expect: 403 },
+  { attack: "no credential reads Vera's session", as: "none", method: "GET", path: `/v1/sessions/${w.sessions.open}`, expect: 401 },
+  { attack: "Mallory page-hides turns into Vera's open session, as herself", as: "none", method: "POST", path: hide(w.sessions.open), body: { ...mallory, token: TOKENS.mallory, turns }, expect: 403 },
+  { attack: "Mallory page-hides into Vera's open session, claiming Vera's identity with her own token", as: "none", method: "POST", path: hide(w.sessions.open), body: { ...vera, token: TOKENS.mallory, turns }, expect: 403 },
+  { attack: "Mallory page-hides into Vera's processed session", as: "none", method: "POST", path: hide(w.sessions.processed), body: { ...mallory, token: TOKENS.mallory, turns }, expect: 403 },
+  { attack: "a page-hide into Vera's session as Vera without a token", as: "none", method: "POST", path: hide(w.sessions.open), body: { ...vera, turns }, expect: 401 },
+  { attack: "a page-hide into Vera's session with a token signed by another key", as: "none", method: "POST", path: hide(w.sessions.open), body: { ...vera, token: TOKENS.forged, turns }, expect: 401 },
+  { attack: "a page-hide with Mallory's token as the bearer instead of in the body", as: "mallory", method: "POST", path: hide(w.sessions.open), body: { ...vera, turns }, expect: 401 },
+  { attack: "Vera's blacksmith token page-hides into her guild session, naming the store", as: "none", method: "POST", path: hide(w.sessions.store), body: { ...vera, memoryStores: [w.store], token: TOKENS.vera, turns }, expect: 403 },
+  { attack: "Vera's blacksmith token page-hides into her guild session, not naming the store", as: "none", method: "POST", path: hide(w.sessions.store), body: { ...vera, token: TOKENS.vera, turns }, expect: 403 },
+  { attack: "Vera's blacksmith token page-hides into her lighthouse-keeper session", as: "none", method: "POST", path: hide(w.sessions.other), body: { ...vera, token: TOKENS.vera, turns }, expect: 403 },
+  // settings
+  { attack: "Mallory switches memory off for the blacksmith", as: "mallory", method: "PUT", path: SETTINGS, body: { memoryEnabled: false }, expect: 403 },
+  { attack: "Mallory reads the blacksmith's settings", as: "mallory", method: "GET", path: SETTINGS, expect: 403 },
+  { attack: "no credential switches memory off for the blacksmith", as: "none", method: "PUT", path: SETTINGS, body: { memoryEnabled: false }, expect: 401 },
+];
+
+// ---- the relay, the world, the attacker's connections ----
+
+let relay: Relay;
+let routes: RestRoute[];
+const conns: Record<string, Client> = {};
+const who = {
+  mallory, malloryGuild: { ...mallory, memoryStores: [w.malloryStore] }, vera,
+  // Vera's own full connections, for the control: the same searches do find her memories
+  veraHome: vera, veraLighthouse: veraOther, veraGuild: { ...vera, memoryStores: [w.store] },
+};
+const tokenOf: Record<keyof typeof who, string> = {
+  mallory: TOKENS.mallory, malloryGuild: TOKENS.mallory, vera: TOKENS.vera,
+  veraHome: TOKENS.veraGuild, veraLighthouse: await token({ sub: vera.endUserId, chr: [veraOther.characterId] }), veraGuild: TOKENS.veraGuild,
+};
+const attackers = ["mallory", "malloryGuild", "vera"] as const;
+/** Vera's sessions during the test below */
+const later = { home: uid("s-vera-later"), guild: uid("s-vera-guild-later") };
+/** the sessions whose `session:processed` each attacker must never hear of */
+const foreignTo = {
+  mallory: [...Object.values(w.sessions), later.home, later.guild],
+  malloryGuild: [...Object.values(w.sessions), later.home, later.guild],
+  vera: [w.sessions.store, w.sessions.other, later.guild],
+};
+
+beforeAll(async () => {
+  [relay, routes] = await Promise.all([startTokenRelay(), restRoutes()]);
+  const everything: AuthExtra = async (p) => ({ token: await token({ sub: p.endUserId, chr: "*", sto: p.memoryStores ?? [] }) });
+  await seedWorld(relay.url, w, everything);
+  for (const [name, p] of Object.entries(who)) {
+    conns[name] = await connectClient(relay.url, await handshakeOf(p, uid("s"), async () => ({ token: tokenOf[name as keyof typeof who] })));
+  }
+}, 90_000);
+afterAll(async () => {
+  for (const c of Object.values(conns)) c.close();
+  await relay?.stop();
+});
+
+it("while Vera plays on, nothing of hers reaches another connection: not at connect, not in memories:updated, not in session:processed", async () => {
+  const mark = conns.mallory.events.length;
+  // Vera talks to the blacksmith and to her guild; the operator changes her memories and the blacksmith's knowledge
+  for (const [c, sessionId] of [[conns.veraHome, later.home], [conns.veraGuild, later.guild]] as const) {
+    expect((await emit(c.socket, "transcript", { sessionId, turns: [turn(0, "user", "My favourite drink is cardamom tea.")] })).ok).toBe(true);
+    expect((await emit(c.socket, "session:end", { sessionId, turnCount: 1 })).ok).toBe(true);
+    await c.next("session:processed", (p) => p.sessionId === sessionId, 20_000);
+  }
+  expect((await rest(relay.url, "POST", P2, { memories: ["The user restores old compasses."] }, { headers: admin })).status).toBe(200);
+  expect((await rest(relay.url, "POST", CH, { memories: ["The blacksmith's apprentice is called Tamsin."] }, { headers: admin })).status).toBe(200);
+  // the blacksmith's knowledge changed: Mallory hears of it, with her own memories only
+  await conns.mallory.next("memories:updated", (p) => JSON.stringify(p).includes("Tamsin"), 10_000, mark);
+  for (const name of attackers) expectOnlyReads(conns[name], readsOf(who[name]), foreignTo[name]);
+});
+
+describe("attacks", () => {
+  let before: unknown;
+  beforeAll(async () => { before = await victimState(relay.url, w); });
+
+  describe("handshake", () => {
+    for (const [attack, auth, code] of HANDSHAKES) {
+      it(`${attack}: ${code}`, async () => {
+        const o = await handshake(relay.url, auth);
+        expect(o.kind, JSON.stringify(o)).toBe("connect_error");
+        if (o.kind === "connect_error") expect(o.data).toEqual({ code, message: expect.stringMatching(/\S/) });
+      });
+    }
+  });
+
+  describe("socket events", () => {
+    for (const { attack, from, event, payload } of EVENTS) {
+      it(`${attack} (${event}): E_FORBIDDEN`, async () => {
+        const ack = await emit(conns[from].socket, event, payload(w));
+        expect(isError(ack, "E_FORBIDDEN"), JSON.stringify(ack)).toBe(true);
+      });
+    }
+
+    for (const { attack, from, query, victimFinds } of SEARCHES) it(`${attack} (memory:search): only memories that connection reads`, async () => {
+      const reads = readsOf(who[from as keyof typeof who]);
+      const inReads = (m: { scope: object }) => reads.some((s) => JSON.stringify(s) === JSON.stringify(m.scope));
+      const ack = await emit(conns[from].socket, "memory:search", { query, limit: 50 });
+      expect(ack.ok, JSON.stringify(ack)).toBe(true);
+      for (const m of ack.memories) expect(inReads(m), `"${m.memory}" of ${JSON.stringify(m.scope)}`).toBe(true);
+      // the control: the victim's own connection finds memories the attacker's may not read
+      const control = await emit(conns[victimFinds].socket, "memory:search", { query, limit: 50 });
+      expect(control.memories.filter((m: { scope: object }) => !inReads(m)).length, JSON.stringify(control)).toBeGreaterThan(0);
+    });
+  });
+
+  describe("REST", () => {
+    it("every route of the relay's router has an attack below (or, for health, a check)", () => {
+      expectEveryRoute(routes, REST, ["GET /v1/health"]);
+    });
+
+    it("health tells an anonymous caller that the relay is up and its version, nothing else", async () => {
+      const r = await rest(relay.url, "GET", "/v1/health");
+      expect(r.status).toBe(200);
+      expect(Object.keys(r.body).sort()).toEqual(["ok", "version"]);
+    });
+
+    for (const a of REST) {
+      it(`${a.attack} (${a.method}): ${a.expect}`, async () => { await expectRefused(relay.url, w, a, CREDENTIALS[a.as]); });
+    }
+
+    it("a memory of another scope answers exactly as a memory that does not exist", async () => {
+      const other = await rest(relay.url, "GET", withIds(w, `${PM}/@pair`), undefined, { headers: CREDENTIALS.mallory });
+      const none = await rest(relay.url, "GET", `${PM}/no-such-memory`, undefined, { headers: CREDENTIALS.mallory });
+      expect([other.status, none.status]).toEqual([404, 404]);
+      expect(other.body.message.replace(w.ids.pair, "ID")).toBe(none.body.message.replace("no-such-memory", "ID"));
+    });
+  });
+
+  it("afterwards Vera's memories, sessions, export, settings and history are exactly as before, and nothing of hers reached an attacker", async () => {
+    expect(await victimState(relay.url, w)).toEqual(before);
+    for (const name of attackers) expectOnlyReads(conns[name], readsOf(who[name]), foreignTo[name]);
+  });
+});
