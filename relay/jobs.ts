@@ -5,6 +5,7 @@
 // parked with its error on the session.
 import type { MemoryAddResult } from "../sdk/src/protocol.ts";
 import type { Extractor } from "./extract/extractor.ts";
+import { joinSummaries } from "./extract/summary.ts";
 import type { MemoryService } from "./memories.ts";
 import { scopeKey, writeScopes } from "./store/scope.ts";
 import type { Job, SessionRow, Store } from "./store/store.ts";
@@ -74,10 +75,13 @@ export class ExtractionQueue {
       const turns = (await this.store.getTurns(job.sessionId)).filter((t) => t.seq >= session.extractedCount);
       const scopes = writeScopes(session);
       const knownName = (await this.store.findBySlot(scopes[0], "name"))[0]?.value ?? undefined;
-      const { facts, extractor, note } = await this.extractor.extract({ sessionId: job.sessionId, turns, knownName });
-      const ops = await this.memories.plan(facts, scopes, job.sessionId);
-      const results = await this.store.completeJob(job, ops, new Date().toISOString(), { extractor, note });
-      this.onProcessed({ ...session, status: "processed", results, extractor, extractorNote: note ?? null }, results);
+      const extraction = await this.extractor.extract({ sessionId: job.sessionId, turns, knownName });
+      const { extractor, note } = extraction;
+      const { ops, summary: made } = await this.memories.digest(extraction, scopes, job.sessionId, knownName);
+      // a session reopened after an idle end keeps what its earlier part said
+      const summary = joinSummaries(session.extractedCount ? session.summary : null, made);
+      const results = await this.store.completeJob(job, ops, new Date().toISOString(), { extractor, note, summary });
+      this.onProcessed({ ...session, status: "processed", results, extractor, extractorNote: note ?? null, summary }, results);
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       console.error(`keepsake: extraction of session ${job.sessionId} failed (attempt ${job.attempts}): ${message}`);

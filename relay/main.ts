@@ -142,6 +142,18 @@ const retention = parsed("KEEPSAKE_TRANSCRIPT_RETENTION", "30d", parseDuration);
 console.log(`keepsake: privacy: memories are redacted of ${redact.size ? [...redact].join(", ") : "nothing (KEEPSAKE_REDACT=off)"}; ` +
   `transcripts ${retention === null ? "are kept until deleted" : `are purged ${env("KEEPSAKE_TRANSCRIPT_RETENTION", "30d")!.replace(/^[\d.]+$/, "$& days")} after their session is processed`}`);
 
+// Injection (relay/memories.ts): how much a session is given at connect, and how long session memory lives.
+const injectLimit = count("KEEPSAKE_INJECT_LIMIT", 50);
+const contextTokens = count("KEEPSAKE_CONTEXT_TOKENS", 1000);
+const contextSummaries = count("KEEPSAKE_CONTEXT_SUMMARIES", 3, 0);
+// a duration (24h, 90m, 2d, 45s, 500ms) or a number of milliseconds
+const sessionMemoryTtlMs = parsed("KEEPSAKE_SESSION_MEMORY_TTL", "24h", (v) => {
+  let ms: number | null = NaN;
+  try { ms = /^\s*\d+\s*$/.test(v) ? Number(v) : parseDuration(v); } catch { /* said below */ }
+  if (ms === null || !(ms > 0 && ms < 1e14)) throw new Error("is not a duration above 0: use e.g. 24h, 90m, 2d, 45s, 500ms or a number of milliseconds");
+  return ms;
+});
+
 const LOOPBACK = /^https?:\/\/(localhost|127(\.\d+){3}|\[::1\])(:\d+)?$/;
 const origins = env("KEEPSAKE_ALLOWED_ORIGINS")?.split(",").map((o) => o.trim()).filter(Boolean);
 const allowedOrigins = (origin: string) => (origins ? origins.includes(origin) || origins.includes("*") : LOOPBACK.test(origin));
@@ -153,8 +165,10 @@ const relay = createRelay({
   adminKey: env("KEEPSAKE_ADMIN_KEY"),
   tokens,
   allowedOrigins,
-  injectLimit: Number(env("KEEPSAKE_INJECT_LIMIT", "50")),
-  contextTokens: Number(env("KEEPSAKE_CONTEXT_TOKENS", "1000")),
+  injectLimit,
+  contextTokens,
+  contextSummaries,
+  sessionMemoryTtlMs,
   sessionIdleMs: Number(env("KEEPSAKE_SESSION_IDLE_MS", "600000")),
   jobRetryMs: Number(env("KEEPSAKE_JOB_RETRY_MS", "1000")),
   extractConcurrency,

@@ -135,6 +135,7 @@ export function restHandler(deps: RestDeps) {
       status: s.status === "processing" ? "queued" : s.status, turns: s.turns, turnCount: s.turnCount, results: s.results,
       attempts: s.attempts, ...(s.error ? { error: s.error } : {}),
       ...(s.extractor ? { extractor: s.extractor } : {}), ...(s.extractorNote ? { extractorNote: s.extractorNote } : {}),
+      ...(s.summary ? { summary: s.summary } : {}),
     };
   });
 

@@ -8,7 +8,7 @@ import type { Extractor } from "./extract/extractor.ts";
 import { errorBody } from "./errors.ts";
 import type { Tokens } from "./auth.ts";
 import { ExtractionQueue } from "./jobs.ts";
-import { MemoryService, type MemoryOptions } from "./memories.ts";
+import { DEFAULT_SESSION_MEMORY_TTL_MS, MemoryService, type MemoryOptions } from "./memories.ts";
 import { restHandler, sendJson } from "./rest.ts";
 import { type KeepsakeServer, Sessions } from "./sessions.ts";
 import type { Store } from "./store/store.ts";
@@ -111,13 +111,20 @@ export function createRelay(opts: RelayOptions) {
     sendJson(req, res, 404, { code: "E_NOT_FOUND", message: `nothing at ${url.pathname}` });
   });
 
-  // the sweep: idle sessions are ended, and transcripts past their retention purged (a batch a sweep),
-  // often enough for both (a quarter of the shorter, at most every 30 s; at least a second apart for retention)
+  // the sweep: idle sessions are ended, transcripts past their retention purged and expired session
+  // memory deleted (a batch a sweep), often enough for each (a quarter of the shortest, at most every
+  // 30 s; at least a second apart for retention and expiry)
   const retention = opts.transcriptRetentionMs;
   const purge = async () => {
     if (retention === undefined) return;
     const purged = await opts.store.purgeTranscripts(new Date(Date.now() - retention).toISOString(), 500);
     if (purged) console.log(`keepsake: purged the transcripts of ${purged} processed session(s) (KEEPSAKE_TRANSCRIPT_RETENTION)`);
+  };
+  // session memory past its expiry (it is read by nobody from then) is deleted, and its readers told
+  const ttl = opts.sessionMemoryTtlMs ?? DEFAULT_SESSION_MEMORY_TTL_MS;
+  const expire = async () => {
+    const scopes = await opts.store.purgeExpired(new Date().toISOString(), 500);
+    if (scopes.length) await sessions.changed(scopes);
   };
   let sweeping = false;
   const sweep = setInterval(() => {
@@ -125,8 +132,9 @@ export function createRelay(opts: RelayOptions) {
     sweeping = true;
     sessions.finalizeIdle(opts.sessionIdleMs).catch(errorBody)
       .then(() => purge()).catch(errorBody)
+      .then(() => expire()).catch(errorBody)
       .finally(() => (sweeping = false));
-  }, Math.max(50, Math.min(opts.sessionIdleMs / 4, 30_000, retention === undefined ? Infinity : Math.max(1000, retention / 4))));
+  }, Math.max(50, Math.min(opts.sessionIdleMs / 4, 30_000, retention === undefined ? Infinity : Math.max(1000, retention / 4), Math.max(1000, ttl / 4))));
 
   return {
     server,

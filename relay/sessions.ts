@@ -231,18 +231,22 @@ export class Sessions {
     return ended;
   }
 
-  /** After an extraction: `session:processed` to readers of the session's memories, then fresh sets if they changed. */
+  /**
+   * After an extraction: `session:processed` to readers of the session's memories, then fresh sets if
+   * they changed; if only its summary is new, to the player's own sockets (their context changed).
+   */
   processed(session: SessionRow, results: MemoryAddResult[]) {
     const scopes = writeScopes(session);
     this.io.to(scopes.map(scopeKey)).emit("session:processed", { sessionId: session.sessionId, results });
     if (results.some((r) => r.event !== "noop")) void this.changed(scopes);
+    else if (session.summary) void this.changed(scopes, (o) => o.endUserId === session.endUserId && o.characterId === session.characterId);
   }
 
-  /** Sends `memories:updated` to every socket that reads any of `scopes`, computed once per identity. */
-  async changed(scopes: Scope[]): Promise<void> {
+  /** Sends `memories:updated` to every socket that reads any of `scopes` (and whose identity `only` takes), computed once per identity. */
+  async changed(scopes: Scope[], only?: (owner: Owner) => boolean): Promise<void> {
     this.deps.memories.changed(scopes);
     try {
-      const sockets = await this.io.in(scopes.map(scopeKey)).fetchSockets();
+      const sockets = (await this.io.in(scopes.map(scopeKey)).fetchSockets()).filter((s) => !only || only(s.data.owner));
       const byOwner = new Map<string, typeof sockets>();
       for (const s of sockets) byOwner.set(ownerKey(s.data.owner), [...(byOwner.get(ownerKey(s.data.owner)) ?? []), s]);
       for (const group of byOwner.values()) {

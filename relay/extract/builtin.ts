@@ -123,6 +123,30 @@ const THIRD_PERSON: Record<string, string> = { me: "them", my: "their", mine: "t
 const FIRST_PERSON = /\b(i|i'm|i've|i'd|i'll|me|my|mine|myself|we|our|ours|ourselves)\b/i;
 /** adverbs compromise sometimes tags otherwise: "I also now live…" ("now" as a conjunction) */
 const SOFT_ADVERBS = new Set(["now", "also", "still", "just", "currently", "finally", "recently", "usually", "always", "often", "sometimes", "even"]);
+
+// Session memory: the task of the moment, stored to expire (Fact.shortLived).
+/** said of the moment: a present fact of its sentence is short-lived */
+const MOMENT = /\b(right now|at the moment|at present|for now|for the moment|this (quest|mission|errand|level|round))\b/i;
+/** "At the moment, I …": kept apart from the clause (its sentence is marked by MOMENT) */
+const MOMENT_LEADS = [["currently"], ["at", "the", "moment"], ["at", "present"], ["for", "now"], ["for", "the", "moment"]];
+/** "I'm looking for the blue key", "I'm hunting the troll": searching, in the present progressive */
+const SEEK_VERBS = new Set(["look", "search", "hunt", "seek"]);
+/** "I'm heading to the harbor": on the move, with a direction */
+const MOVE_VERBS = new Set(["go", "head", "ride", "sail", "walk", "run", "drive", "fly", "return", "travel", "hurry", "rush", "sneak", "make"]);
+const DIRECTIONS = new Set(["to", "toward", "towards", "into", "back", "home"]);
+/** "I'm exploring the ruins", "I'm escorting the merchant": a quest's errand */
+const QUEST_VERBS = new Set(["explore", "escort", "fetch", "deliver", "chase", "wait"]);
+/** "I'm trying to find the sword": what trying is a task for */
+const TRY_TASKS = new Set(["find", "reach", "open", "catch", "beat", "defeat", "escape", "solve", "finish", "complete", "unlock", "cross", "locate", "rescue", "save", "fix"]);
+const QUESTS = new Set(["quest", "mission", "errand", "hunt", "journey"]);
+/** what a search or a move is for when it lasts longer than a day: "I'm looking for a new job" */
+const LASTING_AIMS = new Set([
+  "job", "work", "house", "apartment", "flat", "partner", "girlfriend", "boyfriend", "wife", "husband", "career", "school", "college",
+  "university", "roommate", "someone", "somebody", "love", "relationship",
+]);
+/** "I'm always looking for new games": a habit, not a task */
+const HABITUAL = new Set(["always", "usually", "often", "constantly", "forever", "generally", "normally", "sometimes", "every"]);
+
 /** "us", but not "the US" */
 const US = /\bus\b/;
 const SECOND_PERSON = /\b(you|your|yours|yourself|yourselves)\b/i;
@@ -145,6 +169,10 @@ interface CompromiseTerm { text: string; normal: string; implicit?: string | nul
 
 interface Ctx {
   name?: string; day: string; seq: number[]; facts: Fact[];
+  /** the sentence says it is of the moment ("right now") */
+  now?: boolean;
+  /** the clause at hand is the task of the moment: its facts (no slot, or a goal) are short-lived */
+  moment?: boolean;
   /** what the user's last sentence in this turn was about: what a following "it" (or "he", "she") means */
   thing?: Thing;
 }
@@ -194,6 +222,7 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
     ctx.thing = undefined;
     for (const sentence of said[i]) {
       const n = ctx.facts.length;
+      ctx.now = MOMENT.test(sentence.map((t) => t.text).join(" "));
       const parts = clausesOf(sentence);
       for (const part of parts) {
         const m = ctx.facts.length;
@@ -360,6 +389,8 @@ function trimLeading(toks: Tok[]): Tok[] {
   // filler, and the name of the one spoken to: "Well, Nate, I …"
   const vocative = (t: Tok) => (is(t, "FirstName") || is(t, "Person")) && t.post.includes(",");
   while (k < toks.length && (LEADING.has(toks[k].w) || is(toks[k], "Expression") || is(toks[k], "Interjection") || vocative(toks[k]))) k++;
+  const lead = MOMENT_LEADS.find((l) => l.every((w, q) => toks[k + q]?.w === w) && toks[k + l.length]?.w === "i");
+  if (lead) k += lead.length;
   // "…, Nate!": the name at the end too
   const last = toks[toks.length - 1];
   if (toks.length > 2 && (is(last, "FirstName") || is(last, "Person")) && toks[toks.length - 2].post.includes(",")) toks = toks.slice(0, -1);
@@ -370,7 +401,14 @@ function trimLeading(toks: Tok[]): Tok[] {
 
 function clause(toks: Tok[], ctx: Ctx): void {
   const [head, second] = toks;
-  if (head.w === "my") return possessiveClause(toks, ctx);
+  if (head.w === "my") {
+    // "My quest right now is to find the blue key"
+    const was = ctx.moment;
+    ctx.moment = ofTheMoment(null, toks, ctx);
+    possessiveClause(toks, ctx);
+    ctx.moment = was;
+    return;
+  }
   if (callMe(toks, ctx)) return;
   // "Lost my job yesterday", "Gonna start a band": the subject "I" is left out
   // ("Excited for the future", "Been a long road": a feeling or a participle, not something done)
@@ -380,8 +418,46 @@ function clause(toks: Tok[], ctx: Ctx): void {
   const implied = !head.first ? [] : pastAction || head.w === "want" ? [synthetic("I", "Pronoun")]
     : going ? [synthetic("I", "Pronoun"), synthetic("am", "Verb", "Copula")] : [];
   const c = analyze([...implied, ...toks]);
+  const was = ctx.moment;
+  ctx.moment = ofTheMoment(c, toks, ctx);
   if (c) iClause(c, ctx);
   else if (!implied.length) objectClause(toks, ctx);
+  ctx.moment = was;
+}
+
+/**
+ * Whether a clause is the task of the moment (session memory): said "right now" (in the present), or
+ * a search, a move somewhere or a quest's errand in the present progressive ("I'm looking for the
+ * blue key", "I'm heading to the harbor", "I'm trying to find the sword"), or "I'm on my way to…".
+ * A date, a negation or an aim that lasts ("looking for a new job") keeps it a lasting fact.
+ */
+function ofTheMoment(c: Clause | null, toks: Tok[], ctx: Ctx): boolean {
+  if (toks.some((t) => is(t, "Date"))) return false;
+  if (!c) return !!ctx.now && !toks.some((t) => is(t, "PastTense"));
+  if (c.neg || is(c.toks[c.verbAt], "PastTense") || /^(was|were|did|used)$/.test(c.toks[c.verbAt].w)) return false;
+  if (modality(c).modal || modality(c).future || c.toks.some((t) => HABITUAL.has(t.w))) return false;
+  let { lemma: verb, rest } = c;
+  let progressive = c.aux.some((a) => /^(am|is|are)$/.test(a)) && c.toks[c.mainAt].w.endsWith("ing");
+  // "I'm still looking for…": an adverb between them, and "am" was taken for the main verb
+  if (verb === "be" && is(rest[0], "Gerund")) [verb, rest, progressive] = [lemma(rest[0]), rest.slice(1), true];
+  // "I'm eating right now", "I want to find the key right now" (but "I'm in high school right now")
+  if (ctx.now && (progressive || GOAL_VERBS.has(verb))) return true;
+  if (c.rest.some((t) => LASTING_AIMS.has(lemma(t)))) return false;
+  if (verb === "be") return underway(rest);
+  const next = rest[0]?.w;
+  if (!progressive) return false;
+  if (SEEK_VERBS.has(verb)) return verb !== "look" || next === "for";
+  // "making my way to…", "heading for…"
+  if (verb === "make") return next === "my" && rest[1]?.w === "way";
+  if (MOVE_VERBS.has(verb)) return DIRECTIONS.has(next ?? "") || (verb === "head" && next === "for");
+  if (verb === "try") return next === "to" && !!rest[1] && (TRY_TASKS.has(lemma(rest[1])) || (lemma(rest[1]) === "get" && rest[2]?.w === "to"));
+  return QUEST_VERBS.has(verb);
+}
+
+/** "on my way to the harbor", "on a quest for the king" */
+function underway(rest: Tok[]): boolean {
+  if (rest[0]?.w !== "on" || !/^(a|an|my|the|this)$/.test(rest[1]?.w ?? "")) return false;
+  return (rest[2]?.w === "way" && DIRECTIONS.has(rest[3]?.w ?? "")) || QUESTS.has(rest[2]?.w ?? "");
 }
 
 /** "Writing helps me relax", "The support group made me feel accepted": the user as the object. */
@@ -472,6 +548,8 @@ function iClause(c: Clause, ctx: Ctx): void {
   // a past action matters a little more than a state; when the user said when, the date is in the text
   // ("yesterday" → "on 2025-03-11"); when not, the memory's createdAt and sources say when it was told
   const action = past && !STATIVE.has(verb) && !aux.includes("used") && !/^(was|were)$/.test(c.toks[c.verbAt].w);
+  // "I'm on my way to the harbor": where the user is headed, for the moment
+  if (verb === "be" && ctx.moment && underway(rest)) return general(c, ctx, false);
   if (lasting(c, modal, future)) general(c, ctx, action);
 }
 
@@ -728,9 +806,12 @@ function statement(said: Tok[], ctx: Ctx): void {
   // too little said, unless it is said of the user's own: "It's red." after "my motorbike"
   if (content < (resolved && thing!.own ? 1 : 2)) return;
   const c = analyze(toks);
+  const moment = ofTheMoment(c, toks, ctx), was = ctx.moment;
   if (c) {
     const { modal, future } = modality(c);
+    ctx.moment = moment;
     if (!OPINION_VERBS.has(c.lemma) && !future && (!modal || modal === "can") && !(c.lemma === "be" && c.rest.length < 2)) general(c, ctx, false);
+    ctx.moment = was;
     return;
   }
   // "It reminded me of…", "Last weekend, I…", "We went camping": the user is named where they appear
@@ -738,7 +819,9 @@ function statement(said: Tok[], ctx: Ctx): void {
   if (!(resolved && thing!.own) && !toks.some((t) => /^(i|me|my|myself|we|our|us)$/.test(t.w))) return;
   const named = toks.slice(0, MAX_WORDS).map((t) => (t.w === "me" || t.w === "myself" ? synthetic(object(ctx), "ProperNoun") : t));
   const { toks: timed } = datesOf(named, ctx.day);
+  ctx.moment = moment;
   add(ctx, { text: sentence(words(timed, -1, object(ctx))), importance: 0.3 });
+  ctx.moment = was;
 }
 
 /**
@@ -1000,6 +1083,8 @@ function sentence(s: string): string {
 
 function add(ctx: Ctx, fact: Omit<Fact, "seq">): void {
   if (!fact.text) return;
+  // a task of the moment is session memory; a name, a home or a liking said "right now" still lasts
+  if (ctx.moment && (!fact.slot || fact.slot.startsWith("goal:"))) fact = { ...fact, shortLived: true };
   const clean = Object.fromEntries(Object.entries(fact).filter(([, v]) => v !== undefined)) as Omit<Fact, "seq">;
   ctx.facts.push({ ...clean, seq: ctx.seq });
 }

@@ -20,6 +20,11 @@ export interface Fact {
   seq: number[];
   /** 0..1, how much it matters for injection ranking (name and identity high, passing likes lower) */
   importance: number;
+  /**
+   * Session memory: the task of the moment ("The user is looking for the blue key.", "…is on their way
+   * to the harbor."), not a lasting fact. Stored with an expiry (KEEPSAKE_SESSION_MEMORY_TTL).
+   */
+  shortLived?: boolean;
 }
 
 export interface ExtractInput {
@@ -38,6 +43,8 @@ export interface Extraction {
   facts: Fact[];
   extractor: "llm" | "builtin";
   note?: string;
+  /** the session in two or three third-person sentences, when the extractor writes its own (the LLM) */
+  summary?: string;
 }
 
 export interface Extractor {

@@ -48,13 +48,15 @@ const SCHEMA = {
           retract: { type: "boolean", description: "true only when the user withdraws the slot without a new value" },
           seq: { type: "array", items: { type: "integer" }, description: "seq numbers of the turns it comes from" },
           importance: { type: "number", description: "0..1" },
+          shortLived: { type: "boolean", description: "true only for the task of the moment (what the user is looking for or heading to now)" },
         },
-        required: ["text", "slot", "value", "retract", "seq", "importance"],
+        required: ["text", "slot", "value", "retract", "seq", "importance", "shortLived"],
         additionalProperties: false,
       },
     },
+    summary: { type: "string", description: "the conversation in two or three sentences, third person" },
   },
-  required: ["facts"],
+  required: ["facts", "summary"],
   additionalProperties: false,
 } as const;
 
@@ -69,7 +71,7 @@ Rules:
 1. Facts about the user only. Family, friends and pets are facts about the user, attributed correctly: "Jordan's sister Ana is a nurse.", never "Ana is a nurse." or "Jordan is a nurse.". Nothing about the character, the game world or people unrelated to the user.
 2. Atomic: one fact per memory. "I'm Sam, I'm 34 and I live in Oslo" is three facts.
 3. Third person. Call the user by their first name when it is known (the known name below, or a name the user gives in this conversation), otherwise "The user". Never write I, me, my, we, our, us, you or your: a fact containing them is rejected.
-4. Lasting facts only: not greetings, thanks, small talk, opinions of the moment or passing states ("I'm tired", "I'm good").
+4. Lasting facts only: not greetings, thanks, small talk, opinions of the moment or passing states ("I'm tired", "I'm good"). One exception: the user's task of the moment in the game (what they are looking for, where they are heading, the errand they are on: "I'm looking for the blue key", "I'm on my way to the harbor") is a fact with shortLived true; it is forgotten after a day.
 5. Resolve relative dates against the turn's time and write dates as YYYY-MM-DD: "yesterday" in a turn at 2025-03-12T15:00:00Z gives "on 2025-03-11". Date game events by their turn's day: "Jordan completed the bridge quest on 2025-03-12."
 6. Questions, hypotheticals, wishes, jokes and role-play are not facts ("If I were rich I'd buy a boat", "Do you like cats?").
 7. Text in square brackets describing an image, such as "[shares a photo of a beach]", is context only, never a fact by itself.
@@ -89,6 +91,9 @@ Each fact:
   - null: facts that only accumulate (events, achievements, experiences, anything dated).
 - retract: true only when the user withdraws a home, occupation or goal without a new one ("I don't live in Denver anymore": "Jordan no longer lives in Denver." on "home", value "Denver"); otherwise false.
 - importance: from 0 to 1. The name 1; age, home, origin, occupation and family 0.8; pets and goals 0.7; preferences and events 0.5; other details 0.3 to 0.4.
+- shortLived: true only for the task of the moment (rule 4); otherwise false.
+
+Also a summary: what the user told and did in this conversation, the most important first, in two or three sentences, third person with the user's name when known ("Sam told the innkeeper about moving to Oslo with the dog Rex, and defeated the cave troll."). Never instructions, never "I" or "you". With nothing worth remembering, an empty string.
 
 Example. Known name: none. Transcript:
 #0 character 2025-03-12T15:00:00Z "Welcome, traveller! What's your name?"
@@ -97,13 +102,13 @@ Example. Known name: none. Transcript:
 #3 event 2025-03-12T15:03:00Z "defeated the cave troll"
 Answer:
 {"facts": [
-{"text": "The user's name is Sam.", "slot": "name", "value": "Sam", "retract": false, "seq": [0, 1], "importance": 1},
-{"text": "Sam lives in Oslo.", "slot": "home", "value": "Oslo", "retract": false, "seq": [1], "importance": 0.8},
-{"text": "Sam moved to Oslo in 2024.", "slot": null, "value": null, "retract": false, "seq": [1], "importance": 0.5},
-{"text": "Sam has a dog named Rex.", "slot": "pet:dog:rex", "value": "Rex", "retract": false, "seq": [1], "importance": 0.7},
-{"text": "Sam loves fishing.", "slot": "pref:fishing", "value": "fishing", "retract": false, "seq": [2], "importance": 0.5},
-{"text": "Sam defeated the cave troll on 2025-03-12.", "slot": null, "value": null, "retract": false, "seq": [3], "importance": 0.5}
-]}
+{"text": "The user's name is Sam.", "slot": "name", "value": "Sam", "retract": false, "seq": [0, 1], "importance": 1, "shortLived": false},
+{"text": "Sam lives in Oslo.", "slot": "home", "value": "Oslo", "retract": false, "seq": [1], "importance": 0.8, "shortLived": false},
+{"text": "Sam moved to Oslo in 2024.", "slot": null, "value": null, "retract": false, "seq": [1], "importance": 0.5, "shortLived": false},
+{"text": "Sam has a dog named Rex.", "slot": "pet:dog:rex", "value": "Rex", "retract": false, "seq": [1], "importance": 0.7, "shortLived": false},
+{"text": "Sam loves fishing.", "slot": "pref:fishing", "value": "fishing", "retract": false, "seq": [2], "importance": 0.5, "shortLived": false},
+{"text": "Sam defeated the cave troll on 2025-03-12.", "slot": null, "value": null, "retract": false, "seq": [3], "importance": 0.5, "shortLived": false}
+], "summary": "Sam told the character about moving to Oslo in 2024 with the dog Rex, and about loving fishing. Sam defeated the cave troll on 2025-03-12."}
 
 Answer with the JSON object only.`;
 
@@ -149,7 +154,10 @@ const Reply = z.object({
     retract: z.boolean().nullish(),
     seq: z.array(z.number().int().min(0)).min(1),
     importance: z.number().min(0).max(1),
+    shortLived: z.boolean().nullish(),
   })).max(500),
+  // a server that does not enforce the schema may leave it out: the built-in summary is used then
+  summary: z.string().max(4000).nullish(),
 });
 
 const FIRST_PERSON = /\b(i|i'm|i've|i'd|i'll|me|my|mine|myself|we|we're|our|ours|ourselves)\b|\bus\b/i;
@@ -163,8 +171,11 @@ class Unusable extends Error {}
 
 const quote = (s: string, max = 120) => JSON.stringify(s.length > max ? `${s.slice(0, max)}…` : s);
 
-/** The facts of one completion body, or Malformed saying what is wrong with it. */
-export function parseReply(body: string, seqs: Set<number>): Fact[] {
+/**
+ * The facts and summary of one completion body, or Malformed saying what is wrong with its facts. A
+ * summary in the first or second person is left out (the built-in summary replaces it), not asked again.
+ */
+export function parseReply(body: string, seqs: Set<number>): { facts: Fact[]; summary?: string } {
   let completion;
   try {
     completion = Completion.parse(JSON.parse(body));
@@ -181,7 +192,8 @@ export function parseReply(body: string, seqs: Set<number>): Fact[] {
   }
   const parsed = Reply.safeParse(json);
   if (!parsed.success) throw new Malformed(`did not match the schema (${describeZodError(parsed.error)})`);
-  return parsed.data.facts.map((f) => {
+  const summary = parsed.data.summary?.replace(/\s+/g, " ").trim();
+  const facts = parsed.data.facts.map((f) => {
     if (FIRST_PERSON.test(f.text.replace(US_COUNTRY, ""))) throw new Malformed(`had a fact in the first person (${quote(f.text)})`);
     if (SECOND_PERSON.test(f.text)) throw new Malformed(`had a fact addressing the character (${quote(f.text)})`);
     const stray = f.seq.find((s) => !seqs.has(s));
@@ -193,8 +205,11 @@ export function parseReply(body: string, seqs: Set<number>): Fact[] {
       ...(f.slot && f.retract ? { retract: true } : {}),
       seq: [...new Set(f.seq)].sort((a, b) => a - b),
       importance: f.importance,
+      ...(f.shortLived ? { shortLived: true } : {}),
     };
   });
+  const usable = summary && !FIRST_PERSON.test(summary.replace(US_COUNTRY, "")) && !SECOND_PERSON.test(summary);
+  return { facts, ...(usable ? { summary } : {}) };
 }
 
 // ---- the extractor ----
@@ -211,13 +226,16 @@ export class LlmExtractor implements Extractor {
   async extract(input: ExtractInput): Promise<Extraction> {
     try {
       const facts: Fact[] = [];
+      const summaries: string[] = [];
       let knownName = input.knownName;
       for (const turns of chunk(input.turns, this.opts.chunkChars)) {
         const found = await this.#chunk(turns, knownName);
-        knownName = found.findLast((f) => f.slot === "name" && f.value)?.value ?? knownName;
-        facts.push(...found);
+        knownName = found.facts.findLast((f) => f.slot === "name" && f.value)?.value ?? knownName;
+        facts.push(...found.facts);
+        if (found.summary) summaries.push(found.summary);
       }
-      return { facts, extractor: "llm" };
+      // a long session's chunks each summarise their part, in order
+      return { facts, extractor: "llm", ...(summaries.length ? { summary: summaries.join(" ") } : {}) };
     } catch (e) {
       if (!(e instanceof Unusable)) throw e;
       const note = scrub(`${e.message}; used the built-in extractor`, this.opts.apiKey);
@@ -227,8 +245,8 @@ export class LlmExtractor implements Extractor {
     }
   }
 
-  /** One chunk's facts: a malformed reply is asked for once more, saying what was wrong. */
-  async #chunk(turns: Turn[], knownName: string | undefined): Promise<Fact[]> {
+  /** One chunk's facts and summary: a malformed reply is asked for once more, saying what was wrong. */
+  async #chunk(turns: Turn[], knownName: string | undefined): Promise<{ facts: Fact[]; summary?: string }> {
     const seqs = new Set(turns.map((t) => t.seq));
     let first: string | undefined;
     for (;;) {

@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { HistoryEntry, MemoryAddResult, MemoryEvent, Scope, Source, Turn } from "../../sdk/src/protocol.ts";
 import type {
-  EndResult, EndUser, Job, UserExport, MemoryOp, Owner, PatchMemory, PutTurnsResult, SessionRow, Store, StoredMemory, TermGroup,
+  EndResult, EndUser, Job, UserExport, MemoryOp, Owner, PatchMemory, PutTurnsResult, SessionRow, SessionSummary, Store, StoredMemory, TermGroup,
 } from "./store.ts";
 import { mergeSources, ownerKey, scopeKey } from "./scope.ts";
 
@@ -141,11 +141,15 @@ export class SqliteStore implements Store {
         "extractor text", "extractor_note text", "purged_at text",
         // turns below this seq were purged (KEEPSAKE_TRANSCRIPT_RETENTION)
         "purged_below integer not null default 0",
+        // the session in two or three sentences (the "Last time, …" lines of context)
+        "summary text",
       ],
       jobs: ["run_after text"],
     });
     // sessions whose transcript the retention sweep may purge: ended, with turns it has not purged
     this.#db.exec("create index if not exists sessions_purge on sessions(status, updated_at) where turn_count > purged_below");
+    // session memory the sweep deletes once expired
+    this.#db.exec("create index if not exists memories_expiry on memories(expires_at) where expires_at is not null");
     // A job left running by a crash is pending again; its attempt was counted when it was claimed.
     this.#db.exec("update jobs set status = 'pending' where status = 'running'");
   }
@@ -203,6 +207,7 @@ export class SqliteStore implements Store {
       extractor: (r.extractor as "llm" | "builtin") ?? null,
       extractorNote: (r.extractor_note as string) ?? null,
       purgedAt: (r.purged_at as string) ?? null,
+      summary: (r.summary as string) ?? null,
     };
   }
 
@@ -351,20 +356,20 @@ export class SqliteStore implements Store {
     }));
   }
 
-  completeJob(job: Job, ops: MemoryOp[], at: string, by: { extractor: "llm" | "builtin"; note?: string }): Promise<MemoryAddResult[]> {
+  completeJob(job: Job, ops: MemoryOp[], at: string, by: { extractor: "llm" | "builtin"; note?: string; summary?: string | null }): Promise<MemoryAddResult[]> {
     return Promise.resolve(this.#tx(() => {
       const state = this.#get("select status from jobs where id = ?", job.id);
       if (state?.status !== "running") throw new Error(`job ${job.id} is ${state?.status ?? "gone"}, not running`);
       const results = this.#applyOps(ops, at, job.sessionId);
       // the turns up to turn_count are extracted; a session reopened meanwhile goes back to open
       this.#run(
-        `update sessions set results = ?, error = null, updated_at = ?, extracted_count = turn_count, extractor = ?, extractor_note = ?,
+        `update sessions set results = ?, error = null, updated_at = ?, extracted_count = turn_count, extractor = ?, extractor_note = ?, summary = ?,
            status = case when reopen = 1 then 'open' else 'processed' end,
            ended_by = case when reopen = 1 then null else ended_by end,
            turn_count = case when reopen = 1 then null else turn_count end,
            reopen = 0
          where session_id = ?`,
-        JSON.stringify(results), at, by.extractor, by.note ?? null, job.sessionId);
+        JSON.stringify(results), at, by.extractor, by.note ?? null, by.summary ?? null, job.sessionId);
       this.#run("delete from jobs where id = ? and exists (select 1 from sessions where session_id = ? and status = 'open')", job.id, job.sessionId);
       this.#run("update jobs set status = 'done', updated_at = ? where id = ?", at, job.id);
       return results;
@@ -413,6 +418,13 @@ export class SqliteStore implements Store {
     return Promise.resolve();
   }
 
+  lastSummaries(endUserId: string, characterId: string, limit: number): Promise<SessionSummary[]> {
+    return Promise.resolve(this.#all(
+      `select session_id, summary, ended_at from sessions where end_user_id = ? and character_id = ? and summary is not null
+        order by julianday(coalesce(ended_at, updated_at)) desc, rowid desc limit ?`, endUserId, characterId, limit)
+      .map((r) => ({ sessionId: r.session_id as string, summary: r.summary as string, endedAt: (r.ended_at as string) ?? null })));
+  }
+
   // ---- memories ----
 
   #memory(r: Row): StoredMemory {
@@ -450,8 +462,10 @@ export class SqliteStore implements Store {
   }
 
   findBySlot(scope: Scope, slot: string): Promise<StoredMemory[]> {
-    return Promise.resolve(this.#all("select * from memories where scope_key = ? and slot = ? order by rowid", scopeKey(scope), slot)
-      .map((r) => this.#memory(r)));
+    // an expired memory is gone for merge too: a fact on its slot is added anew, not folded into it
+    return Promise.resolve(this.#all(
+      "select * from memories where scope_key = ? and slot = ? and (expires_at is null or expires_at > ?) order by rowid",
+      scopeKey(scope), slot, new Date().toISOString()).map((r) => this.#memory(r)));
   }
 
   searchMemories(scopes: Scope[], query: string, limit: number) {
@@ -552,12 +566,14 @@ export class SqliteStore implements Store {
       if (!r) continue;
       if (op.event === "noop") {
         if (op.addSources?.length) this.#run("update memories set sources = ? where rowid = ?", this.#addSources(r, op.addSources), r.rowid);
+        if (op.renewTo && r.expires_at) this.#run("update memories set expires_at = ? where rowid = ?", op.renewTo, r.rowid);
         results.push({ id: op.id, memory: r.memory as string, event: "noop" });
       } else if (op.event === "update") {
         this.#run(
           `update memories set memory = ?, slot = coalesce(?, slot), value = coalesce(?, value), importance = coalesce(?, importance),
-             sources = ?, updated_at = ? where rowid = ?`,
-          op.memory, op.slot ?? null, op.value ?? null, op.importance ?? null, this.#addSources(r, op.addSources), at, r.rowid);
+             sources = ?, updated_at = ?, expires_at = ? where rowid = ?`,
+          op.memory, op.slot ?? null, op.value ?? null, op.importance ?? null, this.#addSources(r, op.addSources), at,
+          op.expiresAt === undefined ? r.expires_at : op.expiresAt, r.rowid);
         this.#retext(r.rowid, op.memory);
         this.#history(op.id, "update", op.memory, r.memory as string, at, sessionId);
         results.push({ id: op.id, memory: op.memory, event: "update", previous: r.memory as string });
@@ -592,9 +608,10 @@ export class SqliteStore implements Store {
       const r = this.#get("select * from memories where id = ?", id);
       if (!r) return null;
       const memory = patch.memory ?? (r.memory as string);
-      this.#run("update memories set memory = ?, pinned = ?, metadata = ?, updated_at = ? where rowid = ?",
+      // a memory pinned is kept: session memory pinned no longer expires
+      this.#run("update memories set memory = ?, pinned = ?, metadata = ?, updated_at = ?, expires_at = ? where rowid = ?",
         memory, patch.pinned === undefined ? r.pinned : patch.pinned ? 1 : 0,
-        patch.metadata === undefined ? r.metadata : JSON.stringify(patch.metadata), at, r.rowid);
+        patch.metadata === undefined ? r.metadata : JSON.stringify(patch.metadata), at, patch.pinned ? null : r.expires_at, r.rowid);
       if (memory !== r.memory) {
         this.#retext(r.rowid, memory);
         this.#history(id, "update", memory, r.memory as string, at);
@@ -608,6 +625,14 @@ export class SqliteStore implements Store {
       const r = this.#get("select * from memories where id = ?", id);
       if (r) this.#deleteRow(r, at);
       return Boolean(r);
+    }));
+  }
+
+  purgeExpired(now: string, limit: number): Promise<Scope[]> {
+    return Promise.resolve(this.#tx(() => {
+      const rows = this.#all("select * from memories where expires_at is not null and expires_at <= ? order by expires_at limit ?", now, limit);
+      for (const r of rows) this.#deleteRow(r, now);
+      return [...new Map(rows.map((r) => [r.scope_key as string, JSON.parse(r.scope as string) as Scope])).values()];
     }));
   }
 

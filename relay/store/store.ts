@@ -33,7 +33,12 @@ export interface SessionRow extends Owner {
   extractorNote: string | null;
   /** when its transcript was last purged (KEEPSAKE_TRANSCRIPT_RETENTION); null while it holds every turn */
   purgedAt: string | null;
+  /** the session in two or three sentences, from its last extraction; null before one, or when it said nothing */
+  summary: string | null;
 }
+
+/** A processed session's summary, for the "Last time, …" lines of `context`. */
+export interface SessionSummary { sessionId: string; summary: string; endedAt: string | null }
 
 export interface NewMemory {
   memory: string;
@@ -49,9 +54,17 @@ export interface NewMemory {
 /** One decided change to memories, applied in the same transaction as the job that made it. */
 export type MemoryOp =
   | { event: "add"; scope: Scope; memory: NewMemory }
-  | { event: "update"; id: string; memory: string; slot?: string | null; value?: string | null; importance?: number; addSources?: Source[] }
+  | {
+    event: "update"; id: string; memory: string; slot?: string | null; value?: string | null; importance?: number; addSources?: Source[];
+    /** the new text's lifetime: a time for session memory, null for a lasting memory; absent: unchanged */
+    expiresAt?: string | null;
+  }
   | { event: "delete"; id: string }
-  | { event: "noop"; id: string; addSources?: Source[] };
+  | {
+    event: "noop"; id: string; addSources?: Source[];
+    /** session memory said again: its expiry moves to this time (a lasting memory stays lasting) */
+    renewTo?: string;
+  };
 
 /** Words or phrases searched together, and how much a match counts. */
 export interface TermGroup {
@@ -114,9 +127,9 @@ export interface Store {
   claimJob(maxAttempts: number, canRun?: (owner: Owner) => boolean): Promise<Job | null>;
   /**
    * Applies the ops, records history, marks the session processed (with the extractor that made the
-   * facts, and its note) and the job done: one transaction.
+   * facts, its note and the session's summary) and the job done: one transaction.
    */
-  completeJob(job: Job, ops: MemoryOp[], at: string, by: { extractor: "llm" | "builtin"; note?: string }): Promise<MemoryAddResult[]>;
+  completeJob(job: Job, ops: MemoryOp[], at: string, by: { extractor: "llm" | "builtin"; note?: string; summary?: string | null }): Promise<MemoryAddResult[]>;
   /** Records a failed attempt, to be retried from `retryAt`; after `maxAttempts` the job is parked and the session marked failed. */
   failJob(job: Job, error: string, maxAttempts: number, retryAt: string): Promise<void>;
   /** When the earliest pending job may run ("" for now), or null when none is pending. */
@@ -130,11 +143,13 @@ export interface Store {
   finalizeIdle(sessionId: string, before: string): Promise<boolean>;
   /** Marks contact with a session's client (its socket left): idle time counts from now. */
   touchSession(sessionId: string): Promise<void>;
+  /** The summaries of an end user's last `limit` processed sessions with a character, most recent end first. */
+  lastSummaries(endUserId: string, characterId: string, limit: number): Promise<SessionSummary[]>;
 
   // ---- memories ----
   listMemories(scopes: Scope[], opts: { offset: number; limit: number; now?: string }): Promise<{ memories: StoredMemory[]; total: number }>;
   getMemory(id: string): Promise<StoredMemory | null>;
-  /** Live memories in `scope` whose slot is `slot`. */
+  /** Live (unexpired) memories in `scope` whose slot is `slot`. */
   findBySlot(scope: Scope, slot: string): Promise<StoredMemory[]>;
   /** Full-text search (BM25) over the memories of `scopes`; higher score is better. */
   searchMemories(scopes: Scope[], query: string, limit: number): Promise<(StoredMemory & { score: number })[]>;
@@ -155,6 +170,8 @@ export interface Store {
   patchMemory(id: string, patch: PatchMemory, at: string): Promise<StoredMemory | null>;
   deleteMemory(id: string, at: string): Promise<boolean>;
   deleteScope(scope: Scope, at: string): Promise<number>;
+  /** Deletes up to `limit` memories expired by `now` (session memory), with history; returns the scopes they were in. */
+  purgeExpired(now: string, limit: number): Promise<Scope[]>;
   history(id: string): Promise<HistoryEntry[]>;
 
   // ---- end users ----

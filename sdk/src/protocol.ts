@@ -267,6 +267,8 @@ export interface SessionView {
   error?: string; attempts?: number;
   /** which extractor made the memories of its last extraction, and why not the configured one */
   extractor?: "llm" | "builtin"; extractorNote?: string;
+  /** the session in two or three third-person sentences, once processed (absent when it said nothing to remember) */
+  summary?: string;
 }
 
 /**

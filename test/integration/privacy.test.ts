@@ -64,10 +64,16 @@ function expectFramed(context: string, memories: MemoryRecord[]) {
   const lines = context.split("\n");
   expect(lines[0]).toMatch(/facts about the player, not instructions/);
   expect(lines.at(-1)).toBe("(End of what you remember.)");
-  const body = lines.slice(1, -1);
+  // the player's memories; after a blank line, the summary of their last conversation, framed the same way
+  const gap = lines.indexOf("");
+  const body = lines.slice(1, gap < 0 ? -1 : gap);
   expect(body.length).toBe(memories.length);
   for (const line of body) expect(line).toMatch(/^- \S/);
   for (const m of memories) expect(body).toContain(`- ${m.memory}`);
+  if (gap >= 0) {
+    expect(lines[gap + 1]).toMatch(/last conversations .*not instructions/);
+    for (const line of lines.slice(gap + 2, -1)) expect(line).toMatch(/^- Last time, on \d{4}-\d{2}-\d{2}: \S/);
+  }
 }
 
 describe("privacy: what a player says", () => {

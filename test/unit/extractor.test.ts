@@ -2,6 +2,7 @@ import nlp from "compromise";
 import { describe, expect, it } from "vitest";
 import { BuiltinExtractor, extractFacts } from "../../relay/extract/builtin.ts";
 import type { Fact } from "../../relay/extract/extractor.ts";
+import { SUMMARY_CHARS, summarize } from "../../relay/extract/summary.ts";
 import type { Turn } from "../../sdk/src/protocol.ts";
 
 const AT = "2025-03-12T15:30:00.000Z";
@@ -410,5 +411,88 @@ describe("built-in extractor", () => {
     const extract = best(() => extractFacts(turns, "Jordan"));
     const tagOnly = best(() => said.forEach((t) => nlp(t).json()));
     expect(extract < 10 || extract < 2 * tagOnly, `${extract.toFixed(1)} ms (compromise alone: ${tagOnly.toFixed(1)} ms)`).toBe(true);
+  });
+});
+
+describe("session memory: the task of the moment is flagged shortLived", () => {
+  const flagged = (line: string, knownName?: string) => one(line, knownName).map((f) => [f.text, f.shortLived === true]);
+
+  it("a search, a move somewhere or a quest's errand in the present progressive", () => {
+    expect(flagged("I'm looking for the blue key.")).toEqual([["The user is looking for the blue key.", true]]);
+    expect(flagged("I'm on my way to the harbor.")).toEqual([["The user is on their way to the harbor.", true]]);
+    expect(flagged("I am heading to the castle to meet the king.", "Jordan")).toEqual([["Jordan is heading to the castle to meet the king.", true]]);
+    expect(flagged("I'm trying to find the lost sword.")).toEqual([["The user is trying to find the lost sword.", true]]);
+    expect(flagged("I'm still looking for the blue key.")).toEqual([["The user is still looking for the blue key.", true]]);
+    expect(flagged("I'm on a quest to find the blue key.")).toEqual([["The user is on a quest to find the blue key.", true]]);
+  });
+
+  it("anything said 'right now', 'at the moment' or of 'this quest', in the present, unless it fills a lasting slot", () => {
+    expect(flagged("At the moment I'm searching for the old mill.")).toEqual([["The user is searching for the old mill.", true]]);
+    expect(flagged("Right now I'm working on this quest for the blacksmith.")).toEqual([["The user is working on this quest for the blacksmith.", true]]);
+    expect(flagged("My quest right now is to find the blue key.")).toEqual([["The user's quest right now is to find the blue key.", true]]);
+    expect(one("I want to find the blue key right now.")[0]).toMatchObject({ slot: expect.stringMatching(/^goal:/), shortLived: true });
+    // a home, a job or a liking said "right now" is still the player's
+    expect(one("I live in Denver right now.")).toEqual([expect.objectContaining({ slot: "home" })]);
+    expect(one("I live in Denver right now.")[0].shortLived).toBeUndefined();
+    expect(one("I'm a nurse at the moment.")[0]).toMatchObject({ slot: "occupation" });
+    expect(one("I'm a nurse at the moment.")[0].shortLived).toBeUndefined();
+  });
+
+  it("not the past, a negation, a dated plan, a search that lasts, or a hobby", () => {
+    for (const line of [
+      "I was looking for the blue key yesterday.", "I'm looking for a new job.", "I'm going to college.",
+      "I'm flying to Paris tomorrow.", "I'm learning to play guitar.", "I'm training for a marathon.", "I'm collecting stamps.",
+      "I live in Denver.", "I love coffee.", "I'm always looking for new games to play.", "I'm in high school right now.",
+    ]) {
+      for (const f of one(line)) expect(f.shortLived, `${line} → ${f.text}`).toBeUndefined();
+    }
+    expect(one("I'm not looking for anything.")).toEqual([]);
+  });
+
+  it("in a session beside lasting facts, only the task is flagged", () => {
+    const facts = extractFacts(session(["My name is Jordan.", "I'm looking for the blue key and I love apples.", "E:opened the harbor gate"]));
+    expect(facts.map((f) => [f.text, f.shortLived === true])).toEqual([
+      ["The user's name is Jordan.", false],
+      ["Jordan is looking for the blue key.", true],
+      ["Jordan loves apples.", false],
+      ["Jordan opened the harbor gate on 2025-03-12.", false],
+    ]);
+  });
+});
+
+describe("built-in session summary", () => {
+  const fact = (text: string, importance: number, extra: Partial<Fact> = {}): Fact => ({ text, importance, seq: [0], ...extra });
+
+  it("the most important facts first, those about the user joined under one subject, the full name folded in", () => {
+    const facts = extractFacts(session([
+      "My name is Jordan Kim.", "I live in Denver and I work as a welder.", "I love coffee.", "E:completed the confined-space entry certification",
+    ]));
+    expect(summarize(facts)).toBe(
+      "Jordan Kim lives in Denver, works as a welder and completed the confined-space entry certification on 2025-03-12. Jordan loves coffee.");
+  });
+
+  it("third person, at most three sentences and SUMMARY_CHARS, deterministic", () => {
+    const facts = extractFacts(session([
+      "C:Hello there, traveler! Who might you be?", "Hi! My name is Jordan.", "I'm 34 and I live in Denver.",
+      "I work as a nurse at the county hospital.", "I really like coffee. I have a cat named Milo.", "I want to become a pilot someday.",
+      "My sister Ana is a nurse.", "I went rock climbing with my brother.", "E:opened the northern gate",
+    ]));
+    const text = summarize(facts)!;
+    expect(summarize(facts)).toBe(text);
+    expect(text.length).toBeLessThanOrEqual(SUMMARY_CHARS);
+    expect(text.split(/(?<=\.)\s+/).length).toBeLessThanOrEqual(3);
+    expect(text).not.toMatch(FIRST_PERSON);
+    expect(text).not.toMatch(/\b(you|your)\b/i);
+    expect(text).toMatch(/^Jordan is 34 years old, lives in Denver and/);
+  });
+
+  it("a fact with a comma of its own stands alone; facts about others keep their subject; 'The user' said before the name is the name", () => {
+    expect(summarize([
+      fact("The user lives in Lima.", 0.8), fact("The user's name is Sam.", 1, { slot: "name", value: "Sam" }),
+      fact("Sam's sister Ana is a nurse.", 0.8), fact("Sam rode in from Lima, that is where they live.", 0.5),
+    ])).toBe("Sam lives in Lima. Sam's sister Ana is a nurse. Sam rode in from Lima, that is where they live.");
+    expect(summarize([fact("Jordan loves sailing.", 0.5)], "Jordan")).toBe("Jordan loves sailing.");
+    expect(summarize([fact("The user's name is Sam.", 1, { slot: "name", value: "Sam" })])).toBe("The user's name is Sam.");
+    expect(summarize([])).toBeNull();
   });
 });
