@@ -9,7 +9,7 @@ import { factsOf, fixture, startFakeOpenAI, type FakeOpenAI } from "../helpers/o
 import { startRelay, type Relay } from "../helpers/relay.ts";
 import { sqlite } from "../helpers/sqlite.ts";
 import {
-  FIRST_PERSON, type Pair, authFor, connectClient, emit, getSession, listAll, newPair, rest, runSession, turns, uid, waitForStatus,
+  FIRST_PERSON, type Pair, authFor, connectClient, emit, getSession, listAll, newPair, rest, runSession, turn, turns, uid, waitFor, waitForStatus,
 } from "../helpers/wire.ts";
 
 const KEY = "sk-test-keepsake-summaries-0123456789";
@@ -126,6 +126,27 @@ describe("KEEPSAKE_CONTEXT_SUMMARIES", () => {
       } finally { await r.stop(); }
     }
     await expect(startRelay({ env: { KEEPSAKE_CONTEXT_SUMMARIES: "-1" } })).rejects.toThrow(/exited with 2[\s\S]*KEEPSAKE_CONTEXT_SUMMARIES=-1/);
+  });
+});
+
+describe("a session reopened after an idle end", () => {
+  it("keeps what its earlier part said and adds what its new turns say", async () => {
+    const r = await startRelay({ env: { KEEPSAKE_SESSION_IDLE_MS: "600" } });
+    try {
+      const p = newPair("sum-reopen");
+      const sessionId = uid("s");
+      const first = await connectClient(r.url, authFor(p, sessionId));
+      expect((await emit(first.socket, "transcript", { sessionId, turns: [turn(0, "user", "I play the cello.")] })).ok).toBe(true);
+      first.close();
+      expect((await waitForStatus(r.url, sessionId)).summary).toBe("The user plays the cello.");
+      const back = await connectClient(r.url, authFor(p, sessionId));
+      try {
+        expect((await emit(back.socket, "transcript", { sessionId, turns: [turn(1, "user", "I grew up in Lima.")] })).ok).toBe(true);
+        expect((await emit(back.socket, "session:end", { sessionId, turnCount: 2 })).ok).toBe(true);
+        await waitFor(async () => (await getSession(r.url, sessionId)).body.summary?.includes("Lima"));
+      } finally { back.close(); }
+      expect((await getSession(r.url, sessionId)).body.summary).toBe("The user plays the cello. The user grew up in Lima.");
+    } finally { await r.stop(); }
   });
 });
 
