@@ -177,13 +177,15 @@ export function restHandler(deps: RestDeps) {
   };
 
   // Rate limits (LIMITS.rest*): an end user's token spends its end user's budget, anything else its
-  // IP address's (an IPv6 /64); the admin key and health are not limited
+  // IP address's (an IPv6 /64); the admin key, health and (in open mode) loopback clients are not limited
   const rate = deps.restPerSecond ?? LIMITS.restRequestsPerSecond;
   const scale = rate / LIMITS.restRequestsPerSecond;
   const perAddress = new RateLimiter(rate, LIMITS.restBurst * scale);
   const perEndUser = new RateLimiter(LIMITS.endUserRestRequestsPerSecond * scale, LIMITS.endUserRestBurst * scale);
   const limit = (req: IncomingMessage, res: ServerResponse, caller: Caller) => {
     if (caller.kind === "admin") return;
+    // open mode is development: the developer's own tools on this machine (test drivers, scripts) are not throttled
+    if (!deps.tokens && caller.kind !== "player" && LOOPBACK.test(req.socket.remoteAddress ?? "")) return;
     const [limiter, key, who] = caller.kind === "player"
       ? [perEndUser, caller.grant.endUserId, "per end user"]
       : [perAddress, addressKey(req.socket.remoteAddress), "per IP address"];
@@ -238,6 +240,9 @@ export function restHandler(deps: RestDeps) {
  * Answers JSON. A request whose body was not read to its end (refused before reading, or cut at the
  * size limit) closes its connection, so the next request on it is not stuck behind the unread bytes.
  */
+/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 */
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
+
 export function sendJson(req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void {
   if (!req.complete) res.setHeader("connection", "close");
   res.writeHead(status, { "content-type": "application/json; charset=utf-8" });

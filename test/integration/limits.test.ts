@@ -422,3 +422,17 @@ describe("REST body cap", () => {
     await expectRelayAlive(relay.url);
   });
 });
+
+// Open mode is development on loopback: the developer's own tools there (the evaluation driver lists
+// thousands of memories in a few seconds) are not throttled per IP address.
+describe("an open-mode relay", () => {
+  let open: Relay;
+  beforeAll(async () => { open = await startRelay({ env: { KEEPSAKE_REST_PER_SECOND: "1" } }); });
+  afterAll(async () => { await open?.stop(); });
+
+  it("does not rate-limit REST from loopback, even far over the per-address budget", async () => {
+    const pair = newPair("loopback");
+    const answers = await Promise.all(Array.from({ length: 60 }, () => fetch(`${open.url}${pairPath(pair)}`).then((r) => r.status)));
+    expect(answers.filter((s) => s !== 200)).toEqual([]);
+  });
+});
