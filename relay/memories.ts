@@ -183,13 +183,16 @@ export class MemoryService {
    * player's last session summaries with this character (whatever the stores).
    */
   async inject(owner: Owner): Promise<Injection> {
-    const n = this.opts.contextSummaries ?? DEFAULT_CONTEXT_SUMMARIES;
+    // the character's own settings before the relay's; memory switched off injects nothing
+    const settings = await this.store.getCharacterSettings(owner.characterId) ?? {};
+    if (settings.memoryEnabled === false) return { memories: [], total: 0, context: "" };
+    const n = settings.contextSummaries ?? this.opts.contextSummaries ?? DEFAULT_CONTEXT_SUMMARIES;
     const [{ memories, total }, summaries] = await Promise.all([
-      this.store.listMemories(readScopes(owner), { offset: 0, limit: this.opts.injectLimit }),
+      this.store.listMemories(readScopes(owner), { offset: 0, limit: settings.injectLimit ?? this.opts.injectLimit }),
       n > 0 ? this.store.lastSummaries(owner.endUserId, owner.characterId, n) : [],
     ]);
     const records = memories.map(toRecord);
-    return { memories: records, total, context: contextText(records, this.opts.contextTokens, summaries) };
+    return { memories: records, total, context: contextText(records, settings.contextTokens ?? this.opts.contextTokens, summaries) };
   }
 
   async search(owner: Owner, query: string, limit: number): Promise<ScoredMemory[]> {
@@ -211,11 +214,16 @@ export class MemoryService {
     return s.text;
   }
 
-  /** Memories added through the API: screened, then merged like extracted ones (a repeat is a noop), with no sources. */
+  /**
+   * Memories added through the API: screened, then merged like extracted ones (a repeat is a noop),
+   * with no sources. With `pinned`, the memory each text adds, repeats or revises is pinned (a pinned
+   * memory is never revised by an add: only PATCH changes it).
+   */
   async add(scope: Scope, texts: string[], opts: { pinned?: boolean; metadata?: Record<string, unknown> }): Promise<MemoryAddResult[]> {
     const facts: Fact[] = texts.map((text, i) => ({ text: this.#accept(text, `memories[${i}]`), seq: [], importance: opts.pinned ? 1 : 0.5 }));
     const ops: MemoryOp[] = (await this.plan(facts, [scope], "api")).map((op) =>
-      op.event === "add" ? { ...op, memory: { ...op.memory, pinned: opts.pinned ?? false, metadata: opts.metadata ?? {} } } : op);
+      op.event === "add" ? { ...op, memory: { ...op.memory, pinned: opts.pinned ?? false, metadata: opts.metadata ?? {} } }
+      : op.event !== "delete" && opts.pinned ? { ...op, pin: true } : op);
     return this.store.applyOps(ops, new Date().toISOString());
   }
 

@@ -29,7 +29,11 @@ export interface RestDeps {
 type Params = Record<string, string>;
 /** Who is calling: the admin key, an end user's token, or anyone (a public route, or open mode without an admin key). */
 type Caller = { kind: "admin" } | { kind: "player"; grant: Grant } | { kind: "anyone" };
-interface Request { params: Params; query: URLSearchParams; body: () => Promise<unknown>; caller: Caller }
+interface Request {
+  params: Params; query: URLSearchParams; body: () => Promise<unknown>; caller: Caller;
+  /** sets a header of the answer */
+  header: (name: string, value: string) => void;
+}
 type Handler = (req: Request) => Promise<unknown>;
 /**
  * Who may call a route. `public`: health, and the page-hide transcript, which a page sends with
@@ -77,7 +81,7 @@ export function restHandler(deps: RestDeps) {
       const scope = make(params);
       const b = parse(AddMemoriesBody, await body(), "body");
       const results = await memories.add(scope, b.memories, { pinned: b.pinned, metadata: b.metadata });
-      if (results.some((r) => r.event !== "noop")) void sessions.changed([scope]);
+      if (b.pinned || results.some((r) => r.event !== "noop")) void sessions.changed([scope]);
       return { results };
     }, access);
     route("DELETE", path, async ({ params }) => {
@@ -105,24 +109,29 @@ export function restHandler(deps: RestDeps) {
     }, access);
   }
 
+  // every add, update and delete of a memory, with the session that caused it (none for REST and expiry)
   route("GET", "/v1/memories/:id/history", async ({ params }) => {
     const history = await store.history(params.id);
-    if (!history.length) throw new ProtocolError("E_NOT_FOUND", `no memory ${params.id}`);
+    if (!history.length && !(await store.getMemory(params.id))) throw new ProtocolError("E_NOT_FOUND", `no memory ${params.id}`);
     return { history };
   });
 
   route("GET", "/v1/users", async ({ query }) => {
-    const { limit, cursor } = parse(UsersQuery, Object.fromEntries(query), "query");
-    const users = await store.listUsers(limit + 1, cursor);
+    const { limit, cursor, activeSince, inactiveSince } = parse(UsersQuery, Object.fromEntries(query), "query");
+    // times compared as the store writes them (UTC, milliseconds)
+    const utc = (t?: string) => (t === undefined ? undefined : new Date(t).toISOString());
+    const users = await store.listUsers(limit + 1, { cursor, activeSince: utc(activeSince), inactiveSince: utc(inactiveSince) });
     return { users: users.slice(0, limit), nextCursor: users.length > limit ? users[limit - 1].endUserId : null };
   });
-  route("GET", "/v1/users/:endUserId/export", async ({ params }) => {
+  route("GET", "/v1/users/:endUserId/export", async ({ params, header }) => {
     const data = await store.exportUser(params.endUserId);
-    if (!data) throw new ProtocolError("E_NOT_FOUND", `no end user ${params.endUserId}`);
+    if (!data) throw new ProtocolError("E_NOT_FOUND", `the relay keeps nothing about end user ${params.endUserId}`);
+    header("content-disposition", `attachment; filename="keepsake-${params.endUserId.replace(/[^\w.-]/g, "_")}.json"`);
     return data;
   });
   route("DELETE", "/v1/users/:endUserId", async ({ params }) => {
-    const erased = await store.deleteUser(params.endUserId);
+    const { scopes, ...erased } = await store.deleteUser(params.endUserId);
+    if (scopes.length) void sessions.changed(scopes);
     return { deleted: true, endUserId: params.endUserId, ...erased };
   });
 
@@ -147,13 +156,16 @@ export function restHandler(deps: RestDeps) {
     return { ok: true, received: await receiveTurns(store, owner, params.sessionId, b.turns) };
   }, "public");
 
+  // a character's settings; a field not set is the relay's default (memoryEnabled: true, said)
   route("GET", "/v1/characters/:characterId/settings", async ({ params }) => {
     return { memoryEnabled: true, ...await store.getCharacterSettings(params.characterId) };
   });
   route("PUT", "/v1/characters/:characterId/settings", async ({ params, body }) => {
     const settings = parse(CharacterSettings, await body(), "body");
     await store.putCharacterSettings(params.characterId, settings, new Date().toISOString());
-    return settings;
+    // what its connected sessions are given may have changed (limits, or memory switched off or on)
+    void sessions.changed([{ kind: "character", characterId: params.characterId }]);
+    return { memoryEnabled: true, ...settings };
   });
 
   const off = deps.adminKey ? "" : "; the admin routes are off until KEEPSAKE_ADMIN_KEY is set";
@@ -224,7 +236,7 @@ export function restHandler(deps: RestDeps) {
         if (!Id.safeParse(params[k]).success) throw new ProtocolError("E_BAD_REQUEST", `${k} "${params[k].slice(0, 140)}" is not a valid id`);
       }
       if (caller.kind === "player") authorize(caller.grant, { endUserId: params.endUserId, characterId: params.characterId });
-      answer = await hit.handler({ params, query: url.searchParams, body: () => readJson(req), caller });
+      answer = await hit.handler({ params, query: url.searchParams, body: () => readJson(req), caller, header: (n, v) => res.setHeader(n, v) });
     } catch (e) {
       const body = errorBody(e);
       status = e instanceof ProtocolError ? e.status : 500;

@@ -9,6 +9,7 @@ import { errorBody } from "./errors.ts";
 import type { Tokens } from "./auth.ts";
 import { ExtractionQueue } from "./jobs.ts";
 import { DEFAULT_SESSION_MEMORY_TTL_MS, MemoryService, type MemoryOptions } from "./memories.ts";
+import { parseDuration } from "./privacy.ts";
 import { restHandler, sendJson } from "./rest.ts";
 import { type KeepsakeServer, Sessions } from "./sessions.ts";
 import type { Store } from "./store/store.ts";
@@ -114,11 +115,15 @@ export function createRelay(opts: RelayOptions) {
   // the sweep: idle sessions are ended, transcripts past their retention purged and expired session
   // memory deleted (a batch a sweep), often enough for each (a quarter of the shortest, at most every
   // 30 s; at least a second apart for retention and expiry)
+  // (a character's own transcriptRetention setting is swept as often: within 30 s of its time)
   const retention = opts.transcriptRetentionMs;
   const purge = async () => {
-    if (retention === undefined) return;
-    const purged = await opts.store.purgeTranscripts(new Date(Date.now() - retention).toISOString(), 500);
-    if (purged) console.log(`keepsake: purged the transcripts of ${purged} processed session(s) (KEEPSAKE_TRANSCRIPT_RETENTION)`);
+    const now = Date.now();
+    const cutoff = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(now - ms).toISOString());
+    const characters = (await opts.store.characterRetentions())
+      .map(({ characterId, transcriptRetention }) => ({ characterId, before: cutoff(parseDuration(transcriptRetention)) }));
+    const purged = await opts.store.purgeTranscripts({ before: cutoff(retention), characters }, 500);
+    if (purged) console.log(`keepsake: purged the transcripts of ${purged} processed session(s) (KEEPSAKE_TRANSCRIPT_RETENTION, or the character's transcriptRetention)`);
   };
   // session memory past its expiry (it is read by nobody from then) is deleted, and its readers told
   const ttl = opts.sessionMemoryTtlMs ?? DEFAULT_SESSION_MEMORY_TTL_MS;

@@ -5,9 +5,10 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlit
 import { createHash, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import type { HistoryEntry, MemoryAddResult, MemoryEvent, Scope, Source, Turn } from "../../sdk/src/protocol.ts";
+import type { CharacterSettings, HistoryEntry, MemoryAddResult, MemoryEvent, Scope, Source, Turn } from "../../sdk/src/protocol.ts";
 import type {
-  EndResult, EndUser, Job, UserExport, MemoryOp, Owner, PatchMemory, PutTurnsResult, SessionRow, SessionSummary, Store, StoredMemory, TermGroup,
+  EndResult, EndUser, Erasure, Job, MemoryOp, Owner, PatchMemory, PutTurnsResult, RetentionCutoffs, SessionRow, SessionSummary, Store,
+  StoredMemory, TermGroup, UserExport, UserFilter,
 } from "./store.ts";
 import { mergeSources, ownerKey, scopeKey } from "./scope.ts";
 
@@ -126,6 +127,19 @@ function dot(a: Float32Array, b: Float32Array): number {
   return sum;
 }
 
+/** The scope keys of every pair of an end user, as a range: '/' is not an Id character, '0' the one after it. */
+const pairRange = (endUserId: string): [string, string] => [`pair/${endUserId}/`, `pair/${endUserId}0`];
+
+function historyEntry(r: Row): HistoryEntry {
+  return {
+    event: r.event as MemoryEvent,
+    memory: r.memory as string,
+    previous: (r.previous as string) ?? null,
+    at: r.at as string,
+    ...(r.session_id ? { sessionId: r.session_id as string } : {}),
+  };
+}
+
 export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
   readonly #stmts = new Map<string, StatementSync>();
@@ -135,7 +149,7 @@ export class SqliteStore implements Store {
     this.#db = new DatabaseSync(path.join(dataDir, "keepsake.db"));
     this.#db.exec("pragma journal_mode = wal; pragma synchronous = full; pragma foreign_keys = on; pragma busy_timeout = 5000;");
     this.#db.exec(SCHEMA);
-    this.#addColumns({
+    const added = this.#addColumns({
       sessions: [
         "ended_by text", "extracted_count integer not null default 0", "reopen integer not null default 0",
         "extractor text", "extractor_note text", "purged_at text",
@@ -145,7 +159,19 @@ export class SqliteStore implements Store {
         "summary text",
       ],
       jobs: ["run_after text"],
+      // the scope of the memory an entry is about, so that erasing a player finds the history of their memories already deleted
+      history: ["scope_key text"],
     });
+    if (added.has("history.scope_key")) {
+      // entries from before: the scope of the memory if it still exists, else of the session that caused it (a pair's)
+      this.#db.exec(`update history set scope_key = coalesce(
+          (select m.scope_key from memories m where m.id = history.memory_id),
+          (select 'pair/' || s.end_user_id || '/' || s.character_id from sessions s where s.session_id = history.session_id and s.stores is null))`);
+    }
+    this.#db.exec("create index if not exists history_scope on history(scope_key)");
+    this.#db.exec("create index if not exists history_session on history(session_id) where session_id is not null");
+    // the retention sweep of a character with its own transcript retention
+    this.#db.exec("create index if not exists sessions_character_purge on sessions(character_id, status, updated_at) where turn_count > purged_below");
     // sessions whose transcript the retention sweep may purge: ended, with turns it has not purged
     this.#db.exec("create index if not exists sessions_purge on sessions(status, updated_at) where turn_count > purged_below");
     // session memory the sweep deletes once expired
@@ -154,12 +180,19 @@ export class SqliteStore implements Store {
     this.#db.exec("update jobs set status = 'pending' where status = 'running'");
   }
 
-  /** Columns added after a table was first made: added to older data folders when missing. */
-  #addColumns(tables: Record<string, string[]>) {
+  /** Columns added after a table was first made: added to older data folders when missing. Returns those added, as "table.column". */
+  #addColumns(tables: Record<string, string[]>): Set<string> {
+    const added = new Set<string>();
     for (const [table, columns] of Object.entries(tables)) {
       const have = new Set(this.#db.prepare(`pragma table_info(${table})`).all().map((c) => (c as Row).name));
-      for (const col of columns) if (!have.has(col.split(" ")[0])) this.#db.exec(`alter table ${table} add column ${col}`);
+      for (const col of columns) {
+        const name = col.split(" ")[0];
+        if (have.has(name)) continue;
+        this.#db.exec(`alter table ${table} add column ${col}`);
+        added.add(`${table}.${name}`);
+      }
     }
+    return added;
   }
 
   #q(sql: string): StatementSync {
@@ -306,12 +339,19 @@ export class SqliteStore implements Store {
     return Promise.resolve(this.#turns(sessionId));
   }
 
-  purgeTranscripts(before: string, limit: number): Promise<number> {
+  purgeTranscripts(cutoffs: RetentionCutoffs, limit: number): Promise<number> {
     const now = new Date().toISOString();
+    const due = `status in ('processed', 'failed') and updated_at < ? and turn_count > purged_below`;
     return Promise.resolve(this.#tx(() => {
-      const ids = this.#all(
-        `select session_id from sessions where status in ('processed', 'failed') and updated_at < ? and turn_count > purged_below
-          order by updated_at limit ?`, before, limit).map((r) => r.session_id as string);
+      // the relay's retention, for every character without its own; then each character's own
+      const ids = cutoffs.before === null ? [] : this.#all(
+        `select session_id from sessions where ${due} and character_id not in (select value from json_each(?)) order by updated_at limit ?`,
+        cutoffs.before, JSON.stringify(cutoffs.characters.map((c) => c.characterId)), limit).map((r) => r.session_id as string);
+      for (const c of cutoffs.characters) {
+        if (c.before === null || ids.length >= limit) continue;
+        ids.push(...this.#all(`select session_id from sessions where character_id = ? and ${due} order by updated_at limit ?`,
+          c.characterId, c.before, limit - ids.length).map((r) => r.session_id as string));
+      }
       for (const id of ids) {
         this.#run("delete from turns where session_id = ?", id);
         this.#run("update sessions set purged_below = turn_count, purged_at = ? where session_id = ?", now, id);
@@ -536,9 +576,9 @@ export class SqliteStore implements Store {
     return Promise.resolve(this.#tx(() => this.#applyOps(ops, at, sessionId)));
   }
 
-  #history(memoryId: string, event: MemoryEvent, memory: string, previous: string | null, at: string, sessionId?: string) {
-    this.#run("insert into history (memory_id, event, memory, previous, at, session_id) values (?, ?, ?, ?, ?, ?)",
-      memoryId, event, memory, previous, at, sessionId ?? null);
+  #history(memoryId: string, scopeKey: string, event: MemoryEvent, memory: string, previous: string | null, at: string, sessionId?: string) {
+    this.#run("insert into history (memory_id, scope_key, event, memory, previous, at, session_id) values (?, ?, ?, ?, ?, ?, ?)",
+      memoryId, scopeKey, event, memory, previous, at, sessionId ?? null);
   }
 
   #addSources(r: Row, add: Source[] | undefined): string {
@@ -558,24 +598,26 @@ export class SqliteStore implements Store {
           id, scopeKey(op.scope), JSON.stringify(op.scope), m.memory, m.slot ?? null, m.value ?? null, m.importance ?? 0.5,
           m.pinned ? 1 : 0, JSON.stringify(m.metadata ?? {}), JSON.stringify(m.sources ?? []), at, at, m.expiresAt ?? null);
         this.#run("insert into memories_fts (rowid, memory, tag) values (?, ?, ?)", info.lastInsertRowid, m.memory, scopeTag(op.scope));
-        this.#history(id, "add", m.memory, null, at, sessionId);
+        this.#history(id, scopeKey(op.scope), "add", m.memory, null, at, sessionId);
         results.push({ id, memory: m.memory, event: "add" });
         continue;
       }
       const r = this.#get("select * from memories where id = ?", op.id);
       if (!r) continue;
+      // pinned, a memory no longer expires (as with PATCH)
+      if (op.event !== "delete" && op.pin) this.#run("update memories set pinned = 1, expires_at = null where rowid = ?", r.rowid);
       if (op.event === "noop") {
         if (op.addSources?.length) this.#run("update memories set sources = ? where rowid = ?", this.#addSources(r, op.addSources), r.rowid);
-        if (op.renewTo && r.expires_at) this.#run("update memories set expires_at = ? where rowid = ?", op.renewTo, r.rowid);
+        if (op.renewTo && r.expires_at && !op.pin) this.#run("update memories set expires_at = ? where rowid = ?", op.renewTo, r.rowid);
         results.push({ id: op.id, memory: r.memory as string, event: "noop" });
       } else if (op.event === "update") {
         this.#run(
           `update memories set memory = ?, slot = coalesce(?, slot), value = coalesce(?, value), importance = coalesce(?, importance),
              sources = ?, updated_at = ?, expires_at = ? where rowid = ?`,
           op.memory, op.slot ?? null, op.value ?? null, op.importance ?? null, this.#addSources(r, op.addSources), at,
-          op.expiresAt === undefined ? r.expires_at : op.expiresAt, r.rowid);
+          op.pin ? null : op.expiresAt === undefined ? r.expires_at : op.expiresAt, r.rowid);
         this.#retext(r.rowid, op.memory);
-        this.#history(op.id, "update", op.memory, r.memory as string, at, sessionId);
+        this.#history(op.id, r.scope_key as string, "update", op.memory, r.memory as string, at, sessionId);
         results.push({ id: op.id, memory: op.memory, event: "update", previous: r.memory as string });
       } else {
         this.#deleteRow(r, at, sessionId);
@@ -600,7 +642,7 @@ export class SqliteStore implements Store {
 
   #deleteRow(r: Row, at: string, sessionId?: string) {
     this.#unlink(r.rowid);
-    this.#history(r.id as string, "delete", r.memory as string, r.memory as string, at, sessionId);
+    this.#history(r.id as string, r.scope_key as string, "delete", r.memory as string, r.memory as string, at, sessionId);
   }
 
   patchMemory(id: string, patch: PatchMemory, at: string): Promise<StoredMemory | null> {
@@ -614,7 +656,7 @@ export class SqliteStore implements Store {
         patch.metadata === undefined ? r.metadata : JSON.stringify(patch.metadata), at, patch.pinned ? null : r.expires_at, r.rowid);
       if (memory !== r.memory) {
         this.#retext(r.rowid, memory);
-        this.#history(id, "update", memory, r.memory as string, at);
+        this.#history(id, r.scope_key as string, "update", memory, r.memory as string, at);
       }
       return this.#memory(this.#get("select * from memories where rowid = ?", r.rowid)!);
     }));
@@ -645,13 +687,7 @@ export class SqliteStore implements Store {
   }
 
   history(id: string): Promise<HistoryEntry[]> {
-    return Promise.resolve(this.#all("select * from history where memory_id = ? order by id", id).map((r) => ({
-      event: r.event as MemoryEvent,
-      memory: r.memory as string,
-      previous: (r.previous as string) ?? null,
-      at: r.at as string,
-      ...(r.session_id ? { sessionId: r.session_id as string } : {}),
-    })));
+    return Promise.resolve(this.#all("select * from history where memory_id = ? order by id", id).map(historyEntry));
   }
 
   // ---- end users and characters ----
@@ -665,61 +701,134 @@ export class SqliteStore implements Store {
     return Promise.resolve();
   }
 
-  listUsers(limit: number, cursor?: string): Promise<EndUser[]> {
-    return Promise.resolve(this.#all("select * from users where end_user_id > ? order by end_user_id limit ?", cursor ?? "", limit)
+  listUsers(limit: number, filter: UserFilter = {}): Promise<EndUser[]> {
+    const { cursor, activeSince = null, inactiveSince = null } = filter;
+    return Promise.resolve(this.#all(
+      `select * from users where end_user_id > ? and (? is null or last_active_at >= ?) and (? is null or last_active_at < ?)
+        order by end_user_id limit ?`, cursor ?? "", activeSince, activeSince, inactiveSince, inactiveSince, limit)
       .map((r) => ({ endUserId: r.end_user_id as string, lastActiveAt: r.last_active_at as string, metadata: JSON.parse(r.metadata as string) })));
   }
 
   /** Memories of every pair of an end user: a range of the scope-key index. */
   #userMemories(endUserId: string): Row[] {
-    return this.#all("select * from memories where scope_key >= ? and scope_key < ? order by rowid", `pair/${endUserId}/`, `pair/${endUserId}0`);
+    return this.#all("select * from memories where scope_key >= ? and scope_key < ? order by rowid", ...pairRange(endUserId));
+  }
+
+  /**
+   * An end user's sessions, and the shared-store memories any of them wrote (a source from one of
+   * them): read in the stores their sessions named, so no other store is scanned.
+   */
+  #authored(endUserId: string): { sessions: string[]; rows: Row[] } {
+    const sessions = this.#all("select session_id, stores from sessions where end_user_id = ? order by created_at", endUserId);
+    const mine = new Set(sessions.map((r) => r.session_id as string));
+    const stores = new Set(sessions.flatMap((r) => (r.stores ? JSON.parse(r.stores as string) as string[] : [])));
+    const rows = [...stores].flatMap((store) =>
+      this.#all("select * from memories where scope_key = ? order by rowid", scopeKey({ kind: "store", store }))
+        .filter((r) => (JSON.parse(r.sources as string) as Source[]).some((s) => mine.has(s.sessionId))));
+    return { sessions: [...mine], rows };
+  }
+
+  #historyRows(id: string): Row[] {
+    return this.#all("select * from history where memory_id = ? order by id", id);
   }
 
   /** One synchronous read: nothing can change between its parts. */
   exportUser(endUserId: string): Promise<UserExport | null> {
     const user = this.#get("select * from users where end_user_id = ?", endUserId);
-    const ids = this.#all("select session_id from sessions where end_user_id = ? order by created_at", endUserId);
-    if (!user && !ids.length) return Promise.resolve(null);
-    const sessions = ids.map(({ session_id }) => {
-      const { attempts: _attempts, extractedCount: _extracted, ...s } = this.#session(session_id as string)!;
-      return { ...s, transcript: this.#turns(session_id as string) };
+    const { sessions: ids, rows: authored } = this.#authored(endUserId);
+    const mine = new Set(ids);
+    const sessions = ids.map((id) => {
+      const { attempts: _attempts, extractedCount: _extracted, ...s } = this.#session(id)!;
+      return { ...s, transcript: this.#turns(id) };
     });
-    const memories = this.#userMemories(endUserId).map((r) => this.#memory(r)).map(({ slot: _s, value: _v, importance: _i, ...m }) => m);
+    const record = (r: Row) => {
+      const { slot: _s, value: _v, importance: _i, ...m } = this.#memory(r);
+      return m;
+    };
+    // their pair memories whole; of a store memory, only their own sources and the history their sessions caused
+    const ownHistory = (rows: Row[]) => rows.filter((h) => mine.has(h.session_id as string));
+    const memories = [
+      ...this.#userMemories(endUserId).map((r) => ({ ...record(r), history: this.#historyRows(r.id as string).map(historyEntry) })),
+      ...authored.map((r) => {
+        const m = record(r);
+        return { ...m, sources: m.sources.filter((s) => mine.has(s.sessionId)), history: ownHistory(this.#historyRows(r.id as string)).map(historyEntry) };
+      }),
+    ];
+    // the history still kept of memories that are gone: in their pair scopes, or caused by their sessions
+    const live = new Set(memories.map((m) => m.id));
+    const gone = new Map<string, Map<number, Row>>();
+    const keep = (h: Row) => {
+      if (live.has(h.memory_id as string)) return;
+      const entries = gone.get(h.memory_id as string) ?? gone.set(h.memory_id as string, new Map()).get(h.memory_id as string)!;
+      entries.set(Number(h.id), h);
+    };
+    this.#all("select * from history where scope_key >= ? and scope_key < ? order by id", ...pairRange(endUserId)).forEach(keep);
+    this.#all("select * from history where session_id in (select value from json_each(?)) order by id", JSON.stringify(ids)).forEach(keep);
+    const deletedMemories = [...gone].map(([id, entries]) => ({ id, history: [...entries.values()].sort((a, b) => Number(a.id) - Number(b.id)).map(historyEntry) }));
+    if (!user && !ids.length && !memories.length && !deletedMemories.length) return Promise.resolve(null);
     return Promise.resolve({
       endUserId, lastActiveAt: (user?.last_active_at as string) ?? "", metadata: user ? JSON.parse(user.metadata as string) : {},
-      memories, sessions,
+      memories, deletedMemories, sessions,
     });
   }
 
-  deleteUser(endUserId: string): Promise<{ memories: number; sessions: number }> {
+  deleteUser(endUserId: string): Promise<Erasure> {
     return Promise.resolve(this.#tx(() => {
-      const rows = this.#userMemories(endUserId);
-      for (const r of rows) {
+      const { sessions, rows: authored } = this.#authored(endUserId);
+      const mine = new Set(sessions);
+      const scopes = new Map<string, Scope>();
+      const pair = this.#userMemories(endUserId);
+      for (const r of pair) {
+        scopes.set(r.scope_key as string, JSON.parse(r.scope as string));
         this.#unlink(r.rowid);
         this.#run("delete from history where memory_id = ?", r.id);
       }
-      const sessions = this.#all("select session_id from sessions where end_user_id = ?", endUserId);
-      for (const { session_id } of sessions) {
-        this.#run("delete from turns where session_id = ?", session_id);
-        this.#run("delete from jobs where session_id = ?", session_id);
+      // the history of their pair memories deleted before
+      this.#run("delete from history where scope_key >= ? and scope_key < ?", ...pairRange(endUserId));
+      // shared stores: what only they wrote goes; what others wrote too keeps the others' sources
+      let deleted = pair.length, kept = 0;
+      for (const r of authored) {
+        scopes.set(r.scope_key as string, JSON.parse(r.scope as string));
+        const others = (JSON.parse(r.sources as string) as Source[]).filter((s) => !mine.has(s.sessionId));
+        if (others.length) {
+          this.#run("update memories set sources = ? where rowid = ?", JSON.stringify(others), r.rowid);
+          kept++;
+        } else {
+          this.#unlink(r.rowid);
+          this.#run("delete from history where memory_id = ?", r.id);
+          deleted++;
+        }
+      }
+      // every change their sessions caused, in any memory
+      this.#run("delete from history where session_id in (select value from json_each(?))", JSON.stringify(sessions));
+      for (const id of sessions) {
+        this.#run("delete from turns where session_id = ?", id);
+        this.#run("delete from jobs where session_id = ?", id);
       }
       this.#run("delete from sessions where end_user_id = ?", endUserId);
       this.#run("delete from users where end_user_id = ?", endUserId);
-      return { memories: rows.length, sessions: sessions.length };
+      return { memories: deleted, storeMemoriesKept: kept, sessions: sessions.length, scopes: [...scopes.values()] };
     }));
   }
 
-  getCharacterSettings(characterId: string): Promise<Record<string, unknown> | null> {
+  getCharacterSettings(characterId: string): Promise<CharacterSettings | null> {
     const r = this.#get("select settings from character_settings where character_id = ?", characterId);
     return Promise.resolve(r ? JSON.parse(r.settings as string) : null);
   }
 
-  putCharacterSettings(characterId: string, settings: Record<string, unknown>, at: string): Promise<void> {
+  putCharacterSettings(characterId: string, settings: CharacterSettings, at: string): Promise<void> {
     this.#run(
       `insert into character_settings (character_id, settings, updated_at) values (?, ?, ?)
        on conflict (character_id) do update set settings = excluded.settings, updated_at = excluded.updated_at`,
       characterId, JSON.stringify(settings), at);
     return Promise.resolve();
+  }
+
+  characterRetentions(): Promise<{ characterId: string; transcriptRetention: string }[]> {
+    return Promise.resolve(this.#all(
+      `select character_id, json_extract(settings, '$.transcriptRetention') as retention from character_settings
+        where json_extract(settings, '$.transcriptRetention') is not null`)
+      .map((r) => ({ characterId: r.character_id as string, transcriptRetention: String(r.retention) })));
   }
 
   close(): Promise<void> {

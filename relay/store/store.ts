@@ -2,7 +2,7 @@
 // implement the same interface and pass the same conformance tests. Every operation is async and
 // keyed by scope or session; none scans all memories.
 import type {
-  HistoryEntry, MemoryAddResult, MemoryRecord, Scope, SessionStatus, Source, Turn,
+  CharacterSettings, HistoryEntry, MemoryAddResult, MemoryRecord, Scope, SessionStatus, Source, Turn,
 } from "../../sdk/src/protocol.ts";
 
 /** Who a session belongs to: fixed by its first delivery. */
@@ -58,12 +58,16 @@ export type MemoryOp =
     event: "update"; id: string; memory: string; slot?: string | null; value?: string | null; importance?: number; addSources?: Source[];
     /** the new text's lifetime: a time for session memory, null for a lasting memory; absent: unchanged */
     expiresAt?: string | null;
+    /** a REST add with `pinned: true` pins the memory it revised */
+    pin?: boolean;
   }
   | { event: "delete"; id: string }
   | {
     event: "noop"; id: string; addSources?: Source[];
     /** session memory said again: its expiry moves to this time (a lasting memory stays lasting) */
     renewTo?: string;
+    /** a REST add with `pinned: true` pins the memory it repeated */
+    pin?: boolean;
   };
 
 /** Words or phrases searched together, and how much a match counts. */
@@ -89,10 +93,22 @@ export type EndResult =
   | { status: "conflict"; message: string };
 
 export interface EndUser { endUserId: string; lastActiveAt: string; metadata: Record<string, unknown> }
+/**
+ * Everything kept about one end user. `memories`: their pair memories with their whole history, and
+ * the shared-store memories their sessions wrote, with only their own sources and the history their
+ * sessions caused. `deletedMemories`: the history still kept of such memories that are gone.
+ */
 export interface UserExport extends EndUser {
-  memories: MemoryRecord[];
+  memories: (MemoryRecord & { history: HistoryEntry[] })[];
+  deletedMemories: { id: string; history: HistoryEntry[] }[];
   sessions: (Omit<SessionRow, "attempts" | "extractedCount"> & { transcript: Turn[] })[];
 }
+/** What erasing an end user did: memories deleted, shared-store memories kept for their other authors, sessions deleted, and the scopes that changed. */
+export interface Erasure { memories: number; storeMemoriesKept: number; sessions: number; scopes: Scope[] }
+/** Filters of the end-user list: by id after `cursor`, and by when each was last active. */
+export interface UserFilter { cursor?: string; activeSince?: string; inactiveSince?: string }
+/** The transcript retention sweep's cut-offs: sessions processed before `before` (null: none), except the characters with their own. */
+export interface RetentionCutoffs { before: string | null; characters: { characterId: string; before: string | null }[] }
 
 export interface Job {
   id: number;
@@ -112,11 +128,12 @@ export interface Store {
   getSession(sessionId: string): Promise<SessionRow | null>;
   getTurns(sessionId: string): Promise<Turn[]>;
   /**
-   * Deletes the turns of up to `limit` sessions processed or failed before `before` (the transcript
-   * retention); their rows, results and memories stay, and a later delivery of a purged turn is taken
-   * as a repeat. Never touches a session not yet processed. Returns how many sessions it purged.
+   * Deletes the turns of up to `limit` sessions processed or failed before their cut-off (the
+   * transcript retention: a character's own, or else the relay's); their rows, results and memories
+   * stay, and a later delivery of a purged turn is taken as a repeat. Never touches a session not yet
+   * processed. Returns how many sessions it purged.
    */
-  purgeTranscripts(before: string, limit: number): Promise<number>;
+  purgeTranscripts(cutoffs: RetentionCutoffs, limit: number): Promise<number>;
 
   // ---- the extraction queue ----
   /**
@@ -176,16 +193,23 @@ export interface Store {
 
   // ---- end users ----
   touchUser(endUserId: string, metadata: Record<string, unknown> | undefined, at: string): Promise<void>;
-  /** End users ordered by id, after `cursor` (an endUserId). */
-  listUsers(limit: number, cursor?: string): Promise<EndUser[]>;
-  /** Everything kept about one end user: metadata, every pair memory, every session with its turns. */
+  /** End users ordered by id, after `filter.cursor` (an endUserId), active (or not) since a time. */
+  listUsers(limit: number, filter?: UserFilter): Promise<EndUser[]>;
+  /** Everything kept about one end user (UserExport), read at one instant; null when nothing is. */
   exportUser(endUserId: string): Promise<UserExport | null>;
-  /** Erases an end user: pair memories (and their history), sessions, turns, jobs and the user row. */
-  deleteUser(endUserId: string): Promise<{ memories: number; sessions: number }>;
+  /**
+   * Erases an end user in one transaction: pair memories of every character with their history,
+   * sessions with their turns, summaries and jobs, the user row, and their part in shared stores: a
+   * store memory only their sessions wrote is deleted, one other players' sessions wrote too keeps
+   * only those players' sources, and the history their sessions caused is deleted.
+   */
+  deleteUser(endUserId: string): Promise<Erasure>;
 
   // ---- characters ----
-  getCharacterSettings(characterId: string): Promise<Record<string, unknown> | null>;
-  putCharacterSettings(characterId: string, settings: Record<string, unknown>, at: string): Promise<void>;
+  getCharacterSettings(characterId: string): Promise<CharacterSettings | null>;
+  putCharacterSettings(characterId: string, settings: CharacterSettings, at: string): Promise<void>;
+  /** The characters whose settings have their own transcript retention. */
+  characterRetentions(): Promise<{ characterId: string; transcriptRetention: string }[]>;
 
   close(): Promise<void>;
 }

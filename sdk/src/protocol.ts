@@ -49,6 +49,10 @@ export const LIMITS = {
   endUserRestBurst: 60,
   /** the browser's budget for `fetch(..., { keepalive: true })` bodies in flight */
   keepaliveBytes: 65_536,
+  /** most a character's settings may ask for: memories injected, `context` tokens, summaries in `context` */
+  settingsInjectLimit: 1000,
+  settingsContextTokens: 100_000,
+  settingsContextSummaries: 20,
 } as const;
 
 export const ERROR_CODES = [
@@ -245,6 +249,10 @@ export const PageQuery = z.object({
 export const UsersQuery = z.object({
   limit: z.coerce.number().int().min(1).max(LIMITS.pageSize).default(50),
   cursor: Id.optional(),
+  /** only end users whose lastActiveAt is at or after this time */
+  activeSince: IsoDate.optional(),
+  /** only end users not active since this time (lastActiveAt before it) */
+  inactiveSince: IsoDate.optional(),
 });
 
 export const TranscriptRestBody = z.object({
@@ -256,7 +264,21 @@ export const TranscriptRestBody = z.object({
 });
 export type TranscriptRestBody = z.infer<typeof TranscriptRestBody>;
 
-export const CharacterSettings = z.object({ memoryEnabled: z.boolean() });
+/** A duration as KEEPSAKE_TRANSCRIPT_RETENTION takes it: 30d, 12h, 90m, 45s, 500ms, a number of days, or off. */
+export const Duration = z.string().regex(/^(off|\d+(\.\d+)?(ms|s|m|h|d)?)$/, 'must be a duration: 30d, 12h, 90m, 45s, 500ms, a number of days, or "off"');
+
+/**
+ * A character's settings (PUT replaces them all). A field left out takes the relay's default:
+ * memory on, KEEPSAKE_INJECT_LIMIT, KEEPSAKE_CONTEXT_TOKENS, KEEPSAKE_CONTEXT_SUMMARIES and
+ * KEEPSAKE_TRANSCRIPT_RETENTION. An unknown field is refused, so that a misspelt one is not lost.
+ */
+export const CharacterSettings = z.strictObject({
+  memoryEnabled: z.boolean().optional(),
+  injectLimit: z.number().int().min(1).max(LIMITS.settingsInjectLimit).optional(),
+  contextTokens: z.number().int().min(1).max(LIMITS.settingsContextTokens).optional(),
+  contextSummaries: z.number().int().min(0).max(LIMITS.settingsContextSummaries).optional(),
+  transcriptRetention: Duration.optional(),
+});
 export type CharacterSettings = z.infer<typeof CharacterSettings>;
 
 export interface MemoryPage { memories: MemoryRecord[]; total: number; page: number; pageSize: number; hasMore: boolean }
