@@ -149,7 +149,7 @@ export class SqliteStore implements Store {
     this.#db = new DatabaseSync(path.join(dataDir, "keepsake.db"));
     this.#db.exec("pragma journal_mode = wal; pragma synchronous = full; pragma foreign_keys = on; pragma busy_timeout = 5000;");
     this.#db.exec(SCHEMA);
-    const added = this.#addColumns({
+    this.#addColumns({
       sessions: [
         "ended_by text", "extracted_count integer not null default 0", "reopen integer not null default 0",
         "extractor text", "extractor_note text", "purged_at text",
@@ -159,15 +159,10 @@ export class SqliteStore implements Store {
         "summary text",
       ],
       jobs: ["run_after text"],
-      // the scope of the memory an entry is about, so that erasing a player finds the history of their memories already deleted
+      // the scope of the memory an entry is about, so that erasing a player finds the history of their
+      // memories already deleted through REST (older entries have none: erasure finds them by memory or session)
       history: ["scope_key text"],
     });
-    if (added.has("history.scope_key")) {
-      // entries from before: the scope of the memory if it still exists, else of the session that caused it (a pair's)
-      this.#db.exec(`update history set scope_key = coalesce(
-          (select m.scope_key from memories m where m.id = history.memory_id),
-          (select 'pair/' || s.end_user_id || '/' || s.character_id from sessions s where s.session_id = history.session_id and s.stores is null))`);
-    }
     this.#db.exec("create index if not exists history_scope on history(scope_key)");
     this.#db.exec("create index if not exists history_session on history(session_id) where session_id is not null");
     // the retention sweep of a character with its own transcript retention
@@ -180,19 +175,12 @@ export class SqliteStore implements Store {
     this.#db.exec("update jobs set status = 'pending' where status = 'running'");
   }
 
-  /** Columns added after a table was first made: added to older data folders when missing. Returns those added, as "table.column". */
-  #addColumns(tables: Record<string, string[]>): Set<string> {
-    const added = new Set<string>();
+  /** Columns added after a table was first made: added to older data folders when missing. */
+  #addColumns(tables: Record<string, string[]>) {
     for (const [table, columns] of Object.entries(tables)) {
       const have = new Set(this.#db.prepare(`pragma table_info(${table})`).all().map((c) => (c as Row).name));
-      for (const col of columns) {
-        const name = col.split(" ")[0];
-        if (have.has(name)) continue;
-        this.#db.exec(`alter table ${table} add column ${col}`);
-        added.add(`${table}.${name}`);
-      }
+      for (const col of columns) if (!have.has(col.split(" ")[0])) this.#db.exec(`alter table ${table} add column ${col}`);
     }
-    return added;
   }
 
   #q(sql: string): StatementSync {

@@ -7,8 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MemoryRecord } from "../../sdk/src/protocol.ts";
 import { startRelay, type Relay } from "../helpers/relay.ts";
+import { sqlite } from "../helpers/sqlite.ts";
 import {
-  authFor, connectClient, getSession, listAll, type Pair, pairPath, rest, runSession, type SessionRun, sleep, turns, uid,
+  authFor, connectClient, getSession, listAll, newPair, type Pair, pairPath, rest, runSession, type SessionRun, sleep, turns, uid,
 } from "../helpers/wire.ts";
 
 let relay: Relay;
@@ -178,5 +179,30 @@ describe("a player's export and erasure", () => {
     expect((await getSession(relay.url, benGuild.sessionId)).body).toMatchObject({ status: "processed", turns: 1 });
     expect((await listAll(relay.url, keep)).map((m) => m.memory)).toEqual(["The user rides a unicycle."]);
     expect((await allUsers("", 100)).map((u) => u.endUserId)).toContain(ben.endUserId);
+  });
+});
+
+describe("a data folder from before history kept its scope", () => {
+  it("opens with the column added, and erasing a player there still leaves nothing of them", async () => {
+    const r = await startRelay();
+    const p = newPair("old");
+    const hired = await runSession(r.url, p, turns("I work as a welder."));
+    const quit = await runSession(r.url, p, turns("I no longer work as a welder."));
+    expect(quit.view.results).toEqual([expect.objectContaining({ event: "delete" })]);
+    const bees = (await rest(r.url, "POST", pairPath(p), { memories: ["The user keeps bees."] })).body.results[0].id;
+    await r.stop();
+    // as the store was before this version: history without scope_key
+    sqlite(r.dataDir, [{ sql: "drop index history_scope" }, { sql: "alter table history drop column scope_key" }]);
+    expect(sqlite(r.dataDir, [{ sql: "pragma table_info(history)" }])[0].map((c: { name: string }) => c.name)).not.toContain("scope_key");
+
+    const again = await r.restart();
+    try {
+      // history is written again (with its scope)
+      expect((await rest(again.url, "POST", pairPath(p), { memories: ["The user keeps a parrot."] })).status).toBe(200);
+      expect((await rest(again.url, "GET", `/v1/users/${p.endUserId}/export`)).body.deletedMemories).toHaveLength(1);
+      expect((await rest(again.url, "DELETE", `/v1/users/${p.endUserId}`)).body).toMatchObject({ memories: 2, sessions: 2 });
+      expect((await rest(again.url, "GET", `/v1/users/${p.endUserId}/export`)).status).toBe(404);
+      for (const id of [hired.view.results[0].id, bees]) expect((await rest(again.url, "GET", `/v1/memories/${id}/history`)).status).toBe(404);
+    } finally { await again.stop(); }
   });
 });
