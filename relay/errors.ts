@@ -1,5 +1,5 @@
 // Protocol errors: one class with a code from PROTOCOL.md, like Hono's HTTPException.
-import type { z } from "zod";
+import type * as z from "zod/mini";
 import { describeZodError, type ErrorBody, type ErrorCode, errorCodeFor, HTTP_STATUS } from "../sdk/src/protocol.ts";
 
 export class ProtocolError extends Error {
@@ -16,7 +16,7 @@ export class ProtocolError extends Error {
  * Validates `value` with `schema`, coded by `errorCodeFor` (over a limit: E_TOO_LARGE), or always
  * E_BAD_REQUEST when `tooLarge` is false, as for the handshake.
  */
-export function parse<S extends z.ZodType>(schema: S, value: unknown, what: string, tooLarge = true): z.infer<S> {
+export function parse<S extends z.ZodMiniType>(schema: S, value: unknown, what: string, tooLarge = true): z.infer<S> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   throw new ProtocolError(tooLarge ? errorCodeFor(r.error) : "E_BAD_REQUEST", `${what}: ${describeZodError(r.error)}`);

@@ -17,8 +17,35 @@ const entry = path.join(root, "sdk/src/index.ts");
 // declarations folder is made afresh
 fs.rmSync(path.join(out, "types"), { recursive: true, force: true });
 
+// The SDK connects with WebSocket only (so does the relay accept): engine.io-client's long-polling
+// and WebTransport transports are left out of the bundles. Its transports table is replaced by one
+// with WebSocket alone; the build fails if that table is not where this expects it.
+let websocketOnly = 0;
+const websocketOnlyPlugin = {
+  name: "websocket-only",
+  setup(build) {
+    build.onResolve({ filter: /^\.\/transports\/index\.js$/ }, (args) => {
+      if (!args.importer.includes(`${path.sep}engine.io-client${path.sep}`)) return undefined;
+      websocketOnly++;
+      return { path: path.join(args.resolveDir, "transports/index.js"), namespace: "websocket-only" };
+    });
+    // engine.io-client's index re-exports the XHR transport, whose module runs code when loaded: declared
+    // free of side effects, it is left out like the other unused transports
+    // (the browser build of it: engine.io-client's package.json maps polling-xhr.node.js to it)
+    build.onResolve({ filter: /^\.\/transports\/polling-xhr(\.node)?\.js$/ }, (args) =>
+      args.importer.includes(`${path.sep}engine.io-client${path.sep}`)
+        ? { path: path.join(args.resolveDir, "transports/polling-xhr.js"), sideEffects: false }
+        : undefined);
+    build.onLoad({ filter: /.*/, namespace: "websocket-only" }, (args) => ({
+      contents: 'import { WS } from "./websocket.js";\nexport const transports = { websocket: WS };\n',
+      resolveDir: path.dirname(args.path),
+    }));
+  },
+};
+
 const common = {
   entryPoints: [entry],
+  plugins: [websocketOnlyPlugin],
   bundle: true,
   platform: "browser",
   target: "es2020",
@@ -32,6 +59,7 @@ const bundles = [
   { ...common, format: "iife", globalName: "Keepsake", outfile: path.join(out, "keepsake.iife.js") },
 ];
 await Promise.all(bundles.map((b) => esbuild.build(b)));
+if (websocketOnly < bundles.length) throw new Error("engine.io-client's transports table was not found: sdk/build.mjs's websocket-only plugin needs updating");
 
 // ---- declarations ----
 const types = path.join(out, "types");

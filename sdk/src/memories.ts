@@ -1,6 +1,6 @@
 // MemoryManager: the player's own memories through the relay's REST API, for a "what do you
 // remember about me / forget this" screen.
-import * as z from "zod";
+import * as z from "zod/mini";
 import { errorFromBody, KeepsakeError, tokenExpired } from "./errors.ts";
 import {
   AddMemoriesBody, describeZodError, Id, MemoryAddResult, type MemoryPage, MemoryRecord, PageQuery,
@@ -9,11 +9,11 @@ import { validationError } from "./session.ts";
 
 // the answers of the pair memory routes (PROTOCOL.md, REST), checked before they reach the game
 const PageAnswer = z.object({
-  memories: z.array(MemoryRecord), total: z.number().int().min(0), page: z.number().int(), pageSize: z.number().int(), hasMore: z.boolean(),
+  memories: z.array(MemoryRecord), total: z.int().check(z.minimum(0)), page: z.int(), pageSize: z.int(), hasMore: z.boolean(),
 });
 const AddAnswer = z.object({ results: z.array(MemoryAddResult) });
 const DeleteAnswer = z.object({ deleted: z.literal(true), id: z.string() });
-const ClearAnswer = z.object({ deleted: z.number().int().min(0) });
+const ClearAnswer = z.object({ deleted: z.int().check(z.minimum(0)) });
 
 /** @internal What the client hands its memory manager. */
 export interface MemoryManagerInit {
@@ -72,7 +72,7 @@ export class MemoryManager {
   }
 
   /** One request to the player's memories route; once more with a fresh token if the relay says it expired. */
-  private async call<T>(method: string, suffix: string, body: unknown, answer: z.ZodType<T>, what: string): Promise<T> {
+  private async call<T>(method: string, suffix: string, body: unknown, answer: z.ZodMiniType<T>, what: string): Promise<T> {
     const context = `memories.${what}`;
     const { relayUrl, characterId } = this.init;
     const endUserId = await this.init.endUserId();

@@ -1,6 +1,6 @@
 // MemorySession: one conversation of an end user with a character, from connect() to end().
 import { io, type Socket } from "socket.io-client";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { describe, IDB_TIMEOUT_MS, identityKey, type SessionRow, type TranscriptBuffer, withTimeout } from "./buffer.ts";
 import { errorFromBody, KeepsakeError, tokenExpired, toKeepsakeError } from "./errors.ts";
 import { holdLock, lockName } from "./locks.ts";
@@ -423,7 +423,7 @@ export class MemorySession {
     return this.init.socket;
   }
 
-  private malformed(event: string, error: z.ZodError) {
+  private malformed(event: string, error: z.core.$ZodError) {
     this.init.emit("error", new KeepsakeError("E_INTERNAL", `malformed \`${event}\` from the relay: ${describeZodError(error)}`));
   }
 }
@@ -601,7 +601,7 @@ export async function request<E extends keyof ClientToServerEvents>(
  * @internal A zod failure of something the game passed in, coded as the relay codes it: a string or
  * array over its maximum, or metadata over its byte limit, is E_TOO_LARGE; anything else E_BAD_REQUEST.
  */
-export function validationError(error: z.ZodError, context: string): KeepsakeError {
+export function validationError(error: z.core.$ZodError, context: string): KeepsakeError {
   return new KeepsakeError(errorCodeFor(error), `${context}: ${describeZodError(error)}`);
 }
 

@@ -41,7 +41,7 @@ const Settings = z.object({ memoryEnabled: z.boolean() }).strict();
 const ListBody = z.object({ memories: z.array(MemoryRecord), total: Count, page: z.number().int().min(1), pageSize: z.number().int().min(1).max(LIMITS.pageSize), hasMore: z.boolean() });
 
 type Param = "u" | "c" | "st" | "m" | "s";
-interface Route { name: string; template: string; methods: Record<string, z.ZodType>; body?: fc.Arbitrary<unknown> }
+interface Route { name: string; template: string; methods: Record<string, z.core.$ZodType>; body?: fc.Arbitrary<unknown> }
 
 // ---- bodies close to valid, so that many requests get through to the store ----
 
@@ -75,7 +75,7 @@ const ROUTES: Route[] = [
   ...scopeRoutes("store", "/v1/stores/:st/memories"),
   ...scopeRoutes("character", "/v1/characters/:c/memories"),
   { name: "history", template: "/v1/memories/:m/history", methods: { GET: HistoryBody } },
-  { name: "users", template: "/v1/users", methods: { GET: z.object({ users: z.array(UserBody), nextCursor: Id.nullable() }) } },
+  { name: "users", template: "/v1/users", methods: { GET: z.object({ users: z.array(UserBody), nextCursor: z.nullable(Id) }) } },
   {
     name: "export", template: "/v1/users/:u/export",
     methods: { GET: z.object({ endUserId: z.string(), lastActiveAt: z.string(), metadata: z.record(z.string(), z.unknown()), memories: z.array(MemoryRecord), sessions: z.array(z.object({ sessionId: Id, transcript: z.array(Turn) }).passthrough()) }) },
@@ -287,7 +287,7 @@ async function fire(r: Recipe): Promise<string | null> {
   if (res.status >= 200 && res.status < 300) {
     const schema = route?.methods[req.method];
     if (!schema) return `success where no route answers: ${where}`;
-    const parsed = schema.safeParse(body);
+    const parsed = z.safeParse(schema, body);
     if (!parsed.success) return `malformed success (${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message}): ${where}`;
     // remember what now exists
     const b = body as any;
