@@ -45,8 +45,14 @@ const TYPES: Record<string, string> = {
   ".png": "image/png", ".wasm": "application/wasm", ".ts": "text/plain; charset=utf-8",
 };
 
-/** Static files every relay serves besides its staticDirs: three.js's module build for examples/webgl-character. */
-const VENDOR_DIRS: Record<string, string> = { "/vendor/three/": path.resolve(import.meta.dirname!, "../node_modules/three/build") };
+/**
+ * Static files every relay serves besides its staticDirs: the memory inspector (its REST calls need
+ * the admin key), and three.js's module build for examples/webgl-character.
+ */
+const BUILTIN_DIRS: Record<string, string> = {
+  "/inspector/": path.resolve(import.meta.dirname!, "inspector"),
+  "/vendor/three/": path.resolve(import.meta.dirname!, "../node_modules/three/build"),
+};
 
 function serveStatic(dirs: Record<string, string>, pathname: string, res: http.ServerResponse): boolean {
   for (const [prefix, dir] of Object.entries(dirs)) {
@@ -111,7 +117,7 @@ export function createRelay(opts: RelayOptions) {
       return;
     }
     if (url.pathname === "/") { res.writeHead(302, { location: "/examples/" }).end(); return; }
-    if (req.method === "GET" && serveStatic({ ...opts.staticDirs, ...VENDOR_DIRS }, url.pathname, res)) return;
+    if (req.method === "GET" && serveStatic({ ...opts.staticDirs, ...BUILTIN_DIRS }, url.pathname, res)) return;
     sendJson(req, res, 404, { code: "E_NOT_FOUND", message: `nothing at ${url.pathname}` });
   });
 
