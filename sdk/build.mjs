@@ -2,9 +2,11 @@
 //   dist/keepsake.mjs       ESM, dependencies bundled, minified, with a source map
 //   dist/keepsake.iife.js   IIFE exposing the global `Keepsake`, for a <script> tag
 //   dist/types/index.d.ts   type declarations (tsc), self-contained: no zod, idb or socket.io types needed
+// `bundles` (the esbuild options of both) is also what scripts/size.mjs measures.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import zlib from "node:zlib";
 import * as esbuild from "esbuild";
 import ts from "typescript";
@@ -13,39 +15,39 @@ const root = path.resolve(import.meta.dirname, "..");
 const out = path.join(root, "dist");
 const entry = path.join(root, "sdk/src/index.ts");
 
-// bundles are overwritten in place (a running relay serves dist/, tests may be loading it); the
-// declarations folder is made afresh
-fs.rmSync(path.join(out, "types"), { recursive: true, force: true });
-
 // The SDK connects with WebSocket only (so does the relay accept): engine.io-client's long-polling
 // and WebTransport transports are left out of the bundles. Its transports table is replaced by one
 // with WebSocket alone; the build fails if that table is not where this expects it.
-let websocketOnly = 0;
-const websocketOnlyPlugin = {
+const websocketOnly = {
   name: "websocket-only",
   setup(build) {
+    let replaced = false;
+    const inEngineIo = (args) => args.importer.includes(`${path.sep}engine.io-client${path.sep}`);
     build.onResolve({ filter: /^\.\/transports\/index\.js$/ }, (args) => {
-      if (!args.importer.includes(`${path.sep}engine.io-client${path.sep}`)) return undefined;
-      websocketOnly++;
+      if (!inEngineIo(args)) return undefined;
+      replaced = true;
       return { path: path.join(args.resolveDir, "transports/index.js"), namespace: "websocket-only" };
     });
-    // engine.io-client's index re-exports the XHR transport, whose module runs code when loaded: declared
-    // free of side effects, it is left out like the other unused transports
-    // (the browser build of it: engine.io-client's package.json maps polling-xhr.node.js to it)
-    build.onResolve({ filter: /^\.\/transports\/polling-xhr(\.node)?\.js$/ }, (args) =>
-      args.importer.includes(`${path.sep}engine.io-client${path.sep}`)
-        ? { path: path.join(args.resolveDir, "transports/polling-xhr.js"), sideEffects: false }
-        : undefined);
     build.onLoad({ filter: /.*/, namespace: "websocket-only" }, (args) => ({
       contents: 'import { WS } from "./websocket.js";\nexport const transports = { websocket: WS };\n',
       resolveDir: path.dirname(args.path),
     }));
+    // engine.io-client's index also re-exports the XHR transport, whose module runs code when loaded:
+    // declared free of side effects, it is left out like the other unused transports (its browser
+    // build: engine.io-client's package.json maps polling-xhr.node.js to it)
+    build.onResolve({ filter: /^\.\/transports\/polling-xhr(\.node)?\.js$/ }, (args) =>
+      inEngineIo(args) ? { path: path.join(args.resolveDir, "transports/polling-xhr.js"), sideEffects: false } : undefined);
+    build.onEnd((result) => {
+      if (!replaced && !result.errors.length && !build.initialOptions.external?.includes("engine.io-client")) {
+        throw new Error("engine.io-client's transports table (./transports/index.js) was not found: sdk/build.mjs's websocket-only plugin needs updating");
+      }
+    });
   },
 };
 
 const common = {
   entryPoints: [entry],
-  plugins: [websocketOnlyPlugin],
+  plugins: [websocketOnly],
   bundle: true,
   platform: "browser",
   target: "es2020",
@@ -54,41 +56,48 @@ const common = {
   legalComments: "none",
   logLevel: "warning",
 };
-const bundles = [
+export const bundles = [
   { ...common, format: "esm", outfile: path.join(out, "keepsake.mjs") },
   { ...common, format: "iife", globalName: "Keepsake", outfile: path.join(out, "keepsake.iife.js") },
 ];
-await Promise.all(bundles.map((b) => esbuild.build(b)));
-if (websocketOnly < bundles.length) throw new Error("engine.io-client's transports table was not found: sdk/build.mjs's websocket-only plugin needs updating");
 
-// ---- declarations ----
-const types = path.join(out, "types");
-execFileSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p", path.join(root, "sdk/tsconfig.build.json")], { stdio: "inherit" });
-fs.writeFileSync(path.join(types, "protocol.d.ts"), protocolDeclarations(fs.readFileSync(path.join(types, "protocol.d.ts"), "utf8")));
-// only the files index.d.ts reaches; buffer.d.ts (idb types) is internal
-const reachable = new Set();
-(function walk(f) {
-  if (reachable.has(f)) return;
-  reachable.add(f);
-  for (const m of fs.readFileSync(path.join(types, f), "utf8").matchAll(/from\s+["']\.\/([^"']+)\.ts["']/g)) walk(`${m[1]}.d.ts`);
-})("index.d.ts");
-for (const f of fs.readdirSync(types)) if (!reachable.has(f)) fs.rmSync(path.join(types, f));
-for (const f of reachable) {
-  const file = path.join(types, f);
-  // relative ".ts" specifiers (the source's style; tsc keeps them in declarations) become ".js" for consumers
-  const text = fs.readFileSync(file, "utf8").replace(/(from\s+["']\.\.?\/[^"']+)\.ts(["'])/g, "$1.js$2");
-  const bare = /^(?:import|export)\b[^;]*?\bfrom\s+["']([^."'][^"']*)["']/m.exec(text);
-  if (bare) throw new Error(`dist/types/${f} imports "${bare[1]}": the declarations must stand alone (mark it @internal?)`);
-  fs.writeFileSync(file, text);
-}
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await build();
 
-// ---- sizes ----
-const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
-for (const b of bundles) {
-  const code = fs.readFileSync(b.outfile);
-  console.log(`${path.relative(root, b.outfile).padEnd(22)} ${kb(code.length).padStart(9)}  gzip ${kb(zlib.gzipSync(code, { level: 9 }).length).padStart(8)}`);
+async function build() {
+  // bundles are overwritten in place (a running relay serves dist/, tests may be loading it); the
+  // declarations folder is made afresh
+  fs.rmSync(path.join(out, "types"), { recursive: true, force: true });
+  await Promise.all(bundles.map((b) => esbuild.build(b)));
+
+  // ---- declarations ----
+  const types = path.join(out, "types");
+  execFileSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p", path.join(root, "sdk/tsconfig.build.json")], { stdio: "inherit" });
+  fs.writeFileSync(path.join(types, "protocol.d.ts"), protocolDeclarations(fs.readFileSync(path.join(types, "protocol.d.ts"), "utf8")));
+  // only the files index.d.ts reaches; buffer.d.ts (idb types) is internal
+  const reachable = new Set();
+  (function walk(f) {
+    if (reachable.has(f)) return;
+    reachable.add(f);
+    for (const m of fs.readFileSync(path.join(types, f), "utf8").matchAll(/from\s+["']\.\/([^"']+)\.ts["']/g)) walk(`${m[1]}.d.ts`);
+  })("index.d.ts");
+  for (const f of fs.readdirSync(types)) if (!reachable.has(f)) fs.rmSync(path.join(types, f));
+  for (const f of reachable) {
+    const file = path.join(types, f);
+    // relative ".ts" specifiers (the source's style; tsc keeps them in declarations) become ".js" for consumers
+    const text = fs.readFileSync(file, "utf8").replace(/(from\s+["']\.\.?\/[^"']+)\.ts(["'])/g, "$1.js$2");
+    const bare = /^(?:import|export)\b[^;]*?\bfrom\s+["']([^."'][^"']*)["']/m.exec(text);
+    if (bare) throw new Error(`dist/types/${f} imports "${bare[1]}": the declarations must stand alone (mark it @internal?)`);
+    fs.writeFileSync(file, text);
+  }
+
+  // ---- sizes ----
+  const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+  for (const b of bundles) {
+    const code = fs.readFileSync(b.outfile);
+    console.log(`${path.relative(root, b.outfile).padEnd(22)} ${kb(code.length).padStart(9)}  gzip ${kb(zlib.gzipSync(code, { level: 9 }).length).padStart(8)}`);
+  }
+  console.log(`${"dist/types/".padEnd(22)} ${[...reachable].sort().join(", ")}`);
 }
-console.log(`${"dist/types/".padEnd(22)} ${[...reachable].sort().join(", ")}`);
 
 /**
  * protocol.ts's declarations without zod: schema constants and zod-typed helpers are dropped, and
