@@ -20,6 +20,7 @@ const keys = new Set();
 // ---- Keepsake: one client for Bram; one session per conversation, and the events between them ----
 const client = new KeepsakeClient({ relayUrl: location.origin, characterId: "bram" });
 let session = client.connect(); // a promise: resolves once the player's memories are injected
+session.catch(showError);
 let talking = false;
 let memories = []; // what the current session was injected with, kept current
 
