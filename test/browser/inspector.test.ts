@@ -19,11 +19,12 @@ const admin = { authorization: `Bearer ${ADMIN_KEY}` };
 let relay: Relay;
 let browser: Browser;
 
-const innkeeper = uid("innkeeper");
-const jordan: Pair = { endUserId: uid("jordan"), characterId: innkeeper };
-const smith: Pair = { endUserId: jordan.endUserId, characterId: uid("blacksmith") };
-const guild = uid("guild");
-const first = uid("s-first"), second = uid("s-guild"), third = uid("s-smith");
+// this file's own relay: plain names read well in the README's picture
+const innkeeper = "innkeeper";
+const jordan: Pair = { endUserId: "jordan-kim", characterId: innkeeper };
+const smith: Pair = { endUserId: jordan.endUserId, characterId: "blacksmith" };
+const guild = "fox-guild";
+const first = "s-2025-03-12-inn", second = "s-2025-03-12-guild", third = "s-2025-03-13-smithy";
 const TURNS = turns(
   "My name is Jordan.",
   ["character", "Welcome to the Sleeping Fox, traveller."],
@@ -261,12 +262,14 @@ it.skipIf(skip)("shows a player's memories, sources, history and sessions behind
   await page.reload();
   await card(WINDOW).locator(".badge.pin").waitFor();
   expect(await page.getByRole("textbox", { name: "Admin key" }).isVisible()).toBe(false);
-  await page.evaluate(() => scrollTo(0, 0));
+  // the README's picture: one character, a memory's history open
   await page.getByLabel("Search memories").fill("");
-  await page.locator("#status").evaluate((el) => { el.textContent = ""; });
+  await page.getByRole("group", { name: "Character" }).getByRole("button", { name: innkeeper }).click();
   await card("Jordan lives in Boulder.").getByRole("button", { name: "History" }).click();
   await card("Jordan lives in Boulder.").locator(".history-list li").nth(1).waitFor();
   await page.getByRole("button", { name: "Hide history" }).blur();
+  await page.locator("#status").evaluate((el) => { el.textContent = ""; });
+  await page.evaluate(() => scrollTo(0, 0));
   await page.mouse.move(0, 0);
   await screenshot(page, "inspector", { docs: true });
 
