@@ -95,7 +95,9 @@ function csharp(page: Page) {
 async function screenshot(page: Page, name: string, forDocs = false) {
   await page.screenshot({ path: path.join(artifacts, name) });
   const docs = process.env.KEEPSAKE_SCREENSHOTS;
-  if (docs && forDocs) await page.screenshot({ path: path.join(root, docs, name) });
+  if (!docs || !forDocs) return;
+  fs.mkdirSync(path.join(root, docs), { recursive: true });
+  await page.screenshot({ path: path.join(root, docs, name) });
 }
 
 it.skipIf(skip)("KeepsakeMemory.cs's externs are the plugin's functions, strings read with UTF8ToString", async () => {
