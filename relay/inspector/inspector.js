@@ -182,7 +182,7 @@ function renderPlayers() {
       name(u) && h("span", { class: "player-name" }, name(u)),
       h("span", { class: "player-seen" }, "last active ", time(u.lastActiveAt))))));
   $("player-count").textContent = state.users.length === 0
-    ? "No players: a player is listed once one of their sessions connects."
+    ? ($("activity").value ? "No player matches this activity filter." : "No players: a player is listed once one of their sessions connects.")
     : `${shown.length} of ${state.users.length} loaded${state.cursor ? ", more on the relay" : ""}`;
   $("more").hidden = !state.cursor;
 }

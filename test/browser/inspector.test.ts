@@ -280,19 +280,33 @@ it.skipIf(skip)("shows a player's memories, sources, history and sessions behind
   await context.close();
 });
 
-it.skipIf(skip)("works without a key on a relay in open mode without KEEPSAKE_ADMIN_KEY, and says that REST is open", async () => {
+it.skipIf(skip)("works without a key in open mode without KEEPSAKE_ADMIN_KEY (and says REST is open); players paged, filtered by activity and by id", async () => {
   const open = await startRelay();
   const context = await browser.newContext({ viewport: VIEWPORT });
   try {
-    const visitor: Pair = { endUserId: uid("visitor"), characterId: uid("npc") };
-    (await connectClient(open.url, authFor(visitor))).close();
+    // more players than a page (50)
+    const visitors = Array.from({ length: 53 }, (_, i) => `visitor-${String(i).padStart(2, "0")}`);
+    for (const endUserId of visitors) (await connectClient(open.url, authFor({ endUserId, characterId: "npc" }))).close();
     const page = await context.newPage();
     const errors = consoleErrors(page);
     await page.goto(`${open.url}/inspector/`);
     await page.getByRole("button", { name: "Open the inspector" }).click();
-    await page.getByRole("button", { name: new RegExp(visitor.endUserId) }).waitFor();
+    const list = page.locator("#player-list .player-id");
+    await page.getByRole("button", { name: /visitor-49/ }).waitFor();
     expect(await page.locator("#mode").textContent()).toMatch(/^Open mode: this relay has no KEEPSAKE_ADMIN_KEY, so its REST API is open/);
     expect(await page.getByRole("button", { name: "Forget the key" }).isVisible()).toBe(false);
+    expect(await list.allTextContents()).toEqual(visitors.slice(0, 50));
+    await page.getByRole("button", { name: "More players" }).click();
+    await expect.poll(() => list.allTextContents()).toEqual(visitors);
+    expect(await page.getByRole("button", { name: "More players" }).isVisible()).toBe(false);
+    // filters: by activity (on the relay), by id (among those loaded)
+    await page.getByLabel("Activity").selectOption({ label: "Not active for 30 days" });
+    await expect.poll(() => list.count()).toBe(0);
+    expect(await page.locator("#player-count").textContent()).toBe("No player matches this activity filter.");
+    await page.getByLabel("Activity").selectOption({ label: "Active in the last day" });
+    await expect.poll(() => list.count()).toBe(50);
+    await page.getByLabel("Filter by id or name").fill("visitor-1");
+    expect(await list.allTextContents()).toEqual(visitors.filter((v) => v.startsWith("visitor-1")));
     expect(errors).toEqual([]);
   } finally {
     await context.close();
