@@ -13,7 +13,7 @@ const npc = { x: 700, y: 262 };
 const chest = { x: 250, y: 236 };
 const well = { x: 170, y: 190 };
 const player = { x: 70, y: 450, target: null, then: null };
-const TALK_RADIUS = 90, REACH = 48, SPEED = 280; // px, px, px a second
+const TALK_RADIUS = 90, REACH = 48, SPEED = 340; // px, px, px a second
 const world = { name: undefined, talked: false, chestOpen: false, hasLantern: false, questDone: false };
 const keys = new Set();
 
