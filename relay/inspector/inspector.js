@@ -109,6 +109,8 @@ function fail(e, doing) {
 function showLogin(message = "") {
   sessionStorage.removeItem(KEY);
   state.player = null;
+  $("player").replaceChildren();
+  $("player").hidden = true;
   $("app").hidden = true;
   $("forget").hidden = true;
   $("mode").hidden = true;
@@ -130,6 +132,7 @@ async function login(key) {
       $("key").focus();
       return;
     }
+    $("login").hidden = false;
     return fail(e, "list the players");
   }
   if (key) sessionStorage.setItem(KEY, key);

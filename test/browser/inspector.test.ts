@@ -273,6 +273,13 @@ it.skipIf(skip)("shows a player's memories, sources, history and sessions behind
   await page.mouse.move(0, 0);
   await screenshot(page, "inspector", { docs: true });
 
+  // forgetting the key leaves only the prompt
+  await page.getByRole("button", { name: "Forget the key" }).click();
+  await page.getByRole("textbox", { name: "Admin key" }).waitFor();
+  expect(await page.locator("#app").isVisible()).toBe(false);
+  expect(await page.locator("#player article").count()).toBe(0);
+  expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+
   // the one failed request was the wrong key's
   const refused = errors.filter((e) => /status of 401/.test(e) && e.includes("/v1/users?"));
   expect(refused).toHaveLength(1);
