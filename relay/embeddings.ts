@@ -9,6 +9,7 @@
 // without a vector are embedded later, when their scope is searched or changes.
 import * as z from "zod";
 import type { Scope } from "../sdk/src/protocol.ts";
+import { log } from "./log.ts";
 import { type Endpoint, post, routeUrl, scrub } from "./openai.ts";
 import { scopeKey } from "./store/scope.ts";
 import type { Store, StoredMemory } from "./store/store.ts";
@@ -72,7 +73,7 @@ export class Embeddings {
     } catch (e) {
       this.#downUntil = Date.now() + COOLDOWN_MS;
       const why = scrub(e instanceof Error ? e.message : String(e), this.opts.apiKey);
-      console.warn(`keepsake: embeddings endpoint failed (${why}); search and merge are lexical for the next ${COOLDOWN_MS / 1000} s`);
+      log.warn(`keepsake: embeddings endpoint failed (${why}); search and merge are lexical for the next ${COOLDOWN_MS / 1000} s`);
       return null;
     }
   }
@@ -114,7 +115,7 @@ export class Embeddings {
         const seen = this.#changes.get(key);
         running = this.#indexScope(store, scope)
           .then((done) => { if (done && this.#changes.get(key) === seen) this.#indexed.add(key); })
-          .catch((e) => console.warn(`keepsake: embedding the memories of ${key} failed: ${e instanceof Error ? e.message : e}`))
+          .catch((e) => log.warn(`keepsake: embedding the memories of ${key} failed: ${e instanceof Error ? e.message : e}`))
           .finally(() => this.#indexing.delete(key));
         this.#indexing.set(key, running);
       }

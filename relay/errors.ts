@@ -1,6 +1,7 @@
 // Protocol errors: one class with a code from PROTOCOL.md, like Hono's HTTPException.
 import type * as z from "zod/mini";
 import { describeZodError, type ErrorBody, type ErrorCode, errorCodeFor, HTTP_STATUS } from "../sdk/src/protocol.ts";
+import { log } from "./log.ts";
 
 export class ProtocolError extends Error {
   constructor(readonly code: ErrorCode, message: string) {
@@ -25,6 +26,6 @@ export function parse<S extends z.ZodMiniType>(schema: S, value: unknown, what: 
 /** Any thrown value as the wire's `{ code, message }`; unexpected errors are logged and become E_INTERNAL. */
 export function errorBody(e: unknown): ErrorBody {
   if (e instanceof ProtocolError) return { code: e.code, message: e.message };
-  console.error("keepsake: internal error:", e);
+  log.error("keepsake: internal error", { err: e });
   return { code: "E_INTERNAL", message: "internal error; the relay logged the details" };
 }

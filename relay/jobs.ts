@@ -6,7 +6,9 @@
 import type { MemoryAddResult } from "../sdk/src/protocol.ts";
 import type { Extractor } from "./extract/extractor.ts";
 import { joinSummaries } from "./extract/summary.ts";
+import { log } from "./log.ts";
 import type { MemoryService } from "./memories.ts";
+import type { Metrics } from "./metrics.ts";
 import { scopeKey, writeScopes } from "./store/scope.ts";
 import type { Job, SessionRow, Store } from "./store/store.ts";
 
@@ -18,6 +20,8 @@ export interface QueueOptions {
   retryMs: number;
   /** jobs run at once (of different players or stores); default 1 */
   concurrency?: number;
+  /** counts extractions and their durations for /metrics */
+  metrics?: Metrics;
 }
 
 export class ExtractionQueue {
@@ -68,6 +72,7 @@ export class ExtractionQueue {
   }
 
   async #run(job: Job): Promise<void> {
+    const started = performance.now();
     try {
       const session = await this.store.getSession(job.sessionId);
       if (!session) throw new Error(`session ${job.sessionId} is gone`);
@@ -81,10 +86,19 @@ export class ExtractionQueue {
       // a session reopened after an idle end keeps what its earlier part said
       const summary = joinSummaries(session.extractedCount ? session.summary : null, made);
       const results = await this.store.completeJob(job, ops, new Date().toISOString(), { extractor, note, summary });
+      const seconds = (performance.now() - started) / 1000;
+      const metrics = this.opts.metrics;
+      metrics?.extraction.observe({ extractor }, seconds);
+      metrics?.endToProcessed.observe(Math.max(0, Date.now() - Date.parse(job.queuedAt)) / 1000);
+      for (const r of results) metrics?.memoryEvents.inc({ event: r.event });
+      const ms = Math.round(seconds * 1000), changed = results.filter((r) => r.event !== "noop").length;
+      log.debug(`keepsake: session ${job.sessionId} processed in ${ms} ms by the ${extractor} extractor: ${changed} memories changed`,
+        { sessionId: job.sessionId, ms, extractor, changed });
       this.onProcessed({ ...session, status: "processed", results, extractor, extractorNote: note ?? null, summary }, results);
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
-      console.error(`keepsake: extraction of session ${job.sessionId} failed (attempt ${job.attempts}): ${message}`);
+      this.opts.metrics?.extractionFailures.inc();
+      log.error(`keepsake: extraction of session ${job.sessionId} failed (attempt ${job.attempts}): ${message}`, { sessionId: job.sessionId, attempt: job.attempts });
       const retryAt = new Date(Date.now() + this.opts.retryMs * 2 ** (job.attempts - 1)).toISOString();
       await this.store.failJob(job, message, this.opts.maxAttempts, retryAt);
     }

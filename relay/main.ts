@@ -7,6 +7,7 @@ import { Embeddings } from "./embeddings.ts";
 import type { Extractor } from "./extract/extractor.ts";
 import { LlmExtractor } from "./extract/llm.ts";
 import { type Endpoint, shownUrl } from "./openai.ts";
+import { configureLog, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel, log } from "./log.ts";
 import { parseDuration, parseRedact } from "./privacy.ts";
 import { WorkerExtractor } from "./extract/worker.ts";
 import { createRelay } from "./server.ts";
@@ -14,6 +15,23 @@ import { SqliteStore } from "./store/sqlite.ts";
 
 const env = (name: string, fallback?: string) => Deno.env.get(name) || fallback;
 const root = path.resolve(import.meta.dirname!, "..");
+
+// The log first, so that every line below is in its format: JSON for a log collector, text for a
+// person at a terminal (the default there), from KEEPSAKE_LOG_LEVEL up.
+const logLevel = env("KEEPSAKE_LOG_LEVEL", "info")!;
+const logFormat = env("KEEPSAKE_LOG_FORMAT", Deno.stdout.isTerminal() ? "text" : "json")!;
+configureLog({
+  level: LOG_LEVELS.includes(logLevel as LogLevel) ? logLevel as LogLevel : "info",
+  format: LOG_FORMATS.includes(logFormat as LogFormat) ? logFormat as LogFormat : "text",
+});
+if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
+  log.error(`keepsake: KEEPSAKE_LOG_LEVEL=${logLevel} is not a level: use ${LOG_LEVELS.join(", ")}`);
+  Deno.exit(2);
+}
+if (!LOG_FORMATS.includes(logFormat as LogFormat)) {
+  log.error(`keepsake: KEEPSAKE_LOG_FORMAT=${logFormat} is not a format: use json (one object a line) or text`);
+  Deno.exit(2);
+}
 
 const host = env("KEEPSAKE_HOST", "127.0.0.1")!;
 const port = Number(env("KEEPSAKE_PORT", "8787"));
@@ -26,11 +44,11 @@ if (auth === "token") {
   const secret = env("KEEPSAKE_TOKEN_SECRET");
   const jwksSetting = env("KEEPSAKE_TOKEN_JWKS");
   if (!secret && !jwksSetting) {
-    console.error("keepsake: KEEPSAKE_AUTH=token needs KEEPSAKE_TOKEN_SECRET (HS256) or KEEPSAKE_TOKEN_JWKS (EdDSA/ES256 public keys: a file path or inline JSON), or both");
+    log.error("keepsake: KEEPSAKE_AUTH=token needs KEEPSAKE_TOKEN_SECRET (HS256) or KEEPSAKE_TOKEN_JWKS (EdDSA/ES256 public keys: a file path or inline JSON), or both");
     Deno.exit(2);
   }
   if (secret && new TextEncoder().encode(secret).length < MIN_SECRET_BYTES) {
-    console.error(`keepsake: KEEPSAKE_TOKEN_SECRET is shorter than ${MIN_SECRET_BYTES} bytes; HS256 needs at least that (e.g. openssl rand -base64 32)`);
+    log.error(`keepsake: KEEPSAKE_TOKEN_SECRET is shorter than ${MIN_SECRET_BYTES} bytes; HS256 needs at least that (e.g. openssl rand -base64 32)`);
     Deno.exit(2);
   }
   let jwks;
@@ -39,27 +57,27 @@ if (auth === "token") {
     try {
       jwks = parseJwks(inline ? jwksSetting : Deno.readTextFileSync(jwksSetting));
     } catch (e) {
-      console.error(`keepsake: KEEPSAKE_TOKEN_JWKS ${inline ? "(inline JSON)" : `file ${jwksSetting}`}: ${e instanceof Error ? e.message : e}`);
+      log.error(`keepsake: KEEPSAKE_TOKEN_JWKS ${inline ? "(inline JSON)" : `file ${jwksSetting}`}: ${e instanceof Error ? e.message : e}`);
       Deno.exit(2);
     }
   }
   tokens = new Tokens({ secret, jwks });
-  if (!env("KEEPSAKE_ADMIN_KEY")) console.log("keepsake: KEEPSAKE_ADMIN_KEY is not set: the admin REST routes are off; end users still reach their own memories with their tokens");
-  console.log(`keepsake: token mode: end-user tokens signed with ${[secret && "HS256 (KEEPSAKE_TOKEN_SECRET)", jwks && `EdDSA/ES256 (${jwks.keys.length} keys in KEEPSAKE_TOKEN_JWKS)`].filter(Boolean).join(" or ")}`);
+  if (!env("KEEPSAKE_ADMIN_KEY")) log.info("keepsake: KEEPSAKE_ADMIN_KEY is not set: the admin REST routes are off; end users still reach their own memories with their tokens");
+  log.info(`keepsake: token mode: end-user tokens signed with ${[secret && "HS256 (KEEPSAKE_TOKEN_SECRET)", jwks && `EdDSA/ES256 (${jwks.keys.length} keys in KEEPSAKE_TOKEN_JWKS)`].filter(Boolean).join(" or ")}`);
 } else if (auth === "open") {
   const loopback = /^(localhost|127(\.\d+){3}|::1|\[::1\])$/.test(host);
   if (!loopback && env("KEEPSAKE_ALLOW_OPEN_PUBLIC") !== "1") {
-    console.error(`keepsake: KEEPSAKE_AUTH=open lets anyone who reaches the relay claim any end-user id, so it binds to loopback only and KEEPSAKE_HOST=${host} is not; use KEEPSAKE_AUTH=token for a reachable relay, or set KEEPSAKE_ALLOW_OPEN_PUBLIC=1 to bind anyway (development only)`);
+    log.error(`keepsake: KEEPSAKE_AUTH=open lets anyone who reaches the relay claim any end-user id, so it binds to loopback only and KEEPSAKE_HOST=${host} is not; use KEEPSAKE_AUTH=token for a reachable relay, or set KEEPSAKE_ALLOW_OPEN_PUBLIC=1 to bind anyway (development only)`);
     Deno.exit(2);
   }
-  console.warn("keepsake: open mode: anyone who can reach this relay can claim any end-user id; development only");
-  if (env("KEEPSAKE_TOKEN_SECRET") || env("KEEPSAKE_TOKEN_JWKS")) console.warn("keepsake: KEEPSAKE_TOKEN_SECRET/KEEPSAKE_TOKEN_JWKS are set but ignored: tokens are checked only with KEEPSAKE_AUTH=token");
+  log.warn("keepsake: open mode: anyone who can reach this relay can claim any end-user id; development only");
+  if (env("KEEPSAKE_TOKEN_SECRET") || env("KEEPSAKE_TOKEN_JWKS")) log.warn("keepsake: KEEPSAKE_TOKEN_SECRET/KEEPSAKE_TOKEN_JWKS are set but ignored: tokens are checked only with KEEPSAKE_AUTH=token");
 } else {
-  console.error(`keepsake: KEEPSAKE_AUTH=${auth} is not a mode: use open (development, loopback) or token`);
+  log.error(`keepsake: KEEPSAKE_AUTH=${auth} is not a mode: use open (development, loopback) or token`);
   Deno.exit(2);
 }
 if (env("KEEPSAKE_DATABASE_URL")) {
-  console.error("keepsake: KEEPSAKE_DATABASE_URL is set, but the PostgreSQL store does not exist yet; unset it to use the embedded store");
+  log.error("keepsake: KEEPSAKE_DATABASE_URL is set, but the PostgreSQL store does not exist yet; unset it to use the embedded store");
   Deno.exit(2);
 }
 
@@ -68,7 +86,7 @@ const count = (name: string, fallback: number, min = 1) => {
   const raw = env(name, String(fallback))!;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > 2 ** 31 - 1) {
-    console.error(`keepsake: ${name}=${raw} is not a whole number from ${min} to ${2 ** 31 - 1}`);
+    log.error(`keepsake: ${name}=${raw} is not a whole number from ${min} to ${2 ** 31 - 1}`);
     Deno.exit(2);
   }
   return n;
@@ -83,11 +101,11 @@ const endpoint = (prefix: string, example: string): Endpoint | undefined => {
   if (!url) return undefined;
   const model = env(`${prefix}_MODEL`);
   if (!model) {
-    console.error(`keepsake: ${prefix}_URL is set but ${prefix}_MODEL is not: name the model (e.g. ${example})`);
+    log.error(`keepsake: ${prefix}_URL is set but ${prefix}_MODEL is not: name the model (e.g. ${example})`);
     Deno.exit(2);
   }
   if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
-    console.error(`keepsake: ${prefix}_URL=${url} is not an http(s) URL`);
+    log.error(`keepsake: ${prefix}_URL=${url} is not an http(s) URL`);
     Deno.exit(2);
   }
   return { url, model, apiKey: env(`${prefix}_API_KEY`) };
@@ -108,10 +126,10 @@ if (llm) {
     chunkChars: count("KEEPSAKE_LLM_CHUNK_CHARS", 24_000, 1000),
     fallback: extractor,
   });
-  console.log(`keepsake: extractor: LLM ${llm.model} at ${shownUrl(llmExtractor.endpoint)}${keyNote(llm)}, falling back to the built-in extractor per session`);
+  log.info(`keepsake: extractor: LLM ${llm.model} at ${shownUrl(llmExtractor.endpoint)}${keyNote(llm)}, falling back to the built-in extractor per session`);
   extractor = llmExtractor;
 } else {
-  console.log("keepsake: extractor: built-in (offline; set KEEPSAKE_LLM_URL and KEEPSAKE_LLM_MODEL to use an LLM)");
+  log.info("keepsake: extractor: built-in (offline; set KEEPSAKE_LLM_URL and KEEPSAKE_LLM_MODEL to use an LLM)");
 }
 
 // Embeddings (optional): hybrid search, and merge that knows a paraphrase; lexical whenever the endpoint fails.
@@ -120,11 +138,11 @@ const embedder = endpoint("KEEPSAKE_EMBEDDINGS", "text-embedding-3-small, or nom
 if (embedder) {
   const sameAt = Number(env("KEEPSAKE_EMBEDDINGS_MERGE_SIMILARITY", "0.9"));
   if (!(sameAt > 0 && sameAt <= 1)) {
-    console.error(`keepsake: KEEPSAKE_EMBEDDINGS_MERGE_SIMILARITY=${env("KEEPSAKE_EMBEDDINGS_MERGE_SIMILARITY")} is not a cosine above 0 and at most 1`);
+    log.error(`keepsake: KEEPSAKE_EMBEDDINGS_MERGE_SIMILARITY=${env("KEEPSAKE_EMBEDDINGS_MERGE_SIMILARITY")} is not a cosine above 0 and at most 1`);
     Deno.exit(2);
   }
   embeddings = new Embeddings({ ...embedder, sameAt, timeoutMs: count("KEEPSAKE_EMBEDDINGS_TIMEOUT_MS", 5000) });
-  console.log(`keepsake: embeddings: ${embedder.model} at ${shownUrl(embeddings.endpoint)}${keyNote(embedder)}; search is hybrid`);
+  log.info(`keepsake: embeddings: ${embedder.model} at ${shownUrl(embeddings.endpoint)}${keyNote(embedder)}; search is hybrid`);
 }
 
 // Privacy (relay/privacy.ts): the secrets redacted from memories, and how long transcripts are kept.
@@ -133,13 +151,13 @@ const parsed = <T>(name: string, fallback: string, parse: (v: string) => T): T =
   try {
     return parse(raw);
   } catch (e) {
-    console.error(`keepsake: ${name}=${raw}: ${e instanceof Error ? e.message : e}`);
+    log.error(`keepsake: ${name}=${raw}: ${e instanceof Error ? e.message : e}`);
     Deno.exit(2);
   }
 };
 const redact = parsed("KEEPSAKE_REDACT", "on", parseRedact);
 const retention = parsed("KEEPSAKE_TRANSCRIPT_RETENTION", "30d", parseDuration);
-console.log(`keepsake: privacy: memories are redacted of ${redact.size ? [...redact].join(", ") : "nothing (KEEPSAKE_REDACT=off)"}; ` +
+log.info(`keepsake: privacy: memories are redacted of ${redact.size ? [...redact].join(", ") : "nothing (KEEPSAKE_REDACT=off)"}; ` +
   `transcripts ${retention === null ? "are kept until deleted" : `are purged ${env("KEEPSAKE_TRANSCRIPT_RETENTION", "30d")!.replace(/^[\d.]+$/, "$& days")} after their session is processed`}`);
 
 // Injection (relay/memories.ts): how much a session is given at connect, and how long session memory lives.
@@ -183,11 +201,14 @@ const relay = createRelay({
 // A bug in one handler must not take every player's relay down: log it loudly and keep serving.
 globalThis.addEventListener("unhandledrejection", (e) => {
   e.preventDefault();
-  console.error("keepsake: unhandled rejection (a bug; please report it):", e.reason);
+  log.error("keepsake: unhandled rejection (a bug; please report it)", { err: e.reason });
 });
 
 const where = await relay.listen(port, host);
-console.log(`keepsake relay listening on http://${where.host.includes(":") ? `[${where.host}]` : where.host}:${where.port}`);
+const url = `http://${where.host.includes(":") ? `[${where.host}]` : where.host}:${where.port}`;
+// The launch line (PROTOCOL.md), whatever the level. Drivers find it with
+// /keepsake relay listening on (http:\/\/\S+)/: in a JSON line a space, not the closing quote, follows the URL.
+log.always(`keepsake relay listening on ${url}${log.format === "json" ? ` (version ${pkg.version})` : ""}`, { url, version: pkg.version });
 
 let closing = false;
 const shutdown = async () => {

@@ -5,6 +5,7 @@ import type { Embeddings } from "./embeddings.ts";
 import { ProtocolError } from "./errors.ts";
 import type { Extraction, Fact } from "./extract/extractor.ts";
 import { clip, sentencesOf, summarize } from "./extract/summary.ts";
+import { log } from "./log.ts";
 import { type MergeLookup, planMerge } from "./merge.ts";
 import { type RedactKind, REDACT_KINDS, redact, screen } from "./privacy.ts";
 import { search } from "./search.ts";
@@ -173,7 +174,7 @@ export class MemoryService {
       kept.push({ ...f, text: s.text, ...(f.slot ? { slot: clean(f.slot) } : {}), ...(f.value ? { value: clean(f.value) } : {}) });
     }
     // the reasons only: the dropped text may hold the very secret
-    if (dropped.length) console.log(`keepsake: session ${sessionId}: ${dropped.length} fact(s) not stored: ${dropped.join("; ")}`);
+    if (dropped.length) log.info(`keepsake: session ${sessionId}: ${dropped.length} fact(s) not stored: ${dropped.join("; ")}`, { sessionId, dropped: dropped.length });
     return kept;
   }
 

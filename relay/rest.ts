@@ -7,7 +7,10 @@ import {
 } from "../sdk/src/protocol.ts";
 import { authorize, type Grant, type Tokens } from "./auth.ts";
 import { errorBody, parse, ProtocolError } from "./errors.ts";
+import { log } from "./log.ts";
 import { type MemoryService, toRecord } from "./memories.ts";
+import type { Metrics } from "./metrics.ts";
+import { openApiDocument } from "./openapi.ts";
 import { RateLimiter } from "./rate.ts";
 import { receiveTurns, type Sessions } from "./sessions.ts";
 import { scopeKey } from "./store/scope.ts";
@@ -24,6 +27,8 @@ export interface RestDeps {
   tokens?: Tokens;
   /** requests a second per IP address (LIMITS.restRequestsPerSecond unless configured); bursts and the per-end-user budget scale with it */
   restPerSecond?: number;
+  /** counts the errors answered for /metrics */
+  metrics?: Metrics;
 }
 
 type Params = Record<string, string>;
@@ -68,6 +73,9 @@ export function restHandler(deps: RestDeps) {
   };
 
   route("GET", "/v1/health", async () => ({ ok: true, version: deps.version }), "public");
+  // the REST API described (OpenAPI 3.1), from this router's routes and the protocol's schemas
+  let openapi: unknown;
+  route("GET", "/v1/openapi.json", async () => (openapi ??= openApiDocument(list(), deps.version)), "public");
 
   // end users may list, add and delete their own pair memories; editing one (PATCH) stays the admin's
   for (const [path, make, access] of SCOPES) {
@@ -210,11 +218,13 @@ export function restHandler(deps: RestDeps) {
   };
 
   const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const started = performance.now();
     const url = new URL(req.url ?? "/", "http://relay");
-    let status = 200, answer: unknown;
+    let status = 200, answer: unknown, route: string | undefined;
     try {
       const matched = routes.filter((r) => r.pattern.test({ pathname: url.pathname }));
       const hit = matched.find((r) => r.method === req.method);
+      route = hit?.pattern.pathname;
       // a refused credential is answered after the rate limit: guessing keys and probing routes spend budget too
       let caller: Caller = { kind: "anyone" }, refusal: unknown;
       try {
@@ -241,11 +251,38 @@ export function restHandler(deps: RestDeps) {
       const body = errorBody(e);
       status = e instanceof ProtocolError ? e.status : 500;
       answer = body;
+      deps.metrics?.errors.inc({ code: body.code, transport: "rest" });
     }
     sendJson(req, res, status, answer);
+    // the route's template, not the path: ids stay out of the log
+    const ms = Math.round(performance.now() - started);
+    log.debug(`keepsake: ${req.method} ${route ?? "(no route)"} answered ${status} in ${ms} ms`, {
+      method: req.method, route: route ?? null, status, ms, ...(status >= 400 ? { code: (answer as { code: string }).code } : {}),
+    });
   };
+
+  /**
+   * Lets a request through as an admin route's would be (the admin key; in open mode without one,
+   * anyone), spending the same rate budget; throws the ProtocolError to answer otherwise. For the
+   * relay's routes outside /v1 (GET /metrics).
+   */
+  const admitAdmin = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    let caller: Caller = { kind: "anyone" }, refusal: unknown;
+    try {
+      caller = await identify(req, "admin");
+    } catch (e) {
+      refusal = e;
+    }
+    limit(req, res, caller);
+    if (refusal) throw refusal;
+    if (caller.kind === "player") throw new ProtocolError("E_FORBIDDEN", `an end user's token may not read this; it needs the admin key${off}`);
+  };
+
   /** every route and who may call it: the isolation tests try each */
-  return Object.assign(handler, { routes: routes.map(({ method, pattern, access }) => ({ method, path: pattern.pathname, access })) });
+  function list() {
+    return routes.map(({ method, pattern, access }) => ({ method, path: pattern.pathname, access }));
+  }
+  return Object.assign(handler, { routes: list(), admitAdmin });
 }
 
 /**

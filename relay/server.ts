@@ -5,10 +5,12 @@ import path from "node:path";
 import { Server } from "socket.io";
 import { LIMITS } from "../sdk/src/protocol.ts";
 import type { Extractor } from "./extract/extractor.ts";
-import { errorBody } from "./errors.ts";
+import { errorBody, ProtocolError } from "./errors.ts";
 import type { Tokens } from "./auth.ts";
 import { ExtractionQueue } from "./jobs.ts";
+import { log } from "./log.ts";
 import { DEFAULT_SESSION_MEMORY_TTL_MS, MemoryService, type MemoryOptions } from "./memories.ts";
+import { Metrics } from "./metrics.ts";
 import { parseDuration } from "./privacy.ts";
 import { restHandler, sendJson } from "./rest.ts";
 import { type KeepsakeServer, Sessions } from "./sessions.ts";
@@ -85,14 +87,28 @@ export function createRelay(opts: RelayOptions) {
       callback(origin && !opts.allowedOrigins(origin) ? "origin not allowed" : null, !origin || opts.allowedOrigins(origin));
     },
   });
+  const metrics = new Metrics({ store: opts.store, connections: () => io.of("/").sockets.size });
   let sessions: Sessions;
   const queue = new ExtractionQueue(opts.store, memories, opts.extractor, (s, r) => sessions.processed(s, r), {
-    maxAttempts: 3, retryMs: opts.jobRetryMs, concurrency: opts.extractConcurrency,
+    maxAttempts: 3, retryMs: opts.jobRetryMs, concurrency: opts.extractConcurrency, metrics,
   });
-  sessions = new Sessions(io, { store: opts.store, memories, queue, eventsPerSecond: opts.eventsPerSecond, tokens: opts.tokens });
+  sessions = new Sessions(io, { store: opts.store, memories, queue, eventsPerSecond: opts.eventsPerSecond, tokens: opts.tokens, metrics });
   const rest = restHandler({
     store: opts.store, memories, sessions, version: opts.version, adminKey: opts.adminKey, tokens: opts.tokens, restPerSecond: opts.restPerSecond,
+    metrics,
   });
+
+  /** GET /metrics: Prometheus's text format, for the admin key (as an admin REST route is) */
+  const scrape = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    try {
+      if (req.method !== "GET") throw new ProtocolError("E_BAD_REQUEST", `${req.method} is not allowed on /metrics`);
+      await rest.admitAdmin(req, res);
+      const text = await metrics.text();
+      res.writeHead(200, { "content-type": metrics.contentType, "cache-control": "no-store" }).end(text);
+    } catch (e) {
+      sendJson(req, res, e instanceof ProtocolError ? e.status : 500, errorBody(e));
+    }
+  };
 
   server.on("request", (req, res) => {
     if (req.url?.startsWith("/socket.io")) return; // Socket.IO answers these
@@ -107,6 +123,11 @@ export function createRelay(opts: RelayOptions) {
     if (req.method === "OPTIONS") {
       if (origin && opts.allowedOrigins(origin)) res.writeHead(204).end();
       else sendJson(req, res, 403, { code: "E_FORBIDDEN", message: `origin ${origin ?? "(none)"} is not allowed` });
+      return;
+    }
+    if (url.pathname === "/metrics") {
+      if (origin && !opts.allowedOrigins(origin)) return sendJson(req, res, 403, { code: "E_FORBIDDEN", message: `origin ${origin} is not allowed (KEEPSAKE_ALLOWED_ORIGINS)` });
+      void scrape(req, res);
       return;
     }
     if (url.pathname.startsWith("/v1/")) {
@@ -132,7 +153,7 @@ export function createRelay(opts: RelayOptions) {
     const characters = (await opts.store.characterRetentions())
       .map(({ characterId, transcriptRetention }) => ({ characterId, before: cutoff(parseDuration(transcriptRetention)) }));
     const purged = await opts.store.purgeTranscripts({ before: cutoff(retention), characters }, 500);
-    if (purged) console.log(`keepsake: purged the transcripts of ${purged} processed session(s) (KEEPSAKE_TRANSCRIPT_RETENTION, or the character's transcriptRetention)`);
+    if (purged) log.info(`keepsake: purged the transcripts of ${purged} processed session(s) (KEEPSAKE_TRANSCRIPT_RETENTION, or the character's transcriptRetention)`, { purged });
   };
   // session memory past its expiry (it is read by nobody from then) is deleted, and its readers told
   const ttl = opts.sessionMemoryTtlMs ?? DEFAULT_SESSION_MEMORY_TTL_MS;

@@ -8,7 +8,9 @@ import {
 import { authorize, type Tokens } from "./auth.ts";
 import { errorBody, parse, ProtocolError } from "./errors.ts";
 import type { ExtractionQueue } from "./jobs.ts";
+import { log } from "./log.ts";
 import type { MemoryService } from "./memories.ts";
+import type { Metrics } from "./metrics.ts";
 import { TokenBucket } from "./rate.ts";
 import { ownerKey, readScopes, scopeKey, writeScopes } from "./store/scope.ts";
 import type { Owner, SessionRow, Store } from "./store/store.ts";
@@ -31,6 +33,8 @@ export interface SessionDeps {
   eventsPerSecond: number;
   /** token mode: every handshake needs a token granting its end user, character and stores */
   tokens?: Tokens;
+  /** counts the errors answered for /metrics */
+  metrics?: Metrics;
 }
 
 /** Whether memory is on for a character (the default; a character's settings can switch it off). */
@@ -99,10 +103,18 @@ export class Sessions {
         socket.data.metadata = auth.metadata;
         next();
       } catch (e) {
-        next(Object.assign(new Error(e instanceof Error ? e.message : "handshake refused"), { data: errorBody(e) }));
+        next(Object.assign(new Error(e instanceof Error ? e.message : "handshake refused"), { data: this.#answer(e, "handshake") }));
       }
     });
     io.on("connection", (socket) => this.#connection(socket));
+  }
+
+  /** A thrown value as the error an ack or a refused handshake carries, counted and logged (debug) by code. */
+  #answer(e: unknown, event: string) {
+    const error = errorBody(e);
+    this.deps.metrics?.errors.inc({ code: error.code, transport: "socket" });
+    log.debug(`keepsake: ${event} answered ${error.code}: ${error.message}`, { event, code: error.code });
+    return error;
   }
 
   #user(endUserId: string): EndUserState {
@@ -129,7 +141,9 @@ export class Sessions {
     const { store, memories, queue } = this.deps;
     const { owner, sessionId } = socket.data;
     this.#live.set(sessionId, (this.#live.get(sessionId) ?? 0) + 1);
-    socket.on("disconnect", () => {
+    log.debug(`keepsake: session ${sessionId} connected`, { sessionId, characterId: owner.characterId });
+    socket.on("disconnect", (reason) => {
+      log.debug(`keepsake: session ${sessionId} disconnected (${reason})`, { sessionId, reason });
       socket.data.release();
       const left = this.#live.get(sessionId)! - 1;
       if (left) this.#live.set(sessionId, left);
@@ -166,7 +180,7 @@ export class Sessions {
           await ready;
           answer = { ok: true, ...(await fn(args[0])) };
         } catch (e) {
-          answer = { ok: false, error: errorBody(e) };
+          answer = { ok: false, error: this.#answer(e, event) };
         }
         ack?.(answer);
       });
@@ -209,9 +223,9 @@ export class Sessions {
       let error;
       try {
         this.spend(owner.endUserId, bucket);
-        error = { code: "E_BAD_REQUEST", message: `unknown event ${JSON.stringify(String(event).slice(0, 64))}` };
+        throw new ProtocolError("E_BAD_REQUEST", `unknown event ${JSON.stringify(String(event).slice(0, 64))}`);
       } catch (e) {
-        error = errorBody(e);
+        error = this.#answer(e, "an unknown event");
       }
       if (typeof ack === "function") ack({ ok: false, error });
     });

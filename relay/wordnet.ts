@@ -5,6 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
+import { log } from "./log.ts";
 
 const POS = ["noun", "verb", "adj", "adv"] as const;
 type Pos = (typeof POS)[number];
@@ -42,7 +43,7 @@ function open() {
       db.data.set(pos, fs.openSync(path.join(dir, `data.${pos}`), "r"));
     }
   } catch (e) {
-    console.warn(`keepsake: WordNet is unavailable, search runs without related words: ${e instanceof Error ? e.message : e}`);
+    log.warn(`keepsake: WordNet is unavailable, search runs without related words: ${e instanceof Error ? e.message : e}`);
     db = null;
   }
   return db;

@@ -10,6 +10,7 @@
 import { HTTPError, TimeoutError } from "ky";
 import * as z from "zod";
 import { describeZodError, type Turn } from "../../sdk/src/protocol.ts";
+import { log } from "../log.ts";
 import { type Endpoint, post, routeUrl, scrub } from "../openai.ts";
 import type { ExtractInput, Extraction, Extractor, Fact } from "./extractor.ts";
 
@@ -239,7 +240,7 @@ export class LlmExtractor implements Extractor {
     } catch (e) {
       if (!(e instanceof Unusable)) throw e;
       const note = scrub(`${e.message}; used the built-in extractor`, this.opts.apiKey);
-      console.warn(`keepsake: session ${input.sessionId}: ${note}`);
+      log.warn(`keepsake: session ${input.sessionId}: ${note}`, { sessionId: input.sessionId });
       const { facts } = await this.opts.fallback.extract(input);
       return { facts, extractor: "builtin", note };
     }

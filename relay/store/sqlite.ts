@@ -5,7 +5,7 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlit
 import { createHash, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import type { CharacterSettings, HistoryEntry, MemoryAddResult, MemoryEvent, Scope, Source, Turn } from "../../sdk/src/protocol.ts";
+import type { CharacterSettings, HistoryEntry, MemoryAddResult, MemoryEvent, Scope, SessionStatus, Source, Turn } from "../../sdk/src/protocol.ts";
 import type {
   EndResult, EndUser, Erasure, Job, MemoryOp, Owner, PatchMemory, PutTurnsResult, RetentionCutoffs, SessionRow, SessionSummary, Store,
   StoredMemory, TermGroup, UserExport, UserFilter,
@@ -362,7 +362,7 @@ export class SqliteStore implements Store {
     const now = new Date().toISOString();
     return Promise.resolve(this.#tx(() => {
       const due = this.#all(
-        `select j.id, j.session_id, j.attempts, j.last_error, s.end_user_id, s.character_id, s.stores from jobs j
+        `select j.id, j.session_id, j.attempts, j.last_error, j.created_at, s.end_user_id, s.character_id, s.stores from jobs j
            join sessions s on s.session_id = j.session_id
           where j.status = 'pending' and (j.run_after is null or j.run_after <= ?) order by j.id`, now);
       for (const r of due) {
@@ -378,7 +378,7 @@ export class SqliteStore implements Store {
         }
         this.#run("update jobs set status = 'running', attempts = attempts + 1, updated_at = ? where id = ?", now, r.id);
         this.#run("update sessions set status = 'processing', updated_at = ? where session_id = ?", now, r.session_id);
-        return { id: Number(r.id), sessionId: r.session_id as string, attempts: Number(r.attempts) + 1, owner };
+        return { id: Number(r.id), sessionId: r.session_id as string, attempts: Number(r.attempts) + 1, owner, queuedAt: r.created_at as string };
       }
       return null;
     }));
@@ -439,6 +439,13 @@ export class SqliteStore implements Store {
       this.#run("insert into jobs (session_id, status, created_at, updated_at) values (?, 'pending', ?, ?)", sessionId, now, now);
       return true;
     }));
+  }
+
+  sessionCounts(): Promise<Partial<Record<SessionStatus, number>>> {
+    // the sessions_idle index (status, updated_at) holds every status: counted without reading the rows
+    return Promise.resolve(Object.fromEntries(
+      this.#all("select status, count(*) as n from sessions group by status").map((r) => [r.status as SessionStatus, Number(r.n)]),
+    ));
   }
 
   touchSession(sessionId: string): Promise<void> {
@@ -679,6 +686,14 @@ export class SqliteStore implements Store {
   }
 
   // ---- end users and characters ----
+
+  memoryCounts(): Promise<Partial<Record<Scope["kind"], number>>> {
+    // scope keys start with the kind ("pair/…"); the memories_slot index (scope_key, slot) holds them all
+    return Promise.resolve(Object.fromEntries(
+      this.#all("select substr(scope_key, 1, instr(scope_key, '/') - 1) as kind, count(*) as n from memories group by kind")
+        .map((r) => [r.kind as Scope["kind"], Number(r.n)]),
+    ));
+  }
 
   touchUser(endUserId: string, metadata: Record<string, unknown> | undefined, at: string): Promise<void> {
     this.#run(

@@ -117,6 +117,8 @@ export interface Job {
   attempts: number;
   /** whose session it is */
   owner: Owner;
+  /** when its session ended and the job was queued (the relay's clock) */
+  queuedAt: string;
 }
 
 export interface Store {
@@ -158,6 +160,8 @@ export interface Store {
    * idle since `before`. A session ended this way reopens when its player delivers more turns later.
    */
   finalizeIdle(sessionId: string, before: string): Promise<boolean>;
+  /** How many sessions there are in each status (a status with none may be left out); for /metrics. */
+  sessionCounts(): Promise<Partial<Record<SessionStatus, number>>>;
   /** Marks contact with a session's client (its socket left): idle time counts from now. */
   touchSession(sessionId: string): Promise<void>;
   /** The summaries of an end user's last `limit` processed sessions with a character, most recent end first. */
@@ -190,6 +194,8 @@ export interface Store {
   /** Deletes up to `limit` memories expired by `now` (session memory), with history; returns the scopes they were in. */
   purgeExpired(now: string, limit: number): Promise<Scope[]>;
   history(id: string): Promise<HistoryEntry[]>;
+  /** How many memories there are of each scope kind, expired session memory not yet swept included; for /metrics. */
+  memoryCounts(): Promise<Partial<Record<Scope["kind"], number>>>;
 
   // ---- end users ----
   touchUser(endUserId: string, metadata: Record<string, unknown> | undefined, at: string): Promise<void>;

@@ -286,17 +286,69 @@ export const CharacterSettings = z.strictObject({
 });
 export type CharacterSettings = z.infer<typeof CharacterSettings>;
 
-export interface MemoryPage { memories: MemoryRecord[]; total: number; page: number; pageSize: number; hasMore: boolean }
-export interface HistoryEntry { event: MemoryEvent; memory: string; previous: string | null; at: string; sessionId?: string }
-export interface SessionView {
-  sessionId: string; endUserId: string; characterId: string; memoryStores?: string[];
-  status: SessionStatus; turns: number; turnCount: number | null; results: MemoryAddResult[];
-  error?: string; attempts?: number;
-  /** which extractor made the memories of its last extraction, and why not the configured one */
-  extractor?: "llm" | "builtin"; extractorNote?: string;
-  /** the session in two or three third-person sentences, once processed (absent when it said nothing to remember) */
-  summary?: string;
+// ---- REST answers ----
+
+/**
+ * The schemas of the REST routes' answers (the relay's GET /v1/openapi.json documents each route with
+ * them). Made on first call: the SDK never asks, so its bundle carries none of them.
+ */
+export function restAnswers() {
+  return (answers ??= makeRestAnswers());
 }
+let answers: ReturnType<typeof makeRestAnswers> | undefined;
+
+function makeRestAnswers() {
+  const Count = z.int().check(z.minimum(0));
+  const Extractor = z.enum(["llm", "builtin"]);
+  const MemoryPage = z.object({ memories: z.array(MemoryRecord), total: Count, page: z.int(), pageSize: z.int(), hasMore: z.boolean() });
+  /** one add, update or delete of a memory; `sessionId` when a session's extraction made it */
+  const HistoryEntry = z.object({ event: MemoryEvent, memory: z.string(), previous: z.nullable(z.string()), at: IsoDate, sessionId: z.optional(z.string()) });
+  return {
+    HealthAnswer: z.object({ ok: z.literal(true), version: z.string() }),
+    MemoryPage,
+    AddMemoriesAnswer: z.object({ results: z.array(MemoryAddResult) }),
+    /** DELETE of a whole scope's memories: how many were deleted */
+    DeleteMemoriesAnswer: z.object({ deleted: Count }),
+    DeleteMemoryAnswer: z.object({ deleted: z.literal(true), id: z.string() }),
+    HistoryEntry,
+    HistoryAnswer: z.object({ history: z.array(HistoryEntry) }),
+    UsersPage: z.object({
+      users: z.array(z.object({ endUserId: Id, lastActiveAt: IsoDate, metadata: z.record(z.string(), z.unknown()) })),
+      nextCursor: z.nullable(Id),
+    }),
+    SessionView: z.object({
+      sessionId: Id, endUserId: Id, characterId: Id, memoryStores: z.optional(z.array(Id)),
+      status: z.enum(SESSION_STATUSES), turns: Count, turnCount: z.nullable(Count), results: z.array(MemoryAddResult),
+      error: z.optional(z.string()), attempts: z.optional(Count),
+      /** which extractor made the memories of its last extraction, and why not the configured one */
+      extractor: z.optional(Extractor), extractorNote: z.optional(z.string()),
+      /** the session in two or three third-person sentences, once processed (absent when it said nothing to remember) */
+      summary: z.optional(z.string()),
+    }),
+    /** everything the relay keeps about one end user */
+    UserExport: z.object({
+      endUserId: Id,
+      /** "" when the player never connected (what is kept came through REST or the page-hide POST) */
+      lastActiveAt: z.string(),
+      metadata: z.record(z.string(), z.unknown()),
+      memories: z.array(z.extend(MemoryRecord, { history: z.array(HistoryEntry) })),
+      deletedMemories: z.array(z.object({ id: z.string(), history: z.array(HistoryEntry) })),
+      sessions: z.array(z.object({
+        sessionId: Id, endUserId: Id, characterId: Id, memoryStores: z.optional(z.array(Id)),
+        status: z.enum(SESSION_STATUSES), turns: Count, turnCount: z.nullable(Count), endedAt: z.nullable(IsoDate), results: z.array(MemoryAddResult),
+        error: z.nullable(z.string()), extractor: z.nullable(Extractor), extractorNote: z.nullable(z.string()), purgedAt: z.nullable(IsoDate),
+        summary: z.nullable(z.string()), transcript: z.array(Turn),
+      })),
+    }),
+    ErasureAnswer: z.object({ deleted: z.literal(true), endUserId: Id, memories: Count, storeMemoriesKept: Count, sessions: Count }),
+    TranscriptRestAnswer: z.object({ ok: z.literal(true), received: Count }),
+    /** a character's settings as GET and PUT answer them: what is set, and memoryEnabled always */
+    CharacterSettingsAnswer: z.extend(CharacterSettings, { memoryEnabled: z.boolean() }),
+  };
+}
+export type MemoryPage = z.infer<ReturnType<typeof restAnswers>["MemoryPage"]>;
+export type HistoryEntry = z.infer<ReturnType<typeof restAnswers>["HistoryEntry"]>;
+export type SessionView = z.infer<ReturnType<typeof restAnswers>["SessionView"]>;
 
 /**
  * The protocol code of a validation failure: text, a list or metadata over its limit is E_TOO_LARGE,
