@@ -25,7 +25,8 @@ it("while a large session is extracted, the relay keeps answering within 2 s", a
   } finally { c.close(); }
 
   const latencies: number[] = [];
-  const until = Date.now() + 30_000;
+  // a generous wait for the extraction itself (seconds alone, far longer on a loaded machine); what is asserted is health's latency
+  const until = Date.now() + 80_000;
   while (Date.now() < until) {
     const t0 = Date.now();
     const health = await fetch(`${relay.url}/v1/health`, { signal: AbortSignal.timeout(10_000) }).then((r) => r.status, (e) => String(e.cause?.code ?? e));
@@ -38,4 +39,4 @@ it("while a large session is extracted, the relay keeps answering within 2 s", a
   }
   // the session was extracted in the end
   expect((await getSession(relay.url, sessionId)).body?.status).toBe("processed");
-}, 60_000);
+}, 120_000);
