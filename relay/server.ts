@@ -45,6 +45,8 @@ const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".mjs": "text/javascript; charset=utf-8",
   ".css": "text/css; charset=utf-8", ".json": "application/json", ".map": "application/json", ".svg": "image/svg+xml",
   ".png": "image/png", ".wasm": "application/wasm", ".ts": "text/plain; charset=utf-8",
+  // the Unity bridge's sources, shown rather than downloaded
+  ".jslib": "text/plain; charset=utf-8", ".cs": "text/plain; charset=utf-8", ".md": "text/plain; charset=utf-8",
 };
 
 /**

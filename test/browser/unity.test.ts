@@ -235,3 +235,11 @@ it.skipIf(skip)("token mode: SetToken's JWT goes with the handshake and the REST
     await tokens.stop();
   }
 });
+
+it.skipIf(skip)("the page's links show the plugin's sources as text, not as downloads", async () => {
+  for (const file of ["Assets/Plugins/WebGL/Keepsake.jslib", "Assets/Scripts/KeepsakeMemory.cs", "README.md"]) {
+    const r = await fetch(`${relay.url}/examples/unity-webgl/${file}`);
+    expect(r.status, file).toBe(200);
+    expect(r.headers.get("content-type"), file).toBe("text/plain; charset=utf-8");
+  }
+});
