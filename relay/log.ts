@@ -1,6 +1,6 @@
 // The relay's log: one line per event, at or above KEEPSAKE_LOG_LEVEL. As JSON, one object a line,
 // `{ level, time, msg, ...fields }`, for a log collector; as text, `msg` alone (and an error's
-// stack), for a terminal. relay/main.ts configures it; until then (and in tests that import relay
+// stack), for a terminal; the launch line is always plain text (`log.always`). relay/main.ts configures it; until then (and in tests that import relay
 // modules) it prints text from info up. debug and info go to stdout, warn and error to stderr.
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -41,8 +41,12 @@ export const log = {
   info: at("info"),
   warn: at("warn"),
   error: at("error"),
-  /** An info line printed whatever the level: the line that says where the relay listens. */
-  always: (msg: string, fields?: LogFields) => write("info", msg, fields),
+  /**
+   * The line that says where the relay listens, printed whatever the level and, in every format, as
+   * the plain line the wire protocol fixes (`keepsake relay listening on http://HOST:PORT`): drivers
+   * and supervisors wait for it.
+   */
+  always: (msg: string) => console.log(msg),
   get format(): LogFormat {
     return format;
   },

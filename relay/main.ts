@@ -207,8 +207,7 @@ globalThis.addEventListener("unhandledrejection", (e) => {
 const where = await relay.listen(port, host);
 const url = `http://${where.host.includes(":") ? `[${where.host}]` : where.host}:${where.port}`;
 // The launch line (PROTOCOL.md), whatever the level. Drivers find it with
-// /keepsake relay listening on (http:\/\/\S+)/: in a JSON line a space, not the closing quote, follows the URL.
-log.always(`keepsake relay listening on ${url}${log.format === "json" ? ` (version ${pkg.version})` : ""}`, { url, version: pkg.version });
+log.always(`keepsake relay listening on ${url}`);
 
 let closing = false;
 const shutdown = async () => {
