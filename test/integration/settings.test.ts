@@ -135,7 +135,8 @@ describe("transcript retention of one character", () => {
     const first = await runSession(url, kept, turns("I live in Lisbon.", "I love sailing."));
     const last = await runSession(url, purged, turns("I live in Quito.", "I love chess."));
     expect(first.view.turns).toBe(2);
-    expect(last.view.turns).toBe(2);
+    // the purged one may already be purged when its processed view is read (the sweep runs every second)
+    expect(last.view.status).toBe("processed");
     await waitFor(async () => (await getSession(url, last.sessionId)).body.turns === 0, 20_000);
     // the sweep that purged the later session would have purged the earlier one too, were it due
     const view = (await getSession(url, first.sessionId)).body;
