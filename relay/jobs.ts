@@ -51,9 +51,9 @@ export class ExtractionQueue {
   }
 
   async #fill(): Promise<void> {
-    const busy = () => new Set([...this.#running.values()].flatMap((r) => r.keys));
     while (!this.#stopped && this.#running.size < (this.opts.concurrency ?? 1)) {
-      const held = busy();
+      // the memories the jobs in hand write: a job that writes any of them waits
+      const held = new Set([...this.#running.values()].flatMap((r) => r.keys));
       const job = await this.store.claimJob(this.opts.maxAttempts, (o) => !writeScopes(o).some((s) => held.has(scopeKey(s))));
       if (!job) break;
       const done = this.#run(job).finally(() => {

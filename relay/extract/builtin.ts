@@ -326,10 +326,6 @@ function lemma(t: Tok): string {
 
 type Form = "Infinitive" | "PresentTense" | "PastTense";
 
-function conjugated(doc: ReturnType<typeof nlp>, form: Form): string | undefined {
-  return (doc.verbs().conjugate()[0] as Record<string, string> | undefined)?.[form];
-}
-
 /** compromise's conjugation of a verb, cached: ("like", "PresentTense") → "likes" */
 function formOf(verb: string, form: Form): string {
   const key = `${form}:${verb}`;
@@ -337,8 +333,9 @@ function formOf(verb: string, form: Form): string {
   if (out === undefined) {
     const doc = nlp(verb);
     doc.tag("Verb");
+    const forms = doc.verbs().conjugate()[0] as Record<string, string> | undefined;
     // compromise may read the verb as another one's form ("own" as the participle of "ow"): then by rule
-    out = conjugated(doc, "Infinitive") === verb ? conjugated(doc, form) ?? verb : regular(verb, form);
+    out = forms?.Infinitive === verb ? forms[form] ?? verb : regular(verb, form);
     lemmas.set(key, out);
   }
   return out;
@@ -401,14 +398,8 @@ function trimLeading(toks: Tok[]): Tok[] {
 
 function clause(toks: Tok[], ctx: Ctx): void {
   const [head, second] = toks;
-  if (head.w === "my") {
-    // "My quest right now is to find the blue key"
-    const was = ctx.moment;
-    ctx.moment = ofTheMoment(null, toks, ctx);
-    possessiveClause(toks, ctx);
-    ctx.moment = was;
-    return;
-  }
+  // "My quest right now is to find the blue key"
+  if (head.w === "my") return during(ctx, ofTheMoment(null, toks, ctx), () => possessiveClause(toks, ctx));
   if (callMe(toks, ctx)) return;
   // "Lost my job yesterday", "Gonna start a band": the subject "I" is left out
   // ("Excited for the future", "Been a long road": a feeling or a participle, not something done)
@@ -418,11 +409,21 @@ function clause(toks: Tok[], ctx: Ctx): void {
   const implied = !head.first ? [] : pastAction || head.w === "want" ? [synthetic("I", "Pronoun")]
     : going ? [synthetic("I", "Pronoun"), synthetic("am", "Verb", "Copula")] : [];
   const c = analyze([...implied, ...toks]);
+  during(ctx, ofTheMoment(c, toks, ctx), () => {
+    if (c) iClause(c, ctx);
+    else if (!implied.length) objectClause(toks, ctx);
+  });
+}
+
+/** Runs `fn` with `ctx.moment` set: what it adds is short-lived when its clause is the task of the moment. */
+function during(ctx: Ctx, moment: boolean, fn: () => void): void {
   const was = ctx.moment;
-  ctx.moment = ofTheMoment(c, toks, ctx);
-  if (c) iClause(c, ctx);
-  else if (!implied.length) objectClause(toks, ctx);
-  ctx.moment = was;
+  ctx.moment = moment;
+  try {
+    fn();
+  } finally {
+    ctx.moment = was;
+  }
 }
 
 /**
@@ -639,7 +640,7 @@ function place(c: Clause, toks: Tok[], slot: string, says: string, importance: n
 /** "I'm a welder", "I'm a software engineer at Acme", "I'm no longer a nurse" */
 function occupation(c: Clause, ctx: Ctx): boolean {
   const { rest } = c;
-  if (rest[0]?.w !== "a" && rest[0]?.w !== "an") return false;
+  if (!indefinite(rest[0])) return false;
   const np = nounPhrase(rest.slice(1));
   const head = np[np.length - 1];
   if (!head || !is(head, "Noun") || isProper(head) || NOT_JOBS.has(head.w) || np.length > 4) return false;
@@ -659,7 +660,7 @@ function occupation(c: Clause, ctx: Ctx): boolean {
 function workAs(c: Clause, ctx: Ctx): boolean {
   const prep = c.rest[0].w;
   let np = nounPhrase(c.rest.slice(1));
-  if (prep === "as" && (np[0]?.w === "a" || np[0]?.w === "an")) np = np.slice(1);
+  if (prep === "as" && indefinite(np[0])) np = np.slice(1);
   if (!np.length || isPronoun(np[0])) return false;
   const value = words(np);
   const says = prep === "as" ? `works as ${article(np[0].w)} ${value}` : `works ${prep} ${value}`;
@@ -686,15 +687,14 @@ function relations(rest: Tok[], ctx: Ctx): boolean {
     let q = k - 1;
     while (q >= 0 && is(rest[q], "Adjective")) q--;
     const count = rest[q];
-    if (!count || !(count.w === "a" || count.w === "an" || is(count, "Value"))) continue;
+    if (!count || !(indefinite(count) || is(count, "Value"))) continue;
     const name = named ? nameFrom(rest.slice(k + 2)) : undefined;
     relation(kind, count.w === "an" ? "a" : count.text, name, ctx, words(rest.slice(q + 1, k + 1)));
     found = true;
-    // "a sister who's a nurse", "a son who is in high school": what the clause says of them
-    const who = rest[k + 1]?.w === "who" || rest[k + 1]?.w === "that" ? k + 2 : -1;
-    if (who > 0 && count.w !== "a" && count.w !== "an") continue;
-    if (who > 0 && isVerb(rest[who]) && !is(rest[who], "Auxiliary") || who > 0 && is(rest[who], "Copula")) {
-      const said = cut(rest.slice(who));
+    // "a sister who's a nurse", "a son who is in high school": what the clause says of them (one of them)
+    const verb = /^(who|that)$/.test(after?.w ?? "") ? rest[k + 2] : undefined;
+    if (indefinite(count) && (is(verb, "Copula") || (isVerb(verb) && !is(verb, "Auxiliary")))) {
+      const said = cut(rest.slice(k + 2));
       if (said.length > 1) add(ctx, { text: say(`${possessive(ctx)} ${words(rest.slice(q + 1, k + 1))}`, said, said[0], ctx, false), importance: 0.6 });
     }
   }
@@ -775,7 +775,7 @@ function lasting(c: Clause, modal: string | undefined, future: boolean): boolean
     ![PASSING_STATES, FEELINGS, MOODS, CHAT_STATES].some((set) => set.has(c.rest[0].w))) return true;
   // "I'm a feminist" (tagged as an adjective): who the user is
   const last = c.rest[c.rest.length - 1];
-  if (c.lemma === "be" && !c.neg && /^(a|an)$/.test(c.rest[0].w) && c.rest.length <= 3 && (is(last, "Adjective") || is(last, "Noun")) && !/^(fan|mess|fool|joke|wreck)$/.test(last.w) && !VAGUE_NOUNS.has(last.w)) {
+  if (c.lemma === "be" && !c.neg && indefinite(c.rest[0]) && c.rest.length <= 3 && (is(last, "Adjective") || is(last, "Noun")) && !/^(fan|mess|fool|joke|wreck)$/.test(last.w) && !VAGUE_NOUNS.has(last.w)) {
     return true;
   }
   const thing = c.rest.findIndex(isContent);
@@ -806,12 +806,12 @@ function statement(said: Tok[], ctx: Ctx): void {
   // too little said, unless it is said of the user's own: "It's red." after "my motorbike"
   if (content < (resolved && thing!.own ? 1 : 2)) return;
   const c = analyze(toks);
-  const moment = ofTheMoment(c, toks, ctx), was = ctx.moment;
+  const moment = ofTheMoment(c, toks, ctx);
   if (c) {
     const { modal, future } = modality(c);
-    ctx.moment = moment;
-    if (!OPINION_VERBS.has(c.lemma) && !future && (!modal || modal === "can") && !(c.lemma === "be" && c.rest.length < 2)) general(c, ctx, false);
-    ctx.moment = was;
+    if (!OPINION_VERBS.has(c.lemma) && !future && (!modal || modal === "can") && !(c.lemma === "be" && c.rest.length < 2)) {
+      during(ctx, moment, () => general(c, ctx, false));
+    }
     return;
   }
   // "It reminded me of…", "Last weekend, I…", "We went camping": the user is named where they appear
@@ -819,9 +819,7 @@ function statement(said: Tok[], ctx: Ctx): void {
   if (!(resolved && thing!.own) && !toks.some((t) => /^(i|me|my|myself|we|our|us)$/.test(t.w))) return;
   const named = toks.slice(0, MAX_WORDS).map((t) => (t.w === "me" || t.w === "myself" ? synthetic(object(ctx), "ProperNoun") : t));
   const { toks: timed } = datesOf(named, ctx.day);
-  ctx.moment = moment;
-  add(ctx, { text: sentence(words(timed, -1, object(ctx))), importance: 0.3 });
-  ctx.moment = was;
+  during(ctx, moment, () => add(ctx, { text: sentence(words(timed, -1, object(ctx))), importance: 0.3 }));
 }
 
 /**
@@ -841,9 +839,9 @@ function objectOf(toks: Tok[], ctx: Ctx): Thing | undefined {
     const head = lemma(np[np.length - 1]);
     const kind = FAMILY.has(head) ? "person" : PETS.has(head) ? "pet" : "thing";
     // "my dog", "I have a dog": the user's dog
-    const had = v >= 0 && lemma(toks[v]) === "have" && !is(toks[v], "Auxiliary") && (np[0].w === "a" || np[0].w === "an");
+    const had = v >= 0 && lemma(toks[v]) === "have" && !is(toks[v], "Auxiliary") && indefinite(np[0]);
     if (toks[start - 1]?.w === "my" || had) return { toks: [synthetic(`${object(ctx)}'s`, "ProperNoun"), ...(had ? np.slice(1) : np)], own: true, kind };
-    return { toks: np[0].w === "a" || np[0].w === "an" ? [{ ...np[0], text: "the", w: "the" }, ...np.slice(1)] : np, own: false, kind };
+    return { toks: indefinite(np[0]) ? [{ ...np[0], text: "the", w: "the" }, ...np.slice(1)] : np, own: false, kind };
   }
   return undefined;
 }
@@ -1067,6 +1065,8 @@ function number(...toks: Tok[]): number {
   return (nlp(said).numbers().get() as number[])[0] ?? NaN;
 }
 
+/** "a" or "an" */
+const indefinite = (t: Tok | undefined) => t?.w === "a" || t?.w === "an";
 const article = (word: string) => (/^[aeiou]/i.test(word) ? "an" : "a");
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 const firstWord = (s: string) => s.trim().split(/\s+/)[0];
