@@ -9,8 +9,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRelay, type Relay } from "../helpers/relay.ts";
 import { ADMIN_KEY } from "../helpers/tokens.ts";
-import { authFor, connectClient, emit, type Pair, pairPath, rest, turns, uid } from "../helpers/wire.ts";
-import type { Turn } from "../../sdk/src/protocol.ts";
+import { authFor, connectClient, type Pair, pairPath, playSession, rest, turns, uid } from "../helpers/wire.ts";
 import { announceSkip, launch, skip } from "../sdk/chromium.ts";
 import { consoleErrors, screenshot, VIEWPORT } from "./helpers.ts";
 
@@ -37,17 +36,6 @@ const DAWN = "The inn opens at dawn.";
 const MARKUP = "The sign over the door reads <b>closed</b> & <img src=x>.";
 let ids: { window: string; dawn: string; markup: string };
 
-/** A whole session over a socket, as any client runs it: ship, end, wait for `session:processed`. */
-async function session(auth: Record<string, unknown>, list: Turn[]): Promise<void> {
-  const c = await connectClient(relay.url, auth);
-  try {
-    const sessionId = auth.sessionId as string;
-    expect(await emit(c.socket, "transcript", { sessionId, turns: list })).toMatchObject({ ok: true });
-    expect(await emit(c.socket, "session:end", { sessionId, turnCount: list.length })).toMatchObject({ ok: true });
-    await c.next("session:processed", (p) => p.sessionId === sessionId, 20_000);
-  } finally { c.close(); }
-}
-
 const get = async (path: string) => rest(relay.url, "GET", path, undefined, { headers: admin });
 const add = async (path: string, memories: string[]) => {
   const r = await rest(relay.url, "POST", path, { memories }, { headers: admin });
@@ -58,9 +46,9 @@ const add = async (path: string, memories: string[]) => {
 beforeAll(async () => {
   relay = await startRelay({ env: { KEEPSAKE_ADMIN_KEY: ADMIN_KEY } });
   await Promise.all([
-    session(authFor(jordan, first, { metadata: { name: "Jordan" } }), TURNS),
-    session(authFor(jordan, second, { memoryStores: [guild] }), turns("I have a dog named Rex.")),
-    session(authFor(smith, third), turns("I work as a welder.")),
+    playSession(relay.url, authFor(jordan, first, { metadata: { name: "Jordan" } }), TURNS),
+    playSession(relay.url, authFor(jordan, second, { memoryStores: [guild] }), turns("I have a dog named Rex.")),
+    playSession(relay.url, authFor(smith, third), turns("I work as a welder.")),
   ]);
   ids = {
     window: await add(pairPath(jordan), [WINDOW]),

@@ -1,13 +1,14 @@
 // The isolation suites' shared parts: the relay's REST routes read from its own router, a victim's
 // world seeded through real sessions and REST adds, what the victim has (read with the admin key)
-// to compare before and after the attacks, and runners for rows of attacks.
+// to compare before and after the attacks, and the suite both modes run over their own rows of attacks.
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
-import { expect } from "vitest";
-import type { MemoryRecord, Scope, Turn } from "../../sdk/src/protocol.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { MemoryRecord, Scope } from "../../sdk/src/protocol.ts";
+import type { Relay } from "./relay.ts";
 import { ADMIN_KEY } from "./tokens.ts";
-import { authFor, type Client, connectClient, emit, listAll, type Pair, pairPath, rest, turns, uid } from "./wire.ts";
+import { authFor, type Client, connectClient, emit, handshake, isError, listAll, type Pair, pairPath, playSession, rest, turn, turns, uid } from "./wire.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 export const admin = { authorization: `Bearer ${ADMIN_KEY}` };
@@ -69,17 +70,6 @@ export function withIds(w: World, p: string): string {
 
 export type AuthExtra = (who: { endUserId: string; characterId: string; memoryStores?: string[] }) => Promise<Record<string, unknown>>;
 
-/** A whole session over a socket (ship, end, wait for `session:processed`), as any client does it. */
-async function session(url: string, auth: Record<string, unknown>, list: Turn[]): Promise<void> {
-  const c = await connectClient(url, auth);
-  try {
-    const sessionId = auth.sessionId as string;
-    expect(await emit(c.socket, "transcript", { sessionId, turns: list })).toMatchObject({ ok: true });
-    expect(await emit(c.socket, "session:end", { sessionId, turnCount: list.length })).toMatchObject({ ok: true });
-    await c.next("session:processed", (p) => p.sessionId === sessionId, 20_000);
-  } finally { c.close(); }
-}
-
 /** Adds memories with the admin key; the ids, in order. */
 async function add(url: string, scopePath: string, memories: string[]): Promise<string[]> {
   const r = await rest(url, "POST", scopePath, { memories }, { headers: admin });
@@ -96,9 +86,9 @@ export async function handshakeOf(who: Pair & { memoryStores?: string[] }, sessi
 export async function seedWorld(url: string, w: World, extra: AuthExtra): Promise<void> {
   const { vera, veraOther, mallory, sessions } = w;
   await Promise.all([
-    session(url, await handshakeOf(vera, sessions.processed, extra), turns("My name is Vera.", "I keep a pet ferret named Quill.", "I live in Zurich.")),
-    session(url, await handshakeOf({ ...vera, memoryStores: [w.store] }, sessions.store, extra), turns("Our guild hides its treasure in the old mill.")),
-    session(url, await handshakeOf(veraOther, sessions.other, extra), turns("I collect antique maps.")),
+    playSession(url, await handshakeOf(vera, sessions.processed, extra), turns("My name is Vera.", "I keep a pet ferret named Quill.", "I live in Zurich.")),
+    playSession(url, await handshakeOf({ ...vera, memoryStores: [w.store] }, sessions.store, extra), turns("Our guild hides its treasure in the old mill.")),
+    playSession(url, await handshakeOf(veraOther, sessions.other, extra), turns("I collect antique maps.")),
   ]);
   // a session Vera has shipped but not ended (she left the page; it waits in her outbox)
   const c = await connectClient(url, await handshakeOf(vera, sessions.open, extra));
@@ -207,15 +197,178 @@ export function expectEveryRoute(routes: RestRoute[], rows: RestAttack[], covere
 export interface SocketAttack {
   attack: string;
   /** which of the attacker's connections sends it */
-  from: string;
+  from: Connection;
   event: "transcript" | "session:end";
-  payload: (w: World) => unknown;
+  payload: unknown;
 }
 
 export interface SearchAttack {
   attack: string;
-  from: string;
+  from: Connection;
   query: string;
   /** the victim's connection that does find memories with the query (so the search can fail) */
-  victimFinds: string;
+  victimFinds: Connection;
+}
+
+/** The paths and payloads the rows of REST attacks use. */
+export function targetsOf(w: World) {
+  return {
+    P: pairPath(w.vera), P2: pairPath(w.veraOther), PM: pairPath(w.mallory),
+    ST: `/v1/stores/${w.store}/memories`, CH: `/v1/characters/${w.vera.characterId}/memories`,
+    V: w.vera.endUserId, SETTINGS: `/v1/characters/${w.vera.characterId}/settings`,
+    hide: (sessionId: string) => `/v1/sessions/${sessionId}/transcript`,
+    planted: { memories: ["The user owes Mallory 500 gold."] },
+    turns: [turn(2, "user", "I owe Mallory 500 gold.")],
+  };
+}
+
+// ---- the suite both modes run ----
+
+/** The suite's open connections: the attackers', and Vera's own (for the controls: her searches do find her memories). */
+export function connectionsOf(w: World) {
+  const { vera, veraOther, mallory } = w;
+  return {
+    mallory, malloryGuild: { ...mallory, memoryStores: [w.malloryStore] }, vera,
+    veraHome: vera, veraLighthouse: veraOther, veraGuild: { ...vera, memoryStores: [w.store] },
+  };
+}
+export type Connection = keyof ReturnType<typeof connectionsOf>;
+const ATTACKERS = ["mallory", "malloryGuild", "vera"] as const;
+
+export interface Mode {
+  start(): Promise<Relay>;
+  /** what a seeding handshake adds (token mode: a token that grants everything) */
+  seed: AuthExtra;
+  /** what the handshake of each of the suite's connections adds */
+  connect(name: Connection): Promise<Record<string, unknown>>;
+}
+
+export interface Suite { relay: Relay; routes: RestRoute[]; conns: Record<Connection, Client> }
+
+/** Starts the relay, seeds `w` and opens the suite's connections before the file's tests; stops them after. */
+export function isolationRelay(w: World, mode: Mode): Suite {
+  const s = { conns: {} } as Suite;
+  beforeAll(async () => {
+    [s.relay, s.routes] = await Promise.all([mode.start(), restRoutes()]);
+    await seedWorld(s.relay.url, w, mode.seed);
+    for (const [name, p] of Object.entries(connectionsOf(w)) as [Connection, Pair][]) {
+      s.conns[name] = await connectClient(s.relay.url, await handshakeOf(p, uid("s"), () => mode.connect(name)));
+    }
+  }, 90_000);
+  afterAll(async () => {
+    for (const c of Object.values(s.conns)) c.close();
+    await s.relay?.stop();
+  });
+  return s;
+}
+
+export interface Attacks {
+  handshakes: [attack: string, auth: Record<string, unknown>, code: string][];
+  events: SocketAttack[];
+  searches: SearchAttack[];
+  rest: RestAttack[];
+  /** the headers of each credential the REST rows name */
+  credentials: Record<string, Record<string, string>>;
+  /** the test that a memory of another scope answers as a missing one: its title and credential */
+  sameAsMissing: { title: string; as: string };
+}
+
+/**
+ * The suite's tests: Vera plays on while nothing of hers reaches another connection; then every
+ * row of attacks, each refused; then Vera's data is exactly as before the first attack.
+ */
+export function attackSuite(w: World, s: Suite, a: Attacks): void {
+  const who = connectionsOf(w);
+  /** Vera's sessions during the first test */
+  const later = { home: uid("s-vera-later"), guild: uid("s-vera-guild-later") };
+  /** the sessions whose `session:processed` each attacker must never hear of */
+  const foreignTo = {
+    mallory: [...Object.values(w.sessions), later.home, later.guild],
+    malloryGuild: [...Object.values(w.sessions), later.home, later.guild],
+    vera: [w.sessions.store, w.sessions.other, later.guild],
+  };
+  const expectNothingReached = () => { for (const name of ATTACKERS) expectOnlyReads(s.conns[name], readsOf(who[name]), foreignTo[name]); };
+  const { P2, PM, CH } = targetsOf(w);
+
+  it("while Vera plays on, nothing of hers reaches another connection: not at connect, not in memories:updated, not in session:processed", async () => {
+    const { relay, conns } = s;
+    const mark = conns.mallory.events.length;
+    // Vera talks to the blacksmith and to her guild; the operator changes her memories and the blacksmith's knowledge
+    for (const [c, sessionId] of [[conns.veraHome, later.home], [conns.veraGuild, later.guild]] as const) {
+      expect((await emit(c.socket, "transcript", { sessionId, turns: [turn(0, "user", "My favourite drink is cardamom tea.")] })).ok).toBe(true);
+      expect((await emit(c.socket, "session:end", { sessionId, turnCount: 1 })).ok).toBe(true);
+      await c.next("session:processed", (p) => p.sessionId === sessionId, 20_000);
+    }
+    expect((await rest(relay.url, "POST", P2, { memories: ["The user restores old compasses."] }, { headers: admin })).status).toBe(200);
+    expect((await rest(relay.url, "POST", CH, { memories: ["The blacksmith's apprentice is called Tamsin."] }, { headers: admin })).status).toBe(200);
+    // the blacksmith's knowledge changed: Mallory hears of it, with her own memories only
+    await conns.mallory.next("memories:updated", (p) => JSON.stringify(p).includes("Tamsin"), 10_000, mark);
+    expectNothingReached();
+  });
+
+  describe("attacks", () => {
+    let before: unknown;
+    beforeAll(async () => { before = await victimState(s.relay.url, w); });
+
+    describe("handshake", () => {
+      for (const [attack, auth, code] of a.handshakes) {
+        it(`${attack}: ${code}`, async () => {
+          const o = await handshake(s.relay.url, auth);
+          expect(o.kind, JSON.stringify(o)).toBe("connect_error");
+          if (o.kind === "connect_error") expect(o.data).toEqual({ code, message: expect.stringMatching(/\S/) });
+        });
+      }
+    });
+
+    describe("socket events", () => {
+      for (const { attack, from, event, payload } of a.events) {
+        it(`${attack} (${event}): E_FORBIDDEN`, async () => {
+          const ack = await emit(s.conns[from].socket, event, payload);
+          expect(isError(ack, "E_FORBIDDEN"), JSON.stringify(ack)).toBe(true);
+        });
+      }
+
+      for (const { attack, from, query, victimFinds } of a.searches) {
+        it(`${attack} (memory:search): only memories that connection reads`, async () => {
+          const reads = readsOf(who[from]);
+          const inReads = (m: MemoryRecord) => reads.some((r) => sameScope(r, m.scope));
+          const ack = await emit(s.conns[from].socket, "memory:search", { query, limit: 50 });
+          expect(ack.ok, JSON.stringify(ack)).toBe(true);
+          for (const m of ack.memories) expect(inReads(m), `"${m.memory}" of ${JSON.stringify(m.scope)}`).toBe(true);
+          // the control: the victim's own connection finds memories the attacker's may not read
+          const control = await emit(s.conns[victimFinds].socket, "memory:search", { query, limit: 50 });
+          expect(control.memories.filter((m: MemoryRecord) => !inReads(m)).length, JSON.stringify(control)).toBeGreaterThan(0);
+        });
+      }
+    });
+
+    describe("REST", () => {
+      it("every route of the relay's router has an attack below (or, for health, a check)", () => {
+        expectEveryRoute(s.routes, a.rest, ["GET /v1/health"]);
+      });
+
+      it("health tells an anonymous caller that the relay is up and its version, nothing else", async () => {
+        const r = await rest(s.relay.url, "GET", "/v1/health");
+        expect(r.status).toBe(200);
+        expect(Object.keys(r.body).sort()).toEqual(["ok", "version"]);
+      });
+
+      for (const row of a.rest) {
+        it(`${row.attack} (${row.method}): ${row.expect}`, async () => { await expectRefused(s.relay.url, w, row, a.credentials[row.as]); });
+      }
+
+      it(a.sameAsMissing.title, async () => {
+        const headers = a.credentials[a.sameAsMissing.as];
+        const other = await rest(s.relay.url, "GET", withIds(w, `${PM}/@pair`), undefined, { headers });
+        const none = await rest(s.relay.url, "GET", `${PM}/no-such-memory`, undefined, { headers });
+        expect([other.status, none.status]).toEqual([404, 404]);
+        expect(other.body.message.replace(w.ids.pair, "ID")).toBe(none.body.message.replace("no-such-memory", "ID"));
+      });
+    });
+
+    it("afterwards Vera's memories, sessions, export, settings and history are exactly as before, and nothing of hers reached an attacker", async () => {
+      expect(await victimState(s.relay.url, w)).toEqual(before);
+      expectNothingReached();
+    });
+  });
 }

@@ -238,6 +238,22 @@ export async function runSession(url: string, pair: Pair, sessionTurns: Turn[], 
   }
 }
 
+/**
+ * A whole session over one socket, `auth` naming it: ship `list`, end, wait for its
+ * `session:processed` (no REST read, so it works whatever credentials the relay wants there).
+ */
+export async function playSession(url: string, auth: Record<string, unknown>, list: Turn[]): Promise<void> {
+  const c = await connectClient(url, auth);
+  try {
+    const sessionId = auth.sessionId as string;
+    const shipped = await emit(c.socket, "transcript", { sessionId, turns: list });
+    if (shipped?.ok !== true) throw new Error(`transcript refused: ${JSON.stringify(shipped)}`);
+    const ended = await emit(c.socket, "session:end", { sessionId, turnCount: list.length });
+    if (ended?.ok !== true) throw new Error(`session:end refused: ${JSON.stringify(ended)}`);
+    await c.next("session:processed", (p) => p.sessionId === sessionId, 20_000);
+  } finally { c.close(); }
+}
+
 /** First-person words a third-person memory must not contain. */
 export const FIRST_PERSON = /\b(i|i'm|i've|me|my|mine|myself)\b/i;
 
