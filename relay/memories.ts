@@ -1,6 +1,6 @@
 // The memory service: what a session is injected with, search, and memory changes made through
 // REST. Transport code calls this; this calls the store.
-import type { MemoryAddResult, MemoryRecord, Scope, ScoredMemory } from "../sdk/src/protocol.ts";
+import type { CharacterSettings, MemoryAddResult, MemoryRecord, Scope, ScoredMemory } from "../sdk/src/protocol.ts";
 import type { Embeddings } from "./embeddings.ts";
 import { ProtocolError } from "./errors.ts";
 import type { Extraction, Fact } from "./extract/extractor.ts";
@@ -181,11 +181,12 @@ export class MemoryService {
   /**
    * What a session of `owner` is injected with: at most injectLimit memories (pinned first, then by
    * importance, then the most recently changed), `total` of them all, and `context`, which adds the
-   * player's last session summaries with this character (whatever the stores).
+   * player's last session summaries with this character (whatever the stores). `settings`: the
+   * character's, when the caller has read them already.
    */
-  async inject(owner: Owner): Promise<Injection> {
+  async inject(owner: Owner, settings?: CharacterSettings): Promise<Injection> {
     // the character's own settings before the relay's; memory switched off injects nothing
-    const settings = await this.store.getCharacterSettings(owner.characterId) ?? {};
+    settings ??= await this.settings(owner.characterId);
     if (settings.memoryEnabled === false) return { memories: [], total: 0, context: "" };
     const n = settings.contextSummaries ?? this.opts.contextSummaries ?? DEFAULT_CONTEXT_SUMMARIES;
     const [{ memories, total }, summaries] = await Promise.all([
@@ -194,6 +195,11 @@ export class MemoryService {
     ]);
     const records = memories.map(toRecord);
     return { memories: records, total, context: contextText(records, settings.contextTokens ?? this.opts.contextTokens, summaries) };
+  }
+
+  /** A character's settings ({} when it has none), for a caller that reads them before `inject` and passes them on. */
+  async settings(characterId: string): Promise<CharacterSettings> {
+    return await this.store.getCharacterSettings(characterId) ?? {};
   }
 
   async search(owner: Owner, query: string, limit: number): Promise<ScoredMemory[]> {

@@ -2,8 +2,8 @@
 // the pushes (`session:processed`, `memories:updated`) to every socket that reads changed memories.
 import type { Server, Socket } from "socket.io";
 import {
-  type ClientToServerEvents, HandshakeAuth, LIMITS, type MemoryAddResult, type Scope, SearchPayload, type ServerToClientEvents,
-  SessionEndPayload, TranscriptPayload, type Turn,
+  type CharacterSettings, type ClientToServerEvents, HandshakeAuth, LIMITS, type MemoryAddResult, type Scope, SearchPayload,
+  type ServerToClientEvents, SessionEndPayload, TranscriptPayload, type Turn,
 } from "../sdk/src/protocol.ts";
 import { authorize, type Tokens } from "./auth.ts";
 import { errorBody, parse, ProtocolError } from "./errors.ts";
@@ -164,9 +164,9 @@ export class Sessions {
     // Handlers are registered at once so that nothing sent early is lost; they wait for `memories` to go first.
     const ready = (async () => {
       await store.touchUser(owner.endUserId, socket.data.metadata, new Date().toISOString());
-      const enabled = await memoryEnabled(store, owner.characterId);
-      const injected = enabled ? await memories.inject(owner) : { memories: [], total: 0, context: "" };
-      socket.emit("memories", { sessionId, enabled, ...injected });
+      // the settings read once: whether memory is on, and what inject takes from them (nothing when off)
+      const settings = await memories.settings(owner.characterId);
+      socket.emit("memories", { sessionId, enabled: settings.memoryEnabled !== false, ...await memories.inject(owner, settings) });
       socket.join(readScopes(owner).map(scopeKey));
     })();
     ready.catch((e) => { errorBody(e); socket.disconnect(true); });
@@ -256,15 +256,22 @@ export class Sessions {
     else if (session.summary) void this.changed(scopes, (o) => o.endUserId === session.endUserId && o.characterId === session.characterId);
   }
 
-  /** Sends `memories:updated` to every socket that reads any of `scopes` (and whose identity `only` takes), computed once per identity. */
+  /**
+   * Sends `memories:updated` to every socket that reads any of `scopes` (and whose identity `only`
+   * takes), computed once per identity, with each character's settings read once.
+   */
   async changed(scopes: Scope[], only?: (owner: Owner) => boolean): Promise<void> {
-    this.deps.memories.changed(scopes);
+    const { memories } = this.deps;
+    memories.changed(scopes);
     try {
       const sockets = (await this.io.in(scopes.map(scopeKey)).fetchSockets()).filter((s) => !only || only(s.data.owner));
       const byOwner = new Map<string, typeof sockets>();
       for (const s of sockets) byOwner.set(ownerKey(s.data.owner), [...(byOwner.get(ownerKey(s.data.owner)) ?? []), s]);
+      const settings = new Map<string, CharacterSettings>();
       for (const group of byOwner.values()) {
-        const injected = await this.deps.memories.inject(group[0].data.owner);
+        const owner = group[0].data.owner;
+        if (!settings.has(owner.characterId)) settings.set(owner.characterId, await memories.settings(owner.characterId));
+        const injected = await memories.inject(owner, settings.get(owner.characterId));
         for (const s of group) s.emit("memories:updated", injected);
       }
     } catch (e) {
