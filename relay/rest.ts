@@ -58,7 +58,6 @@ const SCOPES: [string, (p: Params) => Scope, Access][] = [
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
 
-
 export function restHandler(deps: RestDeps) {
   const { store, memories, sessions } = deps;
   const routes: { method: string; pattern: URLPattern; handler: Handler; access: Access }[] = [];
@@ -217,6 +216,22 @@ export function restHandler(deps: RestDeps) {
       `too many requests: at most ${limiter.rate} a second ${who} (bursts of ${limiter.burst}); retry after ${seconds} s`);
   };
 
+  /**
+   * The caller (identify), its rate budget spent first when `limited`: a refused credential is
+   * answered after the rate limit, so guessing keys and probing routes spend budget too.
+   */
+  const admit = async (req: IncomingMessage, res: ServerResponse, access: Access, limited = true): Promise<Caller> => {
+    let caller: Caller = { kind: "anyone" }, refusal: unknown;
+    try {
+      caller = await identify(req, access);
+    } catch (e) {
+      refusal = e;
+    }
+    if (limited) limit(req, res, caller);
+    if (refusal) throw refusal;
+    return caller;
+  };
+
   const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = performance.now();
     const url = new URL(req.url ?? "/", "http://relay");
@@ -225,15 +240,7 @@ export function restHandler(deps: RestDeps) {
       const matched = routes.filter((r) => r.pattern.test({ pathname: url.pathname }));
       const hit = matched.find((r) => r.method === req.method);
       route = hit?.pattern.pathname;
-      // a refused credential is answered after the rate limit: guessing keys and probing routes spend budget too
-      let caller: Caller = { kind: "anyone" }, refusal: unknown;
-      try {
-        caller = await identify(req, hit?.access ?? "public");
-      } catch (e) {
-        refusal = e;
-      }
-      if (url.pathname !== "/v1/health") limit(req, res, caller);
-      if (refusal) throw refusal;
+      const caller = await admit(req, res, hit?.access ?? "public", url.pathname !== "/v1/health");
       if (!matched.length) throw new ProtocolError("E_NOT_FOUND", `no route ${url.pathname}`);
       if (!hit) throw new ProtocolError("E_BAD_REQUEST", `${req.method} is not allowed on ${url.pathname}`);
       if (caller.kind === "player" && hit.access === "admin") {
@@ -267,14 +274,7 @@ export function restHandler(deps: RestDeps) {
    * relay's routes outside /v1 (GET /metrics).
    */
   const admitAdmin = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    let caller: Caller = { kind: "anyone" }, refusal: unknown;
-    try {
-      caller = await identify(req, "admin");
-    } catch (e) {
-      refusal = e;
-    }
-    limit(req, res, caller);
-    if (refusal) throw refusal;
+    const caller = await admit(req, res, "admin");
     if (caller.kind === "player") throw new ProtocolError("E_FORBIDDEN", `an end user's token may not read this; it needs the admin key${off}`);
   };
 
@@ -285,13 +285,13 @@ export function restHandler(deps: RestDeps) {
   return Object.assign(handler, { routes: list(), admitAdmin });
 }
 
+/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 */
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
+
 /**
  * Answers JSON. A request whose body was not read to its end (refused before reading, or cut at the
  * size limit) closes its connection, so the next request on it is not stuck behind the unread bytes.
  */
-/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 */
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
-
 export function sendJson(req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void {
   if (!req.complete) res.setHeader("connection", "close");
   res.writeHead(status, { "content-type": "application/json; charset=utf-8" });

@@ -682,7 +682,7 @@ export class SqliteStore implements Store {
   }
 
   history(id: string): Promise<HistoryEntry[]> {
-    return Promise.resolve(this.#all("select * from history where memory_id = ? order by id", id).map(historyEntry));
+    return Promise.resolve(this.#historyRows(id).map(historyEntry));
   }
 
   // ---- end users and characters ----
