@@ -3,17 +3,9 @@
 import * as z from "zod/mini";
 import { errorFromBody, KeepsakeError, tokenExpired } from "./errors.ts";
 import {
-  AddMemoriesBody, describeZodError, Id, MemoryAddResult, type MemoryPage, MemoryRecord, PageQuery,
+  AddMemoriesAnswer, AddMemoriesBody, DeleteMemoriesAnswer, DeleteMemoryAnswer, describeZodError, Id, type MemoryAddResult, MemoryPage, PageQuery,
 } from "./protocol.ts";
 import { validationError } from "./session.ts";
-
-// the answers of the pair memory routes (PROTOCOL.md, REST), checked before they reach the game
-const PageAnswer = z.object({
-  memories: z.array(MemoryRecord), total: z.int().check(z.minimum(0)), page: z.int(), pageSize: z.int(), hasMore: z.boolean(),
-});
-const AddAnswer = z.object({ results: z.array(MemoryAddResult) });
-const DeleteAnswer = z.object({ deleted: z.literal(true), id: z.string() });
-const ClearAnswer = z.object({ deleted: z.int().check(z.minimum(0)) });
 
 /** @internal What the client hands its memory manager. */
 export interface MemoryManagerInit {
@@ -46,7 +38,7 @@ export class MemoryManager {
   async list(options: { page?: number; pageSize?: number } = {}): Promise<MemoryPage> {
     const q = PageQuery.safeParse(options);
     if (!q.success) throw validationError(q.error, "memories.list");
-    return this.call("GET", `?page=${q.data.page}&pageSize=${q.data.pageSize}`, undefined, PageAnswer, "list");
+    return this.call("GET", `?page=${q.data.page}&pageSize=${q.data.pageSize}`, undefined, MemoryPage, "list");
   }
 
   /**
@@ -57,18 +49,18 @@ export class MemoryManager {
   async add(memories: string | string[]): Promise<MemoryAddResult[]> {
     const body = AddMemoriesBody.safeParse({ memories: typeof memories === "string" ? [memories] : memories });
     if (!body.success) throw validationError(body.error, "memories.add");
-    return (await this.call("POST", "", body.data, AddAnswer, "add")).results;
+    return (await this.call("POST", "", body.data, AddMemoriesAnswer, "add")).results;
   }
 
   /** Deletes one of the player's memories by its `id`; `E_NOT_FOUND` if it is not theirs (or is gone). */
   async delete(id: string): Promise<void> {
     if (!Id.safeParse(id).success) throw new KeepsakeError("E_BAD_REQUEST", `memories.delete: ${JSON.stringify(id)} is not a memory id`);
-    await this.call("DELETE", `/${encodeURIComponent(id)}`, undefined, DeleteAnswer, "delete");
+    await this.call("DELETE", `/${encodeURIComponent(id)}`, undefined, DeleteMemoryAnswer, "delete");
   }
 
   /** Deletes every memory of the player with this character; resolves to how many there were. */
   async clear(): Promise<number> {
-    return (await this.call("DELETE", "", undefined, ClearAnswer, "clear")).deleted;
+    return (await this.call("DELETE", "", undefined, DeleteMemoriesAnswer, "clear")).deleted;
   }
 
   /** One request to the player's memories route; once more with a fresh token if the relay says it expired. */

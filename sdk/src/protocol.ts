@@ -288,9 +288,18 @@ export type CharacterSettings = z.infer<typeof CharacterSettings>;
 
 // ---- REST answers ----
 
+// The answers of the pair memory routes, which the SDK's MemoryManager checks.
+const Count = z.int().check(z.minimum(0));
+export const MemoryPage = z.object({ memories: z.array(MemoryRecord), total: Count, page: z.int(), pageSize: z.int(), hasMore: z.boolean() });
+export type MemoryPage = z.infer<typeof MemoryPage>;
+export const AddMemoriesAnswer = z.object({ results: z.array(MemoryAddResult) });
+/** DELETE of a whole scope's memories: how many were deleted */
+export const DeleteMemoriesAnswer = z.object({ deleted: Count });
+export const DeleteMemoryAnswer = z.object({ deleted: z.literal(true), id: z.string() });
+
 /**
  * The schemas of the REST routes' answers (the relay's GET /v1/openapi.json documents each route with
- * them). Made on first call: the SDK never asks, so its bundle carries none of them.
+ * them). Made on first call: the SDK never asks, so its bundle carries none of the others.
  */
 export function restAnswers() {
   return (answers ??= makeRestAnswers());
@@ -298,18 +307,12 @@ export function restAnswers() {
 let answers: ReturnType<typeof makeRestAnswers> | undefined;
 
 function makeRestAnswers() {
-  const Count = z.int().check(z.minimum(0));
   const Extractor = z.enum(["llm", "builtin"]);
-  const MemoryPage = z.object({ memories: z.array(MemoryRecord), total: Count, page: z.int(), pageSize: z.int(), hasMore: z.boolean() });
   /** one add, update or delete of a memory; `sessionId` when a session's extraction made it */
   const HistoryEntry = z.object({ event: MemoryEvent, memory: z.string(), previous: z.nullable(z.string()), at: IsoDate, sessionId: z.optional(z.string()) });
   return {
     HealthAnswer: z.object({ ok: z.literal(true), version: z.string() }),
-    MemoryPage,
-    AddMemoriesAnswer: z.object({ results: z.array(MemoryAddResult) }),
-    /** DELETE of a whole scope's memories: how many were deleted */
-    DeleteMemoriesAnswer: z.object({ deleted: Count }),
-    DeleteMemoryAnswer: z.object({ deleted: z.literal(true), id: z.string() }),
+    MemoryPage, AddMemoriesAnswer, DeleteMemoriesAnswer, DeleteMemoryAnswer,
     HistoryEntry,
     HistoryAnswer: z.object({ history: z.array(HistoryEntry) }),
     UsersPage: z.object({
@@ -346,7 +349,6 @@ function makeRestAnswers() {
     CharacterSettingsAnswer: z.extend(CharacterSettings, { memoryEnabled: z.boolean() }),
   };
 }
-export type MemoryPage = z.infer<ReturnType<typeof restAnswers>["MemoryPage"]>;
 export type HistoryEntry = z.infer<ReturnType<typeof restAnswers>["HistoryEntry"]>;
 export type SessionView = z.infer<ReturnType<typeof restAnswers>["SessionView"]>;
 
