@@ -163,15 +163,17 @@ export function createRelay(opts: RelayOptions) {
     const scopes = await opts.store.purgeExpired(new Date().toISOString(), 500);
     if (scopes.length) await sessions.changed(scopes);
   };
+  const period = Math.max(50, Math.min(opts.sessionIdleMs / 4, 30_000, Math.max(1000, ttl / 4),
+    retention === undefined ? Infinity : Math.max(1000, retention / 4)));
   let sweeping = false;
   const sweep = setInterval(() => {
     if (sweeping) return;
     sweeping = true;
     sessions.finalizeIdle(opts.sessionIdleMs).catch(errorBody)
-      .then(() => purge()).catch(errorBody)
-      .then(() => expire()).catch(errorBody)
+      .then(purge).catch(errorBody)
+      .then(expire).catch(errorBody)
       .finally(() => (sweeping = false));
-  }, Math.max(50, Math.min(opts.sessionIdleMs / 4, 30_000, retention === undefined ? Infinity : Math.max(1000, retention / 4), Math.max(1000, ttl / 4))));
+  }, period);
 
   return {
     server,
