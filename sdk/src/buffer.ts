@@ -30,6 +30,9 @@ export interface SessionRow {
   identity: string;
 }
 
+/** A session as its first turn brings it: the row's fields the buffer derives or learns later left out. */
+export type SessionStart = Omit<SessionRow, "turnCount" | "identity" | "endedAt">;
+
 export type StoredTurn = Turn & { sessionId: string };
 
 interface KeepsakeDB extends DBSchema {
@@ -42,7 +45,7 @@ export interface TranscriptBuffer {
   /** false for the memory-only fallback */
   readonly persistent: boolean;
   /** Writes a turn and bumps its session's turnCount in one transaction (creating the session row). */
-  putTurn(session: Omit<SessionRow, "turnCount" | "identity" | "endedAt">, turn: Turn): Promise<void>;
+  putTurn(session: SessionStart, turn: Turn): Promise<void>;
   /** The buffered sessions of one identity, oldest first. */
   pending(identity: string): Promise<SessionRow[]>;
   /** One buffered session, or undefined once it is shipped (deleted). */
@@ -62,6 +65,11 @@ export interface TranscriptBuffer {
 export function identityKey(endUserId: string, characterId: string, memoryStores?: readonly string[]): string {
   return `${endUserId}|${characterId}|${(memoryStores ?? []).join(",")}`;
 }
+
+/** The row of a session whose first turn is being buffered. */
+const newRow = (session: SessionStart): SessionRow => ({
+  ...session, identity: identityKey(session.endUserId, session.characterId, session.memoryStores), turnCount: 0,
+});
 
 const stripSession = ({ sessionId: _, ...turn }: StoredTurn): Turn => turn;
 
@@ -105,7 +113,7 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, message: string)
 }
 
 interface QueuedWrite {
-  session: Omit<SessionRow, "turnCount" | "identity" | "endedAt">;
+  session: SessionStart;
   turn: Turn;
   done: (error?: unknown) => void;
 }
@@ -150,7 +158,7 @@ export class IdbBuffer implements TranscriptBuffer {
    * most WRITE_BATCH), so a burst of records costs a few commits, not one each. Each promise
    * resolves once its turn is committed.
    */
-  putTurn(session: Omit<SessionRow, "turnCount" | "identity" | "endedAt">, turn: Turn): Promise<void> {
+  putTurn(session: SessionStart, turn: Turn): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queue.push({ session, turn, done: (e) => (e === undefined ? resolve() : reject(e)) });
       if (!this.writing) void this.drain();
@@ -173,9 +181,7 @@ export class IdbBuffer implements TranscriptBuffer {
         for (const { session, turn } of batch) {
           let row = rows.get(session.sessionId);
           if (!row) {
-            row = (await sessions.get(session.sessionId)) ?? {
-              ...session, identity: identityKey(session.endUserId, session.characterId, session.memoryStores), turnCount: 0,
-            };
+            row = (await sessions.get(session.sessionId)) ?? newRow(session);
             rows.set(session.sessionId, row);
           }
           row.turnCount = Math.max(row.turnCount, turn.seq + 1);
@@ -244,10 +250,10 @@ export class MemoryBuffer implements TranscriptBuffer {
   private readonly sessions = new Map<string, SessionRow>();
   private readonly turns = new Map<string, Map<number, Turn>>();
 
-  async putTurn(session: Omit<SessionRow, "turnCount" | "identity" | "endedAt">, turn: Turn): Promise<void> {
+  async putTurn(session: SessionStart, turn: Turn): Promise<void> {
     let row = this.sessions.get(session.sessionId);
     if (!row) {
-      row = { ...session, identity: identityKey(session.endUserId, session.characterId, session.memoryStores), turnCount: 0 };
+      row = newRow(session);
       this.sessions.set(session.sessionId, row);
       this.turns.set(session.sessionId, new Map());
     }

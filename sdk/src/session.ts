@@ -1,7 +1,7 @@
 // MemorySession: one conversation of an end user with a character, from connect() to end().
 import { io, type Socket } from "socket.io-client";
 import * as z from "zod/mini";
-import { describe, IDB_TIMEOUT_MS, identityKey, type SessionRow, type TranscriptBuffer, withTimeout } from "./buffer.ts";
+import { describe, IDB_TIMEOUT_MS, identityKey, type SessionRow, type SessionStart, type TranscriptBuffer, withTimeout } from "./buffer.ts";
 import { errorFromBody, KeepsakeError, tokenExpired, toKeepsakeError } from "./errors.ts";
 import { holdLock, lockName } from "./locks.ts";
 import {
@@ -245,7 +245,7 @@ export class MemorySession {
     this.init.emit("warning", `IndexedDB did not store turn ${seq} of session ${this.id} (${describe(error)}): this session is buffered in memory only from now on; end() still ships every turn, but turns from ${seq} on are lost if the page closes before it`);
   }
 
-  private row(): Omit<SessionRow, "turnCount" | "identity" | "endedAt"> {
+  private row(): SessionStart {
     const { endUserId, characterId, memoryStores } = this.init;
     return { sessionId: this.id, endUserId, characterId, ...(memoryStores ? { memoryStores } : {}), startedAt: this.startedAt };
   }
