@@ -1,6 +1,8 @@
 // The memory service: what a session is injected with, search, and memory changes made through
 // REST. Transport code calls this; this calls the store.
 import type { CharacterSettings, MemoryAddResult, MemoryRecord, Scope, ScoredMemory } from "../sdk/src/protocol.ts";
+// `context`'s tokens are estimated by the SDK's rule (characters / 4), so that session.prompt() and the relay agree
+import { CHARS_PER_TOKEN } from "../sdk/src/tokens.ts";
 import type { Embeddings } from "./embeddings.ts";
 import { ProtocolError } from "./errors.ts";
 import type { Extraction, Fact } from "./extract/extractor.ts";
@@ -33,8 +35,6 @@ export interface MemoryOptions {
 
 export const DEFAULT_SESSION_MEMORY_TTL_MS = 24 * 3600_000;
 export const DEFAULT_CONTEXT_SUMMARIES = 3;
-/** How `context`'s tokens are estimated: characters / 4, as for English text with OpenAI's tokenizers. */
-export const CHARS_PER_TOKEN = 4;
 
 // Memories are framed as facts, never as instructions: each group opens with a line saying so, each
 // memory is one "- " line, and the block closes with CONTEXT_END. The groups, in this order:
