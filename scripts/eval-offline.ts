@@ -72,6 +72,10 @@ for (const conv of convs) {
       if (scored.some((m) => half(g.c, content(m.memory, names)))) { dump.push(`R ${g.refs.join(",")} | ${g.fact}`); continue; }
       const fromTurn = scored.some((m) => m.sources.some((s) => s.seq.some((q) => g.refs.includes(`${s.sessionIndex}:${q}`))));
       dump.push(`MISS${fromTurn ? "" : " (no memory from that turn)"} ${g.refs.join(",")} | ${g.fact}`);
+      for (const ref of fromTurn ? [] : g.refs) { // what the user said there, that gave no memory
+        const [si, seq] = ref.split(":").map(Number);
+        dump.push(`    said ${ref}: ${conv.sessions[si]?.turns[seq]?.text ?? "?"}`);
+      }
       if (!g.refs.length) { // no refs (SPC): show the user turn closest to the fact, and what came from it
         const turns = conv.sessions.flatMap((s: { turns: { role: string; text: string }[] }, si: number) =>
           s.turns.map((t, seq) => ({ ...t, ref: `${si}:${seq}` }))).filter((t: { role: string }) => t.role === "user");
