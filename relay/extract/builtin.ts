@@ -106,7 +106,12 @@ const LAUGHS = /^(lol|lmao|haha+|hehe+|ha|xd|rofl)$/;
 /** a sentence that may be about the user */
 const SELF = /\b(i|my|me|we|our)\b/i;
 /** a sentence that starts with a past-tense verb and leaves out "I": "Finished the marathon!" */
-const IMPLIED_I = /^\W*(\w+ed|went|got|made|took|saw|found|ran|won|lost|bought|met|began|built|spent|became|gonna|wanna)\b/i;
+const IMPLIED_I = /^\W*(?:(?:just|finally|recently|also|actually)\s+)?(\w+ed|went|got|had|made|took|saw|found|ran|won|lost|bought|met|began|built|spent|became|gonna|wanna|love|enjoy|planning|hoping|working|thinking)\b/i;
+const IMPLIED_I_ANYWHERE = new RegExp(IMPLIED_I.source.replace("^", "(?:^|[.!?]\\s)"), "i");
+/** adverbs that may come before a verb whose subject "I" is left out: "Just finished a book" */
+const SOFT_LEADS = new Set(["just", "finally", "recently", "actually"]);
+/** "Planning a trip next month": what the user is busy with, "I am" left out */
+const ONGOING = new Set(["planning", "hoping", "working", "thinking"]);
 /** a sentence that goes on about what the one before it said: "It was so powerful." */
 const CONTINUES = /^\W*(it|it's|that|that's|this|they|they're|there)\b/i;
 /** a sentence about someone the sentence before named: "She's a nurse." */
@@ -220,7 +225,10 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
     const asked = turns[i - 1]?.role === "character" && ASKS.test(turns[i - 1].text) ? turns[i - 1] : undefined;
     if (asked && answer(asked, texts[i], ctx)) return;
     ctx.thing = undefined;
-    for (const sentence of said[i]) {
+    const there = placeBefore(turns[i - 1]?.role === "character" ? turns[i - 1].text : "", texts[i]);
+    for (let sentence of said[i]) {
+      if (there) sentence = sentence.flatMap((t, k, all) => (t.w === "there" && k > 0 && !isVerb(all[k + 1])
+        ? [synthetic(TOWARDS.test(all[k - 1].w) ? "to" : there.at), ...there.name] : [t]));
       const n = ctx.facts.length;
       ctx.now = MOMENT.test(sentence.map((t) => t.text).join(" "));
       const parts = clausesOf(sentence);
@@ -238,6 +246,18 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
   return dedupe(ctx.facts.filter((f) => !FIRST_PERSON.test(f.text) && !US.test(f.text) && !SECOND_PERSON.test(f.text)));
 }
 
+/**
+ * What a place adverb "there" in the user's turn means: the last place named before it, in the
+ * user's own words or the character's turn just before ("Have you been to Universal Studios?
+ * Planning a trip there next month."). Null when the turn has no "there" or nothing names a place.
+ */
+function placeBefore(asked: string, text: string): { at: string; name: Tok[] } | null {
+  const at = text.search(/\bthere\b(?!'s|\s+(?:is|are|was|were|will|would|has|have|had)\b)/i);
+  if (at < 0) return null;
+  const found = [...`${asked} ${text.slice(0, at)}`.matchAll(PLACE)].pop();
+  return found ? { at: found[1] === "at" ? "at" : "in", name: found[2].split(" ").map((w) => synthetic(w, "ProperNoun", "Place")) } : null;
+}
+
 // ---- tokens ----
 
 /**
@@ -246,7 +266,7 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
  * job…") are left out before the slower tagging.
  */
 function statements(text: string): string[] {
-  if (!text || (!SELF.test(text) && !IMPLIED_I.test(text))) return [];
+  if (!text || (!SELF.test(text) && !IMPLIED_I_ANYWHERE.test(text))) return [];
   const said: string[] = /[.!?;]\s+\S/.test(text) ? nlp.tokenize(text).out("array") : [text];
   const out: string[] = [];
   let kept = false;
@@ -403,10 +423,13 @@ function clause(toks: Tok[], ctx: Ctx): void {
   if (callMe(toks, ctx)) return;
   // "Lost my job yesterday", "Gonna start a band": the subject "I" is left out
   // ("Excited for the future", "Been a long road": a feeling or a participle, not something done)
-  const pastAction = is(head, "PastTense") && !is(head, "Auxiliary") && !is(head, "Copula") && !is(head, "Participle") &&
-    !/^(for|about|with|by|of)$/.test(second?.w ?? "");
-  const going = head.w === "going" && second?.w === "to";
-  const implied = !head.first ? [] : pastAction || head.w === "want" ? [synthetic("I", "Pronoun")]
+  // "Just finished a book": an adverb before the verb
+  const [verb, after] = SOFT_LEADS.has(head.w) ? [second, toks[2]] : [head, second];
+  const pastAction = is(verb, "PastTense") && !is(verb, "Auxiliary") && !is(verb, "Copula") && !is(verb, "Participle") &&
+    !/^(for|about|with|by|of)$/.test(after?.w ?? "");
+  const going = (verb?.w === "going" && after?.w === "to") || (ONGOING.has(verb?.w ?? "") && verb !== undefined && !is(after, "Verb"));
+  const implied = !head.first ? [] : pastAction || verb?.w === "want" || (/^(love|enjoy)$/.test(verb?.w ?? "") && (is(after, "Gerund") || after?.w === "to"))
+    ? [synthetic("I", "Pronoun")]
     : going ? [synthetic("I", "Pronoun"), synthetic("am", "Verb", "Copula")] : [];
   const c = analyze([...implied, ...toks]);
   during(ctx, ofTheMoment(c, toks, ctx), () => {
@@ -951,7 +974,12 @@ function datesOf(toks: Tok[], day: string): { toks: Tok[]; hasTime: boolean } {
   return { toks: out, hasTime };
 }
 
+/** words after which "there" means "to there": "a trip there", "went there" */
+const TOWARDS = /^(go|goes|going|went|gone|trip|travel|travell?ed|travell?ing|move|moved|moving|come|came|coming|drive|drove|fly|flew|flying|back|way|visit|get|got)$/;
+/** "to Universal Studios", "in Paris": a preposition and a capitalized name after it */
+const PLACE = /\b(to|in|at)\s+((?:[A-Z][\w'-]+)(?:\s+(?:of\s+)?[A-Z][\w'-]+)*)/g;
 const STEPS: Record<string, number> = { last: -1, this: 0, next: 1 };
+const WEEKDAYS = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
 
 /** The date a relative time at `toks[k]` means, and how many tokens say it: "last year" → ["in 2024", 2]. */
 function relativeTime(toks: Tok[], k: number, day: string): [string, number] | null {
@@ -967,6 +995,13 @@ function relativeTime(toks: Tok[], k: number, day: string): [string, number] | n
   if (step !== undefined && next === "month") {
     const month = new Date(Date.UTC(y, m - 1 + step, 1));
     return [`in ${MONTHS[month.getUTCMonth()]} ${month.getUTCFullYear()}`, 2];
+  }
+  const weekday = WEEKDAYS.findIndex((n) => next.replace(/\.$/, "").length >= 3 && n.startsWith(next.replace(/\.$/, "")));
+  if (step && weekday >= 0) {
+    // "last Friday": the Friday before the turn's day, "on Friday 2023-11-03"; "next Friday": the one after it
+    const today = new Date(Date.UTC(y, m - 1, d)).getUTCDay();
+    const name = capitalize(WEEKDAYS[weekday]);
+    return [`on ${name} ${on(step < 0 ? -(((today - weekday + 6) % 7) + 1) : ((weekday - today + 6) % 7) + 1)}`, 2];
   }
   if (step && (next === "week" || next === "weekend")) return [`the ${next} ${step < 0 ? "before" : "after"} ${day}`, 2];
   const n = is(toks[k], "Value") && toks[k + 2]?.w === "ago" ? number(toks[k]) : NaN;

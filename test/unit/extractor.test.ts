@@ -362,6 +362,26 @@ describe("built-in extractor", () => {
     expect(texts(one("I started playing guitar 5 years ago.", "Jordan"))).toEqual(["Jordan started playing guitar in 2020."]);
     expect(texts(one("I quit smoking last year.", "Jordan"))).toEqual(["Jordan quit smoking in 2024."]);
     expect(texts(one("Last weekend I joined a rowing club.", "Jordan"))).toEqual(["Jordan joined a rowing club the weekend before 2025-03-12."]);
+    // 2025-03-12 is a Wednesday: "last Wednesday" is a week before, not that day
+    expect(texts(one("I passed my driving test last Friday.", "Jordan"))).toEqual(["Jordan passed their driving test on Friday 2025-03-07."]);
+    expect(texts(one("I joined a choir last Wed.", "Jordan"))).toEqual(["Jordan joined a choir on Wednesday 2025-03-05."]);
+    expect(texts(one("I have a job interview next Monday.", "Jordan"))).toEqual(["Jordan has a job interview on Monday 2025-03-17."]);
+  });
+
+  it("takes a sentence whose subject 'I' is left out, after an adverb too", () => {
+    expect(texts(one("Just finished my first marathon!", "Jordan"))).toEqual(["Jordan finished their first marathon."]);
+    expect(texts(one("Thanks! Love experimenting with spices.", "Jordan"))).toEqual(["Jordan loves experimenting with spices."]);
+    expect(texts(one("Planning a road trip next month.", "Jordan"))).toEqual(["Jordan is planning a road trip in April 2025."]);
+    expect(texts(one("Love it!", "Jordan"))).toEqual([]);
+    expect(texts(one("Love and kindness matter most.", "Jordan"))).toEqual([]);
+  });
+
+  it("says where 'there' is when the user or the character named the place just before", () => {
+    expect(texts(extractFacts(session(["C: Have you ever been to Lisbon?", "Yes! I went there last year."]), "Jordan")))
+      .toEqual(["Jordan went to Lisbon in 2024."]);
+    expect(texts(one("Have you been to Universal Studios? Planning a trip there next month.", "Jordan")))
+      .toEqual(["Jordan is planning a trip to Universal Studios in April 2025."]);
+    expect(texts(one("I moved to Denver last year. I love the food there.", "Jordan"))).toContain("Jordan loves the food in Denver.");
   });
 
   it("never writes a fact in the first or second person", () => {
