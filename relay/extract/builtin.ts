@@ -826,6 +826,8 @@ function statement(said: Tok[], ctx: Ctx): void {
   if (resolved) toks.splice(0, 1, ...thing!.toks.map((t, k) => ({ ...t, first: k === 0 && !isProper(t) })));
   // "Here's a pic…", "Seeing them…": what it is about was said elsewhere
   else if (/^(it|its|here|there|they|them|that|this|these|those|seeing|let|which|what|he|she)$/.test(head)) return;
+  // "Check out my painting": asked of the character, not said of the user
+  else if (is(toks[0], "Imperative") || (is(toks[0], "Infinitive") && !is(toks[0], "Noun"))) return;
   // too little said, unless it is said of the user's own: "It's red." after "my motorbike"
   if (content < (resolved && thing!.own ? 1 : 2)) return;
   const c = analyze(toks);

@@ -337,6 +337,7 @@ describe("built-in extractor", () => {
       "I can't wait!", "I'm not sure.", "I like that.", "I love those.", "Haha, I did it!", "I'm off to bed.",
       "Excited for the future!", "Been a long road.", "I'm sure it will all work out.", "That means a lot to me.",
       "I'm going to keep pushing.", "Thanks for asking me!", "I'm so stressed!", "Lol I'm exhausted.",
+      "Check out my painting for the art show.", "Take a look at my new bike.",
     ];
     for (const line of lines) expect(one(line), line).toEqual([]);
   });
