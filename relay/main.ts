@@ -117,14 +117,15 @@ const keyNote = (e: Endpoint) => (e.apiKey ? " (with an API key)" : "");
 const llm = endpoint("KEEPSAKE_LLM", "gpt-4o-mini, or llama3.1 for Ollama");
 const cpus = navigator.hardwareConcurrency || 1;
 const extractConcurrency = count("KEEPSAKE_EXTRACT_CONCURRENCY", llm ? 4 : Math.min(4, cpus));
-let extractor: Extractor = new WorkerExtractor(Math.min(extractConcurrency, cpus));
+const workers = new WorkerExtractor(Math.min(extractConcurrency, cpus));
+let extractor: Extractor = workers;
 if (llm) {
   const llmExtractor = new LlmExtractor({
     ...llm,
     timeoutMs: count("KEEPSAKE_LLM_TIMEOUT_MS", 30_000),
     retryMs: count("KEEPSAKE_LLM_RETRY_MS", 1000, 0),
     chunkChars: count("KEEPSAKE_LLM_CHUNK_CHARS", 24_000, 1000),
-    fallback: extractor,
+    fallback: workers,
   });
   log.info(`keepsake: extractor: LLM ${llm.model} at ${shownUrl(llmExtractor.endpoint)}${keyNote(llm)}, falling back to the built-in extractor per session`);
   extractor = llmExtractor;
@@ -203,6 +204,9 @@ globalThis.addEventListener("unhandledrejection", (e) => {
   e.preventDefault();
   log.error("keepsake: unhandled rejection (a bug; please report it)", { err: e.reason });
 });
+
+// The built-in extractor is warmed up before the relay listens: its first sessions would be slow.
+if (!llm) await workers.warm(count("KEEPSAKE_EXTRACT_WARMUP_MS", 600, 0));
 
 const where = await relay.listen(port, host);
 const url = `http://${where.host.includes(":") ? `[${where.host}]` : where.host}:${where.port}`;

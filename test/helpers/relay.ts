@@ -30,6 +30,8 @@ export async function startRelay(opts: { env?: Record<string, string>; dataDir?:
     KEEPSAKE_DATA_DIR: dataDir,
     KEEPSAKE_AUTH: "open",
     NO_COLOR: "1",
+    // the suite starts some 75 relays: a short warm-up of the extractor each, not the default 600 ms
+    KEEPSAKE_EXTRACT_WARMUP_MS: "50",
     ...opts.env,
   };
   const child = spawn(deno, ["run", "--allow-all", "relay/main.ts"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
