@@ -1,7 +1,11 @@
 // Protocol errors: one class with a code from PROTOCOL.md, like Hono's HTTPException.
-import type * as z from "zod/mini";
+import * as z from "zod/mini";
+import { en } from "zod/locales";
 import { describeZodError, type ErrorBody, type ErrorCode, errorCodeFor, HTTP_STATUS } from "../sdk/src/protocol.ts";
 import { log } from "./log.ts";
+
+// zod's English messages for every validation failure the relay reports
+z.config(en());
 
 export class ProtocolError extends Error {
   constructor(readonly code: ErrorCode, message: string) {

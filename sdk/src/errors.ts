@@ -1,5 +1,42 @@
 // KeepsakeError: every failure the SDK reports, with a code a game can switch on.
+import * as z from "zod/mini";
 import { ErrorBody, type ErrorCode } from "./protocol.ts";
+
+// zod's English messages (as the relay gives them) for the issues the SDK's schemas raise, e.g.
+// `text: Too big: expected string to have <=4000 characters`; zod's whole English locale stays with the relay.
+const UNITS: Record<string, string> = { string: "characters", array: "items" };
+const shown = (v: unknown) => (typeof v === "string" ? `"${v}"` : String(v));
+const received = (v: unknown) =>
+  typeof v === "number" ? (Number.isFinite(v) ? "number" : String(v))
+  : v === null ? "null"
+  : Array.isArray(v) ? "array"
+  : typeof v === "object" && Object.getPrototypeOf(v) !== Object.prototype && v.constructor ? v.constructor.name
+  : typeof v;
+z.config({
+  localeError: (i) => {
+    switch (i.code) {
+      case "invalid_type":
+        return `Invalid input: expected ${i.expected}, received ${received(i.input)}`;
+      case "invalid_value":
+        return i.values.length === 1 ? `Invalid input: expected ${shown(i.values[0])}` : `Invalid option: expected one of ${i.values.map(shown).join("|")}`;
+      case "too_big":
+      case "too_small": {
+        const big = i.code === "too_big";
+        const unit = UNITS[i.origin];
+        const bound = `${i.exact ? "exactly " : (big ? "<" : ">") + (i.inclusive ? "=" : "")}${big ? i.maximum : i.minimum}`;
+        return `Too ${big ? "big" : "small"}: expected ${i.origin} to ${unit ? `have ${bound} ${unit}` : `be ${bound}`}`;
+      }
+      case "invalid_format":
+        return i.format === "regex" ? `Invalid string: must match pattern ${i.pattern}` : `Invalid ${i.format === "datetime" ? "ISO datetime" : i.format}`;
+      case "invalid_union": {
+        const options = (i as { options?: unknown[] }).options; // a discriminated union's
+        return options?.length ? `Invalid discriminator value. Expected ${options.map((o) => `'${o}'`).join(" | ")}` : "Invalid input";
+      }
+      default:
+        return "Invalid input";
+    }
+  },
+});
 
 /**
  * The code of a {@link KeepsakeError}: one of the protocol's error codes (`E_BAD_REQUEST`,

@@ -2,11 +2,10 @@
 // validate with these schemas. PROTOCOL.md (docs/PROTOCOL.md) is the prose of the same contract.
 // zod/mini, zod's tree-shakable API (functions, not methods): the same validation as zod's classic
 // API, in a third of the SDK bundle's bytes (`npm run size`). It has no messages of its own until a
-// locale is set: English, for the relay's errors and the SDK's alike.
+// locale is set: the relay sets zod's English one (relay/errors.ts), the SDK a smaller copy of the
+// same messages (sdk/src/errors.ts).
 import * as z from "zod/mini";
-import { en } from "zod/locales";
-
-z.config(en());
+import { _coercedNumber, _isoDateTime } from "zod/v4/core";
 
 export const PROTOCOL_VERSION = 1;
 
@@ -74,16 +73,26 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
 export const ErrorBody = z.object({ code: z.enum(ERROR_CODES), message: z.string() });
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
+/**
+ * A schema only the relay validates with, made inside `relayOnly(() => ...)`: esbuild keeps every
+ * top-level call to a function of another module (it cannot tell zod's are free of side effects), so
+ * otherwise the SDK bundle would carry it unused. The relay gets the schema itself, made at once.
+ */
+const relayOnly = /* @__NO_SIDE_EFFECTS__ */ <T>(make: () => T): T => make();
+
 const jsonBytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v)).length;
 /** A plain JSON object of at most `max` bytes. */
-const JsonObject = (max: number) =>
+const JsonObject = /* @__NO_SIDE_EFFECTS__ */ (max: number) =>
   z.record(z.string(), z.unknown())
     .check(z.refine((v) => jsonBytes(v) <= max, { message: `must be at most ${max} bytes of JSON`, params: { tooLarge: true } }));
 
 export const Id = z.string().check(z.regex(/^[A-Za-z0-9._:@-]{1,128}$/, "must be 1 to 128 characters of A-Z a-z 0-9 . _ : @ -"));
 export type Id = z.infer<typeof Id>;
 
-export const IsoDate = z.iso.datetime({ offset: true });
+// z.iso.datetime() and z.coerce.number() made as zod/mini makes them: through the iso and coerce
+// namespaces the SDK bundle would carry every schema of both
+export const IsoDate = _isoDateTime(z.ZodMiniISODateTime, { offset: true });
+const coercedNumber = /* @__NO_SIDE_EFFECTS__ */ () => _coercedNumber(z.ZodMiniNumber);
 
 // ---- handshake ----
 
@@ -103,12 +112,12 @@ export type HandshakeAuth = z.infer<typeof HandshakeAuth>;
  * end-user id, `chr` the character ids it may talk to (or "*" for all), `sto` the memory stores it
  * may read and write (absent: none), `exp` when it expires (seconds since 1970, required).
  */
-export const TokenClaims = z.object({
+export const TokenClaims = relayOnly(() => z.object({
   sub: Id,
   chr: z.union([z.literal("*"), z.array(Id)], { error: 'must be "*" or an array of character ids' }),
   sto: z.optional(z.array(Id)),
   exp: z.number(),
-});
+}));
 export type TokenClaims = z.infer<typeof TokenClaims>;
 
 // ---- records ----
@@ -117,7 +126,7 @@ export const Role = z.enum(["user", "character", "event"]);
 export type Role = z.infer<typeof Role>;
 
 /** A count or position bounded by LIMITS.turnsPerSession: beyond it is over a limit (E_TOO_LARGE). */
-const withinSession = (max: number) =>
+const withinSession = /* @__NO_SIDE_EFFECTS__ */ (max: number) =>
   z.int().check(z.minimum(0), z.refine((n) => n <= max, { message: `at most ${max}: a session holds at most ${LIMITS.turnsPerSession} turns`, params: { tooLarge: true } }));
 
 export const Turn = z.object({
@@ -184,17 +193,17 @@ export type SessionProcessedPayload = z.infer<typeof SessionProcessedPayload>;
 
 // ---- client to server ----
 
-export const TranscriptPayload = z.object({
+export const TranscriptPayload = relayOnly(() => z.object({
   sessionId: Id,
   turns: z.array(Turn).check(z.maxLength(LIMITS.turnsPerMessage)),
-});
+}));
 export type TranscriptPayload = z.infer<typeof TranscriptPayload>;
 
-export const SessionEndPayload = z.object({
+export const SessionEndPayload = relayOnly(() => z.object({
   sessionId: Id,
   turnCount: withinSession(LIMITS.turnsPerSession),
   endedAt: z.optional(IsoDate),
-});
+}));
 export type SessionEndPayload = z.infer<typeof SessionEndPayload>;
 
 export const SearchPayload = z.object({
@@ -239,51 +248,51 @@ export const AddMemoriesBody = z.object({
 });
 export type AddMemoriesBody = z.infer<typeof AddMemoriesBody>;
 
-export const PatchMemoryBody = z
-  .object({ memory: z.optional(MemoryText), pinned: z.optional(z.boolean()), metadata: z.optional(MemoryMetadata) })
-  .check(z.refine((b) => b.memory !== undefined || b.pinned !== undefined || b.metadata !== undefined, {
-    message: "give at least one of memory, pinned, metadata",
-  }));
+export const PatchMemoryBody = relayOnly(() =>
+  z.object({ memory: z.optional(MemoryText), pinned: z.optional(z.boolean()), metadata: z.optional(MemoryMetadata) })
+    .check(z.refine((b) => b.memory !== undefined || b.pinned !== undefined || b.metadata !== undefined, {
+      message: "give at least one of memory, pinned, metadata",
+    })));
 export type PatchMemoryBody = z.infer<typeof PatchMemoryBody>;
 
 export const PageQuery = z.object({
-  page: z._default(z.coerce.number().check(z.int(), z.minimum(1)), 1),
-  pageSize: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(LIMITS.pageSize)), 50),
+  page: z._default(coercedNumber().check(z.int(), z.minimum(1)), 1),
+  pageSize: z._default(coercedNumber().check(z.int(), z.minimum(1), z.maximum(LIMITS.pageSize)), 50),
 });
 
-export const UsersQuery = z.object({
-  limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(LIMITS.pageSize)), 50),
+export const UsersQuery = relayOnly(() => z.object({
+  limit: z._default(coercedNumber().check(z.int(), z.minimum(1), z.maximum(LIMITS.pageSize)), 50),
   cursor: z.optional(Id),
   /** only end users whose lastActiveAt is at or after this time */
   activeSince: z.optional(IsoDate),
   /** only end users not active since this time (lastActiveAt before it) */
   inactiveSince: z.optional(IsoDate),
-});
+}));
 
-export const TranscriptRestBody = z.object({
+export const TranscriptRestBody = relayOnly(() => z.object({
   endUserId: Id,
   characterId: Id,
   memoryStores: z.optional(z.array(Id).check(z.minLength(1), z.maxLength(LIMITS.memoryStores))),
   token: z.optional(z.string().check(z.minLength(1), z.maxLength(8192))),
   turns: z.array(Turn).check(z.maxLength(LIMITS.turnsPerMessage)),
-});
+}));
 export type TranscriptRestBody = z.infer<typeof TranscriptRestBody>;
 
 /** A duration as KEEPSAKE_TRANSCRIPT_RETENTION takes it: 30d, 12h, 90m, 45s, 500ms, a number of days, or off. */
-export const Duration = z.string().check(z.regex(/^(off|\d+(\.\d+)?(ms|s|m|h|d)?)$/, 'must be a duration: 30d, 12h, 90m, 45s, 500ms, a number of days, or "off"'));
+export const Duration = relayOnly(() => z.string().check(z.regex(/^(off|\d+(\.\d+)?(ms|s|m|h|d)?)$/, 'must be a duration: 30d, 12h, 90m, 45s, 500ms, a number of days, or "off"')));
 
 /**
  * A character's settings (PUT replaces them all). A field left out takes the relay's default:
  * memory on, KEEPSAKE_INJECT_LIMIT, KEEPSAKE_CONTEXT_TOKENS, KEEPSAKE_CONTEXT_SUMMARIES and
  * KEEPSAKE_TRANSCRIPT_RETENTION. An unknown field is refused, so that a misspelt one is not lost.
  */
-export const CharacterSettings = z.strictObject({
+export const CharacterSettings = relayOnly(() => z.strictObject({
   memoryEnabled: z.optional(z.boolean()),
   injectLimit: z.optional(z.int().check(z.minimum(1), z.maximum(LIMITS.settingsInjectLimit))),
   contextTokens: z.optional(z.int().check(z.minimum(1), z.maximum(LIMITS.settingsContextTokens))),
   contextSummaries: z.optional(z.int().check(z.minimum(0), z.maximum(LIMITS.settingsContextSummaries))),
   transcriptRetention: z.optional(Duration),
-});
+}));
 export type CharacterSettings = z.infer<typeof CharacterSettings>;
 
 // ---- REST answers ----
