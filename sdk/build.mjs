@@ -37,7 +37,19 @@ const websocketOnly = {
     // build: engine.io-client's package.json maps polling-xhr.node.js to it)
     build.onResolve({ filter: /^\.\/transports\/polling-xhr(\.node)?\.js$/ }, (args) =>
       inEngineIo(args) ? { path: path.join(args.resolveDir, "transports/polling-xhr.js"), sideEffects: false } : undefined);
+    // With WebSocket alone there is nothing to upgrade to (the relay's handshake offers no upgrades):
+    // the upgrade probe, engine.io-client's Socket._probe(), is left out too
+    let probeDropped = false;
+    build.onLoad({ filter: /[\\/]engine\.io-client[\\/]build[\\/]esm[\\/]socket\.js$/ }, async (args) => {
+      const source = await fs.promises.readFile(args.path, "utf8");
+      const probe = /\n    _probe\(name\) \{\n[\s\S]*?\n    \}\n(?= {4}\/\*\*\n {5}\* Called when connection is deemed open)/;
+      probeDropped = probe.test(source);
+      return { contents: source.replace(probe, "\n    _probe() {}\n"), loader: "js" };
+    });
     build.onEnd((result) => {
+      if (!probeDropped && !result.errors.length && !build.initialOptions.external?.includes("engine.io-client")) {
+        throw new Error("engine.io-client's Socket._probe() was not found: sdk/build.mjs's websocket-only plugin needs updating");
+      }
       if (!replaced && !result.errors.length && !build.initialOptions.external?.includes("engine.io-client")) {
         throw new Error("engine.io-client's transports table (./transports/index.js) was not found: sdk/build.mjs's websocket-only plugin needs updating");
       }
@@ -51,6 +63,9 @@ const common = {
   bundle: true,
   platform: "browser",
   target: "es2020",
+  // class fields become assignments in the constructor (this.x = ...) rather than calls of esbuild's
+  // defineProperty helper: smaller, and the same for classes that neither extend one with setters nor are extended
+  tsconfigRaw: { compilerOptions: { useDefineForClassFields: false, verbatimModuleSyntax: true } },
   minify: true,
   sourcemap: true,
   legalComments: "none",
