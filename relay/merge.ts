@@ -120,7 +120,8 @@ export async function planMerge(facts: Fact[], scope: Scope, lookup: MergeLookup
 
     // no slot, or a slot nothing fills yet: compare with this batch's memories and the nearest stored ones
     // (targetOf puts the nearest stored ones among those the batch has seen, once each)
-    for (const m of await lookup.searchMemories([scope], fact.text, CANDIDATES)) targetOf(m);
+    const query = searchWords(fact.text);
+    if (query) for (const m of await lookup.searchMemories([scope], query, CANDIDATES)) targetOf(m);
     const candidates = live([...added, ...stored.values()]).filter((t) => !fact.slot || !t.slot || t.slot === fact.slot);
     const best = closest(fact.text, candidates, read);
     // embeddings only (lookup.similar): nothing close in words, but a stored memory close in meaning is
@@ -196,6 +197,13 @@ const sameDates = (a: string, b: string) => {
   const x = contentOf(a).dates.join(), y = contentOf(b).dates.join();
   return !x || !y || x === y;
 };
+
+/**
+ * The words to look for stored memories like a fact by: its words but stop words and dates, which
+ * compare() ignores anyway. Every memory says "the user": searched for, they would make the full-text
+ * index score nearly every memory of every player, for each fact merged.
+ */
+const searchWords = (text: string) => norm(text.replace(/\d{4}-\d{2}-\d{2}/g, " ")).split(" ").filter((w) => w && !STOP.has(w)).join(" ");
 
 /** Lowercase words without punctuation: what "the same text" means. */
 const norm = (s: string) => (s.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).join(" ");
