@@ -192,6 +192,21 @@ export class SqliteStore implements Store {
   #all(sql: string, ...p: SQLInputValue[]): Row[] { return this.#q(sql).all(...p) as Row[]; }
   #run(sql: string, ...p: SQLInputValue[]) { return this.#q(sql).run(...p); }
 
+  /**
+   * Runs `fn` with commits that do not wait for the disk (WAL, synchronous = normal): still atomic,
+   * and safe when the relay crashes; a power cut may roll the last of them back. For writes that are
+   * done again anyway after such a rollback (a job claimed or finished: it runs again from its
+   * durable transcript) or that only mark activity. Turns, ends and edits wait for the disk.
+   */
+  #relaxed<T>(fn: () => T): T {
+    this.#db.exec("pragma synchronous = normal");
+    try {
+      return fn();
+    } finally {
+      this.#db.exec("pragma synchronous = full");
+    }
+  }
+
   #tx<T>(fn: () => T): T {
     this.#db.exec("begin immediate");
     try {
@@ -360,7 +375,7 @@ export class SqliteStore implements Store {
 
   claimJob(maxAttempts: number, canRun: (owner: Owner) => boolean = () => true): Promise<Job | null> {
     const now = new Date().toISOString();
-    return Promise.resolve(this.#tx(() => {
+    return Promise.resolve(this.#relaxed(() => this.#tx(() => {
       const due = this.#all(
         `select j.id, j.session_id, j.attempts, j.last_error, j.created_at, s.end_user_id, s.character_id, s.stores from jobs j
            join sessions s on s.session_id = j.session_id
@@ -381,11 +396,11 @@ export class SqliteStore implements Store {
         return { id: Number(r.id), sessionId: r.session_id as string, attempts: Number(r.attempts) + 1, owner, queuedAt: r.created_at as string };
       }
       return null;
-    }));
+    })));
   }
 
   completeJob(job: Job, ops: MemoryOp[], at: string, by: { extractor: "llm" | "builtin"; note?: string; summary?: string | null }): Promise<MemoryAddResult[]> {
-    return Promise.resolve(this.#tx(() => {
+    return Promise.resolve(this.#relaxed(() => this.#tx(() => {
       const state = this.#get("select status from jobs where id = ?", job.id);
       if (state?.status !== "running") throw new Error(`job ${job.id} is ${state?.status ?? "gone"}, not running`);
       const results = this.#applyOps(ops, at, job.sessionId);
@@ -401,7 +416,7 @@ export class SqliteStore implements Store {
       this.#run("delete from jobs where id = ? and exists (select 1 from sessions where session_id = ? and status = 'open')", job.id, job.sessionId);
       this.#run("update jobs set status = 'done', updated_at = ? where id = ?", at, job.id);
       return results;
-    }));
+    })));
   }
 
   failJob(job: Job, error: string, maxAttempts: number, retryAt: string): Promise<void> {
@@ -449,7 +464,7 @@ export class SqliteStore implements Store {
   }
 
   touchSession(sessionId: string): Promise<void> {
-    this.#run("update sessions set updated_at = ? where session_id = ?", new Date().toISOString(), sessionId);
+    this.#relaxed(() => this.#run("update sessions set updated_at = ? where session_id = ?", new Date().toISOString(), sessionId));
     return Promise.resolve();
   }
 
@@ -696,11 +711,11 @@ export class SqliteStore implements Store {
   }
 
   touchUser(endUserId: string, metadata: Record<string, unknown> | undefined, at: string): Promise<void> {
-    this.#run(
+    this.#relaxed(() => this.#run(
       `insert into users (end_user_id, last_active_at, metadata) values (?, ?, ?)
        on conflict (end_user_id) do update set last_active_at = excluded.last_active_at,
          metadata = case when ? is null then users.metadata else excluded.metadata end`,
-      endUserId, at, JSON.stringify(metadata ?? {}), metadata ? 1 : null);
+      endUserId, at, JSON.stringify(metadata ?? {}), metadata ? 1 : null));
     return Promise.resolve();
   }
 
