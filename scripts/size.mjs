@@ -4,8 +4,7 @@
 // package out would save gzipped; exits 1 when the IIFE (socket.io-client included) is over budget.
 import path from "node:path";
 import zlib from "node:zlib";
-import * as esbuild from "esbuild";
-import { bundles } from "../sdk/build.mjs";
+import { bundle, bundles } from "../sdk/build.mjs";
 
 /** The IIFE, socket.io-client and everything else included, gzipped (issue 7). */
 export const BUDGET_GZIP_BYTES = 30 * 1024;
@@ -23,9 +22,9 @@ const GROUPS = {
 };
 
 async function measure(options, external = []) {
-  const r = await esbuild.build({ ...options, sourcemap: false, write: false, metafile: true, external, logLevel: "silent" });
-  const code = r.outputFiles[0].contents;
-  return { min: code.length, gzip: gzip(code), inputs: Object.values(r.metafile.outputs)[0].inputs };
+  const { code, metafile } = await bundle({ ...options, logLevel: "silent" }, { sourcemap: false, external });
+  const bytes = Buffer.from(code);
+  return { min: bytes.length, gzip: gzip(bytes), inputs: Object.values(metafile.outputs)[0].inputs };
 }
 
 let over = false;

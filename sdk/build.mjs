@@ -2,13 +2,14 @@
 //   dist/keepsake.mjs       ESM, dependencies bundled, minified, with a source map
 //   dist/keepsake.iife.js   IIFE exposing the global `Keepsake`, for a <script> tag
 //   dist/types/index.d.ts   type declarations (tsc), self-contained: no zod, idb or socket.io types needed
-// `bundles` (the esbuild options of both) is also what scripts/size.mjs measures.
+// `bundles` (the esbuild options of both) and `bundle()` are also what scripts/size.mjs measures.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import zlib from "node:zlib";
 import * as esbuild from "esbuild";
+import { minify } from "terser";
 import ts from "typescript";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -67,7 +68,6 @@ const common = {
   // defineProperty helper: smaller, and the same for classes that neither extend one with setters nor are extended
   tsconfigRaw: { compilerOptions: { useDefineForClassFields: false, verbatimModuleSyntax: true } },
   minify: true,
-  sourcemap: true,
   legalComments: "none",
   logLevel: "warning",
 };
@@ -76,13 +76,35 @@ export const bundles = [
   { ...common, format: "iife", globalName: "Keepsake", outfile: path.join(out, "keepsake.iife.js") },
 ];
 
+/**
+ * One bundle's code: esbuild bundles and minifies it, then terser minifies it once more, for about
+ * 1 KB less gzipped (its short names go to the most used variables, which gzip better). With its
+ * source map (through both steps) unless `sourcemap` is false; `external` packages are left as imports.
+ */
+export async function bundle(options, { sourcemap = true, external = [] } = {}) {
+  const r = await esbuild.build({ ...options, sourcemap, external, write: false, metafile: true });
+  const output = (file) => r.outputFiles.find((f) => f.path === file).text;
+  const min = await minify(output(options.outfile), {
+    module: options.format === "esm",
+    ecma: 2020,
+    compress: { passes: 2 },
+    sourceMap: sourcemap && { content: output(`${options.outfile}.map`), url: `${path.basename(options.outfile)}.map`, includeSources: true },
+  });
+  return { code: min.code, map: min.map, metafile: r.metafile };
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await build();
 
 async function build() {
   // bundles are overwritten in place (a running relay serves dist/, tests may be loading it); the
   // declarations folder is made afresh
   fs.rmSync(path.join(out, "types"), { recursive: true, force: true });
-  await Promise.all(bundles.map((b) => esbuild.build(b)));
+  fs.mkdirSync(out, { recursive: true });
+  await Promise.all(bundles.map(async (b) => {
+    const { code, map } = await bundle(b);
+    fs.writeFileSync(b.outfile, code);
+    fs.writeFileSync(`${b.outfile}.map`, map);
+  }));
 
   // ---- declarations ----
   const types = path.join(out, "types");

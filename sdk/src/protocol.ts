@@ -160,7 +160,8 @@ export const MemoryRecord = z.object({
   sources: z.array(Source),
 });
 export type MemoryRecord = z.infer<typeof MemoryRecord>;
-export const ScoredMemory = z.extend(MemoryRecord, { score: z.number() });
+// z.object over a spread shape, as z.extend() and z.pick() would make it: the SDK bundle is smaller without those two
+export const ScoredMemory = z.object({ ...MemoryRecord.shape, score: z.number() });
 export type ScoredMemory = z.infer<typeof ScoredMemory>;
 
 export const MemoryEvent = z.enum(["add", "update", "delete", "noop"]);
@@ -176,16 +177,13 @@ export type MemoryAddResult = z.infer<typeof MemoryAddResult>;
 
 // ---- server to client ----
 
-export const MemoriesPayload = z.object({
-  sessionId: Id,
-  enabled: z.boolean(),
-  memories: z.array(MemoryRecord),
-  total: z.int(),
-  context: z.string(),
-});
+/** What `memories` and `memories:updated` both carry. */
+const injection = { memories: z.array(MemoryRecord), total: z.int(), context: z.string() };
+
+export const MemoriesPayload = z.object({ sessionId: Id, enabled: z.boolean(), ...injection });
 export type MemoriesPayload = z.infer<typeof MemoriesPayload>;
 
-export const MemoriesUpdatedPayload = z.pick(MemoriesPayload, { memories: true, total: true, context: true });
+export const MemoriesUpdatedPayload = z.object(injection);
 export type MemoriesUpdatedPayload = z.infer<typeof MemoriesUpdatedPayload>;
 
 export const SessionProcessedPayload = z.object({ sessionId: Id, results: z.array(MemoryAddResult) });
