@@ -80,7 +80,8 @@ export type ErrorBody = z.infer<typeof ErrorBody>;
  */
 const relayOnly = /* @__NO_SIDE_EFFECTS__ */ <T>(make: () => T): T => make();
 
-const jsonBytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v)).length;
+/** @internal The bytes of `v` as JSON (UTF-8), what the byte limits count. */
+export const jsonBytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v)).length;
 /** A plain JSON object of at most `max` bytes. */
 const JsonObject = /* @__NO_SIDE_EFFECTS__ */ (max: number) =>
   z.record(z.string(), z.unknown())
@@ -96,6 +97,16 @@ const coercedNumber = /* @__NO_SIDE_EFFECTS__ */ () => _coercedNumber(z.ZodMiniN
 
 // ---- handshake ----
 
+/**
+ * End-user metadata: a JSON object of at most 4 KB whose `name`, if there is one, is a string. The
+ * name is checked here rather than by intersecting with z.object({ name: z.optional(z.string()) }):
+ * the same values pass, with the same issue, and zod's intersection code stays out of the SDK bundle.
+ */
+const EndUserMetadata = JsonObject(LIMITS.endUserMetadataBytes).check(z.check((ctx) => {
+  const name = ctx.value.name;
+  if (name !== undefined && typeof name !== "string") ctx.issues.push({ code: "invalid_type", expected: "string", input: name, path: ["name"] });
+}));
+
 export const HandshakeAuth = z.object({
   v: z.literal(PROTOCOL_VERSION),
   endUserId: Id,
@@ -103,7 +114,7 @@ export const HandshakeAuth = z.object({
   sessionId: Id,
   memoryStores: z.optional(z.array(Id).check(z.minLength(1), z.maxLength(LIMITS.memoryStores))),
   token: z.optional(z.string().check(z.minLength(1), z.maxLength(8192))),
-  metadata: z.optional(z.intersection(JsonObject(LIMITS.endUserMetadataBytes), z.object({ name: z.optional(z.string()) }))),
+  metadata: z.optional(EndUserMetadata),
 });
 export type HandshakeAuth = z.infer<typeof HandshakeAuth>;
 
