@@ -16,44 +16,45 @@ const root = path.resolve(import.meta.dirname, "..");
 const out = path.join(root, "dist");
 const entry = path.join(root, "sdk/src/index.ts");
 
-// The SDK connects with WebSocket only (so does the relay accept): engine.io-client's long-polling
-// and WebTransport transports are left out of the bundles. Its transports table is replaced by one
-// with WebSocket alone; the build fails if that table is not where this expects it.
+// The SDK connects with WebSocket only (so does the relay accept), and its bundles leave out what
+// only the other transports need:
+// - engine.io-client's long-polling and WebTransport transports: its transports table is replaced
+//   by one with WebSocket alone;
+// - its upgrade probe, Socket._probe(): with WebSocket alone there is nothing to upgrade to (the
+//   relay's handshake offers no upgrades);
+// - engine.io-parser's base64 decoder: packets come base64-encoded only over long-polling.
+// The build fails if one of them is not where this expects it (a new engine.io-client or parser).
 const websocketOnly = {
   name: "websocket-only",
   setup(build) {
-    let replaced = false;
-    const inEngineIo = (args) => args.importer.includes(`${path.sep}engine.io-client${path.sep}`);
-    build.onResolve({ filter: /^\.\/transports\/index\.js$/ }, (args) => {
-      if (!inEngineIo(args)) return undefined;
-      replaced = true;
-      return { path: path.join(args.resolveDir, "transports/index.js"), namespace: "websocket-only" };
-    });
-    build.onLoad({ filter: /.*/, namespace: "websocket-only" }, (args) => ({
-      contents: 'import { WS } from "./websocket.js";\nexport const transports = { websocket: WS };\n',
-      resolveDir: path.dirname(args.path),
-    }));
+    const STUBS = {
+      transports: 'import { WS } from "./websocket.js";\nexport const transports = { websocket: WS };\n',
+      base64: 'export const decode = () => { throw new Error("no base64 packets over WebSocket"); };\n',
+    };
+    const found = new Set();
+    const inPackage = (name, args) => args.importer.includes(`${path.sep}${name}${path.sep}`);
+    const stub = (name, args) => {
+      found.add(name);
+      return { path: path.join(args.resolveDir, args.path), namespace: "websocket-only", pluginData: name };
+    };
+    build.onResolve({ filter: /^\.\/transports\/index\.js$/ }, (args) => (inPackage("engine.io-client", args) ? stub("transports", args) : undefined));
+    build.onResolve({ filter: /^\.\/contrib\/base64-arraybuffer\.js$/ }, (args) => (inPackage("engine.io-parser", args) ? stub("base64", args) : undefined));
+    build.onLoad({ filter: /.*/, namespace: "websocket-only" }, (args) => ({ contents: STUBS[args.pluginData], resolveDir: path.dirname(args.path) }));
     // engine.io-client's index also re-exports the XHR transport, whose module runs code when loaded:
     // declared free of side effects, it is left out like the other unused transports (its browser
     // build: engine.io-client's package.json maps polling-xhr.node.js to it)
     build.onResolve({ filter: /^\.\/transports\/polling-xhr(\.node)?\.js$/ }, (args) =>
-      inEngineIo(args) ? { path: path.join(args.resolveDir, "transports/polling-xhr.js"), sideEffects: false } : undefined);
-    // With WebSocket alone there is nothing to upgrade to (the relay's handshake offers no upgrades):
-    // the upgrade probe, engine.io-client's Socket._probe(), is left out too
-    let probeDropped = false;
+      inPackage("engine.io-client", args) ? { path: path.join(args.resolveDir, "transports/polling-xhr.js"), sideEffects: false } : undefined);
     build.onLoad({ filter: /[\\/]engine\.io-client[\\/]build[\\/]esm[\\/]socket\.js$/ }, async (args) => {
       const source = await fs.promises.readFile(args.path, "utf8");
       const probe = /\n    _probe\(name\) \{\n[\s\S]*?\n    \}\n(?= {4}\/\*\*\n {5}\* Called when connection is deemed open)/;
-      probeDropped = probe.test(source);
+      if (probe.test(source)) found.add("probe");
       return { contents: source.replace(probe, "\n    _probe() {}\n"), loader: "js" };
     });
     build.onEnd((result) => {
-      if (!probeDropped && !result.errors.length && !build.initialOptions.external?.includes("engine.io-client")) {
-        throw new Error("engine.io-client's Socket._probe() was not found: sdk/build.mjs's websocket-only plugin needs updating");
-      }
-      if (!replaced && !result.errors.length && !build.initialOptions.external?.includes("engine.io-client")) {
-        throw new Error("engine.io-client's transports table (./transports/index.js) was not found: sdk/build.mjs's websocket-only plugin needs updating");
-      }
+      if (result.errors.length || build.initialOptions.external?.includes("engine.io-client")) return;
+      const missing = ["transports", "probe", "base64"].filter((name) => !found.has(name));
+      if (missing.length) throw new Error(`engine.io's ${missing.join(", ")} not found where sdk/build.mjs's websocket-only plugin expects them: it needs updating`);
     });
   },
 };
