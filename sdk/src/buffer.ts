@@ -7,6 +7,7 @@
 //   sessions  key sessionId → SessionRow; index "identity" on SessionRow.identity
 //   turns     key [sessionId, seq] → StoredTurn (a Turn plus its sessionId)
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from "idb";
+import { describe } from "./errors.ts";
 import type { Turn } from "./protocol.ts";
 
 export const DB_NAME = "keepsake";
@@ -96,12 +97,6 @@ export async function openBuffer(options: { onWarning?: (message: string) => voi
     warn(`IndexedDB could not be opened (${describe(error)}): ${memoryOnly}`);
     return new MemoryBuffer();
   }
-}
-
-/** @internal An error as one line; DOMExceptions say most in their name (QuotaExceededError, InvalidStateError). */
-export function describe(e: unknown): string {
-  if (!(e instanceof Error)) return String(e);
-  return e.name && e.name !== "Error" ? `${e.name}${e.message ? `: ${e.message}` : ""}` : e.message;
 }
 
 /** @internal Rejects with `message` if `promise` has not settled within `ms`. */

@@ -1,6 +1,6 @@
 // KeepsakeClient: settings, identity, connect() → MemorySession, the outbox, typed events.
 import { openBuffer, type SessionRow, type TranscriptBuffer } from "./buffer.ts";
-import { KeepsakeError } from "./errors.ts";
+import { describe, KeepsakeError } from "./errors.ts";
 import { DeviceEndUserIdProvider, type EndUserIdentityProvider, randomUuid } from "./identity.ts";
 import { MemoryManager } from "./memories.ts";
 import { type Identity, Outbox } from "./outbox.ts";
@@ -74,6 +74,15 @@ export interface KeepsakeEvents {
 }
 export type KeepsakeEventName = keyof KeepsakeEvents;
 
+/** What the game's identity or token provider gives; E_UNAUTHORIZED if it fails. */
+async function provided<T>(provider: "identity" | "token", ask: () => T | Promise<T>): Promise<T> {
+  try {
+    return await ask();
+  } catch (e) {
+    throw new KeepsakeError("E_UNAUTHORIZED", `the ${provider} provider failed: ${describe(e)}`, { cause: e });
+  }
+}
+
 /**
  * Long-term memory for one character: `connect()` opens a session for the current player and
  * resolves with the memories the character has of them.
@@ -125,21 +134,13 @@ export class KeepsakeClient {
   }
 
   /** The current player's id; E_UNAUTHORIZED if the identity provider fails. */
-  private async endUserId(): Promise<string> {
-    try {
-      return await this.identity.getEndUserId();
-    } catch (e) {
-      throw new KeepsakeError("E_UNAUTHORIZED", `the identity provider failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-    }
+  private endUserId(): Promise<string> {
+    return provided("identity", () => this.identity.getEndUserId());
   }
 
   /** {@link tokenFor}, with E_UNAUTHORIZED if the token provider fails. */
-  private async token(endUserId: string): Promise<string | undefined> {
-    try {
-      return await this.tokenFor(endUserId);
-    } catch (e) {
-      throw new KeepsakeError("E_UNAUTHORIZED", `the token provider failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-    }
+  private token(endUserId: string): Promise<string | undefined> {
+    return provided("token", () => this.tokenFor(endUserId));
   }
 
   /** The handshake `auth` of a connection for `identity`'s session `sessionId`. */

@@ -2,8 +2,9 @@
 import * as z from "zod/mini";
 import { ErrorBody, type ErrorCode } from "./protocol.ts";
 
-// zod's English messages (as the relay gives them) for the issues the SDK's schemas raise, e.g.
-// `text: Too big: expected string to have <=4000 characters`; zod's whole English locale stays with the relay.
+// zod's English messages, as the relay gives them, for the issues the SDK's schemas raise from what
+// a game passes in (e.g. `text: Too big: expected string to have <=4000 characters`); zod's whole
+// English locale stays with the relay. Anything else says "Invalid input", with its path.
 const UNITS: Record<string, string> = { string: "characters", array: "items" };
 const shown = (v: unknown) => (typeof v === "string" ? `"${v}"` : String(v));
 const received = (v: unknown) =>
@@ -23,15 +24,11 @@ z.config({
       case "too_small": {
         const big = i.code === "too_big";
         const unit = UNITS[i.origin];
-        const bound = `${i.exact ? "exactly " : (big ? "<" : ">") + (i.inclusive ? "=" : "")}${big ? i.maximum : i.minimum}`;
+        const bound = `${big ? "<" : ">"}${i.inclusive ? "=" : ""}${big ? i.maximum : i.minimum}`;
         return `Too ${big ? "big" : "small"}: expected ${i.origin} to ${unit ? `have ${bound} ${unit}` : `be ${bound}`}`;
       }
       case "invalid_format":
         return i.format === "regex" ? `Invalid string: must match pattern ${i.pattern}` : `Invalid ${i.format === "datetime" ? "ISO datetime" : i.format}`;
-      case "invalid_union": {
-        const options = (i as { options?: unknown[] }).options; // a discriminated union's
-        return options?.length ? `Invalid discriminator value. Expected ${options.map((o) => `'${o}'`).join(" | ")}` : "Invalid input";
-      }
       default:
         return "Invalid input";
     }
@@ -74,10 +71,16 @@ export function tokenExpired(error: KeepsakeError): boolean {
   return error.code === "E_UNAUTHORIZED" && /\btoken expired\b/.test(error.message);
 }
 
+/** @internal An error as one line; DOMExceptions say most in their name (QuotaExceededError, InvalidStateError). */
+export function describe(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  return e.name && e.name !== "Error" ? `${e.name}${e.message ? `: ${e.message}` : ""}` : e.message;
+}
+
 /** @internal Wraps anything thrown into a KeepsakeError (socket.io's ack timeout and disconnect included). */
 export function toKeepsakeError(error: unknown, context: string): KeepsakeError {
   if (error instanceof KeepsakeError) return error;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = describe(error);
   if (/timed out/i.test(message)) return new KeepsakeError("E_TIMEOUT", `${context}: the relay did not answer in time`, { cause: error });
   if (/disconnected/i.test(message)) return new KeepsakeError("E_NETWORK", `${context}: the connection to the relay was lost`, { cause: error });
   return new KeepsakeError("E_INTERNAL", `${context}: ${message}`, { cause: error });

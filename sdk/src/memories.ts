@@ -1,7 +1,7 @@
 // MemoryManager: the player's own memories through the relay's REST API, for a "what do you
 // remember about me / forget this" screen.
 import * as z from "zod/mini";
-import { errorFromBody, KeepsakeError, tokenExpired } from "./errors.ts";
+import { describe, errorFromBody, KeepsakeError, tokenExpired } from "./errors.ts";
 import {
   AddMemoriesAnswer, AddMemoriesBody, DeleteMemoriesAnswer, DeleteMemoryAnswer, describeZodError, Id, type MemoryAddResult, MemoryPage, PageQuery,
 } from "./protocol.ts";
@@ -92,7 +92,7 @@ export class MemoryManager {
       return { ok: r.ok, status: r.status, body: await r.json().catch(() => undefined) };
     } catch (e) {
       if (abort.signal.aborted) throw new KeepsakeError("E_TIMEOUT", `${context}: the relay at ${this.init.relayUrl} did not answer in ${this.init.timeoutMs} ms`, { cause: e });
-      throw new KeepsakeError("E_NETWORK", `${context}: the relay at ${this.init.relayUrl} is unreachable (${e instanceof Error ? e.message : String(e)})`, { cause: e });
+      throw new KeepsakeError("E_NETWORK", `${context}: the relay at ${this.init.relayUrl} is unreachable (${describe(e)})`, { cause: e });
     } finally {
       clearTimeout(timer);
     }

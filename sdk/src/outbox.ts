@@ -7,9 +7,9 @@
 // only if it is still buffered once the lock is held; it is deleted before the lock is released. So
 // a live session, two tabs, a connect() racing the background retry: one of them ships it, the
 // others skip it.
-import { describe, identityKey, type SessionRow, type TranscriptBuffer } from "./buffer.ts";
+import { identityKey, type SessionRow, type TranscriptBuffer } from "./buffer.ts";
 import type { RetryOptions } from "./client.ts";
-import { KeepsakeError, type KeepsakeErrorCode, toKeepsakeError } from "./errors.ts";
+import { describe, KeepsakeError, type KeepsakeErrorCode, toKeepsakeError } from "./errors.ts";
 import { lockName, tryLock } from "./locks.ts";
 import type { Turn } from "./protocol.ts";
 import { forgetShipped, type KeepsakeSocket, memorySource, type SessionEmitter, shipSession, type TurnSource } from "./session.ts";

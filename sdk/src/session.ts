@@ -1,11 +1,11 @@
 // MemorySession: one conversation of an end user with a character, from connect() to end().
 import { io, type Socket } from "socket.io-client";
 import * as z from "zod/mini";
-import { describe, IDB_TIMEOUT_MS, identityKey, type SessionRow, type SessionStart, type TranscriptBuffer, withTimeout } from "./buffer.ts";
-import { errorFromBody, KeepsakeError, tokenExpired, toKeepsakeError } from "./errors.ts";
+import { IDB_TIMEOUT_MS, identityKey, type SessionRow, type SessionStart, type TranscriptBuffer, withTimeout } from "./buffer.ts";
+import { describe, errorFromBody, KeepsakeError, tokenExpired, toKeepsakeError } from "./errors.ts";
 import { holdLock, lockName } from "./locks.ts";
 import {
-  type ClientToServerEvents, describeZodError, errorCodeFor, type HandshakeAuth, LIMITS, MemoriesPayload, MemoriesUpdatedPayload,
+  type ClientToServerEvents, describeZodError, errorCodeFor, type HandshakeAuth, jsonBytes, LIMITS, MemoriesPayload, MemoriesUpdatedPayload,
   MemoryRecord, type Role, ScoredMemory, SearchPayload, type ServerToClientEvents, SessionProcessedPayload, Turn,
   type TranscriptRestBody,
 } from "./protocol.ts";
@@ -453,7 +453,6 @@ export function forgetShipped(buffer: TranscriptBuffer, sessionId: string, emit:
 
 /** A transcript message stays under a quarter of the relay's payload limit. */
 const CHUNK_BYTES = LIMITS.payloadBytes / 4;
-const jsonBytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v)).length;
 
 /**
  * @internal
