@@ -88,7 +88,7 @@ export async function bundle(options, { sourcemap = true, external = [] } = {}) 
   const min = await minify(output(options.outfile), {
     module: options.format === "esm",
     ecma: 2020,
-    compress: { passes: 2 },
+    compress: { passes: 3 },
     sourceMap: sourcemap && { content: output(`${options.outfile}.map`), url: `${path.basename(options.outfile)}.map`, includeSources: true },
   });
   return { code: min.code, map: min.map, metafile: r.metafile };

@@ -1,12 +1,15 @@
 // The package as a user gets it: what `npm pack` ships (the bundles, their source maps and the
-// declarations; no source, tests, relay or node_modules), and that package.json's exports lead a
-// module loader and a TypeScript project to them. Needs `npm run build` (npm test runs it first).
+// declarations; no source, tests, relay or node_modules), that package.json's exports lead a
+// module loader and a TypeScript project to them, and that the IIFE a page loads stays within its
+// size budget. Needs `npm run build` (npm test runs it first).
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
+// @ts-expect-error a plain .mjs script, without declarations
+import { BUDGET_GZIP_BYTES, gzipSize } from "../../scripts/size.mjs";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
@@ -29,6 +32,14 @@ describe("the npm package", () => {
     // every file package.json points at is in the package
     const targets = [pkg.module, pkg.types, pkg.unpkg, pkg.jsdelivr, pkg.exports["./iife"], ...Object.values(pkg.exports["."])] as string[];
     for (const t of targets) expect(files, t).toContain(t.replace(/^\.\//, ""));
+  });
+
+  it("the IIFE a <script> tag loads, socket.io-client included, is within its budget gzipped (npm run size)", () => {
+    const iife = fs.readFileSync(path.join(root, "dist/keepsake.iife.js"));
+    const gzipped: number = gzipSize(iife);
+    expect(BUDGET_GZIP_BYTES).toBe(30 * 1024);
+    expect(gzipped, `dist/keepsake.iife.js is ${gzipped} bytes gzipped, over the budget of ${BUDGET_GZIP_BYTES}: npm run size says what is in it`)
+      .toBeLessThanOrEqual(BUDGET_GZIP_BYTES);
   });
 
   it("exports resolve: import \"keepsake\" to the ESM bundle and \"keepsake/iife\" to the IIFE", () => {
