@@ -83,7 +83,7 @@ const relayOnly = /* @__NO_SIDE_EFFECTS__ */ <T>(make: () => T): T => make();
 /** @internal The bytes of `v` as JSON (UTF-8), what the byte limits count. */
 export const jsonBytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v)).length;
 /** A plain JSON object of at most `max` bytes. */
-const JsonObject = /* @__NO_SIDE_EFFECTS__ */ (max: number) =>
+const JsonObject = (max: number) =>
   z.record(z.string(), z.unknown())
     .check(z.refine((v) => jsonBytes(v) <= max, { message: `must be at most ${max} bytes of JSON`, params: { tooLarge: true } }));
 
@@ -93,7 +93,7 @@ export type Id = z.infer<typeof Id>;
 // z.iso.datetime() and z.coerce.number() made as zod/mini makes them: through the iso and coerce
 // namespaces the SDK bundle would carry every schema of both
 export const IsoDate = _isoDateTime(z.ZodMiniISODateTime, { offset: true });
-const coercedNumber = /* @__NO_SIDE_EFFECTS__ */ () => _coercedNumber(z.ZodMiniNumber);
+const coercedNumber = () => _coercedNumber(z.ZodMiniNumber);
 
 // ---- handshake ----
 
@@ -137,7 +137,7 @@ export const Role = z.enum(["user", "character", "event"]);
 export type Role = z.infer<typeof Role>;
 
 /** A count or position bounded by LIMITS.turnsPerSession: beyond it is over a limit (E_TOO_LARGE). */
-const withinSession = /* @__NO_SIDE_EFFECTS__ */ (max: number) =>
+const withinSession = (max: number) =>
   z.int().check(z.minimum(0), z.refine((n) => n <= max, { message: `at most ${max}: a session holds at most ${LIMITS.turnsPerSession} turns`, params: { tooLarge: true } }));
 
 export const Turn = z.object({
@@ -171,7 +171,8 @@ export const MemoryRecord = z.object({
   sources: z.array(Source),
 });
 export type MemoryRecord = z.infer<typeof MemoryRecord>;
-// z.object over a spread shape, as z.extend() and z.pick() would make it: the SDK bundle is smaller without those two
+// z.object over shapes, here and for MemoriesUpdatedPayload: the schema z.extend() or z.pick() would
+// make, without their code in the SDK bundle
 export const ScoredMemory = z.object({ ...MemoryRecord.shape, score: z.number() });
 export type ScoredMemory = z.infer<typeof ScoredMemory>;
 
