@@ -979,7 +979,8 @@ function datesOf(toks: Tok[], day: string): { toks: Tok[]; hasTime: boolean } {
 /** words after which "there" means "to there": "a trip there", "went there" */
 const TOWARDS = /^(go|goes|going|went|gone|trip|travel|travell?ed|travell?ing|move|moved|moving|come|came|coming|drive|drove|fly|flew|flying|back|way|visit|get|got)$/;
 /** "to Universal Studios", "in Paris": a preposition and a capitalized name after it */
-const PLACE = /\b(to|in|at)\s+((?:[A-Z][\w'-]+)(?:\s+(?:of\s+)?[A-Z][\w'-]+)*)/g;
+/** (not "talked to Maria", "said to Sam": someone spoken to) */
+const PLACE = /(?<!\b(?:talk|talked|talking|speak|spoke|spoken|say|said|tell|told|write|wrote|sent|send|gave|give|listen|listened|reply|replied|thanks)\s+)\b(to|in|at)\s+((?:[A-Z][\w'-]+)(?:\s+(?:of\s+)?[A-Z][\w'-]+)*)/g;
 const STEPS: Record<string, number> = { last: -1, this: 0, next: 1 };
 const WEEKDAYS = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
 

@@ -383,6 +383,8 @@ describe("built-in extractor", () => {
     expect(texts(one("Have you been to Universal Studios? Planning a trip there next month.", "Jordan")))
       .toEqual(["Jordan is planning a trip to Universal Studios in April 2025."]);
     expect(texts(one("I moved to Denver last year. I love the food there.", "Jordan"))).toContain("Jordan loves the food in Denver.");
+    // someone spoken to is not a place
+    expect(texts(one("I talked to Maria about the trip. I went there last year.", "Jordan")).join(" ")).not.toMatch(/Maria last|to Maria in/);
   });
 
   it("never writes a fact in the first or second person", () => {
