@@ -329,7 +329,8 @@ function lemma(t: Tok): string {
   if (is(t, "Copula")) return "be";
   const kind = isVerb(t) ? "Verb" : is(t, "Plural") ? "Plural" : "";
   if (!kind) return t.w;
-  const key = `${kind}:${t.w}`;
+  // the tag is part of the key: "own" tagged Infinitive is its own lemma, otherwise "ow"'s participle
+  const key = `${kind}:${t.w}:${is(t, "Infinitive") ? "inf" : ""}`;
   let out = lemmas.get(key);
   if (out === undefined) {
     if (lemmas.size > 20_000) lemmas.clear();
