@@ -112,6 +112,8 @@ const IMPLIED_I_ANYWHERE = new RegExp(IMPLIED_I.source.replace("^", "(?:^|[.!?]\
 const SOFT_LEADS = new Set(["just", "finally", "recently", "actually"]);
 /** "Planning a trip next month": what the user is busy with, "I am" left out */
 const ONGOING = new Set(["planning", "hoping", "working", "thinking"]);
+/** a fact whose name is a placeholder: "… is Player 2.", "Their name is name." */
+const PLACEHOLDER = /\b(?:name is|user is)\s+(?:(?:user|player|guest)\s*\d+|name)\.?$/i;
 /** a sentence that goes on about what the one before it said: "It was so powerful." */
 const CONTINUES = /^\W*(it|it's|that|that's|this|they|they're|there)\b/i;
 /** a sentence about someone the sentence before named: "She's a nurse." */
@@ -243,7 +245,8 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
     }
   });
   // the last guard: a fact that still speaks as the user, or to the character, is dropped
-  return dedupe(ctx.facts.filter((f) => !FIRST_PERSON.test(f.text) && !US.test(f.text) && !SECOND_PERSON.test(f.text)));
+  // and a placeholder for a name ("my name is [name]", "I'm Player 2") says nothing
+  return dedupe(ctx.facts.filter((f) => !FIRST_PERSON.test(f.text) && !US.test(f.text) && !SECOND_PERSON.test(f.text) && !PLACEHOLDER.test(f.text)));
 }
 
 /**
