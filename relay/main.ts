@@ -206,7 +206,7 @@ globalThis.addEventListener("unhandledrejection", (e) => {
 });
 
 // The built-in extractor is warmed up before the relay listens: its first sessions would be slow.
-if (!llm) await workers.warm(count("KEEPSAKE_EXTRACT_WARMUP_MS", 600, 0));
+if (!llm) await workers.warm(count("KEEPSAKE_EXTRACT_WARMUP_MS", 1500, 0));
 
 const where = await relay.listen(port, host);
 const url = `http://${where.host.includes(":") ? `[${where.host}]` : where.host}:${where.port}`;

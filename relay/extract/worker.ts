@@ -5,23 +5,12 @@
 // inside a worker it answers `{ id, input }` messages with `{ id, facts }` or `{ id, error }`.
 import type { ExtractInput, Extraction, Extractor, Fact } from "./extractor.ts";
 import { extractFacts } from "./builtin.ts";
+import { warmUpSession } from "./warmup.ts";
 
 type Reply = { id: number; facts: Fact[] } | { id: number; error: string };
 
 // deno-lint-ignore no-explicit-any
 const inWorker = typeof (globalThis as any).WorkerGlobalScope !== "undefined";
-
-/**
- * Made-up lines that take the extractor down its usual paths. Extracting them over and over at
- * start-up lets the JavaScript engine compile the NLP's hot code before the first player's session
- * arrives: the first sessions after a cold start took two to five times as long as later ones.
- */
-const WARM_UP = [
-  "Hi! My name is Sam and I'm 34. I live in Leeds with my wife and our two kids.",
-  "I work as a nurse, but I'm planning to study law next year. Last Friday I ran my first 10k!",
-  "I love hiking with my dog Max, and I don't like spicy food. My sister is a teacher; she lives in Oslo.",
-  "Just finished a great book. Have you been to Lisbon? Going there in May. We went camping last weekend and it was amazing.",
-].map((text, seq) => ({ seq, role: "user" as const, text, at: "2025-03-12T15:30:00.000Z" }));
 
 type Request = { id: number; input: ExtractInput } | { id: number; warmMs: number };
 
@@ -31,7 +20,7 @@ if (inWorker) {
     let reply: Reply;
     try {
       if ("warmMs" in e.data) {
-        for (const until = performance.now() + e.data.warmMs; performance.now() < until;) extractFacts(WARM_UP);
+        for (let n = 0, until = performance.now() + e.data.warmMs; performance.now() < until; n++) extractFacts(warmUpSession(n));
         reply = { id, facts: [] };
       } else reply = { id, facts: extractFacts(e.data.input.turns, e.data.input.knownName) };
     } catch (err) {

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { BuiltinExtractor, extractFacts } from "../../relay/extract/builtin.ts";
 import type { Fact } from "../../relay/extract/extractor.ts";
 import { SUMMARY_CHARS, summarize } from "../../relay/extract/summary.ts";
+import { warmUpSession } from "../../relay/extract/warmup.ts";
 import type { Turn } from "../../sdk/src/protocol.ts";
 
 const AT = "2025-03-12T15:30:00.000Z";
@@ -355,6 +356,17 @@ describe("built-in extractor", () => {
     expect(texts(one("I adopted a dog last week. [shares a photo of a dog on a beach]", "Jordan")))
       .toEqual(["Jordan adopted a dog the week before 2025-03-12."]);
     expect(one("[shares a photo of my dog]")).toEqual([]);
+  });
+
+  it("warms up on made-up sessions that differ and go down its fact paths", () => {
+    const sessions = Array.from({ length: 40 }, (_, n) => warmUpSession(n));
+    const users = sessions.map((s) => s.filter((t) => t.role === "user").map((t) => t.text).join(" "));
+    expect(new Set(users).size).toBe(40);
+    const facts = sessions.map((s) => extractFacts(s));
+    expect(facts.every((f) => f.length >= 3)).toBe(true);
+    // names, ages, homes, family, pets, occupations, likes and dislikes, goals, dates
+    const slots = new Set(facts.flat().map((f) => f.slot?.split(":")[0]).filter(Boolean));
+    expect([...slots]).toEqual(expect.arrayContaining(["name", "age", "home", "occupation", "pref", "goal"]));
   });
 
   it("turns relative days into dates", () => {
