@@ -326,6 +326,8 @@ describe("built-in extractor", () => {
     expect(texts(one("We went to the coast and explored the national parks.", "Jordan"))).toEqual([
       "Jordan and others went to the coast and explored the national parks.",
     ]);
+    // a place and a day are enough
+    expect(texts(one("We went to Berlin yesterday.", "Jordan"))).toEqual(["Jordan and others went to Berlin on 2025-03-11."]);
   });
 
   it("takes nothing from questions, hypotheticals and chit-chat", () => {
