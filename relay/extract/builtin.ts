@@ -233,6 +233,7 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
         ? [synthetic(TOWARDS.test(all[k - 1].w) ? "to" : there.at), ...there.name] : [t]));
       const n = ctx.facts.length;
       ctx.now = MOMENT.test(sentence.map((t) => t.text).join(" "));
+      if (promise(sentence, ctx)) continue;
       const parts = clausesOf(sentence);
       for (const part of parts) {
         const m = ctx.facts.length;
@@ -582,6 +583,27 @@ function iClause(c: Clause, ctx: Ctx): void {
 }
 
 /** "my name is …", "my sister Ana …", "my dog is called Rex", "my favorite color is blue", "my goal is to …" */
+/**
+ * "I promised Elara I'd bring her a moonflower": a promise, whole ("… promised Elara to bring her a
+ * moonflower"); a game's characters hold the player to it. Taken apart, its clauses are an opinion
+ * verb and a "would", and say nothing.
+ */
+function promise(said: Tok[], ctx: Ctx): boolean {
+  const toks = trimLeading(said);
+  let v = 1;
+  while (SOFT_ADVERBS.has(toks[v]?.w ?? "")) v++;
+  if (toks[0]?.w !== "i" || !/^(promised|promise|swore|swear|vowed|vow)$/.test(toks[v]?.w ?? "")) return false;
+  const rest = toks.slice(v + 1);
+  // "… (that) I'd / I would / I'll bring …" → "… to bring …"
+  const i = rest.findIndex((t, k) => t.w === "i" && /^(would|will)$/.test(rest[k + 1]?.w ?? ""));
+  const from = rest[i - 1]?.w === "that" ? i - 1 : i;
+  const body = i >= 0 ? [...rest.slice(0, from), synthetic("to"), ...rest.slice(i + 2)] : rest;
+  if (!body.some((t) => t.w === "to") || !body.some(isContent) || body.length > MAX_WORDS) return false;
+  const { toks: timed } = datesOf(body, ctx.day);
+  add(ctx, { text: sentence(`${subject(ctx)} promised ${words(timed, -1, object(ctx))}`), importance: 0.7 });
+  return true;
+}
+
 function possessiveClause(toks: Tok[], ctx: Ctx): void {
   const v = findVerb(toks);
   if (v < 0) return;

@@ -371,6 +371,13 @@ describe("built-in extractor", () => {
     expect([...slots]).toEqual(expect.arrayContaining(["name", "age", "home", "occupation", "pref", "goal"]));
   });
 
+  it("keeps a promise whole, with who it was made to", () => {
+    expect(texts(one("I promised Elara I'd bring her a moonflower tomorrow.", "Jordan")))
+      .toEqual(["Jordan promised Elara to bring her a moonflower on 2025-03-13."]);
+    expect(texts(one("I swear I'll find my brother.", "Jordan"))).toEqual(["Jordan promised to find their brother."]);
+    expect(texts(one("I promise!", "Jordan"))).toEqual([]);
+  });
+
   it("turns relative days into dates", () => {
     expect(texts(one("I ran my first 10k yesterday.", "Jordan"))).toEqual(["Jordan ran their first 10k on 2025-03-11."]);
     expect(texts(one("I'm going to visit Japan next year.", "Jordan"))).toEqual(["Jordan is going to visit Japan in 2026."]);
