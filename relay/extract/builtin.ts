@@ -956,11 +956,13 @@ function say(who: string, body: Tok[], verb: Tok | undefined, ctx: Ctx, dated: b
 function words(toks: Tok[], verbAt = -1, who?: string): string {
   let out = "", they = false, one = false;
   const verb = toks[verbAt];
+  // "I just beat the boss": after "just", a verb whose past is the same word is past
+  const past = !!verb && /^(just|already)$/.test(toks[verbAt - 1]?.w ?? "") && formOf(lemma(verb), "PastTense") === verb.w;
   toks = toks.filter((t) => !(INTENSIFIERS.has(t.w) && is(t, "Adverb")));
   verbAt = verb ? toks.indexOf(verb) : -1;
   toks.forEach((t, k) => {
     let w: string;
-    if (k === verbAt) w = agree(t, false);
+    if (k === verbAt) w = past ? t.text.toLowerCase() : agree(t, false);
     else if ((they || one) && isVerb(t)) { w = agree(t, they); they = one = false; }
     else if (t.w === "i" && who) { w = who; one = true; }
     else if (t.w === "we" && who) { w = `${who} and others`; they = true; }

@@ -237,6 +237,9 @@ describe("built-in extractor", () => {
     expect(texts(one("I just started a new job.", "Jordan"))).toEqual(["Jordan started a new job."]);
     expect(texts(one("Yeah, I just moved in a few weeks ago.", "Jordan"))).toEqual(["Jordan moved in a few weeks ago."]);
     expect(texts(one("I really enjoy long walks on the beach.", "Jordan"))).toEqual(["Jordan enjoys long walks on the beach."]);
+    // after "just", "beat" is the past: not "Jordan beats the fire temple boss"
+    expect(texts(one("I just beat the fire temple boss!", "Jordan"))).toEqual(["Jordan beat the fire temple boss."]);
+    expect(texts(one("I beat the boss every time.", "Jordan"))).toEqual(["Jordan beats the boss every time."]);
   });
 
   it("takes an activity as a liking, and the statement before a trailing question", () => {
