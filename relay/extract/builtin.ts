@@ -108,6 +108,8 @@ const SELF = /\b(i|my|me|we|our)\b/i;
 /** a sentence that starts with a past-tense verb and leaves out "I": "Finished the marathon!" */
 const IMPLIED_I = /^\W*(?:(?:just|finally|recently|also|actually)\s+)?(\w+ed|went|got|had|made|took|saw|found|ran|won|lost|bought|met|began|built|spent|became|gonna|wanna|love|enjoy|planning|hoping|working|thinking)\b/i;
 const IMPLIED_I_ANYWHERE = new RegExp(IMPLIED_I.source.replace("^", "(?:^|[.!?]\\s)"), "i");
+/** "I think I …": a hedge before what the user says they did */
+const HEDGES = new Set(["think", "guess", "believe", "suppose", "reckon"]);
 /** adverbs that may come before a verb whose subject "I" is left out: "Just finished a book" */
 const SOFT_LEADS = new Set(["just", "finally", "recently", "actually"]);
 /** "Planning a trip next month": what the user is busy with, "I am" left out */
@@ -411,6 +413,9 @@ function trimLeading(toks: Tok[]): Tok[] {
   // filler, and the name of the one spoken to: "Well, Nate, I …"
   const vocative = (t: Tok) => (is(t, "FirstName") || is(t, "Person")) && t.post.includes(",");
   while (k < toks.length && (LEADING.has(toks[k].w) || is(toks[k], "Expression") || is(toks[k], "Interjection") || vocative(toks[k]))) k++;
+  // "I think I left my sword in the cave": the hedge goes, what the user did stays
+  const hedge = toks[k]?.w === "i" && HEDGES.has(toks[k + 1]?.w ?? "") ? (toks[k + 2]?.w === "that" ? 3 : 2) : 0;
+  if (hedge && toks[k + hedge]?.w === "i" && isVerb(toks[k + hedge + 1])) k += hedge;
   const lead = MOMENT_LEADS.find((l) => l.every((w, q) => toks[k + q]?.w === w) && toks[k + l.length]?.w === "i");
   if (lead) k += lead.length;
   // "…, Nate!": the name at the end too

@@ -374,6 +374,12 @@ describe("built-in extractor", () => {
     expect([...slots]).toEqual(expect.arrayContaining(["name", "age", "home", "occupation", "pref", "goal"]));
   });
 
+  it("drops a hedge before what the user did or is", () => {
+    expect(texts(one("I think I left my sword in the cave.", "Jordan"))).toEqual(["Jordan left their sword in the cave."]);
+    expect(texts(one("I guess I'm a night owl.", "Jordan"))).toEqual(["Jordan is a night owl."]);
+    expect(texts(one("I think I can do it.", "Jordan"))).toEqual([]);
+  });
+
   it("keeps a promise whole, with who it was made to", () => {
     expect(texts(one("I promised Elara I'd bring her a moonflower tomorrow.", "Jordan")))
       .toEqual(["Jordan promised Elara to bring her a moonflower on 2025-03-13."]);
