@@ -385,6 +385,8 @@ function clausesOf(toks: Tok[]): Tok[][] {
     const breaks = k > 0 && (
       CLAUSE_BREAK.has(t.w) ||
       (JOINERS.has(t.w) && ((isPronoun(next) && !REFERS_BACK.has(next!.w)) || next?.w === "my")) ||
+      // "…, so keep Whiskers away from me": what the user asks of the character
+      (t.w === "so" && (is(next, "Imperative") || (is(next, "Infinitive") && !is(next, "Noun")))) ||
       (/[,;:(]|\s[-–—]\s|[–—]|\.\.\./.test(prev.post) && isPronoun(t) && !REFERS_BACK.has(t.w)));
     // "I dance at the club and run a school": a second statement by the same "I"
     const again = k > 1 && t.w === "and" && part[0]?.w === "i" && isVerb(next) && !is(next, "Gerund") && !is(next, "Auxiliary") &&

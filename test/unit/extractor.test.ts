@@ -374,6 +374,10 @@ describe("built-in extractor", () => {
     expect([...slots]).toEqual(expect.arrayContaining(["name", "age", "home", "occupation", "pref", "goal"]));
   });
 
+  it("leaves out what the user asks of the character after 'so'", () => {
+    expect(texts(one("I'm allergic to cats, so keep Whiskers away from me lol.", "Jordan"))).toEqual(["Jordan is allergic to cats."]);
+  });
+
   it("drops a hedge before what the user did or is", () => {
     expect(texts(one("I think I left my sword in the cave.", "Jordan"))).toEqual(["Jordan left their sword in the cave."]);
     expect(texts(one("I guess I'm a night owl.", "Jordan"))).toEqual(["Jordan is a night owl."]);
