@@ -108,6 +108,8 @@ const SELF = /\b(i|my|me|we|our)\b/i;
 /** a sentence that starts with a past-tense verb and leaves out "I": "Finished the marathon!" */
 const IMPLIED_I = /^\W*(?:(?:just|finally|recently|also|actually)\s+)?(\w+ed|went|got|had|made|took|saw|found|ran|won|lost|bought|met|began|built|spent|became|gonna|wanna|love|enjoy|planning|hoping|working|thinking)\b/i;
 const IMPLIED_I_ANYWHERE = new RegExp(IMPLIED_I.source.replace("^", "(?:^|[.!?]\\s)"), "i");
+/** words tacked on after a comma that say nothing of the user: "I stole your sword, sorry." */
+const TACKED_ON = new Set(["sorry", "thanks", "please", "honestly", "lol", "haha"]);
 /** "I think I …": a hedge before what the user says they did */
 const HEDGES = new Set(["think", "guess", "believe", "suppose", "reckon"]);
 /** adverbs that may come before a verb whose subject "I" is left out: "Just finished a book" */
@@ -249,7 +251,7 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
   });
   // the last guard: a fact that still speaks as the user, or to the character, is dropped
   // and a placeholder for a name ("my name is [name]", "I'm Player 2") says nothing
-  return dedupe(ctx.facts.filter((f) => !FIRST_PERSON.test(f.text) && !US.test(f.text) && !SECOND_PERSON.test(f.text) && !PLACEHOLDER.test(f.text)));
+  return dedupe(ctx.facts.map(toCharacter).filter((f) => !FIRST_PERSON.test(f.text) && !US.test(f.text) && !SECOND_PERSON.test(f.text) && !PLACEHOLDER.test(f.text)));
 }
 
 /**
@@ -263,6 +265,23 @@ function placeBefore(asked: string, text: string): { at: string; name: Tok[] } |
   const found = [...`${asked} ${text.slice(0, at)}`.matchAll(PLACE)].pop();
   return found ? { at: found[1] === "at" ? "at" : "in", name: found[2].split(" ").map((w) => synthetic(w, "ProperNoun", "Place")) } : null;
 }
+
+/**
+ * What the user did to or with the character, said to it as "you": "The user bought a map from you"
+ * → "… from the character", "… stole your sword" → "… stole the character's sword". Only after a
+ * word that takes an object: a "you" elsewhere ("you know", "you never can tell") leaves the fact
+ * second-person, and dropped.
+ */
+function toCharacter(f: Fact): Fact {
+  if (!SECOND_PERSON.test(f.text)) return f;
+  const text = f.text
+    .replace(TO_YOU, (_, before: string) => `${before} the character`)
+    .replace(TO_YOUR, (_, before: string) => `${before} the character's`);
+  return text === f.text ? f : { ...f, text };
+}
+const OBJECT_OF = "from|with|for|against|beside|behind|gave|give|gives|showed|show|sold|sell|sent|send|owe|owes|met|meet|helped|help|helps|saved|save|trust|trusts|visited|visit|fought|beat|stole|took|brought|bring";
+const TO_YOU = new RegExp(`\\b(${OBJECT_OF})\\s+you\\b(?!'|\\s+(?:know|see|guys|all)\\b)`, "gi");
+const TO_YOUR = new RegExp(`\\b(${OBJECT_OF})\\s+your\\b`, "gi");
 
 // ---- tokens ----
 
@@ -420,9 +439,10 @@ function trimLeading(toks: Tok[]): Tok[] {
   if (hedge && toks[k + hedge]?.w === "i" && isVerb(toks[k + hedge + 1])) k += hedge;
   const lead = MOMENT_LEADS.find((l) => l.every((w, q) => toks[k + q]?.w === w) && toks[k + l.length]?.w === "i");
   if (lead) k += lead.length;
-  // "…, Nate!": the name at the end too
   const last = toks[toks.length - 1];
-  if (toks.length > 2 && (is(last, "FirstName") || is(last, "Person")) && toks[toks.length - 2].post.includes(",")) toks = toks.slice(0, -1);
+  // "…, Nate!", "…, sorry.": a name or an interjection tacked on at the end
+  if (toks.length > 2 && (is(last, "FirstName") || is(last, "Person") || is(last, "Expression") || is(last, "Interjection") || TACKED_ON.has(last.w)) &&
+    toks[toks.length - 2].post.includes(",")) toks = toks.slice(0, -1);
   let d = k;
   while (d < toks.length && (is(toks[d], "Date") || (/^(last|this|next)$/.test(toks[d].w) && is(toks[d + 1], "Date")))) d++;
   return d > k && toks[d]?.w === "i" ? [...toks.slice(d), ...toks.slice(k, d)] : toks.slice(k);

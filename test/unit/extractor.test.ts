@@ -374,6 +374,15 @@ describe("built-in extractor", () => {
     expect([...slots]).toEqual(expect.arrayContaining(["name", "age", "home", "occupation", "pref", "goal"]));
   });
 
+  it("says what the user did to or with the character as 'the character'", () => {
+    expect(texts(one("I stole your sword, sorry.", "Jordan"))).toEqual(["Jordan stole the character's sword."]);
+    expect(texts(one("I gave you the amulet yesterday.", "Jordan"))).toEqual(["Jordan gave the character the amulet on 2025-03-11."]);
+    expect(texts(one("I'm grateful for your help.", "Jordan"))).toEqual(["Jordan is grateful for the character's help."]);
+    // "you" as a filler is not the character, and a fact still about "you" is dropped
+    expect(texts(one("You know, I love fishing.", "Jordan"))).toEqual(["Jordan loves fishing."]);
+    expect(texts(one("I think you know my brother.", "Jordan"))).toEqual([]);
+  });
+
   it("leaves out what the user asks of the character after 'so'", () => {
     expect(texts(one("I'm allergic to cats, so keep Whiskers away from me lol.", "Jordan"))).toEqual(["Jordan is allergic to cats."]);
   });
