@@ -378,6 +378,7 @@ describe("built-in extractor", () => {
     expect(texts(one("I stole your sword, sorry.", "Jordan"))).toEqual(["Jordan stole the character's sword."]);
     expect(texts(one("I gave you the amulet yesterday.", "Jordan"))).toEqual(["Jordan gave the character the amulet on 2025-03-11."]);
     expect(texts(one("I'm grateful for your help.", "Jordan"))).toEqual(["Jordan is grateful for the character's help."]);
+    expect(texts(one("Last time I bought a map from you.", "Jordan"))).toEqual(["Jordan bought a map from the character."]);
     // "you" as a filler is not the character, and a fact still about "you" is dropped
     expect(texts(one("You know, I love fishing.", "Jordan"))).toEqual(["Jordan loves fishing."]);
     expect(texts(one("I think you know my brother.", "Jordan"))).toEqual([]);
