@@ -332,7 +332,7 @@ function sentencesOf(text: string): Tok[][] {
 }
 
 function tokensOf(terms: CompromiseTerm[]): Tok[] {
-  return terms.map((t, k) => ({
+  return terms.map((t, k) => afterI(terms[k - 1], t)).map((t, k) => ({
     text: t.implicit ?? t.text,
     contracted: t.implicit != null && !t.tags.includes("Value") && !t.tags.includes("Unit"),
     w: (t.implicit ?? t.normal).toLowerCase(),
@@ -340,6 +340,13 @@ function tokensOf(terms: CompromiseTerm[]): Tok[] {
     post: t.post,
     first: k === 0,
   })).filter((t) => !LAUGHS.test(t.w));
+}
+
+/** "I work night shifts": right after "I", a word compromise took for a common noun is the verb */
+function afterI(prev: CompromiseTerm | undefined, t: CompromiseTerm): CompromiseTerm {
+  if ((prev?.implicit ?? prev?.normal)?.toLowerCase() !== "i" || !t.tags.includes("Singular") ||
+    t.tags.some((tag) => tag === "Pronoun" || tag === "ProperNoun" || tag === "Verb" || tag === "Adverb")) return t;
+  return { ...t, tags: ["Verb", "PresentTense", "Infinitive"] };
 }
 
 const synthetic = (text: string, ...tags: string[]): Tok => ({ text, w: text.toLowerCase(), tags: new Set(tags), post: " ", first: false });

@@ -237,6 +237,8 @@ describe("built-in extractor", () => {
     expect(texts(one("I just started a new job.", "Jordan"))).toEqual(["Jordan started a new job."]);
     expect(texts(one("Yeah, I just moved in a few weeks ago.", "Jordan"))).toEqual(["Jordan moved in a few weeks ago."]);
     expect(texts(one("I really enjoy long walks on the beach.", "Jordan"))).toEqual(["Jordan enjoys long walks on the beach."]);
+    // compromise reads "work" as a noun here, "shifts" as the verb
+    expect(texts(one("I work night shifts at the hospital.", "Jordan"))).toEqual(["Jordan works night shifts at the hospital."]);
     // after "just", "beat" is the past: not "Jordan beats the fire temple boss"
     expect(texts(one("I just beat the fire temple boss!", "Jordan"))).toEqual(["Jordan beat the fire temple boss."]);
     expect(texts(one("I beat the boss every time.", "Jordan"))).toEqual(["Jordan beats the boss every time."]);
