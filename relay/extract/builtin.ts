@@ -415,13 +415,15 @@ function clausesOf(toks: Tok[]): Tok[][] {
       (t.w === "so" && (is(next, "Imperative") || (is(next, "Infinitive") && !is(next, "Noun")))) ||
       (/[,;:(]|\s[-–—]\s|[–—]|\.\.\./.test(prev.post) && isPronoun(t) && !REFERS_BACK.has(t.w)));
     // "I dance at the club and run a school": a second statement by the same "I"
-    const again = k > 1 && t.w === "and" && part[0]?.w === "i" && isVerb(next) && !is(next, "Gerund") && !is(next, "Auxiliary") &&
-      !thirdPersonVerb(next!) &&
-      !is(next, "Copula") && part.some((p, q) => q > 0 && isContent(p));
+    // ("and only listen to…": an adverb may come first)
+    const verb = is(next, "Adverb") && !isVerb(next) ? toks[k + 2] : next;
+    const again = k > 1 && t.w === "and" && part[0]?.w === "i" && isVerb(verb) && !is(verb, "Gerund") && !is(verb, "Auxiliary") &&
+      !thirdPersonVerb(verb!) &&
+      !is(verb, "Copula") && part.some((p, q) => q > 0 && isContent(p));
     if (again) {
       // "I like to drink wine and dance": the second statement likes, too ("I like to dance")
       const to = part.findIndex((p, q) => q > 1 && p.w === "to" && isVerb(part[q + 1]));
-      const lead = to > 0 && !PREF_VERBS.has(lemma(next!)) && !GOAL_VERBS.has(lemma(next!)) && part.slice(1, to).every((p) => isVerb(p) || is(p, "Adverb") || is(p, "Negative") || SOFT_ADVERBS.has(p.w));
+      const lead = to > 0 && !PREF_VERBS.has(lemma(verb!)) && !GOAL_VERBS.has(lemma(verb!)) && part.slice(1, to).every((p) => isVerb(p) || is(p, "Adverb") || is(p, "Negative") || SOFT_ADVERBS.has(p.w));
       return parts.push([synthetic("I", "Pronoun"), ...(lead ? part.slice(1, to + 1).map((p) => ({ ...p, first: false })) : [])]);
     }
     if (breaks) parts.push([]);

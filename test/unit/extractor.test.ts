@@ -217,6 +217,8 @@ describe("built-in extractor", () => {
   });
 
   it("splits a sentence into one fact per statement", () => {
+    expect(texts(one("I live in the country and only listen to country music.", "Jordan")))
+      .toEqual(["Jordan lives in the country.", "Jordan only listens to country music."]);
     // "like to" governs both verbs, as grammar reads it
     expect(texts(one("I like to dance at the club and run a dog obedience school.", "Jordan"))).toEqual([
       "Jordan likes to dance at the club.", "Jordan likes to run a dog obedience school.",
