@@ -420,6 +420,10 @@ function clausesOf(toks: Tok[]): Tok[][] {
     const again = k > 1 && t.w === "and" && part[0]?.w === "i" && isVerb(verb) && !is(verb, "Gerund") && !is(verb, "Auxiliary") &&
       !thirdPersonVerb(verb!) &&
       !is(verb, "Copula") && part.some((p, q) => q > 0 && isContent(p));
+    // "I'm an electrician who works on my parents' farm": what the user does, said of what they are
+    if (t.w === "who" && part[0]?.w === "i" && thirdPersonVerb(next ?? t) && part.some((p) => is(p, "Copula"))) {
+      return parts.push([synthetic("I", "Pronoun")]);
+    }
     if (again) {
       // "I like to drink wine and dance": the second statement likes, too ("I like to dance")
       const to = part.findIndex((p, q) => q > 1 && p.w === "to" && isVerb(part[q + 1]));
@@ -1010,7 +1014,8 @@ function words(toks: Tok[], verbAt = -1, who?: string): string {
       : t.first && !isProper(t) && !is(t, "Acronym") ? t.text.toLowerCase() : t.text);
     const last = k === toks.length - 1;
     const p = t.post.trim();
-    out += w + (last ? "" : p.includes(",") ? ", " : /\s/.test(t.post) || t.contracted || /[.!?;:]/.test(p) ? " " : p);
+    // ("parents' farm": a plural's possessive keeps its apostrophe)
+    out += w + (last ? "" : p.includes(",") ? ", " : /^['’]$/.test(p) ? "' " : /\s/.test(t.post) || t.contracted || /[.!?;:]/.test(p) ? " " : p);
   });
   return out.replace(/["“”()]/g, "").trim();
 }

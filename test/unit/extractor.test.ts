@@ -217,6 +217,8 @@ describe("built-in extractor", () => {
   });
 
   it("splits a sentence into one fact per statement", () => {
+    expect(texts(one("I'm an electrician who works on my parents' farm.", "Jordan")))
+      .toEqual(["Jordan is an electrician.", "Jordan works on their parents' farm."]);
     expect(texts(one("I live in the country and only listen to country music.", "Jordan")))
       .toEqual(["Jordan lives in the country.", "Jordan only listens to country music."]);
     // "like to" governs both verbs, as grammar reads it
