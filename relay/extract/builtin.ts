@@ -624,7 +624,6 @@ function iClause(c: Clause, ctx: Ctx): void {
   if (lasting(c, modal, future)) general(c, ctx, action);
 }
 
-/** "my name is …", "my sister Ana …", "my dog is called Rex", "my favorite color is blue", "my goal is to …" */
 /**
  * "I promised Elara I'd bring her a moonflower": a promise, whole ("… promised Elara to bring her a
  * moonflower"); a game's characters hold the player to it. Taken apart, its clauses are an opinion
@@ -646,6 +645,7 @@ function promise(said: Tok[], ctx: Ctx): boolean {
   return true;
 }
 
+/** "my name is …", "my sister Ana …", "my dog is called Rex", "my favorite color is blue", "my goal is to …" */
 function possessiveClause(toks: Tok[], ctx: Ctx): void {
   const v = findVerb(toks);
   if (v < 0) return;
@@ -802,6 +802,12 @@ function relation(kind: string, count: string, name: string | undefined, ctx: Ct
 }
 
 /** "I want to become a pilot", "I'm planning to visit Japan", "I'm going to learn guitar", "I'd love to …" */
+/** "I think so", "I see what you mean": talk. But "I see the Rolling Stones in concert every year" is not. */
+function opinion(c: Clause): boolean {
+  if (c.lemma !== "see") return OPINION_VERBS.has(c.lemma);
+  return !c.rest.some(isContent) || /^(what|that|how|why|if|you|it|this|so)$/.test(c.rest[0]?.w ?? "");
+}
+
 function goal(c: Clause, modal: string | undefined, future: boolean, ctx: Ctx): boolean {
   const { lemma: verb, rest } = c;
   const toVerb = rest[0]?.w === "to" && isVerb(rest[1]);
@@ -848,7 +854,7 @@ function modality(c: Clause): { modal?: string; future: boolean } {
 
 /** A first-person statement that is worth remembering at all. */
 function lasting(c: Clause, modal: string | undefined, future: boolean): boolean {
-  if (OPINION_VERBS.has(c.lemma) || future) return false;
+  if (opinion(c) || future) return false;
   // "I can swim", "I can't have dairy": what the user can do is a fact; "I could…", "I should…" are not
   if (modal && modal !== "can") return false;
   const hasContent = c.rest.some(isContent);
@@ -903,7 +909,7 @@ function statement(said: Tok[], ctx: Ctx): void {
   const moment = ofTheMoment(c, toks, ctx);
   if (c) {
     const { modal, future } = modality(c);
-    if (!OPINION_VERBS.has(c.lemma) && !future && (!modal || modal === "can") && !(c.lemma === "be" && c.rest.length < 2)) {
+    if (!opinion(c) && !future && (!modal || modal === "can") && !(c.lemma === "be" && c.rest.length < 2)) {
       during(ctx, moment, () => general(c, ctx, false));
     }
     return;

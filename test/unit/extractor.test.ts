@@ -394,6 +394,11 @@ describe("built-in extractor", () => {
     expect(texts(one("I'm allergic to cats, so keep Whiskers away from me lol.", "Jordan"))).toEqual(["Jordan is allergic to cats."]);
   });
 
+  it("takes 'I see' with something seen as a statement, and 'I see what you mean' as talk", () => {
+    expect(texts(one("I see the Rolling Stones in concert every year.", "Jordan"))).toEqual(["Jordan sees the Rolling Stones in concert every year."]);
+    expect(texts(one("I see what you mean.", "Jordan"))).toEqual([]);
+  });
+
   it("drops a hedge before what the user did or is", () => {
     expect(texts(one("I think I left my sword in the cave.", "Jordan"))).toEqual(["Jordan left their sword in the cave."]);
     expect(texts(one("I guess I'm a night owl.", "Jordan"))).toEqual(["Jordan is a night owl."]);
