@@ -123,7 +123,7 @@ const CONTINUES = /^\W*(it|it's|that|that's|this|they|they're|there)\b/i;
 /** a sentence about someone the sentence before named: "She's a nurse." */
 const ABOUT_THEM = /^\W*(he|she|he's|she's)\b/i;
 /** a character's question whose bare answer is a fact */
-const ASKS = /\byour name\b|\bcall you\b|\bhow old\b/i;
+const ASKS = /\byour name\b|\bcall you\b|\bhow old\b|\byour fav(?:ou?rite|e)\b/i;
 const MODALS = new Set(["would", "could", "should", "might", "may", "must", "will", "shall"]);
 const STATIVE = new Set([
   "be", "have", "know", "like", "love", "want", "need", "feel", "think", "seem", "use", "live", "own",
@@ -960,8 +960,42 @@ function eventFact(text: string, toks: Tok[] | undefined, ctx: Ctx): void {
 }
 
 /** The answer to "What's your name?" or "How old are you?" on its own. */
+/**
+ * "What's your favorite food?" — "Pizza, for sure! What's yours?": a short answer that names it, with
+ * no "I" or "my" of its own (those sentences the other rules read), is the user's favorite.
+ */
+function favoriteAnswer(asked: Turn, text: string, ctx: Ctx): boolean {
+  const kind = FAVORITE_ASKED.exec(asked.text)?.[1]?.toLowerCase().replace(/^(kind|type|sort) of\s+/, "").split(/\s+/);
+  if (!kind || SELF.test(text)) return false;
+  const said = sentencesOf(text).filter((s) => !/\?$/.test(s.map((t) => t.text + t.post).join("").trim()));
+  if (said.length !== 1) return false;
+  let k = 0;
+  while (k < said[0].length && (LEADING.has(said[0][k].w) || HEDGING.has(said[0][k].w) || is(said[0][k], "Expression"))) k++;
+  const value = untilComma(cut(said[0].slice(k)), 0);
+  // "Pizza for sure", "Jazz, really"
+  const tail = value.map((t) => t.w).join(" ").match(/\s(?:for sure|hands down|really|honestly|though)$/)?.[0];
+  if (tail) value.splice(value.length - tail.trim().split(" ").length);
+  // a one-word answer compromise may tag as anything ("Jazz." as a verb): a word that is not talk will do
+  const one = value.length === 1 && /^\p{L}[\p{L}-]+$/u.test(value[0].w) && !isPronoun(value[0]) && !TALK.test(value[0].w) &&
+    !VAGUE_NOUNS.has(value[0].w) && !NON_ANSWERS.has(value[0].w);
+  if (!one && (!value.length || value.length > 5 || !value.some((t) => isContent(t) || is(t, "Adjective") || is(t, "Date")) || value.some(isVerb))) return false;
+  const thing = kind.join(" ");
+  const seq = ctx.seq;
+  ctx.seq = [asked.seq, ...seq];
+  add(ctx, { text: sentence(`${possessive(ctx)} favorite ${thing} is ${words(value)}`), slot: `pref:favorite ${thing}`, value: words(value), importance: 0.5 });
+  ctx.seq = seq;
+  return true;
+}
+/** "what's your favorite food", "what is your favourite kind of music" */
+const FAVORITE_ASKED = /\bwhat(?:'s|\s+is|\s+are)\s+your\s+(?:fav(?:ou?rite|e)|most\s+loved)\s+([a-z]+(?:\s+(?!is\b|are\b)[a-z]+){0,2})\s*\?/i;
+/** one-word replies that name nothing */
+const NON_ANSWERS = new Set(["nothing", "everything", "anything", "none", "same", "yours", "idk", "dunno", "depends", "yes", "no", "yeah", "nope", "sure", "hmm"]);
+/** words that soften an answer: "Definitely pizza", "Probably winter" */
+const HEDGING = new Set(["definitely", "probably", "maybe", "hmm", "hm", "um", "uh", "oh", "easily", "gotta", "be"]);
+
 function answer(asked: Turn, text: string, ctx: Ctx): boolean {
   if (text.length > 60) return false;
+  if (favoriteAnswer(asked, text, ctx)) return true;
   const sentences = sentencesOf(text);
   const toks = sentences[0]?.filter((t) => !LEADING.has(t.w) && !/^(it|is|am|i|name|my|'s)$/.test(t.w));
   if (!toks?.length || sentences.length > 1) return false;

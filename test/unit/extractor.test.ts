@@ -394,6 +394,17 @@ describe("built-in extractor", () => {
     expect(texts(one("I'm allergic to cats, so keep Whiskers away from me lol.", "Jordan"))).toEqual(["Jordan is allergic to cats."]);
   });
 
+  it("reads a short answer to the character's 'What's your favorite …?' as the user's favorite", () => {
+    const asked = (q: string, a: string) => texts(extractFacts(session([`C: ${q}`, a]), "Jordan"));
+    expect(asked("What's your favorite food?", "Pizza, for sure! What's yours?")).toEqual(["Jordan's favorite food is pizza."]);
+    expect(asked("What is your favourite kind of music?", "Jazz. You?")).toEqual(["Jordan's favorite music is jazz."]);
+    expect(extractFacts(session(["C: What's your favorite season?", "Probably winter."]), "Jordan")[0])
+      .toMatchObject({ slot: "pref:favorite season", value: "winter", seq: [0, 1] });
+    for (const reply of ["Hmm, hard to say.", "Thanks for asking!", "Anything really.", "I don't know, what's yours?"]) {
+      expect(asked("What's your favorite food?", reply), reply).toEqual([]);
+    }
+  });
+
   it("takes 'I see' with something seen as a statement, and 'I see what you mean' as talk", () => {
     expect(texts(one("I see the Rolling Stones in concert every year.", "Jordan"))).toEqual(["Jordan sees the Rolling Stones in concert every year."]);
     expect(texts(one("I see what you mean.", "Jordan"))).toEqual([]);
