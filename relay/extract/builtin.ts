@@ -450,7 +450,7 @@ function trimLeading(toks: Tok[]): Tok[] {
   // "I think I left my sword in the cave": the hedge goes, what the user did stays
   const hedge = toks[k]?.w === "i" && HEDGES.has(toks[k + 1]?.w ?? "") ? (toks[k + 2]?.w === "that" ? 3 : 2) : 0;
   if (hedge && toks[k + hedge]?.w === "i" && isVerb(toks[k + hedge + 1])) k += hedge;
-  // "Last time I bought a map from you": when is the session it was said in
+  // "Last time I bought a map from you": "last time" says nothing the session's own time does not
   if (toks[k]?.w === "last" && toks[k + 1]?.w === "time" && toks[k + 2]?.w === "i") k += 2;
   const lead = MOMENT_LEADS.find((l) => l.every((w, q) => toks[k + q]?.w === w) && toks[k + l.length]?.w === "i");
   if (lead) k += lead.length;
