@@ -964,10 +964,10 @@ function eventFact(text: string, toks: Tok[] | undefined, ctx: Ctx): void {
  * "What's your favorite food?" — "Pizza, for sure! What's yours?": a short answer that names it, with
  * no "I" or "my" of its own (those sentences the other rules read), is the user's favorite.
  */
-function favoriteAnswer(asked: Turn, text: string, ctx: Ctx): boolean {
-  const kind = FAVORITE_ASKED.exec(asked.text)?.[1]?.toLowerCase().replace(/^(kind|type|sort) of\s+/, "").split(/\s+/);
-  if (!kind || SELF.test(text)) return false;
-  const said = sentencesOf(text).filter((s) => !/\?$/.test(s.map((t) => t.text + t.post).join("").trim()));
+function favoriteAnswer(asked: Turn, text: string, sentences: Tok[][], ctx: Ctx): boolean {
+  const thing = FAVORITE_ASKED.exec(asked.text)?.[1]?.toLowerCase().replace(/\s+/g, " ").replace(/^(kind|type|sort) of /, "");
+  if (!thing || SELF.test(text)) return false;
+  const said = sentences.filter((s) => !/\?$/.test(s.map((t) => t.text + t.post).join("").trim()));
   if (said.length !== 1) return false;
   let k = 0;
   while (k < said[0].length && (LEADING.has(said[0][k].w) || HEDGING.has(said[0][k].w) || is(said[0][k], "Expression"))) k++;
@@ -979,11 +979,7 @@ function favoriteAnswer(asked: Turn, text: string, ctx: Ctx): boolean {
   const one = value.length === 1 && /^\p{L}[\p{L}-]+$/u.test(value[0].w) && !isPronoun(value[0]) && !TALK.test(value[0].w) &&
     !VAGUE_NOUNS.has(value[0].w) && !NON_ANSWERS.has(value[0].w);
   if (!one && (!value.length || value.length > 5 || !value.some((t) => isContent(t) || is(t, "Adjective") || is(t, "Date")) || value.some(isVerb))) return false;
-  const thing = kind.join(" ");
-  const seq = ctx.seq;
-  ctx.seq = [asked.seq, ...seq];
   add(ctx, { text: sentence(`${possessive(ctx)} favorite ${thing} is ${words(value)}`), slot: `pref:favorite ${thing}`, value: words(value), importance: 0.5 });
-  ctx.seq = seq;
   return true;
 }
 /** "what's your favorite food", "what is your favourite kind of music" */
@@ -995,14 +991,14 @@ const HEDGING = new Set(["definitely", "probably", "maybe", "hmm", "hm", "um", "
 
 function answer(asked: Turn, text: string, ctx: Ctx): boolean {
   if (text.length > 60) return false;
-  if (favoriteAnswer(asked, text, ctx)) return true;
   const sentences = sentencesOf(text);
-  const toks = sentences[0]?.filter((t) => !LEADING.has(t.w) && !/^(it|is|am|i|name|my|'s)$/.test(t.w));
-  if (!toks?.length || sentences.length > 1) return false;
+  const toks = sentences.length === 1 ? sentences[0].filter((t) => !LEADING.has(t.w) && !/^(it|is|am|i|name|my|'s)$/.test(t.w)) : [];
+  // the fact comes from the question too
   const seq = ctx.seq;
   ctx.seq = [asked.seq, ...seq];
-  const done = (/\byour name\b|\bcall you\b/i.test(asked.text) && nameIs(toks, ctx, false)) ||
-    (/\bhow old\b/i.test(asked.text) && ageIs(toks, ctx, false));
+  const done = favoriteAnswer(asked, text, sentences, ctx) || (toks.length > 0 && (
+    (/\byour name\b|\bcall you\b/i.test(asked.text) && nameIs(toks, ctx, false)) ||
+    (/\bhow old\b/i.test(asked.text) && ageIs(toks, ctx, false))));
   ctx.seq = seq;
   return done;
 }
