@@ -251,7 +251,7 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
   });
   // the last guard: a fact that still speaks as the user, or to the character, is dropped
   // and a placeholder for a name ("my name is [name]", "I'm Player 2") says nothing
-  return dedupe(ctx.facts.map(toCharacter).filter((f) => !FIRST_PERSON.test(f.text) && !US.test(f.text) && !SECOND_PERSON.test(f.text) && !PLACEHOLDER.test(f.text)));
+  return dedupe(ctx.facts.filter((f) => !FIRST_PERSON.test(f.text) && !US.test(f.text) && !SECOND_PERSON.test(f.text) && !PLACEHOLDER.test(f.text)));
 }
 
 /**
@@ -267,21 +267,14 @@ function placeBefore(asked: string, text: string): { at: string; name: Tok[] } |
 }
 
 /**
- * What the user did to or with the character, said to it as "you": "The user bought a map from you"
- * → "… from the character", "… stole your sword" → "… stole the character's sword". Only after a
- * word that takes an object: a "you" elsewhere ("you know", "you never can tell") leaves the fact
- * second-person, and dropped.
+ * Words (as written in the fact) after which "you" is the character something was done to or with: "I bought a map from
+ * you" → "… from the character", "I stole your sword" → "… stole the character's sword". A "you"
+ * elsewhere ("you know", "you never can tell") leaves the fact second-person, and dropped.
  */
-function toCharacter(f: Fact): Fact {
-  if (!SECOND_PERSON.test(f.text)) return f;
-  const text = f.text
-    .replace(TO_YOU, (_, before: string) => `${before} the character`)
-    .replace(TO_YOUR, (_, before: string) => `${before} the character's`);
-  return text === f.text ? f : { ...f, text };
-}
-const OBJECT_OF = "from|with|for|against|beside|behind|gave|give|gives|showed|show|sold|sell|sent|send|owe|owes|met|meet|helped|help|helps|saved|save|trust|trusts|visited|visit|fought|beat|stole|took|brought|bring";
-const TO_YOU = new RegExp(`\\b(${OBJECT_OF})\\s+you\\b(?!'|\\s+(?:know|see|guys|all)\\b)`, "gi");
-const TO_YOUR = new RegExp(`\\b(${OBJECT_OF})\\s+your\\b`, "gi");
+const OBJECT_OF = new Set((
+  "from with for against beside behind gave give gives showed show sold sell sent send owe owes met meet helped help helps " +
+  "saved save trust trusts visited visit fought beat stole took brought bring"
+).split(" "));
 
 // ---- tokens ----
 
@@ -1032,7 +1025,7 @@ function say(who: string, body: Tok[], verb: Tok | undefined, ctx: Ctx, dated: b
 
 /** Tokens as text in the third person; `verbAt` is conjugated for a singular subject. */
 function words(toks: Tok[], verbAt = -1, who?: string): string {
-  let out = "", they = false, one = false;
+  let out = "", they = false, one = false, before = "";
   const verb = toks[verbAt];
   // "I just beat the boss": after "just", a verb whose past is the same word is past
   const past = !!verb && /^(just|already)$/.test(toks[verbAt - 1]?.w ?? "") && formOf(lemma(verb), "PastTense") === verb.w;
@@ -1046,8 +1039,11 @@ function words(toks: Tok[], verbAt = -1, who?: string): string {
     else if (t.w === "we" && who) { w = `${who} and others`; they = true; }
     else if (t.w === "us" && t.text === "us" && who) w = "them";
     else if (t.w === "i") { w = "they"; they = true; }
+    else if ((t.w === "you" || t.w === "your") && OBJECT_OF.has(before) && !t.contracted &&
+      !(t.w === "you" && /^(know|see|guys|all)$/.test(toks[k + 1]?.w ?? ""))) w = t.w === "you" ? "the character" : "the character's";
     else w = THIRD_PERSON[t.w] ?? (is(t, "Place") || is(t, "FirstName") || is(t, "LastName") ? capitalize(t.text)
       : t.first && !isProper(t) && !is(t, "Acronym") ? t.text.toLowerCase() : t.text);
+    before = w.toLowerCase();
     const last = k === toks.length - 1;
     const p = t.post.trim();
     // ("parents' farm": a plural's possessive keeps its apostrophe)
