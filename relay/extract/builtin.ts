@@ -105,15 +105,17 @@ const QUESTION_TAIL = /,\s*(?:(?:and|but|so)\s+)?(?:what|how|where|who|which|why
 const LAUGHS = /^(lol|lmao|haha+|hehe+|ha|xd|rofl)$/;
 /** a sentence that may be about the user */
 const SELF = /\b(i|my|me|we|our)\b/i;
-/** a sentence that starts with a past-tense verb and leaves out "I": "Finished the marathon!" */
-const IMPLIED_I = /^\W*(?:(?:just|finally|recently|also|actually)\s+)?(\w+ed|went|got|had|made|took|saw|found|ran|won|lost|bought|met|began|built|spent|became|gonna|wanna|love|enjoy|planning|hoping|working|thinking)\b/i;
-const IMPLIED_I_ANYWHERE = new RegExp(IMPLIED_I.source.replace("^", "(?:^|[.!?]\\s)"), "i");
+/** adverbs that may come before a verb whose subject "I" is left out: "Just finished a book" */
+const SOFT_LEADS = new Set(["just", "finally", "recently", "also", "actually"]);
+/** a sentence that starts with a verb and leaves out "I": "Finished the marathon!", "Planning a trip" */
+const IMPLIED_VERB = `(?:(?:${[...SOFT_LEADS].join("|")})\\s+)?(?:\\w+ed|went|got|had|made|took|saw|found|ran|won|lost|bought|met|began|built|spent|became|gonna|wanna|love|enjoy|planning|hoping|working|thinking)\\b`;
+const IMPLIED_I = new RegExp(`^\\W*${IMPLIED_VERB}`, "i");
+/** the same, at the start of any sentence of a turn */
+const IMPLIED_I_ANYWHERE = new RegExp(`(?:^|[.!?]\\s)\\W*${IMPLIED_VERB}`, "i");
 /** words tacked on after a comma that say nothing of the user: "I stole your sword, sorry." */
 const TACKED_ON = new Set(["sorry", "thanks", "please", "honestly", "lol", "haha"]);
 /** "I think I …": a hedge before what the user says they did */
 const HEDGES = new Set(["think", "guess", "believe", "suppose", "reckon"]);
-/** adverbs that may come before a verb whose subject "I" is left out: "Just finished a book" */
-const SOFT_LEADS = new Set(["just", "finally", "recently", "actually"]);
 /** "Planning a trip next month": what the user is busy with, "I am" left out */
 const ONGOING = new Set(["planning", "hoping", "working", "thinking"]);
 /** a fact whose name is a placeholder: "… is Player 2.", "Their name is name." */
