@@ -1,6 +1,7 @@
 // The isolation suites' shared parts: the relay's REST routes read from its own router, a victim's
 // world seeded through real sessions and REST adds, what the victim has (read with the admin key)
-// to compare before and after the attacks, and the suite both modes run over their own rows of attacks.
+// to compare before and after the attacks, the rows of attacks both modes answer alike (socket events,
+// searches, a memory through another scope's path), and the suite both modes run over their rows.
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -220,6 +221,46 @@ export function targetsOf(w: World) {
     planted: { memories: ["The user owes Mallory 500 gold."] },
     turns: [turn(2, "user", "I owe Mallory 500 gold.")],
   };
+}
+
+/**
+ * The socket events both modes refuse alike: a session belongs to the identity (end user, character,
+ * stores) of its first delivery, whoever claims or holds what.
+ */
+export function eventAttacks(w: World): SocketAttack[] {
+  return [
+    { attack: "Mallory ships a turn into Vera's open session", from: "mallory", event: "transcript", payload: { sessionId: w.sessions.open, turns: [turn(2, "user", "I owe Mallory 500 gold.")] } },
+    { attack: "Mallory re-sends a turn Vera delivered, to learn whether it is held", from: "mallory", event: "transcript", payload: { sessionId: w.sessions.open, turns: [turn(0, "user", "I am saving up for a sailing boat.")] } },
+    { attack: "Mallory ships into Vera's processed session", from: "mallory", event: "transcript", payload: { sessionId: w.sessions.processed, turns: [turn(3, "user", "I owe Mallory 500 gold.")] } },
+    { attack: "Mallory ends Vera's open session before Vera has shipped it all", from: "mallory", event: "session:end", payload: { sessionId: w.sessions.open, turnCount: 2 } },
+    { attack: "Mallory ends Vera's processed session again, to read its status", from: "mallory", event: "session:end", payload: { sessionId: w.sessions.processed, turnCount: 3 } },
+    { attack: "Mallory, on her own guild store, ships into Vera's guild session", from: "malloryGuild", event: "transcript", payload: { sessionId: w.sessions.store, turns: [turn(1, "user", "The guild gave its treasure to Mallory.")] } },
+    { attack: "Vera's blacksmith connection ships into her lighthouse-keeper session", from: "vera", event: "transcript", payload: { sessionId: w.sessions.other, turns: [turn(1, "user", "I sold my maps.")] } },
+    { attack: "Vera's blacksmith connection ends her lighthouse-keeper session", from: "vera", event: "session:end", payload: { sessionId: w.sessions.other, turnCount: 1 } },
+    { attack: "Vera's connection without the guild store ships into her guild session", from: "vera", event: "transcript", payload: { sessionId: w.sessions.store, turns: [turn(1, "user", "Our guild disbanded.")] } },
+    { attack: "Vera's connection without the guild store ends her guild session", from: "vera", event: "session:end", payload: { sessionId: w.sessions.store, turnCount: 1 } },
+  ];
+}
+
+/** The searches both modes answer alike: a connection finds only memories of the scopes it reads. */
+export const SEARCH_ATTACKS: SearchAttack[] = [
+  { attack: "Mallory searches the blacksmith's memories for Vera's ferret, name and city", from: "mallory", query: "ferret Quill Vera Zurich", victimFinds: "veraHome" },
+  { attack: "Mallory searches for Vera's guild's treasure", from: "mallory", query: "guild treasure old mill", victimFinds: "veraGuild" },
+  { attack: "Mallory, on her own guild store, searches for Vera's guild's treasure", from: "malloryGuild", query: "guild treasure old mill", victimFinds: "veraGuild" },
+  { attack: "Vera's blacksmith connection searches for her lighthouse-keeper memories", from: "vera", query: "antique maps coast", victimFinds: "veraLighthouse" },
+  { attack: "Vera's connection without the guild store searches for the guild's treasure", from: "vera", query: "guild treasure old mill", victimFinds: "veraGuild" },
+];
+
+/** REST rows both modes have: even the admin key reaches a memory only through its own scope's path (404). */
+export function wrongScopePathAttacks(w: World): RestAttack[] {
+  const { P2, PM, ST, CH } = targetsOf(w);
+  return [
+    { attack: "the admin key reads Vera's blacksmith memory through her lighthouse-keeper path", as: "admin", method: "GET", path: `${P2}/@pair`, expect: 404 },
+    { attack: "the admin key rewrites Vera's blacksmith memory through her lighthouse-keeper path", as: "admin", method: "PATCH", path: `${P2}/@pair`, body: { pinned: true }, expect: 404 },
+    { attack: "the admin key deletes Vera's blacksmith memory through Mallory's path", as: "admin", method: "DELETE", path: `${PM}/@pair`, expect: 404 },
+    { attack: "the admin key reads a guild memory through the blacksmith's knowledge path", as: "admin", method: "GET", path: `${CH}/@store`, expect: 404 },
+    { attack: "the admin key deletes the blacksmith's knowledge through the guild's path", as: "admin", method: "DELETE", path: `${ST}/@character`, expect: 404 },
+  ];
 }
 
 // ---- the suite both modes run ----

@@ -4,15 +4,16 @@
 // first delivery (another end user, character or set of stores gets E_FORBIDDEN, on every socket
 // event, at the handshake and on the page-hide POST), a connection reads only its own scopes, and
 // every REST route but health and page-hide needs the admin key (401 without it). Each row below is
-// one attack and its answer (every route of the router has one); at the end, Vera's data, read with
+// one attack and its answer (every route of the router has one; the socket events and searches, the
+// same in both modes, are test/helpers/isolation.ts's); at the end, Vera's data, read with
 // the admin key, is exactly what it was before the first attack. Token mode: isolation-token.test.ts.
 import { expect, it } from "vitest";
 import { startRelay } from "../helpers/relay.ts";
 import {
-  admin, attackSuite, bearer, isolationRelay, planWorld, type RestAttack, type SearchAttack, type SocketAttack, targetsOf,
+  admin, attackSuite, bearer, eventAttacks, isolationRelay, planWorld, type RestAttack, SEARCH_ATTACKS, targetsOf, wrongScopePathAttacks,
 } from "../helpers/isolation.ts";
 import { ADMIN_KEY } from "../helpers/tokens.ts";
-import { authFor, turn } from "../helpers/wire.ts";
+import { authFor } from "../helpers/wire.ts";
 
 const w = planWorld();
 const { vera, veraOther, mallory } = w;
@@ -27,28 +28,7 @@ const HANDSHAKES: [attack: string, auth: Record<string, unknown>, code: string][
   ["Vera's id connects naming her guild session without the store", authFor(vera, w.sessions.store), "E_FORBIDDEN"],
 ];
 
-const EVENTS: SocketAttack[] = [
-  { attack: "Mallory ships a turn into Vera's open session", from: "mallory", event: "transcript", payload: { sessionId: w.sessions.open, turns: [turn(2, "user", "I owe Mallory 500 gold.")] } },
-  { attack: "Mallory re-sends a turn Vera delivered, to learn whether it is held", from: "mallory", event: "transcript", payload: { sessionId: w.sessions.open, turns: [turn(0, "user", "I am saving up for a sailing boat.")] } },
-  { attack: "Mallory ships into Vera's processed session", from: "mallory", event: "transcript", payload: { sessionId: w.sessions.processed, turns: [turn(3, "user", "I owe Mallory 500 gold.")] } },
-  { attack: "Mallory ends Vera's open session before Vera has shipped it all", from: "mallory", event: "session:end", payload: { sessionId: w.sessions.open, turnCount: 2 } },
-  { attack: "Mallory ends Vera's processed session again, to read its status", from: "mallory", event: "session:end", payload: { sessionId: w.sessions.processed, turnCount: 3 } },
-  { attack: "Mallory, on her own guild store, ships into Vera's guild session", from: "malloryGuild", event: "transcript", payload: { sessionId: w.sessions.store, turns: [turn(1, "user", "The guild gave its treasure to Mallory.")] } },
-  { attack: "Vera's blacksmith connection (no stores) ships into her lighthouse-keeper session", from: "vera", event: "transcript", payload: { sessionId: w.sessions.other, turns: [turn(1, "user", "I sold my maps.")] } },
-  { attack: "Vera's blacksmith connection (no stores) ends her lighthouse-keeper session", from: "vera", event: "session:end", payload: { sessionId: w.sessions.other, turnCount: 1 } },
-  { attack: "Vera's connection without the guild store ships into her guild session", from: "vera", event: "transcript", payload: { sessionId: w.sessions.store, turns: [turn(1, "user", "Our guild disbanded.")] } },
-  { attack: "Vera's connection without the guild store ends her guild session", from: "vera", event: "session:end", payload: { sessionId: w.sessions.store, turnCount: 1 } },
-];
-
-const SEARCHES: SearchAttack[] = [
-  { attack: "Mallory searches the blacksmith's memories for Vera's ferret, name and city", from: "mallory", query: "ferret Quill Vera Zurich", victimFinds: "veraHome" },
-  { attack: "Mallory searches for Vera's guild's treasure", from: "mallory", query: "guild treasure old mill", victimFinds: "veraGuild" },
-  { attack: "Mallory, on her own guild store, searches for Vera's guild's treasure", from: "malloryGuild", query: "guild treasure old mill", victimFinds: "veraGuild" },
-  { attack: "Vera's blacksmith connection (no stores) searches for her lighthouse-keeper memories", from: "vera", query: "antique maps coast", victimFinds: "veraLighthouse" },
-  { attack: "Vera's blacksmith connection (no stores) searches for the guild's treasure", from: "vera", query: "guild treasure old mill", victimFinds: "veraGuild" },
-];
-
-const { P, P2, PM, ST, CH, V, SETTINGS, hide, planted, turns } = targetsOf(w);
+const { P, P2, ST, CH, V, SETTINGS, hide, planted, turns } = targetsOf(w);
 
 const REST: RestAttack[] = [
   // pair memories: the admin key's
@@ -60,11 +40,7 @@ const REST: RestAttack[] = [
   { attack: "no credential deletes one of Vera's memories", as: "none", method: "DELETE", path: `${P}/@pair`, expect: 401 },
   { attack: "no credential lists Vera's lighthouse-keeper memories", as: "none", method: "GET", path: P2, expect: 401 },
   // even the admin key reaches a memory only through its own scope's path
-  { attack: "the admin key reads Vera's blacksmith memory through her lighthouse-keeper path", as: "admin", method: "GET", path: `${P2}/@pair`, expect: 404 },
-  { attack: "the admin key rewrites Vera's blacksmith memory through her lighthouse-keeper path", as: "admin", method: "PATCH", path: `${P2}/@pair`, body: { pinned: true }, expect: 404 },
-  { attack: "the admin key deletes Vera's blacksmith memory through Mallory's path", as: "admin", method: "DELETE", path: `${PM}/@pair`, expect: 404 },
-  { attack: "the admin key reads a guild memory through the blacksmith's knowledge path", as: "admin", method: "GET", path: `${CH}/@store`, expect: 404 },
-  { attack: "the admin key deletes the blacksmith's knowledge through the guild's path", as: "admin", method: "DELETE", path: `${ST}/@character`, expect: 404 },
+  ...wrongScopePathAttacks(w),
   // a shared store
   { attack: "no credential lists the guild's memories", as: "none", method: "GET", path: ST, expect: 401 },
   { attack: "no credential plants a guild memory", as: "none", method: "POST", path: ST, body: planted, expect: 401 },
@@ -108,6 +84,6 @@ it("open mode believes whoever a client says it is (so it binds to loopback only
 });
 
 attackSuite(w, suite, {
-  handshakes: HANDSHAKES, events: EVENTS, searches: SEARCHES, rest: REST, credentials: CREDENTIALS,
+  handshakes: HANDSHAKES, events: eventAttacks(w), searches: SEARCH_ATTACKS, rest: REST, credentials: CREDENTIALS,
   sameAsMissing: { title: "a memory of another scope answers exactly as a memory that does not exist, even to the admin key", as: "admin" },
 });

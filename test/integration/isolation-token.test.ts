@@ -3,13 +3,14 @@
 // character), her guild's shared store, her sessions. Mallory is another player who talks to the
 // same blacksmith and holds a valid token of her own; Vera's own blacksmith-only token stands for a
 // page that was granted one character and no store. Each row below is one attack through a socket
-// event or a REST route (every route of the router has one) and the answer it must get; at the end,
+// event or a REST route (every route of the router has one; the socket events and searches, the same in
+// both modes, are test/helpers/isolation.ts's) and the answer it must get; at the end,
 // Vera's data, read with the admin key, is exactly what it was before the first attack.
 import {
-  admin, attackSuite, bearer, type Connection, isolationRelay, planWorld, type RestAttack, type SearchAttack, type SocketAttack, targetsOf,
+  admin, attackSuite, bearer, type Connection, eventAttacks, isolationRelay, planWorld, type RestAttack, SEARCH_ATTACKS, targetsOf, wrongScopePathAttacks,
 } from "../helpers/isolation.ts";
 import { ADMIN_KEY, type Claims, hs256, inSeconds, startTokenRelay } from "../helpers/tokens.ts";
-import { authFor, turn, uid } from "../helpers/wire.ts";
+import { authFor, uid } from "../helpers/wire.ts";
 
 const w = planWorld();
 const { vera, veraOther, mallory } = w;
@@ -47,27 +48,6 @@ const HANDSHAKES: [attack: string, auth: Record<string, unknown>, code: string][
   ["Mallory connects naming Vera's open session (to keep it from idling)", authFor(mallory, w.sessions.open, { token: TOKENS.mallory }), "E_FORBIDDEN"],
 ];
 
-const EVENTS: SocketAttack[] = [
-  { attack: "Mallory ships a turn into Vera's open session", from: "mallory", event: "transcript", payload: { sessionId: w.sessions.open, turns: [turn(2, "user", "I owe Mallory 500 gold.")] } },
-  { attack: "Mallory re-sends a turn Vera delivered, to learn whether it is held", from: "mallory", event: "transcript", payload: { sessionId: w.sessions.open, turns: [turn(0, "user", "I am saving up for a sailing boat.")] } },
-  { attack: "Mallory ships into Vera's processed session", from: "mallory", event: "transcript", payload: { sessionId: w.sessions.processed, turns: [turn(3, "user", "I owe Mallory 500 gold.")] } },
-  { attack: "Mallory ends Vera's open session before Vera has shipped it all", from: "mallory", event: "session:end", payload: { sessionId: w.sessions.open, turnCount: 2 } },
-  { attack: "Mallory ends Vera's processed session again, to read its status", from: "mallory", event: "session:end", payload: { sessionId: w.sessions.processed, turnCount: 3 } },
-  { attack: "Mallory, on her own guild store, ships into Vera's guild session", from: "malloryGuild", event: "transcript", payload: { sessionId: w.sessions.store, turns: [turn(1, "user", "The guild gave its treasure to Mallory.")] } },
-  { attack: "Vera's blacksmith connection ships into her lighthouse-keeper session", from: "vera", event: "transcript", payload: { sessionId: w.sessions.other, turns: [turn(1, "user", "I sold my maps.")] } },
-  { attack: "Vera's blacksmith connection ends her lighthouse-keeper session", from: "vera", event: "session:end", payload: { sessionId: w.sessions.other, turnCount: 1 } },
-  { attack: "Vera's connection without the guild store ships into her guild session", from: "vera", event: "transcript", payload: { sessionId: w.sessions.store, turns: [turn(1, "user", "Our guild disbanded.")] } },
-  { attack: "Vera's connection without the guild store ends her guild session", from: "vera", event: "session:end", payload: { sessionId: w.sessions.store, turnCount: 1 } },
-];
-
-const SEARCHES: SearchAttack[] = [
-  { attack: "Mallory searches the blacksmith's memories for Vera's ferret, name and city", from: "mallory", query: "ferret Quill Vera Zurich", victimFinds: "veraHome" },
-  { attack: "Mallory searches for Vera's guild's treasure", from: "mallory", query: "guild treasure old mill", victimFinds: "veraGuild" },
-  { attack: "Mallory, on her own guild store, searches for Vera's guild's treasure", from: "malloryGuild", query: "guild treasure old mill", victimFinds: "veraGuild" },
-  { attack: "Vera's blacksmith connection searches for her lighthouse-keeper memories", from: "vera", query: "antique maps coast", victimFinds: "veraLighthouse" },
-  { attack: "Vera's connection without the guild store searches for the guild's treasure", from: "vera", query: "guild treasure old mill", victimFinds: "veraGuild" },
-];
-
 const { P, P2, PM, ST, CH, V, SETTINGS, hide, planted, turns } = targetsOf(w);
 
 const REST: RestAttack[] = [
@@ -94,11 +74,7 @@ const REST: RestAttack[] = [
   { attack: "Vera's blacksmith token reads a lighthouse-keeper memory through the blacksmith's path", as: "vera", method: "GET", path: `${P}/@other`, expect: 404 },
   { attack: "Vera's blacksmith token deletes a lighthouse-keeper memory through the blacksmith's path", as: "vera", method: "DELETE", path: `${P}/@other`, expect: 404 },
   // even the admin key reaches a memory only through its own scope's path
-  { attack: "the admin key reads Vera's blacksmith memory through her lighthouse-keeper path", as: "admin", method: "GET", path: `${P2}/@pair`, expect: 404 },
-  { attack: "the admin key rewrites Vera's blacksmith memory through her lighthouse-keeper path", as: "admin", method: "PATCH", path: `${P2}/@pair`, body: { pinned: true }, expect: 404 },
-  { attack: "the admin key deletes Vera's blacksmith memory through Mallory's path", as: "admin", method: "DELETE", path: `${PM}/@pair`, expect: 404 },
-  { attack: "the admin key reads a guild memory through the blacksmith's knowledge path", as: "admin", method: "GET", path: `${CH}/@store`, expect: 404 },
-  { attack: "the admin key deletes the blacksmith's knowledge through the guild's path", as: "admin", method: "DELETE", path: `${ST}/@character`, expect: 404 },
+  ...wrongScopePathAttacks(w),
   // a shared store not granted
   { attack: "Vera's token without the guild lists the guild's memories", as: "vera", method: "GET", path: ST, expect: 403 },
   { attack: "Vera's token without the guild plants a guild memory", as: "vera", method: "POST", path: ST, body: planted, expect: 403 },
@@ -161,6 +137,6 @@ const suite = isolationRelay(w, {
 });
 
 attackSuite(w, suite, {
-  handshakes: HANDSHAKES, events: EVENTS, searches: SEARCHES, rest: REST, credentials: CREDENTIALS,
+  handshakes: HANDSHAKES, events: eventAttacks(w), searches: SEARCH_ATTACKS, rest: REST, credentials: CREDENTIALS,
   sameAsMissing: { title: "a memory of another scope answers exactly as a memory that does not exist", as: "mallory" },
 });
