@@ -2,7 +2,8 @@
 // (sockets, REST, acks keep answering while the built-in extractor's NLP runs).
 //
 // In the relay: `new WorkerExtractor()` (main thread). This same file is the worker's entry point:
-// inside a worker it answers `{ id, input }` messages with `{ id, facts }` or `{ id, error }`.
+// inside a worker it answers `{ id, input }` messages with `{ id, facts }` or `{ id, error }`, and
+// `{ id, warmMs }` (warm-up on made-up sessions, relay/extract/warmup.ts) with `{ id, facts: [] }`.
 import type { ExtractInput, Extraction, Extractor, Fact } from "./extractor.ts";
 import { extractFacts } from "./builtin.ts";
 import { warmUpSession } from "./warmup.ts";
@@ -12,7 +13,9 @@ type Reply = { id: number; facts: Fact[] } | { id: number; error: string };
 // deno-lint-ignore no-explicit-any
 const inWorker = typeof (globalThis as any).WorkerGlobalScope !== "undefined";
 
-type Request = { id: number; input: ExtractInput } | { id: number; warmMs: number };
+/** what the worker is asked to do: extract a session, or warm up for `warmMs` */
+type Work = { input: ExtractInput } | { warmMs: number };
+type Request = Work & { id: number };
 
 if (inWorker) {
   self.onmessage = (e: MessageEvent<Request>) => {
@@ -67,16 +70,16 @@ export class WorkerExtractor implements Extractor {
     return this.#send(slot, { input }).then((facts) => ({ facts, extractor: "builtin" }));
   }
 
-  /** Starts every worker and has each extract made-up lines for `ms`, so that the first sessions are not slow. */
+  /** Starts every worker and has each extract made-up sessions for `ms`, so that the first real ones are not slow. */
   async warm(ms: number): Promise<void> {
     await Promise.all(this.#slots.map((slot) => this.#send(slot, { warmMs: ms })));
   }
 
-  #send(slot: Slot, request: { input: ExtractInput } | { warmMs: number }): Promise<Fact[]> {
+  #send(slot: Slot, work: Work): Promise<Fact[]> {
     const id = this.#next++;
     return new Promise<Fact[]>((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
-      this.#start(slot).postMessage({ id, ...request });
+      this.#start(slot).postMessage({ id, ...work } satisfies Request);
     });
   }
 
