@@ -7,7 +7,7 @@ import { MemoriesPayload, type MemoryRecord } from "../../sdk/src/protocol.ts";
 import { startFakeOpenAI, type FakeOpenAI } from "../helpers/openai.ts";
 import { startRelay, type Relay } from "../helpers/relay.ts";
 import {
-  authFor, connectClient, emit, getSession, listAll, newPair, pairPath, rest, runSession, turn, turns, uid, waitFor, waitForStatus, type Pair,
+  authFor, connectClient, emit, getSession, listAll, newPair, pairPath, rest, runSession, ship, turn, turns, uid, waitFor, waitForStatus, type Pair,
 } from "../helpers/wire.ts";
 
 const KEY = "sk-test-keepsake-privacy-0123456789";
@@ -223,10 +223,7 @@ describe("transcript retention", () => {
   it("a purged session the relay ended as idle still reopens when its player comes back, and only the new turn is extracted", async () => {
     const pair = newPair("retain-idle");
     const sessionId = uid("s-idle");
-    const first = await connectClient(eager.url, authFor(pair, sessionId));
-    expect(await emit(first.socket, "transcript", { sessionId, turns: [turn(0, "user", "My name is Robin and I live in Lisbon.")] }))
-      .toEqual({ ok: true, received: 1 });
-    first.close();
+    expect(await ship(eager.url, pair, sessionId, [turn(0, "user", "My name is Robin and I live in Lisbon.")])).toEqual([{ ok: true, received: 1 }]);
     // the player seems gone: the relay ends and extracts the session, then purges its transcript
     await waitForStatus(eager.url, sessionId);
     await waitFor(async () => (await getSession(eager.url, sessionId)).body.turns === 0);

@@ -2,7 +2,7 @@
 // the same session reopen it, and its next end extracts them, without repeating what it had.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startRelay, type Relay } from "../helpers/relay.ts";
-import { authFor, connectClient, emit, getSession, listAll, newPair, turn, uid, waitForStatus } from "../helpers/wire.ts";
+import { authFor, connectClient, emit, getSession, listAll, newPair, ship, turn, uid, waitForStatus } from "../helpers/wire.ts";
 
 let relay: Relay;
 beforeAll(async () => { relay = await startRelay({ env: { KEEPSAKE_SESSION_IDLE_MS: "600" } }); });
@@ -11,10 +11,7 @@ afterAll(async () => { await relay?.stop(); });
 it("reopens an idle-ended session when its player delivers more, and extracts only what is new", async () => {
   const pair = newPair("reopen");
   const sessionId = uid("s-reopen");
-  const first = await connectClient(relay.url, authFor(pair, sessionId));
-  expect(await emit(first.socket, "transcript", { sessionId, turns: [turn(0, "user", "My name is Jordan and I live in Denver.")] }))
-    .toEqual({ ok: true, received: 1 });
-  first.close();
+  expect(await ship(relay.url, pair, sessionId, [turn(0, "user", "My name is Jordan and I live in Denver.")])).toEqual([{ ok: true, received: 1 }]);
 
   // nobody came back: the relay ends and extracts the session on its own
   const idle = await waitForStatus(relay.url, sessionId);

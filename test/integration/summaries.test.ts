@@ -9,7 +9,7 @@ import { factsOf, fixture, startFakeOpenAI, type FakeOpenAI } from "../helpers/o
 import { startRelay, type Relay } from "../helpers/relay.ts";
 import { sqlite } from "../helpers/sqlite.ts";
 import {
-  FIRST_PERSON, type Pair, authFor, connectClient, emit, getSession, listAll, newPair, rest, runSession, turn, turns, uid, waitFor, waitForStatus,
+  FIRST_PERSON, type Pair, authFor, connectClient, emit, getSession, listAll, newPair, rest, runSession, ship, turn, turns, uid, waitFor, waitForStatus,
 } from "../helpers/wire.ts";
 
 const KEY = "sk-test-keepsake-summaries-0123456789";
@@ -135,9 +135,7 @@ describe("a session reopened after an idle end", () => {
     try {
       const p = newPair("sum-reopen");
       const sessionId = uid("s");
-      const first = await connectClient(r.url, authFor(p, sessionId));
-      expect((await emit(first.socket, "transcript", { sessionId, turns: [turn(0, "user", "I play the cello.")] })).ok).toBe(true);
-      first.close();
+      expect((await ship(r.url, p, sessionId, [turn(0, "user", "I play the cello.")]))[0].ok).toBe(true);
       expect((await waitForStatus(r.url, sessionId)).summary).toBe("The user plays the cello.");
       const back = await connectClient(r.url, authFor(p, sessionId));
       try {
