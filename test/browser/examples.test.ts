@@ -7,6 +7,7 @@ import path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type Relay, startRelay, waitFor } from "../helpers/relay.ts";
+import { listAll } from "../helpers/wire.ts";
 import { announceSkip, launch, skip } from "../sdk/chromium.ts";
 import { consoleErrors, screenshot, VIEWPORT } from "./helpers.ts";
 
@@ -36,8 +37,7 @@ async function visit(context: BrowserContext, url: string): Promise<{ page: Page
 /** The player's memories of `characterId` through REST (open mode: no key), as texts. */
 async function memoriesOf(page: Page, characterId: string): Promise<string[]> {
   const endUserId = await page.evaluate(() => localStorage.getItem("keepsake.endUserId"));
-  const res = await fetch(`${relay.url}/v1/users/${endUserId}/characters/${characterId}/memories`);
-  return ((await res.json()) as { memories: { memory: string }[] }).memories.map((m) => m.memory);
+  return (await listAll(relay.url, { endUserId: endUserId!, characterId })).map((m) => m.memory);
 }
 
 const text = (page: Page, selector: string) => page.locator(selector).innerText();

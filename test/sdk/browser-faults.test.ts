@@ -6,7 +6,7 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Relay, startRelay, waitFor } from "../helpers/relay.ts";
-import { sessionOrNull } from "../helpers/wire.ts";
+import { listAll, sessionOrNull } from "../helpers/wire.ts";
 import { announceSkip, type Frame, gamePage, launch, recordFrames, skip } from "./chromium.ts";
 
 type Sdk = typeof import("../../sdk/src/index.ts");
@@ -85,8 +85,7 @@ const liveSession = (page: Page, text: string) => page.evaluate(async (t) => {
 
 const restSession = (sessionId: string) => sessionOrNull(relay.url, sessionId);
 async function memoriesOf(endUserId: string, characterId: string): Promise<string[]> {
-  const res = await (await fetch(`${relay.url}/v1/users/${endUserId}/characters/${characterId}/memories?pageSize=100`)).json();
-  return res.memories.map((m: { memory: string }) => m.memory);
+  return (await listAll(relay.url, { endUserId, characterId })).map((m) => m.memory);
 }
 /** The IndexedDB outbox as the page sees it: sessions and turns per session. */
 const outbox = (page: Page) => page.evaluate(async () => {
