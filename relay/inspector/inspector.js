@@ -145,7 +145,7 @@ async function login(key) {
     ? "Admin key in use (kept in this tab only)."
     : "Open mode: this relay has no KEEPSAKE_ADMIN_KEY, so its REST API is open to anyone who reaches it. Development only.";
   $("mode").classList.toggle("open", !key);
-  const wanted = new URLSearchParams(location.hash.slice(1)).get("player");
+  const wanted = hashPlayer();
   if (wanted) await openPlayer(wanted);
 }
 
@@ -174,21 +174,26 @@ async function loadPlayers(reset, key) {
   renderPlayers();
 }
 
+/** A player's name from their metadata, "" without one (a user of the list or an export). */
+const nameOf = (u) => (typeof u.metadata?.name === "string" ? u.metadata.name : "");
+
 function renderPlayers() {
   const q = $("player-filter").value.trim().toLowerCase();
-  const name = (u) => (typeof u.metadata?.name === "string" ? u.metadata.name : "");
-  const shown = state.users.filter((u) => !q || u.endUserId.toLowerCase().includes(q) || name(u).toLowerCase().includes(q));
+  const shown = state.users.filter((u) => !q || u.endUserId.toLowerCase().includes(q) || nameOf(u).toLowerCase().includes(q));
   const current = state.player?.id;
   $("player-list").replaceChildren(...shown.map((u) => h("li", {},
     h("button", { type: "button", class: "player-button", "aria-current": u.endUserId === current ? "true" : undefined, onclick: () => choosePlayer(u.endUserId) },
       h("span", { class: "player-id" }, u.endUserId),
-      name(u) && h("span", { class: "player-name" }, name(u)),
+      nameOf(u) && h("span", { class: "player-name" }, nameOf(u)),
       h("span", { class: "player-seen" }, "last active ", time(u.lastActiveAt))))));
   $("player-count").textContent = state.users.length === 0
     ? ($("activity").value ? "No player matches this activity filter." : "No players: a player is listed once one of their sessions connects.")
     : `${shown.length} of ${state.users.length} loaded${state.cursor ? ", more on the relay" : ""}`;
   $("more").hidden = !state.cursor;
 }
+
+/** The player the address's hash names (`#player=…`), if any. */
+const hashPlayer = () => new URLSearchParams(location.hash.slice(1)).get("player");
 
 function choosePlayer(id) {
   const hash = `#player=${enc(id)}`;
@@ -231,7 +236,7 @@ async function openPlayer(id) {
     // a reload keeps the filters
     const before = state.player?.id === id ? state.player : null;
     state.player = {
-      id, data, memories, turns, characters, stores,
+      id, data, memories, turns, characters,
       settings: new Map(characters.map((c, i) => [c, settings[i]])),
       character: characters.includes(before?.character) ? before.character : "", query: before?.query ?? "",
       editing: new Set(), history: new Map(),
@@ -254,7 +259,7 @@ async function openPlayer(id) {
 function renderPlayer() {
   const p = state.player;
   const { data } = p;
-  const name = typeof data.metadata?.name === "string" ? data.metadata.name : "";
+  const name = nameOf(data);
   const meta = Object.keys(data.metadata ?? {}).length ? JSON.stringify(data.metadata) : "";
   $("player").replaceChildren(
     h("div", { class: "player-head" },
@@ -325,7 +330,11 @@ function renderMemories() {
   const shown = visibleMemories().sort((a, b) =>
     groupKey(a).localeCompare(groupKey(b)) || Number(b.pinned) - Number(a.pinned) || b.updatedAt.localeCompare(a.updatedAt));
   const groups = new Map();
-  for (const m of shown) (groups.get(groupKey(m)) ?? groups.set(groupKey(m), []).get(groupKey(m))).push(m);
+  for (const m of shown) {
+    const key = groupKey(m);
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(m);
+  }
   $("memory-count").textContent = `${shown.length} of ${p.memories.size} memories${p.query.trim() ? ` match "${p.query.trim()}"` : ""}`;
   $("memories").replaceChildren(...[...groups.values()].map((list) => h("section", { class: "group" },
     h("h4", {}, groupTitle(list[0].scope), h("span", { class: "muted" }, ` (${list.length})`)),
@@ -416,9 +425,12 @@ function editForm(m, textId) {
     h("button", { type: "button", onclick: cancel }, "Cancel")));
 }
 
+/** The card of memory `id` as drawn now. */
+const cardOf = (id) => $("memories").querySelector(`article[data-id="${CSS.escape(id)}"]`);
+
 /** Draws one memory's card again, and focuses `focus` in it. */
 function redraw(id, focus) {
-  const old = $("memories").querySelector(`article[data-id="${CSS.escape(id)}"]`);
+  const old = cardOf(id);
   const m = state.player.memories.get(id);
   if (!old || !m) return;
   const card = memoryCard(m);
@@ -493,13 +505,13 @@ async function remove(m) {
     return fail(e, "delete the memory");
   }
   const p = state.player;
-  const card = $("memories").querySelector(`article[data-id="${CSS.escape(m.id)}"]`);
+  const card = cardOf(m.id);
   const next = card?.nextElementSibling ?? card?.previousElementSibling;
   p.memories.delete(m.id);
   p.history.delete(m.id);
   renderMemories();
   // focus stays near where it was
-  const target = next?.dataset.id && $("memories").querySelector(`article[data-id="${CSS.escape(next.dataset.id)}"] [data-action="delete"]`);
+  const target = next?.dataset.id && cardOf(next.dataset.id)?.querySelector('[data-action="delete"]');
   (target ?? $("search")).focus();
   say("Deleted.");
 }
@@ -589,7 +601,7 @@ $("activity").addEventListener("change", () => loadPlayers(true).catch((e) => fa
 $("player-filter").addEventListener("input", renderPlayers);
 $("more").addEventListener("click", () => loadPlayers(false).catch((e) => fail(e, "list more players")));
 addEventListener("hashchange", () => {
-  const id = new URLSearchParams(location.hash.slice(1)).get("player");
+  const id = hashPlayer();
   if (id && !$("app").hidden) openPlayer(id);
 });
 
