@@ -55,17 +55,19 @@ var KeepsakeBridge = {
       return requestId;
     },
 
-    current: function (op) {
-      if (!KeepsakeState.session) throw KeepsakeState.error("E_CONFLICT", op + ": no session yet; call Connect() first");
-      return KeepsakeState.session;
+    // run() for a call on the current session: work(session) once KeepsakeConnect's session is open;
+    // E_CONFLICT when there is none yet.
+    withSession: function (op, method, work) {
+      return KeepsakeState.run(op, method, function () {
+        if (!KeepsakeState.session) throw KeepsakeState.error("E_CONFLICT", op + ": no session yet; call Connect() first");
+        return KeepsakeState.session.then(work);
+      });
     },
 
     record: function (op, role, text) {
-      return KeepsakeState.run(op, "OnKeepsakeTurnRecorded", function () {
-        return KeepsakeState.current(op).then(function (s) {
-          var turn = role === "user" ? s.recordUserTurn(text) : role === "character" ? s.recordCharacterTurn(text) : s.recordEvent(text);
-          return turn.then(function (t) { return { seq: t.seq, role: t.role }; });
-        });
+      return KeepsakeState.withSession(op, "OnKeepsakeTurnRecorded", function (s) {
+        var turn = role === "user" ? s.recordUserTurn(text) : role === "character" ? s.recordCharacterTurn(text) : s.recordEvent(text);
+        return turn.then(function (t) { return { seq: t.seq, role: t.role }; });
       });
     },
 
@@ -171,31 +173,25 @@ var KeepsakeBridge = {
   // limit 0: the relay's default. Answers OnKeepsakeSearchResults (memories with a score).
   KeepsakeSearch: function (query, limit) {
     var q = UTF8ToString(query);
-    return KeepsakeState.run("search", "OnKeepsakeSearchResults", function () {
-      return KeepsakeState.current("search").then(function (s) {
-        return s.search(q, limit > 0 ? limit : undefined);
-      }).then(function (list) { return { memories: KeepsakeState.memories(list) }; });
+    return KeepsakeState.withSession("search", "OnKeepsakeSearchResults", function (s) {
+      return s.search(q, limit > 0 ? limit : undefined).then(function (list) { return { memories: KeepsakeState.memories(list) }; });
     });
   },
 
   // The prompt block for the character's language model: injected context, then the last
   // recentTurns turns (maxTokens 0: no budget). Answers OnKeepsakeContext { text, tokens }.
   KeepsakeGetContext: function (recentTurns, maxTokens) {
-    return KeepsakeState.run("getContext", "OnKeepsakeContext", function () {
-      return KeepsakeState.current("getContext").then(function (s) {
-        var p = s.prompt({ recentTurns: recentTurns, maxTokens: maxTokens > 0 ? maxTokens : undefined });
-        return { text: p.text, tokens: { context: p.tokens.context, turns: p.tokens.turns, total: p.tokens.total } };
-      });
+    return KeepsakeState.withSession("getContext", "OnKeepsakeContext", function (s) {
+      var p = s.prompt({ recentTurns: recentTurns, maxTokens: maxTokens > 0 ? maxTokens : undefined });
+      return { text: p.text, tokens: { context: p.tokens.context, turns: p.tokens.turns, total: p.tokens.total } };
     });
   },
 
   // Ships the transcript. Answers OnKeepsakeEnded { sessionId, status }; OnKeepsakeSessionProcessed
   // follows once the relay extracted what to remember.
   KeepsakeEnd: function () {
-    return KeepsakeState.run("end", "OnKeepsakeEnded", function () {
-      return KeepsakeState.current("end").then(function (s) {
-        return s.end().then(function (r) { return { sessionId: s.id, status: r.status }; });
-      });
+    return KeepsakeState.withSession("end", "OnKeepsakeEnded", function (s) {
+      return s.end().then(function (r) { return { sessionId: s.id, status: r.status }; });
     });
   },
 
