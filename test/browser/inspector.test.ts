@@ -101,6 +101,13 @@ it.skipIf(skip)("shows a player's memories, sources, history and sessions behind
   const context = await browser.newContext({ viewport: VIEWPORT });
   const page = await context.newPage();
   const errors = consoleErrors(page);
+  // every REST call the page makes, to try each again without the key at the end
+  const calls = new Map<string, { method: string; url: string; body: string | null }>();
+  page.on("request", (r) => {
+    const path = new URL(r.url()).pathname;
+    // (GET /v1/health is public: it tells whether the relay runs)
+    if (path.startsWith("/v1/") && path !== "/v1/health") calls.set(`${r.method()} ${r.url()}`, { method: r.method(), url: r.url(), body: r.postData() });
+  });
   await page.goto(`${relay.url}/inspector/`);
 
   // the key prompt, and nothing else
@@ -273,6 +280,14 @@ it.skipIf(skip)("shows a player's memories, sources, history and sessions behind
   expect(refused).toHaveLength(1);
   expect(errors.filter((e) => !refused.includes(e))).toEqual([]);
   await context.close();
+
+  // each call the page made (reads and edits alike) is refused without the key
+  expect([...calls.keys()].some((c) => c.startsWith("PATCH"))).toBe(true);
+  expect([...calls.keys()].some((c) => c.startsWith("DELETE"))).toBe(true);
+  for (const { method, url, body } of calls.values()) {
+    const r = await fetch(url, { method, body, headers: body ? { "content-type": "application/json" } : {} });
+    expect(r.status, `${method} ${url}`).toBe(401);
+  }
 });
 
 it.skipIf(skip)("works without a key in open mode without KEEPSAKE_ADMIN_KEY (and says REST is open); players paged, filtered by activity and by id", async () => {
