@@ -112,35 +112,33 @@ export function createRelay(opts: RelayOptions) {
     }
   };
 
+  const staticDirs = { ...opts.staticDirs, ...BUILTIN_DIRS };
   server.on("request", (req, res) => {
     if (req.url?.startsWith("/socket.io")) return; // Socket.IO answers these
     const url = new URL(req.url ?? "/", "http://relay");
     const origin = req.headers.origin;
-    if (origin && opts.allowedOrigins(origin)) {
+    const allowed = !!origin && opts.allowedOrigins(origin);
+    if (allowed) {
       res.setHeader("access-control-allow-origin", origin);
       res.setHeader("vary", "origin");
       res.setHeader("access-control-allow-headers", "authorization, content-type");
       res.setHeader("access-control-allow-methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
     }
     if (req.method === "OPTIONS") {
-      if (origin && opts.allowedOrigins(origin)) res.writeHead(204).end();
+      if (allowed) res.writeHead(204).end();
       else sendJson(req, res, 403, { code: "E_FORBIDDEN", message: `origin ${origin ?? "(none)"} is not allowed` });
       return;
     }
-    if (url.pathname === "/metrics") {
-      if (origin && !opts.allowedOrigins(origin)) return sendJson(req, res, 403, { code: "E_FORBIDDEN", message: `origin ${origin} is not allowed (KEEPSAKE_ALLOWED_ORIGINS)` });
-      void scrape(req, res);
-      return;
-    }
-    if (url.pathname.startsWith("/v1/")) {
+    const api = url.pathname.startsWith("/v1/");
+    if (api || url.pathname === "/metrics") {
       // a browser page of a foreign origin is refused outright, not only left without CORS headers:
       // a "simple" request (the page-hide POST) would otherwise still run
-      if (origin && !opts.allowedOrigins(origin)) return sendJson(req, res, 403, { code: "E_FORBIDDEN", message: `origin ${origin} is not allowed (KEEPSAKE_ALLOWED_ORIGINS)` });
-      void rest(req, res);
+      if (origin && !allowed) return sendJson(req, res, 403, { code: "E_FORBIDDEN", message: `origin ${origin} is not allowed (KEEPSAKE_ALLOWED_ORIGINS)` });
+      void (api ? rest(req, res) : scrape(req, res));
       return;
     }
     if (url.pathname === "/") { res.writeHead(302, { location: "/examples/" }).end(); return; }
-    if (req.method === "GET" && serveStatic({ ...opts.staticDirs, ...BUILTIN_DIRS }, url.pathname, res)) return;
+    if (req.method === "GET" && serveStatic(staticDirs, url.pathname, res)) return;
     sendJson(req, res, 404, { code: "E_NOT_FOUND", message: `nothing at ${url.pathname}` });
   });
 
