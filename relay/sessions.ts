@@ -42,12 +42,16 @@ export async function memoryEnabled(store: Store, characterId: string): Promise<
   return (await store.getCharacterSettings(characterId))?.memoryEnabled !== false;
 }
 
+/** The refusal of a session that belongs to another identity (its first delivery's). */
+const forbidden = (sessionId: string) =>
+  new ProtocolError("E_FORBIDDEN", `session ${sessionId} belongs to another end user, character or set of stores`);
+
 /** Stores turns of a session for `owner`; the socket event and the REST page-hide path both come here. */
 export async function receiveTurns(store: Store, owner: Owner, sessionId: string, turns: Turn[]): Promise<number> {
   if (!(await memoryEnabled(store, owner.characterId))) return new Set(turns.map((t) => t.seq)).size;
   const r = await store.putTurns(sessionId, owner, turns);
   if (r.ok) return r.received;
-  if (r.reason === "forbidden") throw new ProtocolError("E_FORBIDDEN", `session ${sessionId} belongs to another end user, character or set of stores`);
+  if (r.reason === "forbidden") throw forbidden(sessionId);
   if (r.reason === "conflict") throw new ProtocolError("E_CONFLICT", `turns ${r.seq.join(", ")} of session ${sessionId} were already delivered with different text`);
   throw new ProtocolError("E_CONFLICT", `session ${sessionId} has ended (${r.status}); it takes no new turns`);
 }
@@ -79,9 +83,7 @@ export class Sessions {
         if (deps.tokens) authorize(await deps.tokens.verify(auth.token), auth);
         // a session belongs to the identity of its first delivery: another may not connect as it (and keep it from idling)
         const session = await deps.store.getSession(auth.sessionId);
-        if (session && ownerKey(session) !== ownerKey(auth)) {
-          throw new ProtocolError("E_FORBIDDEN", `session ${auth.sessionId} belongs to another end user, character or set of stores`);
-        }
+        if (session && ownerKey(session) !== ownerKey(auth)) throw forbidden(auth.sessionId);
         // a client gone during the waits would never free the slot below
         if (socket.conn.readyState !== "open") throw new ProtocolError("E_BAD_REQUEST", "the client left during the handshake");
         // the slot is taken here, after the last await, so handshakes arriving together are counted together
@@ -198,7 +200,7 @@ export class Sessions {
       const disabled = !(await memoryEnabled(store, owner.characterId));
       const r = await store.endSession(p.sessionId, owner, p.turnCount, p.endedAt, { disabled });
       switch (r.status) {
-        case "forbidden": throw new ProtocolError("E_FORBIDDEN", `session ${p.sessionId} belongs to another end user, character or set of stores`);
+        case "forbidden": throw forbidden(p.sessionId);
         case "conflict": throw new ProtocolError("E_CONFLICT", r.message);
         case "failed": {
           const s = await store.getSession(p.sessionId);
@@ -266,7 +268,11 @@ export class Sessions {
     try {
       const sockets = (await this.io.in(scopes.map(scopeKey)).fetchSockets()).filter((s) => !only || only(s.data.owner));
       const byOwner = new Map<string, typeof sockets>();
-      for (const s of sockets) byOwner.set(ownerKey(s.data.owner), [...(byOwner.get(ownerKey(s.data.owner)) ?? []), s]);
+      for (const s of sockets) {
+        const key = ownerKey(s.data.owner);
+        if (byOwner.has(key)) byOwner.get(key)!.push(s);
+        else byOwner.set(key, [s]);
+      }
       const settings = new Map<string, CharacterSettings>();
       for (const group of byOwner.values()) {
         const owner = group[0].data.owner;
