@@ -7,31 +7,29 @@ import { Embeddings } from "./embeddings.ts";
 import type { Extractor } from "./extract/extractor.ts";
 import { LlmExtractor } from "./extract/llm.ts";
 import { type Endpoint, shownUrl } from "./openai.ts";
-import { configureLog, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel, log } from "./log.ts";
+import { configureLog, LOG_FORMATS, LOG_LEVELS, log } from "./log.ts";
 import { parseDuration, parseRedact } from "./privacy.ts";
 import { WorkerExtractor } from "./extract/worker.ts";
 import { createRelay } from "./server.ts";
 import { SqliteStore } from "./store/sqlite.ts";
 
 const env = (name: string, fallback?: string) => Deno.env.get(name) || fallback;
+/** A setting the relay cannot start with: said (`keepsake: …`), and the process exits 2. */
+function refuse(message: string): never {
+  log.error(`keepsake: ${message}`);
+  Deno.exit(2);
+}
 const root = path.resolve(import.meta.dirname!, "..");
 
 // The log first, so that every line below is in its format: JSON for a log collector, text for a
 // person at a terminal (the default there), from KEEPSAKE_LOG_LEVEL up.
+// (a wrong value is said in the format and from the level that are right, or else text from info)
 const logLevel = env("KEEPSAKE_LOG_LEVEL", "info")!;
 const logFormat = env("KEEPSAKE_LOG_FORMAT", Deno.stdout.isTerminal() ? "text" : "json")!;
-configureLog({
-  level: LOG_LEVELS.includes(logLevel as LogLevel) ? logLevel as LogLevel : "info",
-  format: LOG_FORMATS.includes(logFormat as LogFormat) ? logFormat as LogFormat : "text",
-});
-if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
-  log.error(`keepsake: KEEPSAKE_LOG_LEVEL=${logLevel} is not a level: use ${LOG_LEVELS.join(", ")}`);
-  Deno.exit(2);
-}
-if (!LOG_FORMATS.includes(logFormat as LogFormat)) {
-  log.error(`keepsake: KEEPSAKE_LOG_FORMAT=${logFormat} is not a format: use json (one object a line) or text`);
-  Deno.exit(2);
-}
+const level = LOG_LEVELS.find((l) => l === logLevel), format = LOG_FORMATS.find((f) => f === logFormat);
+configureLog({ level: level ?? "info", format: format ?? "text" });
+if (!level) refuse(`KEEPSAKE_LOG_LEVEL=${logLevel} is not a level: use ${LOG_LEVELS.join(", ")}`);
+if (!format) refuse(`KEEPSAKE_LOG_FORMAT=${logFormat} is not a format: use json (one object a line) or text`);
 
 const host = env("KEEPSAKE_HOST", "127.0.0.1")!;
 const port = Number(env("KEEPSAKE_PORT", "8787"));
@@ -44,12 +42,10 @@ if (auth === "token") {
   const secret = env("KEEPSAKE_TOKEN_SECRET");
   const jwksSetting = env("KEEPSAKE_TOKEN_JWKS");
   if (!secret && !jwksSetting) {
-    log.error("keepsake: KEEPSAKE_AUTH=token needs KEEPSAKE_TOKEN_SECRET (HS256) or KEEPSAKE_TOKEN_JWKS (EdDSA/ES256 public keys: a file path or inline JSON), or both");
-    Deno.exit(2);
+    refuse("KEEPSAKE_AUTH=token needs KEEPSAKE_TOKEN_SECRET (HS256) or KEEPSAKE_TOKEN_JWKS (EdDSA/ES256 public keys: a file path or inline JSON), or both");
   }
   if (secret && new TextEncoder().encode(secret).length < MIN_SECRET_BYTES) {
-    log.error(`keepsake: KEEPSAKE_TOKEN_SECRET is shorter than ${MIN_SECRET_BYTES} bytes; HS256 needs at least that (e.g. openssl rand -base64 32)`);
-    Deno.exit(2);
+    refuse(`KEEPSAKE_TOKEN_SECRET is shorter than ${MIN_SECRET_BYTES} bytes; HS256 needs at least that (e.g. openssl rand -base64 32)`);
   }
   let jwks;
   if (jwksSetting) {
@@ -57,8 +53,7 @@ if (auth === "token") {
     try {
       jwks = parseJwks(inline ? jwksSetting : Deno.readTextFileSync(jwksSetting));
     } catch (e) {
-      log.error(`keepsake: KEEPSAKE_TOKEN_JWKS ${inline ? "(inline JSON)" : `file ${jwksSetting}`}: ${e instanceof Error ? e.message : e}`);
-      Deno.exit(2);
+      refuse(`KEEPSAKE_TOKEN_JWKS ${inline ? "(inline JSON)" : `file ${jwksSetting}`}: ${e instanceof Error ? e.message : e}`);
     }
   }
   tokens = new Tokens({ secret, jwks });
@@ -67,18 +62,15 @@ if (auth === "token") {
 } else if (auth === "open") {
   const loopback = /^(localhost|127(\.\d+){3}|::1|\[::1\])$/.test(host);
   if (!loopback && env("KEEPSAKE_ALLOW_OPEN_PUBLIC") !== "1") {
-    log.error(`keepsake: KEEPSAKE_AUTH=open lets anyone who reaches the relay claim any end-user id, so it binds to loopback only and KEEPSAKE_HOST=${host} is not; use KEEPSAKE_AUTH=token for a reachable relay, or set KEEPSAKE_ALLOW_OPEN_PUBLIC=1 to bind anyway (development only)`);
-    Deno.exit(2);
+    refuse(`KEEPSAKE_AUTH=open lets anyone who reaches the relay claim any end-user id, so it binds to loopback only and KEEPSAKE_HOST=${host} is not; use KEEPSAKE_AUTH=token for a reachable relay, or set KEEPSAKE_ALLOW_OPEN_PUBLIC=1 to bind anyway (development only)`);
   }
   log.warn("keepsake: open mode: anyone who can reach this relay can claim any end-user id; development only");
   if (env("KEEPSAKE_TOKEN_SECRET") || env("KEEPSAKE_TOKEN_JWKS")) log.warn("keepsake: KEEPSAKE_TOKEN_SECRET/KEEPSAKE_TOKEN_JWKS are set but ignored: tokens are checked only with KEEPSAKE_AUTH=token");
 } else {
-  log.error(`keepsake: KEEPSAKE_AUTH=${auth} is not a mode: use open (development, loopback) or token`);
-  Deno.exit(2);
+  refuse(`KEEPSAKE_AUTH=${auth} is not a mode: use open (development, loopback) or token`);
 }
 if (env("KEEPSAKE_DATABASE_URL")) {
-  log.error("keepsake: KEEPSAKE_DATABASE_URL is set, but the PostgreSQL store does not exist yet; unset it to use the embedded store");
-  Deno.exit(2);
+  refuse("KEEPSAKE_DATABASE_URL is set, but the PostgreSQL store does not exist yet; unset it to use the embedded store");
 }
 
 /** A whole number ≥ min from the environment, or exit 2 saying which variable is wrong. */
@@ -86,8 +78,7 @@ const count = (name: string, fallback: number, min = 1) => {
   const raw = env(name, String(fallback))!;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > 2 ** 31 - 1) {
-    log.error(`keepsake: ${name}=${raw} is not a whole number from ${min} to ${2 ** 31 - 1}`);
-    Deno.exit(2);
+    refuse(`${name}=${raw} is not a whole number from ${min} to ${2 ** 31 - 1}`);
   }
   return n;
 };
@@ -101,12 +92,10 @@ const endpoint = (prefix: string, example: string): Endpoint | undefined => {
   if (!url) return undefined;
   const model = env(`${prefix}_MODEL`);
   if (!model) {
-    log.error(`keepsake: ${prefix}_URL is set but ${prefix}_MODEL is not: name the model (e.g. ${example})`);
-    Deno.exit(2);
+    refuse(`${prefix}_URL is set but ${prefix}_MODEL is not: name the model (e.g. ${example})`);
   }
   if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
-    log.error(`keepsake: ${prefix}_URL=${url} is not an http(s) URL`);
-    Deno.exit(2);
+    refuse(`${prefix}_URL=${url} is not an http(s) URL`);
   }
   return { url, model, apiKey: env(`${prefix}_API_KEY`) };
 };
@@ -139,8 +128,7 @@ const embedder = endpoint("KEEPSAKE_EMBEDDINGS", "text-embedding-3-small, or nom
 if (embedder) {
   const sameAt = Number(env("KEEPSAKE_EMBEDDINGS_MERGE_SIMILARITY", "0.9"));
   if (!(sameAt > 0 && sameAt <= 1)) {
-    log.error(`keepsake: KEEPSAKE_EMBEDDINGS_MERGE_SIMILARITY=${env("KEEPSAKE_EMBEDDINGS_MERGE_SIMILARITY")} is not a cosine above 0 and at most 1`);
-    Deno.exit(2);
+    refuse(`KEEPSAKE_EMBEDDINGS_MERGE_SIMILARITY=${env("KEEPSAKE_EMBEDDINGS_MERGE_SIMILARITY")} is not a cosine above 0 and at most 1`);
   }
   embeddings = new Embeddings({ ...embedder, sameAt, timeoutMs: count("KEEPSAKE_EMBEDDINGS_TIMEOUT_MS", 5000) });
   log.info(`keepsake: embeddings: ${embedder.model} at ${shownUrl(embeddings.endpoint)}${keyNote(embedder)}; search is hybrid`);
@@ -152,8 +140,7 @@ const parsed = <T>(name: string, fallback: string, parse: (v: string) => T): T =
   try {
     return parse(raw);
   } catch (e) {
-    log.error(`keepsake: ${name}=${raw}: ${e instanceof Error ? e.message : e}`);
-    Deno.exit(2);
+    refuse(`${name}=${raw}: ${e instanceof Error ? e.message : e}`);
   }
 };
 const redact = parsed("KEEPSAKE_REDACT", "on", parseRedact);
