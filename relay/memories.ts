@@ -104,22 +104,17 @@ export function contextText(memories: MemoryRecord[], tokenBudget: number, summa
 export class MemoryService {
   /** What merge reads: the store, and with embeddings the stored memory that says a fact in other words. */
   readonly #lookup: MergeLookup;
+  /** the kinds of secret redacted (MemoryOptions.redact) */
+  readonly #redact: ReadonlySet<RedactKind>;
 
   constructor(private readonly store: Store, private readonly opts: MemoryOptions) {
     const { embeddings } = opts;
+    this.#redact = opts.redact ?? ALL_KINDS;
     this.#lookup = {
       findBySlot: (scope, slot) => store.findBySlot(scope, slot),
       searchMemories: (scopes, query, limit) => store.searchMemories(scopes, query, limit),
       ...(embeddings ? { similar: (scope: Scope, text: string) => embeddings.similar(store, scope, text) } : {}),
     };
-  }
-
-  /**
-   * What `facts` do to the memories of each of `scopes` (merge.ts), in scope order. With embeddings,
-   * every fact's vector is asked for in one request first: merge then finds them cached.
-   */
-  plan(facts: Fact[], scopes: Scope[], sessionId: string): Promise<MemoryOp[]> {
-    return this.#plan(this.#screen(facts, sessionId), scopes, sessionId);
   }
 
   /**
@@ -131,11 +126,15 @@ export class MemoryService {
   async digest(extraction: Extraction, scopes: Scope[], sessionId: string, knownName?: string): Promise<{ ops: MemoryOp[]; summary: string | null }> {
     const facts = this.#screen(extraction.facts, sessionId);
     const ops = await this.#plan(facts, scopes, sessionId);
-    const own = extraction.summary ? screen(extraction.summary, this.opts.redact ?? ALL_KINDS) : null;
+    const own = extraction.summary ? screen(extraction.summary, this.#redact) : null;
     const summary = own?.ok && own.text.trim() ? clip(sentencesOf(own.text)) : summarize(facts, knownName);
     return { ops, summary };
   }
 
+  /**
+   * What screened `facts` do to the memories of each of `scopes` (merge.ts), in scope order. With
+   * embeddings, every fact's vector is asked for in one request first: merge then finds them cached.
+   */
   async #plan(facts: Fact[], scopes: Scope[], sessionId: string): Promise<MemoryOp[]> {
     await this.opts.embeddings?.embed(facts.map((f) => f.text), { cache: true });
     const ops: MemoryOp[] = [];
@@ -163,7 +162,7 @@ export class MemoryService {
    * reads as an instruction, or says nothing but a secret once redacted, is dropped (and counted in the log).
    */
   #screen(facts: Fact[], sessionId: string): Fact[] {
-    const kinds = this.opts.redact ?? ALL_KINDS;
+    const kinds = this.#redact;
     const kept: Fact[] = [];
     const dropped: string[] = [];
     for (const f of facts) {
@@ -216,19 +215,19 @@ export class MemoryService {
    * would be dropped is refused with E_BAD_REQUEST saying why: nothing of the request is stored.
    */
   #accept(text: string, field: string): string {
-    const s = screen(text, this.opts.redact ?? ALL_KINDS);
+    const s = screen(text, this.#redact);
     if (!s.ok) throw new ProtocolError("E_BAD_REQUEST", `${field} is not stored: it ${s.reason}; nothing of this request was stored`);
     return s.text;
   }
 
   /**
-   * Memories added through the API: screened, then merged like extracted ones (a repeat is a noop),
+   * Memories added through the API: screened (once, by #accept), then merged like extracted ones (a repeat is a noop),
    * with no sources. With `pinned`, the memory each text adds, repeats or revises is pinned (a pinned
    * memory is never revised by an add: only PATCH changes it).
    */
   async add(scope: Scope, texts: string[], opts: { pinned?: boolean; metadata?: Record<string, unknown> }): Promise<MemoryAddResult[]> {
     const facts: Fact[] = texts.map((text, i) => ({ text: this.#accept(text, `memories[${i}]`), seq: [], importance: opts.pinned ? 1 : 0.5 }));
-    const ops: MemoryOp[] = (await this.plan(facts, [scope], "api")).map((op) =>
+    const ops: MemoryOp[] = (await this.#plan(facts, [scope], "api")).map((op) =>
       op.event === "add" ? { ...op, memory: { ...op.memory, pinned: opts.pinned ?? false, metadata: opts.metadata ?? {} } }
       : op.event !== "delete" && opts.pinned ? { ...op, pin: true } : op);
     return this.store.applyOps(ops, new Date().toISOString());
