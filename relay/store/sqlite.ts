@@ -576,10 +576,12 @@ export class SqliteStore implements Store {
       `select v.rowid, v.vector from memories m join memory_vectors v on v.rowid = m.rowid
         where m.scope_key in (${keys.map(() => "?").join(", ")}) and v.model = ? and (m.expires_at is null or m.expires_at > ?)`,
       ...keys, model, new Date().toISOString());
-    // a dot product of unit vectors: the cosine; the best `limit`, then their whole rows
-    const best = rows.map((r) => ({ rowid: r.rowid as number, score: dot(vector, floats(r.vector as Uint8Array)) }))
+    // a dot product of unit vectors: the cosine; the best `limit`, then their whole rows, in one read
+    const best = rows.map((r) => ({ rowid: Number(r.rowid), score: dot(vector, floats(r.vector as Uint8Array)) }))
       .filter((h) => Number.isFinite(h.score)).sort((a, b) => b.score - a.score).slice(0, limit);
-    return Promise.resolve(best.map((h) => ({ ...this.#memory(this.#get("select * from memories where rowid = ?", h.rowid)!), score: h.score })));
+    const whole = new Map(this.#all("select * from memories where rowid in (select value from json_each(?))", JSON.stringify(best.map((h) => h.rowid)))
+      .map((r) => [Number(r.rowid), r]));
+    return Promise.resolve(best.map((h) => ({ ...this.#memory(whole.get(h.rowid)!), score: h.score })));
   }
 
   applyOps(ops: MemoryOp[], at: string, sessionId?: string): Promise<MemoryAddResult[]> {
