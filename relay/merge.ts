@@ -120,8 +120,7 @@ export async function planMerge(facts: Fact[], scope: Scope, lookup: MergeLookup
 
     // no slot, or a slot nothing fills yet: compare with this batch's memories and the nearest stored ones
     // (targetOf puts the nearest stored ones among those the batch has seen, once each)
-    const query = searchWords(fact.text);
-    if (query) for (const m of await lookup.searchMemories([scope], query, CANDIDATES)) targetOf(m);
+    for (const m of await lookup.searchMemories([scope], searchWords(fact.text) || fact.text, CANDIDATES)) targetOf(m);
     const candidates = live([...added, ...stored.values()]).filter((t) => !fact.slot || !t.slot || t.slot === fact.slot);
     const best = closest(fact.text, candidates, read);
     // embeddings only (lookup.similar): nothing close in words, but a stored memory close in meaning is
@@ -199,9 +198,11 @@ const sameDates = (a: string, b: string) => {
 };
 
 /**
- * The words to look for stored memories like a fact by: its words but stop words and dates, which
- * compare() ignores anyway. Every memory says "the user": searched for, they would make the full-text
- * index score nearly every memory of every player, for each fact merged.
+ * The words to look for stored memories like a fact by: its words but stop words and dates (a memory
+ * sharing only those is never related: compare() needs shared content words). Every memory says "the
+ * user": searched for, stop words would make the full-text index score nearly every memory of every
+ * player, for each fact merged. A fact with no other words is looked for by its whole text: compare()
+ * still takes the same text as the same fact. (Unstemmed, unlike contentOf(): the index stems its own way.)
  */
 const searchWords = (text: string) => norm(text.replace(/\d{4}-\d{2}-\d{2}/g, " ")).split(" ").filter((w) => w && !STOP.has(w)).join(" ");
 
