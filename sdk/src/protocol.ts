@@ -316,16 +316,12 @@ export const AddMemoriesAnswer = z.object({ results: z.array(MemoryAddResult) })
 export const DeleteMemoriesAnswer = z.object({ deleted: Count });
 export const DeleteMemoryAnswer = z.object({ deleted: z.literal(true), id: z.string() });
 
-/**
- * The schemas of the REST routes' answers (the relay's GET /v1/openapi.json documents each route with
- * them). Made on first call: the SDK never asks, so its bundle carries none of the others.
- */
+/** The schemas of the REST routes' answers: the relay's GET /v1/openapi.json documents each route with them. */
 export function restAnswers() {
-  return (answers ??= makeRestAnswers());
+  return answers;
 }
-let answers: ReturnType<typeof makeRestAnswers> | undefined;
-
-function makeRestAnswers() {
+// relayOnly, as the other schemas the SDK never validates with
+const answers = relayOnly(() => {
   const Extractor = z.enum(["llm", "builtin"]);
   /** one add, update or delete of a memory; `sessionId` when a session's extraction made it */
   const HistoryEntry = z.object({ event: MemoryEvent, memory: z.string(), previous: z.nullable(z.string()), at: IsoDate, sessionId: z.optional(z.string()) });
@@ -367,7 +363,7 @@ function makeRestAnswers() {
     /** a character's settings as GET and PUT answer them: what is set, and memoryEnabled always */
     CharacterSettingsAnswer: z.extend(CharacterSettings, { memoryEnabled: z.boolean() }),
   };
-}
+});
 export type HistoryEntry = z.infer<ReturnType<typeof restAnswers>["HistoryEntry"]>;
 export type SessionView = z.infer<ReturnType<typeof restAnswers>["SessionView"]>;
 
