@@ -69,9 +69,9 @@ export class MemoryManager {
     const { relayUrl, characterId } = this.init;
     const endUserId = await this.init.endUserId();
     const url = `${relayUrl.replace(/\/+$/, "")}/v1/users/${encodeURIComponent(endUserId)}/characters/${encodeURIComponent(characterId)}/memories${suffix}`;
-    let res = await this.fetch(method, url, body, await this.init.token(endUserId), context);
+    let res = await this.send(method, url, body, await this.init.token(endUserId), context);
     if (res.status === 401 && tokenExpired(errorFromBody(res.body, context))) {
-      res = await this.fetch(method, url, body, await this.init.token(endUserId), context);
+      res = await this.send(method, url, body, await this.init.token(endUserId), context);
     }
     if (!res.ok) throw errorFromBody(res.body, context);
     const p = answer.safeParse(res.body);
@@ -79,7 +79,8 @@ export class MemoryManager {
     return res.body as T; // as sent, so fields a newer relay adds reach the game
   }
 
-  private async fetch(method: string, url: string, body: unknown, token: string | undefined, context: string) {
+  /** One fetch of `url`: its status and JSON body (undefined if none); E_TIMEOUT or E_NETWORK when the relay does not answer. */
+  private async send(method: string, url: string, body: unknown, token: string | undefined, context: string) {
     const headers: Record<string, string> = {};
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers["content-type"] = "application/json";
