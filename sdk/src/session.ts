@@ -282,7 +282,7 @@ export class MemorySession {
         chars += more;
         kept++;
       }
-      lines = kept ? lines.slice(-kept) : [];
+      lines = lines.slice(lines.length - kept);
     }
     const turns = lines.join("\n");
     const text = context && turns ? `${context}\n\n${turns}` : context || turns;
