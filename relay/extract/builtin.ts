@@ -108,7 +108,7 @@ const SELF = /\b(i|my|me|we|our)\b/i;
 /** adverbs that may come before a verb whose subject "I" is left out: "Just finished a book" */
 const SOFT_LEADS = new Set(["just", "finally", "recently", "also", "actually"]);
 /** a sentence that starts with a verb and leaves out "I": "Finished the marathon!", "Planning a trip" */
-const IMPLIED_VERB = `(?:(?:${[...SOFT_LEADS].join("|")})\\s+)?(?:\\w+ed|went|got|had|made|took|saw|found|ran|won|lost|bought|met|began|built|spent|became|gonna|wanna|love|enjoy|planning|hoping|working|thinking)\\b`;
+const IMPLIED_VERB = `(?:(?:${[...SOFT_LEADS].join("|")})\\s+)?(?:\\w+ed|went|got|had|made|took|saw|found|ran|won|lost|bought|met|began|built|spent|became|gonna|wanna|love|enjoy|been|\\w+ing)\\b`;
 const IMPLIED_I = new RegExp(`^\\W*${IMPLIED_VERB}`, "i");
 /** the same, at the start of any sentence of a turn */
 const IMPLIED_I_ANYWHERE = new RegExp(`(?:^|[.!?]\\s)\\W*${IMPLIED_VERB}`, "i");
@@ -472,12 +472,32 @@ function clause(toks: Tok[], ctx: Ctx): void {
   const going = (verb?.w === "going" && after?.w === "to") || (ONGOING.has(verb?.w ?? "") && verb !== undefined && !is(after, "Verb"));
   const implied = !head.first ? [] : pastAction || verb?.w === "want" || (/^(love|enjoy)$/.test(verb?.w ?? "") && (is(after, "Gerund") || after?.w === "to"))
     ? [synthetic("I", "Pronoun")]
-    : going ? [synthetic("I", "Pronoun"), synthetic("am", "Verb", "Copula")] : [];
+    : going || doing(toks) ? [synthetic("I", "Pronoun"), synthetic("am", "Verb", "Copula")]
+    // "Been working on some projects": "I have" left out
+    : verb?.w === "been" && is(after, "Gerund") ? [synthetic("I", "Pronoun"), synthetic("have", "Verb", "Auxiliary")] : [];
   const c = analyze([...implied, ...toks]);
   during(ctx, ofTheMoment(c, toks, ctx), () => {
     if (c) iClause(c, ctx);
     else if (!implied.length) objectClause(toks, ctx);
   });
+}
+
+/**
+ * "Researching adoption agencies.": a sentence that starts with what the user is doing, "I am" left
+ * out. Not when the gerund is the subject of a verb that follows ("Painting is great"), is one of a
+ * list ("Writing and hanging with friends!", an answer), or is a light or talk verb ("Seeing them…").
+ */
+function doing(toks: Tok[]): boolean {
+  const [head, next] = toks;
+  if (!is(head, "Gerund") || !next || is(next, "Conjunction") || next.post.includes(",") || head.post.trim()) return false;
+  // "Painting helps me…": a verb compromise took for a plural noun
+  if (next.w.endsWith("s") && formOf(lemma({ ...next, tags: new Set(["Verb"]) }), "PresentTense") === next.w) return false;
+  const verb = lemma({ ...head, tags: new Set(["Verb", "Gerund"]) });
+  if (LIGHT_VERBS.has(verb) || OPINION_VERBS.has(verb) || CHAT_VERBS.has(verb)) return false;
+  // up to the first break in the sentence, nothing but the gerund's own words: no verb of its own
+  const end = toks.findIndex((t, k) => k > 0 && /[,;:—–-]/.test(toks[k - 1].post));
+  return !toks.slice(1, end < 0 ? undefined : end).some((t) => isVerb(t) && !is(t, "Gerund") && !is(t, "Infinitive")) &&
+    toks.slice(1).some(isContent);
 }
 
 /** Runs `fn` with `ctx.moment` set: what it adds is short-lived when its clause is the task of the moment. */
@@ -799,6 +819,10 @@ function relation(kind: string, count: string, name: string | undefined, ctx: Ct
 /** "I want to become a pilot", "I'm planning to visit Japan", "I'm going to learn guitar", "I'd love to …" */
 /** "I think so", "I see what you mean": talk. But "I see the Rolling Stones in concert every year" is not. */
 function opinion(c: Clause): boolean {
+  const [first, second] = c.rest;
+  // "I'm thinking about starting a band": a plan; "I've known Jake for 4 years": how long
+  if (c.lemma === "think" && /^(about|of)$/.test(first?.w ?? "") && is(second, "Gerund")) return false;
+  if (c.lemma === "know" && c.rest.some((t, k) => /^(for|since)$/.test(t.w) && (is(c.rest[k + 1], "Value") || is(c.rest[k + 1], "Date")))) return false;
   if (c.lemma !== "see") return OPINION_VERBS.has(c.lemma);
   return !c.rest.some(isContent) || /^(what|that|how|why|if|you|it|this|so)$/.test(c.rest[0]?.w ?? "");
 }
@@ -1038,7 +1062,8 @@ function words(toks: Tok[], verbAt = -1, who?: string): string {
     if (k === verbAt) w = past ? t.text.toLowerCase() : agree(t, false);
     else if ((they || one) && isVerb(t)) { w = agree(t, they); they = one = false; }
     else if (t.w === "i" && who) { w = who; one = true; }
-    else if (t.w === "we" && who) { w = `${who} and others`; they = true; }
+    // "…a concert that we all enjoyed": "we" after the subject is the user and those with them
+    else if (t.w === "we") { w = who ? `${who} and others` : "they"; they = true; }
     else if (t.w === "us" && t.text === "us" && who) w = "them";
     else if (t.w === "i") { w = "they"; they = true; }
     else if ((t.w === "you" || t.w === "your") && OBJECT_OF.has(before) && !t.contracted &&
@@ -1049,7 +1074,7 @@ function words(toks: Tok[], verbAt = -1, who?: string): string {
     const last = k === toks.length - 1;
     const p = t.post.trim();
     // ("parents' farm": a plural's possessive keeps its apostrophe)
-    out += w + (last ? "" : p.includes(",") ? ", " : /^['’]$/.test(p) ? "' " : /\s/.test(t.post) || t.contracted || /[.!?;:]/.test(p) ? " " : p);
+    out += w + (last ? "" : p.includes(",") ? ", " : /^\s*[—–]\s*$|\s-\s/.test(t.post) ? " - " : /^['’]$/.test(p) ? "' " : /\s/.test(t.post) || t.contracted || /[.!?;:]/.test(p) ? " " : p);
   });
   return out.replace(/["“”()]/g, "").trim();
 }

@@ -482,6 +482,29 @@ describe("built-in extractor", () => {
     }
   });
 
+  it("reads a sentence that starts with what the user is doing, or has been doing, with 'I am' or 'I have' left out", () => {
+    expect(texts(one("Researching adoption agencies these days.", "Jordan"))).toEqual(["Jordan is researching adoption agencies these days."]);
+    expect(texts(one("Been working on a new quilt for my sister.", "Jordan"))).toEqual(["Jordan has been working on a new quilt for their sister."]);
+    // a gerund that is the subject, one of a list (an answer), or a talk verb is not
+    expect(texts(one("Painting helps me relax.", "Jordan"))).toEqual(["Painting helps Jordan relax."]);
+    expect(one("Writing and hanging with friends!")).toEqual([]);
+    expect(one("Looking forward to it!")).toEqual([]);
+    expect(one("Seeing them happy is the best.")).toEqual([]);
+  });
+
+  it("'thinking about' a plan and how long the user has known someone are facts, not talk", () => {
+    expect(texts(one("I'm thinking about starting a bakery.", "Jordan"))).toEqual(["Jordan is thinking about starting a bakery."]);
+    expect(texts(one("I've known Ana for 4 years.", "Jordan"))).toEqual(["Jordan has known Ana for 4 years."]);
+    expect(one("I know what you mean.")).toEqual([]);
+    expect(one("I think about you a lot.")).toEqual([]);
+  });
+
+  it("'we' after the subject is the user and those with them; a dash between two parts stays", () => {
+    expect(texts(one("I found a violin concert that we all enjoyed.", "Jordan"))).toEqual(["Jordan found a violin concert that they all enjoyed."]);
+    expect(texts(one("I finished the presentation for the guild — it was tough.", "Jordan"))).toEqual(["Jordan finished the presentation for the guild - it was tough."]);
+    expect(texts(one("I love dairy-free cake.", "Jordan"))).toEqual(["Jordan loves dairy-free cake."]);
+  });
+
   it("is deterministic and quick", () => {
     const turns = session(Array.from({ length: 30 }, (_, i) => [
       "C:How was your day?", "I went rock climbing with my brother.", "C:Nice!", "I'm a nurse and I live in Denver.",
