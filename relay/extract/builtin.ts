@@ -914,7 +914,9 @@ function statement(said: Tok[], ctx: Ctx): void {
   // "It made me…" right after "I read Becoming Nicole": "Becoming Nicole made the user…";
   // "He's in high school" right after "I spend time with my son": "The user's son is in high school"
   // (a day counts: "We went to Berlin yesterday" says as much as "… last week")
-  const thing = ctx.thing, head = toks[0].w, content = toks.filter((t) => isContent(t) || is(t, "Date")).length;
+  // ("went biking": going to do something is an activity, and says as much as a day)
+  const outing = toks.some((t, k) => isVerb(t) && lemma(t) === "go" && is(toks[k + 1], "Gerund"));
+  const thing = ctx.thing, head = toks[0].w, content = toks.filter((t) => isContent(t) || is(t, "Date")).length + (outing ? 1 : 0);
   const resolved = !!thing && isVerb(toks[1]) &&
     ((head === "it" || head === "that") && thing.kind === "thing" || (head === "he" || head === "she") && thing.kind !== "thing");
   if (resolved) toks.splice(0, 1, ...thing!.toks.map((t, k) => ({ ...t, first: k === 0 && !isProper(t) })));

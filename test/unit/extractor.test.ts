@@ -503,6 +503,8 @@ describe("built-in extractor", () => {
     expect(texts(one("I found a violin concert that we all enjoyed.", "Jordan"))).toEqual(["Jordan found a violin concert that they all enjoyed."]);
     expect(texts(one("I finished the presentation for the guild — it was tough.", "Jordan"))).toEqual(["Jordan finished the presentation for the guild - it was tough."]);
     expect(texts(one("I love dairy-free cake.", "Jordan"))).toEqual(["Jordan loves dairy-free cake."]);
+    // going to do something is an activity, said after a dash too
+    expect(texts(one("I had a day out with the gang - we went biking.", "Jordan"))).toContain("Jordan and others went biking.");
   });
 
   it("is deterministic and quick", () => {
