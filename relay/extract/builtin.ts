@@ -938,7 +938,15 @@ function statement(said: Tok[], ctx: Ctx): void {
   // "It reminded me of…", "Last weekend, I…", "We went camping": the user is named where they appear
   // (a sentence about the user's own thing is about the user too: "The user's motorbike is red")
   if (!(resolved && thing!.own) && !toks.some((t) => /^(i|me|my|myself|we|our|us)$/.test(t.w))) return;
-  const named = toks.slice(0, MAX_WORDS).map((t) => (t.w === "me" || t.w === "myself" ? synthetic(object(ctx), "ProperNoun") : t));
+  // too long: cut at the last comma that keeps most of it, or back to the last word that names something
+  // ("…almond milk instead, and it has been a fun challenge seeing…" → "…almond milk instead")
+  let end = Math.min(toks.length, MAX_WORDS);
+  if (end < toks.length) {
+    const comma = toks.slice(0, end).findLastIndex((t) => /[,;]/.test(t.post));
+    if (comma >= MAX_WORDS * 0.6) end = comma + 1;
+    else while (end > 1 && !isContent(toks[end - 1]) && !is(toks[end - 1], "Date")) end--;
+  }
+  const named = toks.slice(0, end).map((t) => (t.w === "me" || t.w === "myself" ? synthetic(object(ctx), "ProperNoun") : t));
   const { toks: timed } = datesOf(named, ctx.day);
   during(ctx, moment, () => add(ctx, { text: sentence(words(timed, -1, object(ctx))), importance: 0.3 }));
 }

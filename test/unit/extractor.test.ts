@@ -507,6 +507,11 @@ describe("built-in extractor", () => {
     expect(texts(one("I had a day out with the gang - we went biking.", "Jordan"))).toContain("Jordan and others went biking.");
   });
 
+  it("a statement too long for one memory is cut at a comma or after a word that names something, never mid-phrase", () => {
+    expect(texts(one("Since my knee surgery I've been swimming at the public pool near the old harbor every single morning instead. It's been a great way to stay fit without hurting anything.")))
+      .toEqual(["Since their knee surgery the user has been swimming at the public pool near the old harbor every single morning instead."]);
+  });
+
   it("is deterministic and quick", () => {
     const turns = session(Array.from({ length: 30 }, (_, i) => [
       "C:How was your day?", "I went rock climbing with my brother.", "C:Nice!", "I'm a nurse and I live in Denver.",
