@@ -190,8 +190,8 @@ interface Ctx {
   thing?: Thing;
 }
 
-/** Something a sentence named; `own`: the user's ("my dog"); `kind`: who "he" or "she" can be */
-interface Thing { toks: Tok[]; own: boolean; kind: "person" | "pet" | "thing" }
+/** Something a sentence named; `own`: the user's ("my dog"); `kind`: who "he" or "she" can be; `subject`: what the sentence was about */
+interface Thing { toks: Tok[]; own: boolean; kind: "person" | "pet" | "thing"; subject?: boolean }
 
 /** An "I …" clause taken apart: subject, auxiliaries, main verb, what follows. */
 interface Clause {
@@ -248,7 +248,7 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
         if (ctx.facts.length === m && ctx.facts.length > n && /^(we|i)$/.test(part[0].w)) statement(part, ctx);
       }
       if (ctx.facts.length === n) statement(sentence, ctx);
-      ctx.thing = objectOf(sentence, ctx) ?? ctx.thing;
+      ctx.thing = subjectOf(sentence) ?? objectOf(sentence, ctx) ?? ctx.thing;
     }
   });
   // the last guard: a fact that still speaks as the user, or to the character, is dropped
@@ -490,8 +490,7 @@ function clause(toks: Tok[], ctx: Ctx): void {
 function doing(toks: Tok[]): boolean {
   const [head, next] = toks;
   if (!is(head, "Gerund") || !next || is(next, "Conjunction") || next.post.includes(",") || head.post.trim()) return false;
-  // "Painting helps me…": a verb compromise took for a plural noun
-  if (next.w.endsWith("s") && formOf(lemma({ ...next, tags: new Set(["Verb"]) }), "PresentTense") === next.w) return false;
+  if (asVerb(next)) return false;
   const verb = lemma({ ...head, tags: new Set(["Verb", "Gerund"]) });
   if (LIGHT_VERBS.has(verb) || OPINION_VERBS.has(verb) || CHAT_VERBS.has(verb)) return false;
   // up to the first break in the sentence, nothing but the gerund's own words: no verb of its own
@@ -499,6 +498,9 @@ function doing(toks: Tok[]): boolean {
   return !toks.slice(1, end < 0 ? undefined : end).some((t) => isVerb(t) && !is(t, "Gerund") && !is(t, "Infinitive")) &&
     toks.slice(1).some(isContent);
 }
+
+/** "Painting helps me…": a word that reads as a verb agreeing with "it", though compromise may have taken it for a plural noun */
+const asVerb = (t: Tok | undefined) => !!t && (isVerb(t) || (t.w.endsWith("s") && formOf(lemma({ ...t, tags: new Set(["Verb"]) }), "PresentTense") === t.w));
 
 /** Runs `fn` with `ctx.moment` set: what it adds is short-lived when its clause is the task of the moment. */
 function during(ctx: Ctx, moment: boolean, fn: () => void): void {
@@ -917,7 +919,10 @@ function statement(said: Tok[], ctx: Ctx): void {
   // ("went biking": going to do something is an activity, and says as much as a day)
   const outing = toks.some((t, k) => isVerb(t) && lemma(t) === "go" && is(toks[k + 1], "Gerund"));
   const thing = ctx.thing, head = toks[0].w, content = toks.filter((t) => isContent(t) || is(t, "Date")).length + (outing ? 1 : 0);
-  const resolved = !!thing && isVerb(toks[1]) &&
+  // (a thing: the last sentence's subject, or one named with an article, a name, or the user's own;
+  // in "I get so much joy from it. It helps me…", "it" is no "joy")
+  const definite = !!thing && (thing.own || thing.subject || isProper(thing.toks[0]) || is(thing.toks[0], "Determiner"));
+  const resolved = !!thing && asVerb(toks[1]) && (definite || thing.kind !== "thing") &&
     ((head === "it" || head === "that") && thing.kind === "thing" || (head === "he" || head === "she") && thing.kind !== "thing");
   if (resolved) toks.splice(0, 1, ...thing!.toks.map((t, k) => ({ ...t, first: k === 0 && !isProper(t) })));
   // "Here's a pic…", "Seeing them…": what it is about was said elsewhere
@@ -925,7 +930,8 @@ function statement(said: Tok[], ctx: Ctx): void {
   // "Check out my painting": asked of the character, not said of the user
   else if (is(toks[0], "Imperative") || (is(toks[0], "Infinitive") && !is(toks[0], "Noun"))) return;
   // too little said, unless it is said of the user's own: "It's red." after "my motorbike"
-  if (content < (resolved && thing!.own ? 1 : 2)) return;
+  // (the last sentence's subject, put for "it", counts: "Art gives me joy. It helps me show my feelings.")
+  if (content + (resolved && thing!.subject ? 1 : 0) < (resolved && thing!.own ? 1 : 2)) return;
   const c = analyze(toks);
   const moment = ofTheMoment(c, toks, ctx);
   if (c) {
@@ -973,6 +979,14 @@ function objectOf(toks: Tok[], ctx: Ctx): Thing | undefined {
     return { toks: indefinite(np[0]) ? [{ ...np[0], text: "the", w: "the" }, ...np.slice(1)] : np, own: false, kind };
   }
   return undefined;
+}
+
+/** "Art gives me so much joy.": a sentence's subject when it names a thing ("it" in the next one is art, not joy). */
+function subjectOf(toks: Tok[]): Thing | undefined {
+  const v = toks.findIndex((t) => isVerb(t) && !is(t, "Gerund"));
+  const np = toks.slice(0, v);
+  if (v < 1 || v > 3 || !isContent(np[np.length - 1]) || np.some((t) => isPronoun(t) || THIRD_PERSON[t.w] || !(isContent(t) || is(t, "Adjective") || is(t, "Determiner")))) return undefined;
+  return { toks: np.map((t, k) => ({ ...t, first: k === 0, post: k === np.length - 1 ? " " : t.post })), own: false, kind: "thing", subject: true };
 }
 
 /** A game event as something the user did: "completed the quest" → "I completed the quest". */

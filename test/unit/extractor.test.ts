@@ -512,6 +512,13 @@ describe("built-in extractor", () => {
       .toEqual(["Since their knee surgery the user has been swimming at the public pool near the old harbor every single morning instead."]);
   });
 
+  it("'it' after a sentence about a thing is that sentence's subject, not whatever it named last", () => {
+    expect(texts(one("Gardening gives me so much peace. It helps me forget my worries.", "Jordan")))
+      .toEqual(["Gardening gives Jordan much peace.", "Gardening helps Jordan forget their worries."]);
+    // a bare word named after the verb is not taken for "it"
+    expect(texts(one("I get so much peace from it. It helps me forget my worries.", "Jordan")).join(" ")).not.toMatch(/peace helps/i);
+  });
+
   it("is deterministic and quick", () => {
     const turns = session(Array.from({ length: 30 }, (_, i) => [
       "C:How was your day?", "I went rock climbing with my brother.", "C:Nice!", "I'm a nurse and I live in Denver.",
