@@ -467,8 +467,9 @@ function clause(toks: Tok[], ctx: Ctx): void {
   // ("Excited for the future", "Been a long road": a feeling or a participle, not something done)
   // "Just finished a book": an adverb before the verb
   const [verb, after] = SOFT_LEADS.has(head.w) ? [second, toks[2]] : [head, second];
+  // ("Made me proud": "it" is left out, not "I")
   const pastAction = is(verb, "PastTense") && !is(verb, "Auxiliary") && !is(verb, "Copula") && !is(verb, "Participle") &&
-    !/^(for|about|with|by|of)$/.test(after?.w ?? "");
+    !/^(for|about|with|by|of|me)$/.test(after?.w ?? "");
   const going = (verb?.w === "going" && after?.w === "to") || (ONGOING.has(verb?.w ?? "") && verb !== undefined && !is(after, "Verb"));
   const implied = !head.first ? [] : pastAction || verb?.w === "want" || (/^(love|enjoy)$/.test(verb?.w ?? "") && (is(after, "Gerund") || after?.w === "to"))
     ? [synthetic("I", "Pronoun")]
@@ -929,6 +930,16 @@ function statement(said: Tok[], ctx: Ctx): void {
   else if (/^(it|its|here|there|they|them|that|this|these|those|seeing|let|which|what|he|she)$/.test(head)) return;
   // "Check out my painting": asked of the character, not said of the user
   else if (is(toks[0], "Imperative") || (is(toks[0], "Infinitive") && !is(toks[0], "Noun"))) return;
+  // "Maybe we can hang out sometime": a suggestion
+  else if (/^(maybe|perhaps)$/.test(head)) return;
+  // "Made me proud…": "it" left out, and what it is was said before; "Had that show…", "Was nervous…",
+  // "Hoping my script gets noticed": "I" left out ("I am" before a gerund)
+  // ("Been so busy moving house": "I have"; but "Been quite a ride" says nothing of the user)
+  else if ((is(toks[0], "PastTense") || doing(toks)) && !is(toks[0], "Auxiliary") && (head !== "been" || toks.slice(1, 4).some((t) => is(t, "Gerund") || /ing$/.test(t.w)))) {
+    if (toks.some((t) => t.w === "me")) return;
+    const aux = head === "been" ? [synthetic("have", "Verb", "Auxiliary")] : is(toks[0], "Gerund") ? [synthetic("am", "Verb", "Copula")] : [];
+    toks.splice(0, 1, synthetic("I", "Pronoun"), ...aux, { ...toks[0], text: toks[0].text.toLowerCase(), first: false });
+  }
   // too little said, unless it is said of the user's own: "It's red." after "my motorbike"
   // (the last sentence's subject, put for "it", counts: "Art gives me joy. It helps me show my feelings.")
   if (content + (resolved && thing!.subject ? 1 : 0) < (resolved && thing!.own ? 1 : 2)) return;

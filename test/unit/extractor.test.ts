@@ -519,6 +519,14 @@ describe("built-in extractor", () => {
     expect(texts(one("I get so much peace from it. It helps me forget my worries.", "Jordan")).join(" ")).not.toMatch(/peace helps/i);
   });
 
+  it("a whole sentence kept with 'I' left out gets its subject; with 'it' left out, or a suggestion, it is dropped", () => {
+    expect(texts(one("Skyped with that old friend I met in Lisbon and had a great time.", "Jordan")))
+      .toEqual(["Jordan skyped with that old friend they met in Lisbon and had a great time."]);
+    expect(texts(one("Been so busy fixing up that old boat for the summer.", "Jordan"))).toEqual(["Jordan has been busy fixing up that old boat for the summer."]);
+    expect(one("Made me proud and reminded me of home.")).toEqual([]);
+    expect(one("Maybe we can grab a coffee sometime and talk about bees.")).toEqual([]);
+  });
+
   it("is deterministic and quick", () => {
     const turns = session(Array.from({ length: 30 }, (_, i) => [
       "C:How was your day?", "I went rock climbing with my brother.", "C:Nice!", "I'm a nurse and I live in Denver.",
