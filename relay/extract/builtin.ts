@@ -1234,7 +1234,12 @@ function listItems(toks: Tok[]): Tok[][] {
     else out.push(i);
     return out;
   }, []);
-  return kept.map((i) => (to && i[0].w !== "to" ? [to, ...i] : i));
+  // "to hike, swim and fish": each "to …"; "to spend time with family, and friends": what the first item
+  // does with its last thing is done with the others ("to spend time with friends")
+  const first = kept[0], lead = first.findLastIndex((t, k) => k > 0 && k < first.length - 1 && (is(t, "Preposition") || isVerb(t)));
+  // ("cards", tagged as "it cards", is no infinitive)
+  const infinitive = (t: Tok) => isVerb(t) && !(is(t, "PresentTense") && !is(t, "Infinitive") && t.w.endsWith("s"));
+  return kept.map((i, k) => (!to || i[0].w === "to" ? i : k > 0 && !infinitive(i[0]) && lead > 0 ? [...first.slice(0, lead + 1), ...i] : [to, ...i]));
 }
 
 /** The slot key of a phrase: lemmas, no articles or possessives. "to bake cookies" → "bake cookie" */

@@ -527,6 +527,12 @@ describe("built-in extractor", () => {
     expect(one("Maybe we can grab a coffee sometime and talk about bees.")).toEqual([]);
   });
 
+  it("a list after 'to' + verb + preposition keeps the verb for every item", () => {
+    expect(texts(one("I like to spend time with my cousins, and friends.", "Jordan"))).toEqual(["Jordan likes to spend time with their cousins.", "Jordan likes to spend time with friends."]);
+    expect(texts(one("I like to play chess, and cards.", "Jordan"))).toEqual(["Jordan likes to play chess.", "Jordan likes to play cards."]);
+    expect(texts(one("I like to hike, swim, and fish.", "Jordan"))).toEqual(["Jordan likes to hike.", "Jordan likes to swim.", "Jordan likes to fish."]);
+  });
+
   it("is deterministic and quick", () => {
     const turns = session(Array.from({ length: 30 }, (_, i) => [
       "C:How was your day?", "I went rock climbing with my brother.", "C:Nice!", "I'm a nurse and I live in Denver.",
