@@ -106,7 +106,7 @@ const LAUGHS = /^(lol|lmao|haha+|hehe+|ha|xd|rofl)$/;
 /** a sentence that may be about the user */
 const SELF = /\b(i|my|me|we|our)\b/i;
 /** adverbs that may come before a verb whose subject "I" is left out: "Just finished a book" */
-const SOFT_LEADS = new Set(["just", "finally", "recently", "also", "actually"]);
+const SOFT_LEADS = new Set(["just", "finally", "recently", "also", "actually", "still"]);
 /** a sentence that starts with a verb and leaves out "I": "Finished the marathon!", "Planning a trip" */
 const IMPLIED_VERB = `(?:(?:${[...SOFT_LEADS].join("|")})\\s+)?(?:\\w+ed|went|got|had|made|took|saw|found|ran|won|lost|bought|met|began|built|spent|became|gonna|wanna|love|enjoy|been|\\w+ing)\\b`;
 const IMPLIED_I = new RegExp(`^\\W*${IMPLIED_VERB}`, "i");
@@ -405,10 +405,12 @@ function clausesOf(toks: Tok[]): Tok[][] {
     const part = parts[parts.length - 1];
     const breaks = k > 0 && (
       CLAUSE_BREAK.has(t.w) ||
+      // "It feels like it paid off now that I'm an assistant manager"
+      (t.w === "i" && prev.w === "that" && toks[k - 2]?.w === "now") ||
       (JOINERS.has(t.w) && ((isPronoun(next) && !REFERS_BACK.has(next!.w)) || next?.w === "my")) ||
       // "…, so keep Whiskers away from me": what the user asks of the character
       (t.w === "so" && (is(next, "Imperative") || (is(next, "Infinitive") && !is(next, "Noun")))) ||
-      (/[,;:(]|\s[-–—]\s|[–—]|\.\.\./.test(prev.post) && isPronoun(t) && !REFERS_BACK.has(t.w)));
+      (/[,;:(]|\s[-–—]\s|^-\s|[–—]|\.\.\./.test(prev.post) && isPronoun(t) && !REFERS_BACK.has(t.w)));
     // "I dance at the club and run a school": a second statement by the same "I"
     // ("and only listen to…": an adverb may come first)
     const verb = is(next, "Adverb") && !isVerb(next) ? toks[k + 2] : next;
@@ -897,8 +899,9 @@ function lasting(c: Clause, modal: string | undefined, future: boolean): boolean
   if (c.lemma === "be" && !c.neg && indefinite(c.rest[0]) && c.rest.length <= 3 && (is(last, "Adjective") || is(last, "Noun")) && !/^(fan|mess|fool|joke|wreck)$/.test(last.w) && !VAGUE_NOUNS.has(last.w)) {
     return true;
   }
-  const thing = c.rest.findIndex(isContent);
-  return thing >= 0 && !DEMONSTRATIVES.has(c.rest[thing - 1]?.w ?? "");
+  // "I love that song" needs the talk around it; "I've known these friends for 4 years" does not
+  const thing = c.rest.findIndex(isContent), when = c.rest.some((t) => is(t, "Date") || is(t, "Duration"));
+  return thing >= 0 && (when || !DEMONSTRATIVES.has(c.rest[thing - 1]?.w ?? ""));
 }
 
 function general(c: Clause, ctx: Ctx, action: boolean): void {
@@ -1109,7 +1112,7 @@ function words(toks: Tok[], verbAt = -1, who?: string): string {
     const last = k === toks.length - 1;
     const p = t.post.trim();
     // ("parents' farm": a plural's possessive keeps its apostrophe)
-    out += w + (last ? "" : p.includes(",") ? ", " : /^\s*[—–]\s*$|\s-\s/.test(t.post) ? " - " : /^['’]$/.test(p) ? "' " : /\s/.test(t.post) || t.contracted || /[.!?;:]/.test(p) ? " " : p);
+    out += w + (last ? "" : p.includes(",") ? ", " : /^\s*[—–]\s*$|\s-\s|^-\s/.test(t.post) ? " - " : /^['’]$/.test(p) ? "' " : /\s/.test(t.post) || t.contracted || /[.!?;:]/.test(p) ? " " : p);
   });
   return out.replace(/["“”()]/g, "").trim();
 }

@@ -533,6 +533,13 @@ describe("built-in extractor", () => {
     expect(texts(one("I like to hike, swim, and fish.", "Jordan"))).toEqual(["Jordan likes to hike.", "Jordan likes to swim.", "Jordan likes to fish."]);
   });
 
+  it("'these friends' with how long is a fact; 'Still working on…' leaves out 'I am'; 'now that I'm …' is a statement of its own", () => {
+    expect(texts(one("I've known these friends for 6 years.", "Jordan"))).toEqual(["Jordan has known these friends for 6 years."]);
+    expect(one("I love that song.")).toEqual([]);
+    expect(texts(one("Still working on opening a bakery.", "Jordan"))).toEqual(["Jordan is working on opening a bakery."]);
+    expect(texts(one("It feels great now that I'm a head chef.", "Jordan"))).toEqual(["Jordan is a head chef."]);
+  });
+
   it("is deterministic and quick", () => {
     const turns = session(Array.from({ length: 30 }, (_, i) => [
       "C:How was your day?", "I went rock climbing with my brother.", "C:Nice!", "I'm a nurse and I live in Denver.",
