@@ -239,6 +239,7 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
         ? [synthetic(TOWARDS.test(all[k - 1].w) ? "to" : there.at), ...there.name] : [t]));
       const n = ctx.facts.length;
       ctx.now = MOMENT.test(sentence.map((t) => t.text).join(" "));
+      homeCountry(sentence, ctx);
       if (promise(sentence, ctx)) continue;
       const parts = clausesOf(sentence);
       for (const part of parts) {
@@ -746,6 +747,28 @@ function place(c: Clause, toks: Tok[], slot: string, says: string, importance: n
     return;
   }
   add(ctx, { text: sentence(`${subject(ctx)} ${says} ${value}`), slot, value, importance });
+}
+
+/**
+ * "… a gift from my grandma in my home country, Sweden", "my hometown is Leeds": where the user is
+ * from, named anywhere in a sentence (beside whatever else the sentence says).
+ */
+function homeCountry(toks: Tok[], ctx: Ctx): void {
+  const k = toks.findIndex((t, q) => t.w === "my" && (/^(hometown|homeland)$/.test(toks[q + 1]?.w ?? "") ||
+    (/^(home|native)$/.test(toks[q + 1]?.w ?? "") && /^(country|town|city)$/.test(toks[q + 2]?.w ?? ""))));
+  // ("My hometown is Leeds." is the possessive clause's)
+  if (k <= 0) return;
+  let at = k + (toks[k + 1].w === "home" || toks[k + 1].w === "native" ? 3 : 2);
+  if (toks[at]?.w === "is" || toks[at]?.w === "was") at++;
+  else if (!toks[at - 1].post.includes(",")) return;
+  const name: Tok[] = [];
+  for (let q = at; q < toks.length && isProper(toks[q]); q++) {
+    name.push(toks[q]);
+    if (/[,.;!?]/.test(toks[q].post)) break;
+  }
+  if (!name.length || name.length > 3) return;
+  const value = words(name);
+  add(ctx, { text: sentence(`${subject(ctx)} is from ${value}`), slot: "origin", value, importance: 0.7 });
 }
 
 /** "I'm a welder", "I'm a software engineer at Acme", "I'm no longer a nurse" */

@@ -540,6 +540,12 @@ describe("built-in extractor", () => {
     expect(texts(one("It feels great now that I'm a head chef.", "Jordan"))).toEqual(["Jordan is a head chef."]);
   });
 
+  it("'my home country, Sweden' anywhere in a sentence is where the user is from", () => {
+    const facts = one("This ring is special to me - a gift from my aunt in my home country, Norway.", "Jordan");
+    expect(facts).toEqual([expect.objectContaining({ text: "Jordan is from Norway.", slot: "origin", value: "Norway" })]);
+    expect(texts(one("I flew back to my hometown, Oslo, last week.", "Jordan"))).toContain("Jordan is from Oslo.");
+  });
+
   it("is deterministic and quick", () => {
     const turns = session(Array.from({ length: 30 }, (_, i) => [
       "C:How was your day?", "I went rock climbing with my brother.", "C:Nice!", "I'm a nurse and I live in Denver.",
