@@ -221,7 +221,9 @@ export class BuiltinExtractor implements Extractor {
 export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
   const ctx: Ctx = { name: knownName ? firstWord(knownName) : undefined, day: "", seq: [], facts: [] };
   const texts = turns.map((t) => (t.role === "user" ? t.text.replace(ASIDE_NOTES, " ").replace(/\s+([,.!?;:])/g, "$1").replace(/\s+/g, " ").trim() : ""));
-  const said = tagged(turns.map((t, i) => (t.role === "event" ? [doneByUser(t.text)] : statements(texts[i]))));
+  // what the character asked about, of the user's: "What's your new script about?" → "new script"
+  const about = turns.map((t, i) => (t.role === "user" && turns[i - 1]?.role === "character" ? askedAbout(turns[i - 1].text) : null));
+  const said = tagged(turns.map((t, i) => (t.role === "event" ? [doneByUser(t.text)] : statements(texts[i], !!about[i]))));
   turns.forEach((turn, i) => {
     ctx.day = turn.at.slice(0, 10);
     ctx.seq = [turn.seq];
@@ -232,7 +234,8 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
     if (!texts[i]) return;
     const asked = turns[i - 1]?.role === "character" && ASKS.test(turns[i - 1].text) ? turns[i - 1] : undefined;
     if (asked && answer(asked, texts[i], ctx)) return;
-    ctx.thing = undefined;
+    // "It's a mix of drama and romance." after "What's your new script like?": the user's new script
+    ctx.thing = about[i] ? { toks: [synthetic(`${object(ctx)}'s`, "ProperNoun"), ...about[i]!.split(" ").map((w) => synthetic(w, "Noun"))], own: true, kind: "thing" } : undefined;
     const there = placeBefore(turns[i - 1]?.role === "character" ? turns[i - 1].text : "", texts[i]);
     for (let sentence of said[i]) {
       if (there) sentence = sentence.flatMap((t, k, all) => (t.w === "there" && k > 0 && !isVerb(all[k + 1])
@@ -255,6 +258,14 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
   // the last guard: a fact that still speaks as the user, or to the character, is dropped
   // and a placeholder for a name ("my name is [name]", "I'm Player 2") says nothing
   return dedupe(ctx.facts.filter((f) => !FIRST_PERSON.test(f.text) && !US.test(f.text) && !SECOND_PERSON.test(f.text) && !PLACEHOLDER.test(f.text)));
+}
+
+/** "What's your new script about?" → "new script": the user's thing a character's question is about, or null. */
+const ASKED_ABOUT = /\b(?:what|what's|whats|which|how|how's|tell me about)\b[^?.!]*?\byour\s+((?:new|old|first|latest|current|next|favorite|favourite)\s+)?([a-z]+)\b[^?.!]*\?/i;
+const NOT_THINGS = new Set(["day", "week", "weekend", "morning", "evening", "night", "time", "life", "thoughts", "opinion", "take", "way", "plan", "plans", "mind", "advice", "secret", "name", "age"]);
+function askedAbout(text: string): string | null {
+  const m = text.match(ASKED_ABOUT);
+  return m && !NOT_THINGS.has(m[2].toLowerCase()) ? `${m[1] ?? ""}${m[2]}`.toLowerCase() : null;
 }
 
 /**
@@ -286,8 +297,8 @@ const OBJECT_OF = new Set((
  * hypotheticals and sentences with no first-person word (nor a leading past-tense verb: "Lost my
  * job…") are left out before the slower tagging.
  */
-function statements(text: string): string[] {
-  if (!text || (!SELF.test(text) && !IMPLIED_I_ANYWHERE.test(text))) return [];
+function statements(text: string, answers = false): string[] {
+  if (!text || (!answers && !SELF.test(text) && !IMPLIED_I_ANYWHERE.test(text))) return [];
   const said: string[] = /[.!?;]\s+\S/.test(text) ? nlp.tokenize(text).out("array") : [text];
   const out: string[] = [];
   let kept = false;
@@ -304,7 +315,8 @@ function statements(text: string): string[] {
       out.push(s);
       continue;
     }
-    kept = statement && (SELF.test(s) || IMPLIED_I.test(s));
+    // the first sentence of an answer about the user's thing: "It's a mix of drama and romance."
+    kept = statement && (SELF.test(s) || IMPLIED_I.test(s) || (answers && !out.length && /^\W*(it|it's)\b/i.test(s) && !SECOND_PERSON.test(s)));
     if (kept) out.push(s);
   }
   return out;
@@ -951,7 +963,12 @@ function statement(said: Tok[], ctx: Ctx): void {
   const definite = !!thing && (thing.own || thing.subject || isProper(thing.toks[0]) || is(thing.toks[0], "Determiner"));
   const resolved = !!thing && asVerb(toks[1]) && (definite || thing.kind !== "thing") &&
     ((head === "it" || head === "that") && thing.kind === "thing" || (head === "he" || head === "she") && thing.kind !== "thing");
-  if (resolved) toks.splice(0, 1, ...thing!.toks.map((t, k) => ({ ...t, first: k === 0 && !isProper(t) })));
+  if (resolved) {
+    toks.splice(0, 1, ...thing!.toks.map((t, k) => ({ ...t, first: k === 0 && !isProper(t) })));
+    // "It's called Dawnbreaker": compromise reads the "'s" as "has"
+    const k = thing!.toks.length;
+    if (toks[k]?.w === "has" && toks[k].contracted && /^(called|named)$/.test(toks[k + 1]?.w ?? "")) toks[k] = { ...toks[k], text: "is", w: "is" };
+  }
   // "Here's a pic…", "Seeing them…": what it is about was said elsewhere
   else if (/^(it|its|here|there|they|them|that|this|these|those|seeing|let|which|what|he|she)$/.test(head)) return;
   // "Check out my painting": asked of the character, not said of the user

@@ -546,6 +546,15 @@ describe("built-in extractor", () => {
     expect(texts(one("I flew back to my hometown, Oslo, last week.", "Jordan"))).toContain("Jordan is from Oslo.");
   });
 
+  it("an answer that starts with 'it' to the character's question about the user's thing is about that thing", () => {
+    expect(texts(extractFacts(session(["C:What genre is your first screenplay?", "Thanks! It's a mix of horror and comedy!"]), "Jordan")))
+      .toEqual(["Jordan's first screenplay is a mix of horror and comedy."]);
+    expect(texts(extractFacts(session(["C:What's your sword called?", "It's called Dawnbreaker."]), "Jordan"))).toEqual(["Jordan's sword is called Dawnbreaker."]);
+    // nothing said of it, or a question about the user's day, gives nothing
+    expect(extractFacts(session(["C:How was your trip?", "It was great!"]))).toEqual([]);
+    expect(extractFacts(session(["C:How was your day?", "It was a long day at the docks."]))).toEqual([]);
+  });
+
   it("is deterministic and quick", () => {
     const turns = session(Array.from({ length: 30 }, (_, i) => [
       "C:How was your day?", "I went rock climbing with my brother.", "C:Nice!", "I'm a nurse and I live in Denver.",
