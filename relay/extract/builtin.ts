@@ -261,11 +261,20 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
 }
 
 /** "What's your new script about?" → "new script": the user's thing a character's question is about, or null. */
-const ASKED_ABOUT = /\b(?:what|what's|whats|which|how|how's|tell me about)\b[^?.!]*?\byour\s+((?:new|old|first|latest|current|next|favorite|favourite)\s+)?([a-z]+)\b[^?.!]*\?/i;
-const NOT_THINGS = new Set(["day", "week", "weekend", "morning", "evening", "night", "time", "life", "thoughts", "opinion", "take", "way", "plan", "plans", "mind", "advice", "secret", "name", "age"]);
+const ASKED_ABOUT = /\b(?:what|what's|whats|which|how|how's|tell me about)\b[^?.!]*?\byour\s+([^?.!]+)\?/i;
+/** words that end what "your …" names: "your fan project going", "your script about" */
+const ASKED_ENDS = /^(going|doing|coming|is|was|are|were|been|like|about|called|named|so|far|today|lately|now|at|for|with|in|on|to|and|or|the|of|that|this|you|these|days|look|looking|turn|turning|work|working)$/i;
+const NOT_THINGS = new Set(["day", "week", "weekend", "morning", "evening", "night", "time", "life", "thoughts", "opinion", "take", "way", "plan", "plans", "mind", "advice", "secret", "name", "age", "favorite", "favourite", "fave"]);
 function askedAbout(text: string): string | null {
   const m = text.match(ASKED_ABOUT);
-  return m && !NOT_THINGS.has(m[2].toLowerCase()) ? `${m[1] ?? ""}${m[2]}`.toLowerCase() : null;
+  if (!m) return null;
+  const words: string[] = [];
+  for (const w of m[1].split(/\s+/)) {
+    if (ASKED_ENDS.test(w) || !/^[\p{L}'-]+$/u.test(w) || words.length === 4) break;
+    words.push(w);
+  }
+  const last = words[words.length - 1]?.toLowerCase();
+  return last && !NOT_THINGS.has(last) ? words.join(" ") : null;
 }
 
 /**
