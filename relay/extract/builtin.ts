@@ -427,6 +427,8 @@ function clausesOf(toks: Tok[]): Tok[][] {
     const part = parts[parts.length - 1];
     const breaks = k > 0 && (
       CLAUSE_BREAK.has(t.w) ||
+      // "I took a road trip while you were away": what the character did is another clause
+      (/^(while|when|as|after|before|since)$/.test(t.w) && next?.w === "you") ||
       // "It feels like it paid off now that I'm an assistant manager"
       (t.w === "i" && prev.w === "that" && toks[k - 2]?.w === "now") ||
       (JOINERS.has(t.w) && ((isPronoun(next) && !REFERS_BACK.has(next!.w)) || next?.w === "my")) ||

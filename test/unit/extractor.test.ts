@@ -555,6 +555,10 @@ describe("built-in extractor", () => {
     expect(extractFacts(session(["C:How was your day?", "It was a long day at the docks."]))).toEqual([]);
   });
 
+  it("what the character did, in a clause after 'while you', is cut off what the user did", () => {
+    expect(texts(one("I went fishing at the lake while you were away.", "Jordan"))).toEqual(["Jordan went fishing at the lake."]);
+  });
+
   it("is deterministic and quick", () => {
     const turns = session(Array.from({ length: 30 }, (_, i) => [
       "C:How was your day?", "I went rock climbing with my brother.", "C:Nice!", "I'm a nurse and I live in Denver.",
