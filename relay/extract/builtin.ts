@@ -107,8 +107,14 @@ const LAUGHS = /^(lol|lmao|haha+|hehe+|ha|xd|rofl)$/;
 const SELF = /\b(i|my|me|we|our)\b/i;
 /** adverbs that may come before a verb whose subject "I" is left out: "Just finished a book" */
 const SOFT_LEADS = new Set(["just", "finally", "recently", "also", "actually", "still"]);
+/**
+ * A gerund that may start a sentence about what the user is doing ("Researching adoption agencies"),
+ * but not "Anything…" nor a gerund that is the subject of a verb soon after ("Painting is great"):
+ * those are left out before the slower tagging.
+ */
+const GERUND_LEAD = "(?!(?:any|no|some|every)thing\\b)\\w+ing(?!(?:'s)?\\s+(?:[\\w-]+\\s+){0,3}?(?:is|was|are|were|can|could|would|will|must|makes?|made|helps?|keeps?|gives?|looks?|takes?|brings?|means?)\\b)";
 /** a sentence that starts with a verb and leaves out "I": "Finished the marathon!", "Planning a trip" */
-const IMPLIED_VERB = `(?:(?:${[...SOFT_LEADS].join("|")})\\s+)?(?:\\w+ed|went|got|had|made|took|saw|found|ran|won|lost|bought|met|began|built|spent|became|gonna|wanna|love|enjoy|been|\\w+ing)\\b`;
+const IMPLIED_VERB = `(?:(?:${[...SOFT_LEADS].join("|")})\\s+)?(?:\\w+ed|went|got|had|made|took|saw|found|ran|won|lost|bought|met|began|built|spent|became|gonna|wanna|love|enjoy|been|${GERUND_LEAD})\\b`;
 const IMPLIED_I = new RegExp(`^\\W*${IMPLIED_VERB}`, "i");
 /** the same, at the start of any sentence of a turn */
 const IMPLIED_I_ANYWHERE = new RegExp(`(?:^|[.!?]\\s)\\W*${IMPLIED_VERB}`, "i");
