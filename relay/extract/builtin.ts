@@ -977,7 +977,7 @@ function statement(said: Tok[], ctx: Ctx): void {
   const thing = ctx.thing, head = toks[0].w, content = toks.filter((t) => isContent(t) || is(t, "Date")).length + (outing ? 1 : 0);
   // (a thing: the last sentence's subject, or one named with an article, a name, or the user's own;
   // in "I get so much joy from it. It helps me…", "it" is no "joy")
-  const definite = !!thing && (thing.own || thing.subject || isProper(thing.toks[0]) || is(thing.toks[0], "Determiner"));
+  const definite = !!thing && (thing.own || thing.subject || isProper(thing.toks[0]) || /^(the|a|an)$/.test(thing.toks[0].w));
   const resolved = !!thing && asVerb(toks[1]) && (definite || thing.kind !== "thing") &&
     ((head === "it" || head === "that") && thing.kind === "thing" || (head === "he" || head === "she") && thing.kind !== "thing");
   if (resolved) {
@@ -1054,7 +1054,8 @@ function objectOf(toks: Tok[], ctx: Ctx): Thing | undefined {
 
 /** "Art gives me so much joy.": a sentence's subject when it names a thing ("it" in the next one is art, not joy). */
 function subjectOf(toks: Tok[]): Thing | undefined {
-  const v = toks.findIndex((t) => isVerb(t) && !is(t, "Gerund"));
+  // ("Dancing helps me": "helps", taken for a plural noun, is the verb when an object follows it)
+  const v = toks.findIndex((t, k) => k > 0 && ((isVerb(t) && !is(t, "Gerund")) || (asVerb(t) && (isPronoun(toks[k + 1]) || is(toks[k + 1], "Determiner")))));
   const np = toks.slice(0, v);
   if (v < 1 || v > 3 || !isContent(np[np.length - 1]) || np.some((t) => isPronoun(t) || THIRD_PERSON[t.w] || !(isContent(t) || is(t, "Adjective") || is(t, "Determiner")))) return undefined;
   return { toks: np.map((t, k) => ({ ...t, first: k === 0, post: k === np.length - 1 ? " " : t.post })), own: false, kind: "thing", subject: true };

@@ -515,8 +515,10 @@ describe("built-in extractor", () => {
   it("'it' after a sentence about a thing is that sentence's subject, not whatever it named last", () => {
     expect(texts(one("Gardening gives me so much peace. It helps me forget my worries.", "Jordan")))
       .toEqual(["Gardening gives Jordan much peace.", "Gardening helps Jordan forget their worries."]);
-    // a bare word named after the verb is not taken for "it"
+    expect(texts(one("Skating helps me unwind. It's a must-have in my week.", "Jordan"))).toContain("Skating is a must-have in their week.");
+    // a bare word named after the verb is not taken for "it", nor one with a quantity ("so much joy")
     expect(texts(one("I get so much peace from it. It helps me forget my worries.", "Jordan")).join(" ")).not.toMatch(/peace helps/i);
+    expect(texts(one("My old dog brought us so much joy. It's sad that he's gone.", "Jordan")).join(" ")).not.toMatch(/joy is sad/i);
   });
 
   it("a whole sentence kept with 'I' left out gets its subject; with 'it' left out, or a suggestion, it is dropped", () => {
