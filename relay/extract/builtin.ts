@@ -182,6 +182,8 @@ interface Tok {
   first: boolean;
   /** a part of a contraction ("don't" → "do", "not"): spaced apart when written out */
   contracted?: boolean;
+  /** "we" made of "my sister and I": who is with the user */
+  with?: Tok[];
 }
 
 interface CompromiseTerm { text: string; normal: string; implicit?: string | null; post: string; tags: string[] }
@@ -248,6 +250,7 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
         ? [synthetic(TOWARDS.test(all[k - 1].w) ? "to" : there.at), ...there.name] : [t]));
       const n = ctx.facts.length;
       ctx.now = MOMENT.test(sentence.map((t) => t.text).join(" "));
+      sentence = together(sentence);
       homeCountry(sentence, ctx);
       if (promise(sentence, ctx)) continue;
       const parts = clausesOf(sentence);
@@ -779,6 +782,29 @@ function place(c: Clause, toks: Tok[], slot: string, says: string, importance: n
 }
 
 /**
+ * "My colleagues and I went to a convention", "Me (or I) and my brother built a treehouse": what the user did
+ * with others, said of the user "with their colleagues"; "My sister and I are twins": said of "we"
+ * (the user and their sister). The sentence as it was when it has no such subject.
+ */
+function together(said: Tok[]): Tok[] {
+  const toks = trimLeading(said);
+  const meFirst = (toks[0]?.w === "me" || toks[0]?.w === "i") && toks[1]?.w === "and";
+  const and = meFirst ? 1 : toks.findIndex((t, k) => k > 0 && k <= 4 && t.w === "and" && toks[k + 1]?.w === "i");
+  if (and < 1) return said;
+  const v = meFirst ? toks.findIndex((t, k) => k > 2 && isVerb(t)) : and + 2;
+  const others = meFirst ? toks.slice(2, v) : toks.slice(0, and);
+  if (v < 0 || !isVerb(toks[v]) || !others.length || others.length > 4 || others.some(isVerb) || !others.some((t) => isContent(t) || isProper(t))) return said;
+  const named = others.map((t, k) => ({ ...t, first: false, text: k === 0 && /^(my|our|the|a|an|some|both|all)$/.test(t.w) ? t.text.toLowerCase() : t.text }));
+  const rest = toks.slice(v);
+  if (is(rest[0], "Copula")) return [{ ...synthetic("we", "Pronoun"), first: true, with: named }, ...rest];
+  // "with their kids" at the end of the first clause: "… made pizza last night with their kids, it was fun"
+  let at = rest.findIndex((t) => /[,;:.!?]|\s[-–—]\s/.test(t.post));
+  if (at < 0) at = rest.length - 1;
+  named[named.length - 1] = { ...named[named.length - 1], post: rest[at].post };
+  return [{ ...synthetic("I", "Pronoun"), first: true }, ...rest.slice(0, at), { ...rest[at], post: " " }, synthetic("with"), ...named, ...rest.slice(at + 1)];
+}
+
+/**
  * "… a gift from my grandma in my home country, Sweden", "my hometown is Leeds": where the user is
  * from, named anywhere in a sentence (beside whatever else the sentence says).
  */
@@ -1159,6 +1185,7 @@ function words(toks: Tok[], verbAt = -1, who?: string): string {
     else if ((they || one) && isVerb(t)) { w = agree(t, they); they = one = false; }
     else if (t.w === "i" && who) { w = who; one = true; }
     // "…a concert that we all enjoyed": "we" after the subject is the user and those with them
+    else if (t.w === "we" && t.with) { w = `${who ?? "they"} and ${words(t.with)}`; they = true; }
     else if (t.w === "we") { w = who ? `${who} and others` : "they"; they = true; }
     else if (t.w === "us" && t.text === "us" && who) w = "them";
     else if (t.w === "i") { w = "they"; they = true; }

@@ -561,6 +561,15 @@ describe("built-in extractor", () => {
     expect(texts(one("I went fishing at the lake while you were away.", "Jordan"))).toEqual(["Jordan went fishing at the lake."]);
   });
 
+  it("'my colleagues and I' did something: the user did it with them, never the others alone nor the user alone", () => {
+    expect(texts(one("My colleagues and I went to a robotics fair.", "Jordan"))).toEqual(["Jordan went to a robotics fair with their colleagues."]);
+    expect(texts(one("Me and my brother built a treehouse.", "Jordan"))).toEqual(["Jordan built a treehouse with their brother."]);
+    expect(texts(one("Yeah, my kids and I baked bread, it was fun.", "Jordan"))).toEqual(["Jordan baked bread with their kids, it was fun."]);
+    expect(texts(one("Rex and I walk by the river.", "Jordan"))).toEqual(["Jordan walks by the river with Rex."]);
+    // what "we" are is not said of the user alone
+    expect(texts(one("My sister and I are twins.", "Jordan")).join(" ")).not.toMatch(/Jordan is/);
+  });
+
   it("is deterministic and quick", () => {
     const turns = session(Array.from({ length: 30 }, (_, i) => [
       "C:How was your day?", "I went rock climbing with my brother.", "C:Nice!", "I'm a nurse and I live in Denver.",
