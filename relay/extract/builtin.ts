@@ -14,6 +14,8 @@ const FAMILY = new Set([
   "grandma", "grandmother", "grandpa", "grandfather", "grandparent", "grandson", "granddaughter",
   "grandchild", "grandkid", "aunt", "uncle", "cousin", "niece", "nephew", "twin", "stepmom", "stepdad",
 ]);
+/** people the user knows who are not family: who "he", "she" or "they" can be */
+const PEOPLE = new Set(["friend", "colleague", "coworker", "co-worker", "classmate", "teammate", "neighbor", "neighbour", "roommate", "boss", "mentor", "team", "crew", "family", "folks"]);
 const PETS = new Set([
   "dog", "puppy", "cat", "kitten", "hamster", "rabbit", "bunny", "parrot", "bird", "fish", "goldfish",
   "turtle", "tortoise", "snake", "lizard", "gecko", "horse", "pony", "ferret", "rat", "mouse",
@@ -1004,8 +1006,11 @@ function statement(said: Tok[], ctx: Ctx): void {
   // (a thing: the last sentence's subject, or one named with an article, a name, or the user's own;
   // in "I get so much joy from it. It helps me…", "it" is no "joy")
   const definite = !!thing && (thing.own || thing.subject || isProper(thing.toks[0]) || /^(the|a|an)$/.test(thing.toks[0].w));
+  // "They've been supportive" right after "I told my parents": the user's own people, in the plural
+  const group = thing?.toks[thing.toks.length - 1];
+  const they = head === "they" && !!thing?.own && thing.kind !== "thing" && (is(group, "Plural") || /^(family|team|crew|folks|group|band|class)$/.test(group?.w ?? ""));
   const resolved = !!thing && asVerb(toks[1]) && (definite || thing.kind !== "thing") &&
-    ((head === "it" || head === "that") && thing.kind === "thing" || (head === "he" || head === "she") && thing.kind !== "thing");
+    ((head === "it" || head === "that") && thing.kind === "thing" || (head === "he" || head === "she") && thing.kind !== "thing" || they);
   if (resolved) {
     toks.splice(0, 1, ...thing!.toks.map((t, k) => ({ ...t, first: k === 0 && !isProper(t) })));
     // "It's called Dawnbreaker": compromise reads the "'s" as "has"
@@ -1028,7 +1033,7 @@ function statement(said: Tok[], ctx: Ctx): void {
   }
   // too little said, unless it is said of the user's own: "It's red." after "my motorbike"
   // (the last sentence's subject, put for "it", counts: "Art gives me joy. It helps me show my feelings.")
-  if (content + (resolved && thing!.subject ? 1 : 0) < (resolved && thing!.own ? 1 : 2)) return;
+  if (content + (resolved && (thing!.subject || they) ? 1 : 0) < (resolved && thing!.own ? 1 : 2)) return;
   const c = analyze(toks);
   const moment = ofTheMoment(c, toks, ctx);
   if (c) {
@@ -1069,7 +1074,9 @@ function objectOf(toks: Tok[], ctx: Ctx): Thing | undefined {
     const np = toks.slice(start, end).map((t, q) => (q === 0 && DEMONSTRATIVES.has(t.w) ? { ...t, text: "the", w: "the" } : t));
     np[np.length - 1] = { ...np[np.length - 1], post: " " };
     const head = lemma(np[np.length - 1]);
-    const kind = FAMILY.has(head) ? "person" : PETS.has(head) ? "pet" : "thing";
+    // ("my friend Sam": the name is the head, the kind is a friend's)
+    const kinds = np.map((t) => (t === np[np.length - 1] ? head : lemma(t)));
+    const kind = kinds.some((w) => FAMILY.has(w) || PEOPLE.has(w)) ? "person" : kinds.some((w) => PETS.has(w)) ? "pet" : "thing";
     // "my dog", "I have a dog": the user's dog
     const had = v >= 0 && lemma(toks[v]) === "have" && !is(toks[v], "Auxiliary") && indefinite(np[0]);
     if (toks[start - 1]?.w === "my" || had) return { toks: [synthetic(`${object(ctx)}'s`, "ProperNoun"), ...(had ? np.slice(1) : np)], own: true, kind };

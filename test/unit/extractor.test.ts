@@ -570,6 +570,14 @@ describe("built-in extractor", () => {
     expect(texts(one("My sister and I are twins.", "Jordan")).join(" ")).not.toMatch(/Jordan is/);
   });
 
+  it("'he', 'she' or 'they' after the user's own people is those people ('my friend Sam', 'my family')", () => {
+    expect(texts(one("I met my friend Sam today. He is a chef.", "Jordan"))).toContain("Jordan's friend Sam is a chef.");
+    expect(texts(one("I chatted with my family about the move. They've been supportive and understand why I want to go.", "Jordan")))
+      .toContain("Jordan's family have been supportive and understand why Jordan wants to go.");
+    // "they" after a thing the user owns is not taken for people
+    expect(texts(one("I bought my boots last week. They were cheap.", "Jordan")).join(" ")).not.toMatch(/boots were/);
+  });
+
   it("is deterministic and quick", () => {
     const turns = session(Array.from({ length: 30 }, (_, i) => [
       "C:How was your day?", "I went rock climbing with my brother.", "C:Nice!", "I'm a nurse and I live in Denver.",
