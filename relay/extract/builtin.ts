@@ -590,10 +590,13 @@ function underway(rest: Tok[]): boolean {
 function objectClause(toks: Tok[], ctx: Ctx): void {
   const v = toks.findIndex((t, k) => k > 0 && isVerb(t) && !is(t, "Gerund"));
   const doer = toks.slice(0, v), verb = toks[v];
-  if (v < 1 || v > 4 || !doer.some(isContent) || CHAT_VERBS.has(lemma(verb)) || /^(here|there)$/.test(toks[0].w)) return;
+  // ("Friendship means a lot to me": what matters to the user, though "mean" is a talk verb)
+  const matters = v > 0 && lemma(verb) === "mean" && /^(a|the|everything|so|much)$/.test(toks[v + 1]?.w ?? "");
+  if (v < 1 || v > 4 || !doer.some(isContent) || (CHAT_VERBS.has(lemma(verb)) && !matters) || /^(here|there)$/.test(toks[0].w)) return;
   if (doer.some((t, k) => isPronoun(t) || (isVerb(t) && k > 0) || DEMONSTRATIVES.has(t.w) || is(t, "Preposition") || is(t, "Conjunction"))) return;
   // up to the next comma or conjunction, within the length of a fact
-  const end = toks.findIndex((t, k) => k > v && (is(t, "Conjunction") || toks[k - 1].post.includes(",")));
+  // ("to", which compromise may tag as a conjunction, goes on: "Art has allowed me to explore…")
+  const end = toks.findIndex((t, k) => k > v && ((is(t, "Conjunction") && t.w !== "to") || toks[k - 1].post.includes(",")));
   const said = end < 0 ? toks : toks.slice(0, end);
   const me = said.findIndex((t, k) => k > v && (t.w === "me" || t.w === "my"));
   if (me < 0 || said.length < v + 3 || said.length > MAX_WORDS - 1) return;

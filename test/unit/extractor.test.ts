@@ -578,6 +578,13 @@ describe("built-in extractor", () => {
     expect(texts(one("I bought my boots last week. They were cheap.", "Jordan")).join(" ")).not.toMatch(/boots were/);
   });
 
+  it("what matters to the user, and what something lets them do, said with the user as the object", () => {
+    expect(texts(one("Thanks. Friendship means a lot to me.", "Jordan"))).toEqual(["Friendship means a lot to Jordan."]);
+    expect(texts(one("Pottery has allowed me to slow down and breathe.", "Jordan"))).toEqual(["Pottery has allowed Jordan to slow down."]);
+    expect(one("That means a lot to me.")).toEqual([]);
+    expect(one("Your help means a lot to me.")).toEqual([]);
+  });
+
   it("is deterministic and quick", () => {
     const turns = session(Array.from({ length: 30 }, (_, i) => [
       "C:How was your day?", "I went rock climbing with my brother.", "C:Nice!", "I'm a nurse and I live in Denver.",
