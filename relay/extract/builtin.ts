@@ -527,7 +527,7 @@ function clause(toks: Tok[], ctx: Ctx): void {
  */
 function doing(toks: Tok[]): boolean {
   const [head, next] = toks;
-  if (!is(head, "Gerund") || !next || is(next, "Conjunction") || next.post.includes(",") || head.post.trim()) return false;
+  if (!is(head, "Gerund") || !next || (is(next, "Conjunction") && next.w !== "to") || next.post.includes(",") || head.post.trim()) return false;
   if (asVerb(next)) return false;
   const verb = lemma({ ...head, tags: new Set(["Verb", "Gerund"]) });
   if (LIGHT_VERBS.has(verb) || OPINION_VERBS.has(verb) || CHAT_VERBS.has(verb)) return false;
