@@ -924,6 +924,9 @@ function goal(c: Clause, modal: string | undefined, future: boolean, ctx: Ctx): 
   } else if (future && !modal && (!PASSING_PLANS.has(verb) || rest.some((t) => is(t, "Date")))) {
     // "I'm going to see the Rolling Stones next month": a plan with a date is a plan
     target = c.toks.slice(c.mainAt);
+  } else if (modal === "will" && !c.neg && !PASSING_PLANS.has(verb) && !OPINION_VERBS.has(verb) && rest.some((t) => is(t, "Date") || t.w === "soon")) {
+    // "I'll visit my aunt in Lisbon next month", "I'll have to look into shelters soon": a plan with a time
+    target = c.toks.slice(c.mainAt);
   }
   if (!target || !target.some((t) => isContent(t) || (isVerb(t) && !PASSING_PLANS.has(lemma(t)))) || (modal && c.neg)) return false;
   const text = render(c, ctx, false);
@@ -1320,7 +1323,9 @@ function listItems(toks: Tok[]): Tok[][] {
   const items: Tok[][] = [[]];
   for (const t of toks) {
     const item = items[items.length - 1];
-    if (t.w === "and" || t.w === "or") { if (item.length) items.push([]); continue; }
+    // ("road trips with friends and family": a pair after a preposition is one thing)
+    const paired = item.slice(-3, -1).some((p) => is(p, "Preposition")) && is(item[item.length - 1], "Noun") && !item[item.length - 1].post.includes(",");
+    if ((t.w === "and" || t.w === "or") && !paired) { if (item.length) items.push([]); continue; }
     item.push(t);
     if (t.post.includes(",")) items.push([]);
   }

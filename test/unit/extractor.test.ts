@@ -585,6 +585,14 @@ describe("built-in extractor", () => {
     expect(one("Your help means a lot to me.")).toEqual([]);
   });
 
+  it("'I'll …' with a time is a plan; 'with friends and family' is one thing in a list", () => {
+    expect(texts(one("I'll visit my aunt in Lisbon next month.", "Jordan"))).toEqual(["Jordan will visit their aunt in Lisbon in April 2025."]);
+    expect(one("I'll let you know tomorrow.")).toEqual([]);
+    expect(one("I'll be back soon.")).toEqual([]);
+    expect(texts(one("I love going on road trips with friends and family, and hiking.", "Jordan")))
+      .toEqual(["Jordan loves going on road trips with friends and family.", "Jordan loves hiking."]);
+  });
+
   it("is deterministic and quick", () => {
     const turns = session(Array.from({ length: 30 }, (_, i) => [
       "C:How was your day?", "I went rock climbing with my brother.", "C:Nice!", "I'm a nurse and I live in Denver.",
