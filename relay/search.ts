@@ -1,6 +1,7 @@
 // `memory:search` ranking. A query is cut to its content words (stop words and question words
 // dropped); words naming the player (their stored name, "user", "player") become one gentle group
-// that also matches memories saying "the user" or the name; related words (WordNet) a weaker one.
+// that also matches memories saying "the user" or the name; related words (WordNet) a weaker one;
+// a word naming a kind of memory ("hobbies", "pets") the words such memories are said with (KINDS).
 // The store scores each group with BM25 and sums them. With embeddings, that ranking and the one by
 // cosine to the query's vector are fused (reciprocal rank fusion). Importance and recency then break near-ties.
 import type { Scope } from "../sdk/src/protocol.ts";
@@ -11,7 +12,7 @@ import { related } from "./wordnet.ts";
 export type Scored = StoredMemory & { score: number };
 
 /** How much each kind of query word counts against a content word (1). */
-export const WEIGHTS = { person: 0.2, related: 0.2, stop: 0.2 };
+export const WEIGHTS = { person: 0.2, related: 0.2, stop: 0.2, kinds: 0.5 };
 /** The most a memory's importance (0..1) and recency (1 when just updated, halving every RECENCY_DAYS) add, as a share of its relevance. */
 export const TIE_BREAK = { importance: 0.1, recency: 0.05 };
 export const RECENCY_DAYS = 30;
@@ -30,6 +31,23 @@ const STOP = new Set((
 const FILLER = new Set(["a", "an", "the", "and", "of", "to"]);
 /** Words that ask rather than say: dropped. */
 const QUESTION = new Set("what which who whom whose when where why how whats whos tell remember recall know".split(" "));
+/**
+ * Words of a question that name a kind of memory rather than the memory's own words ("What are my
+ * hobbies?" finds "The user enjoys reading"; "What pets…" finds "… has a dog"): the words such
+ * memories are said with. A small thesaurus of what players ask characters about.
+ */
+const KINDS: [RegExp, string][] = [
+  [/^(hobby|hobbies|interest|interests|pastime|pastimes)$/, "like likes love loves enjoy enjoys into fan favorite"],
+  [/^(pet|pets)$/, "dog cat puppy kitten hamster rabbit parrot bird fish turtle snake lizard horse"],
+  [/^(family|relatives)$/, "mom mother dad father parents sister brother son daughter kids wife husband grandma grandpa aunt uncle cousin"],
+  [/^(job|jobs|career|profession|occupation|living)$/, "work works job career employed"],
+  [/^(plan|plans|goal|goals|dream|dreams|future)$/, "plan plans want wants going hope hopes goal dream"],
+  [/^(relationship|married|single|dating)$/, "single married boyfriend girlfriend partner husband wife dating"],
+  [/^(instrument|instruments)$/, "guitar piano violin drums flute saxophone cello ukulele bass"],
+  [/^(sport|sports)$/, "soccer football basketball baseball tennis hockey volleyball golf swimming running"],
+  [/^(city|cities|country|countries|places)$/, "visited went trip traveled been"],
+];
+
 /** Words that name the player without their name. */
 const PLAYER = new Set(["user", "users", "player", "players"]);
 
@@ -42,6 +60,8 @@ interface Query {
   related: string[];
   /** stop words: they count a little, for memories phrased like the question ("has done", "would love") */
   stop: string[];
+  /** the words memories of a kind the query names are said with (KINDS) */
+  kinds: string[];
 }
 
 const wordsOf = (text: string) => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
@@ -49,7 +69,7 @@ const wordsOf = (text: string) => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ??
 /** What a query asks for, given the player's stored name (or null). */
 function analyze(query: string, name: string | null): Query {
   const names = new Set(wordsOf(name ?? ""));
-  const q: Query = { words: [], person: [], related: [], stop: [] };
+  const q: Query = { words: [], person: [], related: [], stop: [], kinds: [] };
   const add = (list: string[], w: string) => { if (!list.includes(w)) list.push(w); };
   // names ("Denver", "Rose" after the first word) get no related words
   const proper = new Set((query.match(/(?<=[\p{L}\p{N}][^\p{L}\p{N}]+)\p{Lu}[\p{L}\p{N}]*/gu) ?? []).map((w) => w.toLowerCase()));
@@ -68,6 +88,7 @@ function analyze(query: string, name: string | null): Query {
     }
   }
   q.related.push(...when.near);
+  for (const w of q.words) for (const [kind, words] of KINDS) if (kind.test(w)) for (const k of words.split(" ")) add(q.kinds, k);
   return q;
 }
 
@@ -104,6 +125,7 @@ export async function search(store: Store, scopes: Scope[], query: string, limit
     { terms: q.person, weight: q.words.length ? WEIGHTS.person : 1, flat: true },
     { terms: q.related, weight: WEIGHTS.related },
     { terms: q.stop, weight: WEIGHTS.stop },
+    { terms: q.kinds.filter((k) => !q.words.includes(k)), weight: WEIGHTS.kinds },
   ];
   // a few more than asked for, so that fusion and the tie-breaks can lift one in from just below
   const pool = limit * 2 + 10;

@@ -78,6 +78,18 @@ describe("memory:search ranking", () => {
     expect(hits.slice(0, 2)).toEqual(["The user sold a car last spring.", "The user drives an old automobile."]);
   });
 
+  it("a question that names a kind of memory (hobbies, pets, family, job) finds memories of that kind", async () => {
+    const other = newPair("kinds");
+    await add(other, [
+      "The user enjoys knitting.", "The user has a dog named Rex.", "The user's sister Ana is a nurse.",
+      "The user works at the harbor.", "The user saw a comet over the bay.", "The user keeps the coins in a chest.",
+    ]);
+    expect(texts(await search(authFor(other), "What are my hobbies?"))[0]).toBe("The user enjoys knitting.");
+    expect(texts(await search(authFor(other), "What pets do I have?"))[0]).toBe("The user has a dog named Rex.");
+    expect(texts(await search(authFor(other), "Tell me about my family"))[0]).toBe("The user's sister Ana is a nurse.");
+    expect(texts(await search(authFor(other), "What is my job?"))[0]).toBe("The user works at the harbor.");
+  });
+
   it("stop words and question words never outrank the query's content", async () => {
     const hits = texts(await search(auth(), "What is it that the player is doing with pottery, and how is it going?"));
     expect(hits[0]).toBe("The user sells pottery at the market.");
