@@ -3,7 +3,8 @@
 // that also matches memories saying "the user" or the name; related words (WordNet) a weaker one;
 // a word naming a kind of memory ("hobbies", "pets") the words such memories are said with (KINDS).
 // The store scores each group with BM25 and sums them. With embeddings, that ranking and the one by
-// cosine to the query's vector are fused (reciprocal rank fusion). Importance and recency then break near-ties.
+// cosine to the query's vector are fused (reciprocal rank fusion). Importance and recency then break near-ties,
+// and a result that repeats a better one is discounted, so that the top results say different things.
 import type { Scope } from "../sdk/src/protocol.ts";
 import type { Embeddings } from "./embeddings.ts";
 import type { Store, StoredMemory, TermGroup } from "./store/store.ts";
@@ -16,6 +17,8 @@ export const WEIGHTS = { person: 0.2, related: 0.2, stop: 0.2, kinds: 0.5 };
 /** The most a memory's importance (0..1) and recency (1 when just updated, halving every RECENCY_DAYS) add, as a share of its relevance. */
 export const TIE_BREAK = { importance: 0.1, recency: 0.05 };
 export const RECENCY_DAYS = 30;
+/** How much a result that repeats a better one is discounted (diverse(): 0 keeps the plain ranking). */
+export const DIVERSITY = 0.75;
 /** Reciprocal rank fusion's constant (60 in the original paper): how flat the rank curve is. */
 export const RRF_K = 60;
 
@@ -134,7 +137,37 @@ export async function search(store: Store, scopes: Scope[], query: string, limit
   const semantic = embeddings ? await embeddings.nearest(store, scopes, query, pool) : null;
   const found = semantic ? fuse([lexical, semantic]) : lexical;
   const now = Date.now();
-  return found.map((m) => ({ ...m, score: m.score * tieBreak(m, now) })).sort((a, b) => b.score - a.score).slice(0, limit);
+  return diverse(found.map((m) => ({ ...m, score: m.score * tieBreak(m, now) })).sort((a, b) => b.score - a.score), limit, name, q.words);
+}
+
+/**
+ * The best `limit` of `ranked`, each next one picked for its score discounted by how much it repeats
+ * one picked before it (maximal marginal relevance): score × (1 − DIVERSITY × the largest share of
+ * content words, other than the query's, it has in common with a better one). Three memories that say the same thing do not
+ * fill a player's top results; the one that says something else moves up. Scores stay best first.
+ */
+function diverse(ranked: Scored[], limit: number, name: string | null, asked: string[]): Scored[] {
+  // the query's own words are what every result shares: not a repeat ("a red lantern", "a blue lantern")
+  const own = new Set([...PLAYER, ...wordsOf(name ?? ""), ...asked]);
+  const words = new Map(ranked.map((m) => [m.id, new Set(wordsOf(m.memory).filter((w) => !STOP.has(w) && !own.has(w)))]));
+  const overlap = (a: Set<string>, b: Set<string>) => {
+    let n = 0;
+    for (const w of a) if (b.has(w)) n++;
+    return n / (a.size + b.size - n || 1);
+  };
+  const out: Scored[] = [], left = ranked.map((m) => ({ m, score: m.score }));
+  while (out.length < limit && left.length) {
+    let best = 0;
+    for (let i = 1; i < left.length; i++) if (left[i].score > left[best].score) best = i;
+    const [picked] = left.splice(best, 1);
+    out.push({ ...picked.m, score: picked.score });
+    // what is left is discounted by its likeness to what was just picked (it only ever grows)
+    for (const l of left) {
+      const near = overlap(words.get(l.m.id)!, words.get(picked.m.id)!);
+      l.score = Math.min(l.score, l.m.score * (1 - DIVERSITY * near));
+    }
+  }
+  return out;
 }
 
 /** Reciprocal rank fusion: a memory scores Σ 1 / (RRF_K + its rank) over the rankings it is in (ranks from 1). */

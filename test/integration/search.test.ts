@@ -117,9 +117,10 @@ describe("memory:search ranking", () => {
 describe("tie-breaks", () => {
   it("between memories that match alike, the more important one ranks first, then the more recent", async () => {
     const pair = newPair("ties");
+    // (no word in common but the query's: neither repeats the other, so only the tie-break parts them)
     const [red] = await add(pair, ["The user keeps a red lantern."], true); // pinned: importance 1
     await sleep(5);
-    const [blue] = await add(pair, ["The user keeps a blue lantern."]); // newer, importance 0.5
+    const [blue] = await add(pair, ["The user hangs a blue lantern."]); // newer, importance 0.5
     const lanterns = await search(authFor(pair), "lantern");
     expect(lanterns.map((h) => h.id)).toEqual([red, blue]);
     // gentle: a tie-break, not a second relevance
@@ -134,6 +135,21 @@ describe("tie-breaks", () => {
     const patched = await rest(relay.url, "PATCH", `${pairPath(pair)}/${green}`, { metadata: { seen: true } });
     expect(patched.status, patched.text).toBe(200);
     expect((await search(authFor(pair), "kite")).map((h) => h.id)).toEqual([green, yellow]);
+  });
+
+  it("results that repeat a better one are discounted: the top results say different things", async () => {
+    const pair = newPair("diverse");
+    const [first, , , honey] = await add(pair, [
+      "The user keeps bees on the roof.", "The user keeps bees in the garden.", "The user keeps bees near the mill.",
+      "The user sells honey from the bees at the market.",
+    ]);
+    const hits = await search(authFor(pair), "bees", 2);
+    expect(hits.map((h) => h.id)).toEqual([first, honey]);
+    expect(hits[0].score).toBeGreaterThanOrEqual(hits[1].score);
+    // all four are still found, best first
+    const all = await search(authFor(pair), "bees");
+    expect(all).toHaveLength(4);
+    for (let i = 1; i < all.length; i++) expect(all[i - 1].score).toBeGreaterThanOrEqual(all[i].score);
   });
 
   it("a tie-break never lifts a weaker match over a stronger one", async () => {
