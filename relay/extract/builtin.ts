@@ -64,7 +64,7 @@ const MOODS = new Set([
 const VAGUE_NOUNS = new Set([
   "time", "day", "thing", "stuff", "lot", "bit", "way", "one", "idea", "point", "sense", "fun", "luck",
   "question", "chat", "talk", "moment", "kind", "sort", "deal", "chance", "news", "anything", "something",
-  "everything", "nothing", "today", "minute", "second", "things", "feeling", "ones", "others", "lots",
+  "everything", "nothing", "today", "minute", "second", "things", "feeling", "ones", "others", "lots", "thought",
 ]);
 /** nouns that name a person but not a job: "I'm a boy", "I'm a big fan" */
 const NOT_JOBS = new Set([
@@ -490,6 +490,11 @@ function trimLeading(toks: Tok[]): Tok[] {
   // "…, Nate!", "…, sorry.": a name or an interjection tacked on at the end
   if (toks.length > 2 && (is(last, "FirstName") || is(last, "Person") || is(last, "Expression") || is(last, "Interjection") || TACKED_ON.has(last.w)) &&
     toks[toks.length - 2].post.includes(",")) toks = toks.slice(0, -1);
+  // "Got it Nate!", "Love the thought Nate": a first name after what cannot take one (not "met Nate",
+  // "with Nate", "my friend Nate")
+  const before = toks[toks.length - 2];
+  if (toks.length > 2 && is(toks[toks.length - 1], "FirstName") && !isVerb(before) && !is(before, "Preposition") && !is(before, "Conjunction") &&
+    !is(before, "Determiner") && !is(before, "Possessive") && !isProper(before) && !FAMILY.has(lemma(before)) && !PEOPLE.has(lemma(before))) toks = toks.slice(0, -1);
   let d = k;
   while (d < toks.length && (is(toks[d], "Date") || (/^(last|this|next)$/.test(toks[d].w) && is(toks[d + 1], "Date")))) d++;
   return d > k && toks[d]?.w === "i" ? [...toks.slice(d), ...toks.slice(k, d)] : toks.slice(k);

@@ -593,6 +593,13 @@ describe("built-in extractor", () => {
       .toEqual(["Jordan loves going on road trips with friends and family.", "Jordan loves hiking."]);
   });
 
+  it("a first name tacked on without a comma is someone spoken to, unless something takes it ('met Nate', 'my friend Nate')", () => {
+    expect(one("Got it Nate.")).toEqual([]);
+    expect(one("I love the thought Nate.")).toEqual([]);
+    expect(texts(one("I went fishing with Nate.", "Jordan"))).toEqual(["Jordan went fishing with Nate."]);
+    expect(texts(one("I had lunch with my friend Nate.", "Jordan"))).toEqual(["Jordan had lunch with their friend Nate."]);
+  });
+
   it("is deterministic and quick", () => {
     const turns = session(Array.from({ length: 30 }, (_, i) => [
       "C:How was your day?", "I went rock climbing with my brother.", "C:Nice!", "I'm a nurse and I live in Denver.",
