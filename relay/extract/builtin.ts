@@ -127,7 +127,7 @@ const HEDGES = new Set(["think", "guess", "believe", "suppose", "reckon"]);
 /** "Planning a trip next month": what the user is busy with, "I am" left out */
 const ONGOING = new Set(["planning", "hoping", "working", "thinking"]);
 /** a fact whose name is a placeholder: "… is Player 2.", "Their name is name." */
-const PLACEHOLDER = /\b(?:name is|user is)\s+(?:(?:user|player|guest)\s*\d+|name)\.?$/i;
+const PLACEHOLDER = /\b(?:name is|user is)\s+(?:(?:user|player|guest)\s*\d+(?:'s name)?|name)\.?$/i;
 /** a sentence that goes on about what the one before it said: "It was so powerful." */
 const CONTINUES = /^\W*(it|it's|that|that's|this|they|they're|there)\b/i;
 /** a sentence about someone the sentence before named: "She's a nurse." */

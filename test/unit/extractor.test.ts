@@ -350,7 +350,7 @@ describe("built-in extractor", () => {
       "Excited for the future!", "Been a long road.", "I'm sure it will all work out.", "That means a lot to me.",
       "I'm going to keep pushing.", "Thanks for asking me!", "I'm so stressed!", "Lol I'm exhausted.",
       "Check out my painting for the art show.", "Take a look at my new bike.",
-      "Hello, my name is (name).", "Hi, I'm User 1.", "My name is Player 2.",
+      "Hello, my name is (name).", "Hi, I'm User 1.", "My name is Player 2.", "Hi! I'm User 1's name.",
     ];
     for (const line of lines) expect(one(line), line).toEqual([]);
   });
