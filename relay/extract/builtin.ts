@@ -133,7 +133,7 @@ const CONTINUES = /^\W*(it|it's|that|that's|this|they|they're|there)\b/i;
 /** a sentence about someone the sentence before named: "She's a nurse." */
 const ABOUT_THEM = /^\W*(he|she|he's|she's)\b/i;
 /** a character's question whose bare answer is a fact */
-const ASKS = /\byour name\b|\bcall you\b|\bhow old\b|\byour fav(?:ou?rite|e)\b/i;
+const ASKS = /\byour name\b|\bcall you\b|\bhow old\b|\byour fav(?:ou?rite|e)\b|\bwhere (?:are|do) you (?:from|come from|live|living)\b/i;
 const MODALS = new Set(["would", "could", "should", "might", "may", "must", "will", "shall"]);
 const STATIVE = new Set([
   "be", "have", "know", "like", "love", "want", "need", "feel", "think", "seem", "use", "live", "own",
@@ -657,18 +657,18 @@ function iClause(c: Clause, ctx: Ctx): void {
   if (verb === "be" && !modal && !past) {
     if (nameIs(rest, ctx, c.neg)) return;
     if (ageIs(rest, ctx, c.neg)) return;
-    if (rest[0]?.w === "from") return place(c, rest.slice(1), "origin", `is from`, 0.7, ctx);
+    if (rest[0]?.w === "from" && place(c, rest.slice(1), "origin", `is from`, 0.7, ctx)) return;
     if (rest[0]?.w === "into") return preference(c, "into", rest.slice(1), ctx);
     const fan = rest.findIndex((t) => t.w === "fan");
     if (rest[0]?.w === "a" && fan > 0 && fan < 3 && rest[fan + 1]?.w === "of") return preference(c, "fan", rest.slice(fan + 2), ctx);
     if (occupation(c, ctx)) return;
   }
   if (verb === "born" || verb === "bear") {
-    if (rest[0]?.w === "in" && rest.some((t) => is(t, "Place"))) return place(c, rest.slice(1), "origin", "was born in", 0.7, ctx);
+    if (rest[0]?.w === "in" && rest.some((t) => is(t, "Place")) && place(c, rest.slice(1), "origin", "was born in", 0.7, ctx)) return;
   }
-  if (verb === "come" && rest[0]?.w === "from" && !past) return place(c, rest.slice(1), "origin", "is from", 0.7, ctx);
-  if ((verb === "live" || verb === "reside") && rest[0]?.w === "in" && !modal && !past) return place(c, rest.slice(1), "home", "lives in", 0.8, ctx);
-  if ((verb === "move" || verb === "relocate") && rest[0]?.w === "to" && past && !c.neg) return place(c, rest.slice(1), "home", "lives in", 0.8, ctx);
+  if (verb === "come" && rest[0]?.w === "from" && !past && place(c, rest.slice(1), "origin", "is from", 0.7, ctx)) return;
+  if ((verb === "live" || verb === "reside") && rest[0]?.w === "in" && !modal && !past && place(c, rest.slice(1), "home", "lives in", 0.8, ctx)) return;
+  if ((verb === "move" || verb === "relocate") && rest[0]?.w === "to" && past && !c.neg && place(c, rest.slice(1), "home", "lives in", 0.8, ctx)) return;
   if (verb === "work" && !modal && !past && (rest[0]?.w === "as" || rest[0]?.w === "at" || rest[0]?.w === "for")) {
     if (workAs(c, ctx)) return;
   }
@@ -780,15 +780,17 @@ function ageIs(toks: Tok[], ctx: Ctx, neg: boolean): boolean {
 }
 
 /** "I live in Denver", "I'm from Ohio": a place slot; "I don't live in Denver anymore" withdraws it. */
-function place(c: Clause, toks: Tok[], slot: string, says: string, importance: number, ctx: Ctx): void {
+/** Whether it named a place: when not ("I live in a small flat…", "flat" tagged otherwise), other rules may take the clause. */
+function place(c: Clause, toks: Tok[], slot: string, says: string, importance: number, ctx: Ctx): boolean {
   const where = nounPhrase(toks);
-  if (!where.length || isPronoun(where[0]) || where[0].w === "there" || where[0].w === "here") return;
+  if (!where.length || isPronoun(where[0]) || where[0].w === "there" || where[0].w === "here") return false;
   const value = words(where);
   if (c.neg) {
     if (slot === "home") add(ctx, { text: sentence(`${subject(ctx)} no longer lives in ${value}`), slot, value, retract: true, importance });
-    return;
+    return true;
   }
   add(ctx, { text: sentence(`${subject(ctx)} ${says} ${value}`), slot, value, importance });
+  return true;
 }
 
 /**
@@ -1157,9 +1159,21 @@ function answer(asked: Turn, text: string, ctx: Ctx): boolean {
   ctx.seq = [asked.seq, ...seq];
   const done = favoriteAnswer(asked, text, sentences, ctx) || (toks.length > 0 && (
     (/\byour name\b|\bcall you\b/i.test(asked.text) && nameIs(toks, ctx, false)) ||
-    (/\bhow old\b/i.test(asked.text) && ageIs(toks, ctx, false))));
+    (/\bhow old\b/i.test(asked.text) && ageIs(toks, ctx, false)) ||
+    placeAnswer(asked.text, toks, ctx)));
   ctx.seq = seq;
   return done;
+}
+
+/** "Where are you from?" "Portland, Oregon!"; "Where do you live?" "In Leeds." : a place alone answers. */
+function placeAnswer(asked: string, toks: Tok[], ctx: Ctx): boolean {
+  const from = /\bwhere are you from\b|\bwhere do you come from\b/i.test(asked);
+  if (!from && !/\bwhere do you live\b|\bwhere are you living\b/i.test(asked)) return false;
+  const place = toks.filter((t) => !/^(from|in|live|come|originally|actually|right|now)$/.test(t.w));
+  if (!place.length || place.length > 4 || !place.every(isProper)) return false;
+  const value = words(place);
+  add(ctx, { text: sentence(`${subject(ctx)} ${from ? "is from" : "lives in"} ${value}`), slot: from ? "origin" : "home", value, importance: from ? 0.7 : 0.8 });
+  return true;
 }
 
 // ---- saying it ----
@@ -1298,6 +1312,8 @@ function nounPhrase(toks: Tok[]): Tok[] {
     end++;
     if (/[,;:.!]/.test(t.post)) break;
   }
+  // ("a small flat", with "flat" tagged an adverb: no noun phrase, not "a small")
+  while (end > 0 && !(is(toks[end - 1], "Noun") || is(toks[end - 1], "Value"))) end--;
   return toks.slice(0, end);
 }
 

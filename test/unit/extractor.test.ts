@@ -600,6 +600,15 @@ describe("built-in extractor", () => {
     expect(texts(one("I had lunch with my friend Nate.", "Jordan"))).toEqual(["Jordan had lunch with their friend Nate."]);
   });
 
+  it("a place alone answers 'Where are you from?' or 'Where do you live?'; a home that is no place name is said whole", () => {
+    const from = extractFacts(session(["C:Where are you from, traveler?", "Portland, Oregon!"]), "Jordan");
+    expect(from).toEqual([expect.objectContaining({ text: "Jordan is from Portland, Oregon.", slot: "origin", seq: [0, 1] })]);
+    expect(extractFacts(session(["C:Where do you live?", "In Leeds."]), "Jordan")).toEqual([expect.objectContaining({ text: "Jordan lives in Leeds.", slot: "home" })]);
+    expect(extractFacts(session(["C:Where are you from?", "Nowhere special."]))).toEqual([]);
+    // "flat" is tagged an adverb: not "lives in a small"
+    expect(texts(one("I live in a small flat near the docks.", "Jordan"))).toEqual(["Jordan lives in a small flat near the docks."]);
+  });
+
   it("is deterministic and quick", () => {
     const turns = session(Array.from({ length: 30 }, (_, i) => [
       "C:How was your day?", "I went rock climbing with my brother.", "C:Nice!", "I'm a nurse and I live in Denver.",
