@@ -82,7 +82,7 @@ const LEADING = new Set([
   "and", "but", "so", "or", "then", "plus", "because", "cause", "also", "well", "oh", "yeah", "yes",
   "yep", "no", "nope", "okay", "ok", "honestly", "actually", "anyway", "anyways", "lol", "haha", "hey",
   "hi", "hello", "wow", "um", "uh", "btw", "basically", "totally", "now", "sure", "true", "right", "ah",
-  "aw", "omg", "hmm", "wait", "still", "though", "besides", "personally", "seriously",
+  "aw", "omg", "hmm", "wait", "still", "though", "besides", "personally", "seriously", "woah", "whoa", "yup", "yay",
 ]);
 /** adverbs that only say how strongly: left out of a memory ("so powerful" → "powerful") */
 const INTENSIFIERS = new Set(["so", "really", "totally", "super", "very", "just", "definitely", "actually", "literally", "pretty", "kinda", "quite", "truly", "absolutely", "seriously", "honestly", "extremely", "incredibly"]);
