@@ -245,7 +245,7 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
     const asked = turns[i - 1]?.role === "character" && ASKS.test(turns[i - 1].text) ? turns[i - 1] : undefined;
     if (asked && answer(asked, texts[i], ctx)) return;
     // "It's a mix of drama and romance." after "What's your new script like?": the user's new script
-    ctx.thing = about[i] ? { toks: [synthetic(`${object(ctx)}'s`, "ProperNoun"), ...about[i]!.split(" ").map((w) => synthetic(w, "Noun"))], own: true, kind: "thing" } : undefined;
+    ctx.thing = about[i] ? askedThing(about[i]!, ctx) : undefined;
     const there = placeBefore(turns[i - 1]?.role === "character" ? turns[i - 1].text : "", texts[i]);
     for (let sentence of said[i]) {
       if (there) sentence = sentence.flatMap((t, k, all) => (t.w === "there" && k > 0 && !isVerb(all[k + 1])
@@ -274,7 +274,7 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
 /** "What's your new script about?" → "new script": the user's thing a character's question is about, or null. */
 const ASKED_ABOUT = /\b(?:what|what's|whats|which|how|how's|tell me about)\b[^?.!]*?\byour\s+([^?.!]+)\?/i;
 /** words that end what "your …" names: "your fan project going", "your script about" */
-const ASKED_ENDS = /^(going|doing|coming|is|was|are|were|been|like|about|called|named|so|far|today|lately|now|at|for|with|in|on|to|and|or|the|of|that|this|you|these|days|look|looking|turn|turning|work|working)$/i;
+const ASKED_ENDS = /^(going|doing|coming|is|was|are|were|been|like|about|called|named|so|far|today|lately|now|at|for|with|in|on|to|and|or|the|of|that|this|you|these|days|look|looking|turn|turning|work|working|react|feel|feeling|think|like|love|handle|take|say|says|said|do|did|does|get|got|make|made|enjoy|want|come|came|go|went)$/i;
 const NOT_THINGS = new Set(["day", "week", "weekend", "morning", "evening", "night", "time", "life", "thoughts", "opinion", "take", "way", "plan", "plans", "mind", "advice", "secret", "name", "age", "favorite", "favourite", "fave"]);
 function askedAbout(text: string): string | null {
   const m = text.match(ASKED_ABOUT);
@@ -286,6 +286,14 @@ function askedAbout(text: string): string | null {
   }
   const last = words[words.length - 1]?.toLowerCase();
   return last && !NOT_THINGS.has(last) ? words.join(" ") : null;
+}
+
+/** The user's thing (or people, or pet) a character asked about, as "it", "they", "he" or "she" in the answer can stand for. */
+function askedThing(about: string, ctx: Ctx): Thing {
+  const names = about.split(" "), last = names[names.length - 1].toLowerCase(), one = last.replace(/(?<=[^s])s$/, "");
+  const kind = FAMILY.has(one) || PEOPLE.has(one) || FAMILY.has(last) || PEOPLE.has(last) ? "person" : PETS.has(one) || PETS.has(last) ? "pet" : "thing";
+  const toks = names.map((w, k) => synthetic(w, "Noun", ...(k === names.length - 1 && one !== last ? ["Plural"] : [])));
+  return { toks: [synthetic(`${object(ctx)}'s`, "ProperNoun"), ...toks], own: true, kind };
 }
 
 /**
@@ -336,7 +344,7 @@ function statements(text: string, answers = false): string[] {
       continue;
     }
     // the first sentence of an answer about the user's thing: "It's a mix of drama and romance."
-    kept = statement && (SELF.test(s) || IMPLIED_I.test(s) || (answers && !out.length && /^\W*(it|it's)\b/i.test(s) && !SECOND_PERSON.test(s)));
+    kept = statement && (SELF.test(s) || IMPLIED_I.test(s) || (answers && !out.length && /^\W*(it|it's|they|they're|he|he's|she|she's)\b/i.test(s) && !SECOND_PERSON.test(s)));
     if (kept) out.push(s);
   }
   return out;

@@ -552,6 +552,11 @@ describe("built-in extractor", () => {
     expect(texts(extractFacts(session(["C:What genre is your first screenplay?", "Thanks! It's a mix of horror and comedy!"]), "Jordan")))
       .toEqual(["Jordan's first screenplay is a mix of horror and comedy."]);
     expect(texts(extractFacts(session(["C:What's your sword called?", "It's called Dawnbreaker."]), "Jordan"))).toEqual(["Jordan's sword is called Dawnbreaker."]);
+    // "they", "he" or "she" after a question about the user's people
+    expect(texts(extractFacts(session(["C:How did your kids react to the fireworks?", "They were awestruck and humbled."]), "Jordan")))
+      .toEqual(["Jordan's kids were awestruck and humbled."]);
+    expect(texts(extractFacts(session(["C:How is your brother doing these days?", "He's studying medicine in Boston."]), "Jordan")))
+      .toEqual(["Jordan's brother is studying medicine in Boston."]);
     // nothing said of it, or a question about the user's day, gives nothing
     expect(extractFacts(session(["C:How was your trip?", "It was great!"]))).toEqual([]);
     expect(extractFacts(session(["C:How was your day?", "It was a long day at the docks."]))).toEqual([]);
