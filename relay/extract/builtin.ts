@@ -787,8 +787,10 @@ function ageIs(toks: Tok[], ctx: Ctx, neg: boolean): boolean {
   return true;
 }
 
-/** "I live in Denver", "I'm from Ohio": a place slot; "I don't live in Denver anymore" withdraws it. */
-/** Whether it named a place: when not ("I live in a small flat…", "flat" tagged otherwise), other rules may take the clause. */
+/**
+ * "I live in Denver", "I'm from Ohio": a place slot; "I don't live in Denver anymore" withdraws it.
+ * False when no place is named ("I live in a small flat…", "flat" tagged otherwise): other rules may take the clause.
+ */
 function place(c: Clause, toks: Tok[], slot: string, says: string, importance: number, ctx: Ctx): boolean {
   const where = nounPhrase(toks);
   if (!where.length || isPronoun(where[0]) || where[0].w === "there" || where[0].w === "here") return false;
