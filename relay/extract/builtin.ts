@@ -2,6 +2,10 @@
 // (sentences, tags, contractions, lemmas, conjugation); this file decides which first-person
 // statements are lasting facts about the user and says them in the third person.
 import nlp from "compromise";
+
+// compromise's word transforms (lemma, conjugation) and the model they read
+// deno-lint-ignore no-explicit-any
+const transform = (nlp as any).methods().two.transform, model = (nlp as any).model();
 import type { Turn } from "../../sdk/src/protocol.ts";
 import type { ExtractInput, Extraction, Extractor, Fact } from "./extractor.ts";
 
@@ -391,26 +395,33 @@ const isVerb = (t: Tok | undefined) => is(t, "Verb") || is(t, "Copula") || is(t,
 const isPronoun = (t: Tok | undefined) => is(t, "Pronoun") || t?.w === "i";
 const isProper = (t: Tok | undefined) => is(t, "ProperNoun") || is(t, "Person");
 
-/** compromise's lemma of a word, cached: verbs to the infinitive, plural nouns to the singular. */
+/**
+ * compromise's lemma of a word, cached: verbs to the infinitive (by the form the word was tagged with:
+ * "went" as a past tense is "go"), plural nouns to the singular. compromise's own transforms, not a
+ * pass of its whole pipeline over the one word: a fresh worker looks up every new word once.
+ */
 const lemmas = new Map<string, string>();
+const TENSES = ["PastTense", "Participle", "Gerund", "PresentTense"] as const;
 function lemma(t: Tok): string {
   if (is(t, "Copula")) return "be";
   const kind = isVerb(t) ? "Verb" : is(t, "Plural") ? "Plural" : "";
   if (!kind) return t.w;
-  // the tag is part of the key: "own" tagged Infinitive is its own lemma, otherwise "ow"'s participle
-  const key = `${kind}:${t.w}:${is(t, "Infinitive") ? "inf" : ""}`;
+  // a base form ("own", "need", tagged Infinitive or as a present without -s) is its own lemma, unless
+  // it is a past compromise tagged otherwise whose infinitive it knows ("drew" → "draw"; not "need" → "nee")
+  const base = kind === "Verb" && !is(t, "Gerund") && !is(t, "PastTense") && !is(t, "Participle") &&
+    (is(t, "Infinitive") || (is(t, "PresentTense") && !t.w.endsWith("s")));
+  const tense = kind === "Verb" && !base ? TENSES.find((x) => is(t, x)) : undefined;
+  const key = `${kind}:${t.w}:${base ? "base" : tense ?? ""}`;
   let out = lemmas.get(key);
   if (out === undefined) {
     if (lemmas.size > 20_000) lemmas.clear();
-    const doc = nlp(t.w);
-    doc.tag(kind === "Verb" ? "Verb" : "Noun");
-    const forms = kind === "Verb" ? (doc.verbs().conjugate()[0] as Record<string, string> | undefined) : undefined;
-    // a word tagged as a base form that compromise conjugates as another verb's participle ("own" of "ow") is its own lemma
-    out = kind !== "Verb" ? doc.nouns().toSingular().text() || t.w
-      : is(t, "Infinitive") && forms?.Participle === t.w && forms?.PastTense !== t.w ? t.w : forms?.Infinitive ?? t.w;
-    lemmas.set(key, out);
+    if (base) {
+      const past = transform.verb.toInfinitive(t.w, model, "PastTense");
+      out = past !== t.w && model.one.lexicon[past] === "Infinitive" ? past : t.w;
+    } else out = (kind === "Verb" ? transform.verb.toInfinitive(t.w, model, tense) : transform.noun.toSingular(t.w, model)) || t.w;
+    lemmas.set(key, out!);
   }
-  return out;
+  return out!;
 }
 
 type Form = "Infinitive" | "PresentTense" | "PastTense";
@@ -420,11 +431,7 @@ function formOf(verb: string, form: Form): string {
   const key = `${form}:${verb}`;
   let out = lemmas.get(key);
   if (out === undefined) {
-    const doc = nlp(verb);
-    doc.tag("Verb");
-    const forms = doc.verbs().conjugate()[0] as Record<string, string> | undefined;
-    // compromise may read the verb as another one's form ("own" as the participle of "ow"): then by rule
-    out = forms?.Infinitive === verb ? forms[form] ?? verb : regular(verb, form);
+    out = (transform.verb.conjugate(verb, model) as Record<string, string>)[form] || regular(verb, form);
     lemmas.set(key, out);
   }
   return out;
