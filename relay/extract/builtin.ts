@@ -3,9 +3,12 @@
 // statements are lasting facts about the user and says them in the third person.
 import nlp from "compromise";
 
-// compromise's word transforms (lemma, conjugation) and the model they read
+// compromise's word transforms (lemma, conjugation), its sentence splitter, and the model they read:
+// each alone, not a pass of its whole pipeline
 // deno-lint-ignore no-explicit-any
-const transform = (nlp as any).methods().two.transform, model = (nlp as any).model();
+const methods = (nlp as any).methods(), transform = methods.two.transform, splitSentences = methods.one.tokenize.splitSentences;
+// deno-lint-ignore no-explicit-any
+const model = (nlp as any).model(), world = (nlp as any).world();
 import type { Turn } from "../../sdk/src/protocol.ts";
 import type { ExtractInput, Extraction, Extractor, Fact } from "./extractor.ts";
 
@@ -331,7 +334,7 @@ const OBJECT_OF = new Set((
  */
 function statements(text: string, answers = false): string[] {
   if (!text || (!answers && !SELF.test(text) && !IMPLIED_I_ANYWHERE.test(text))) return [];
-  const said: string[] = /[.!?;]\s+\S/.test(text) ? nlp.tokenize(text).out("array") : [text];
+  const said: string[] = /[.!?;]\s+\S/.test(text) ? splitSentences(text, world).map((x: string) => x.trim()) : [text];
   const out: string[] = [];
   let kept = false;
   for (let s of said) {
