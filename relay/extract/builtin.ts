@@ -295,10 +295,15 @@ function askedAbout(text: string): string | null {
   return last && !NOT_THINGS.has(last) ? words.join(" ") : null;
 }
 
+/** Who "he", "she" or "they" can be for a phrase whose words (lemmas) are `words`: family or friends, a pet, or a thing. */
+function kindOf(words: string[]): Thing["kind"] {
+  return words.some((w) => FAMILY.has(w) || PEOPLE.has(w)) ? "person" : words.some((w) => PETS.has(w)) ? "pet" : "thing";
+}
+
 /** The user's thing (or people, or pet) a character asked about, as "it", "they", "he" or "she" in the answer can stand for. */
 function askedThing(about: string, ctx: Ctx): Thing {
   const names = about.split(" "), last = names[names.length - 1].toLowerCase(), one = last.replace(/(?<=[^s])s$/, "");
-  const kind = FAMILY.has(one) || PEOPLE.has(one) || FAMILY.has(last) || PEOPLE.has(last) ? "person" : PETS.has(one) || PETS.has(last) ? "pet" : "thing";
+  const kind = kindOf([one, last]);
   const toks = names.map((w, k) => synthetic(w, "Noun", ...(k === names.length - 1 && one !== last ? ["Plural"] : [])));
   return { toks: [synthetic(`${object(ctx)}'s`, "ProperNoun"), ...toks], own: true, kind };
 }
@@ -415,16 +420,14 @@ function lemma(t: Tok): string {
     (is(t, "Infinitive") || (is(t, "PresentTense") && !t.w.endsWith("s")));
   const tense = kind === "Verb" && !base ? TENSES.find((x) => is(t, x)) : undefined;
   const key = `${kind}:${t.w}:${base ? "base" : tense ?? ""}`;
-  let out = lemmas.get(key);
-  if (out === undefined) {
-    if (lemmas.size > 20_000) lemmas.clear();
-    if (base) {
-      const past = transform.verb.toInfinitive(t.w, model, "PastTense");
-      out = past !== t.w && model.one.lexicon[past] === "Infinitive" ? past : t.w;
-    } else out = (kind === "Verb" ? transform.verb.toInfinitive(t.w, model, tense) : transform.noun.toSingular(t.w, model)) || t.w;
-    lemmas.set(key, out!);
-  }
-  return out!;
+  const known = lemmas.get(key);
+  if (known !== undefined) return known;
+  if (lemmas.size > 20_000) lemmas.clear();
+  const past = base ? transform.verb.toInfinitive(t.w, model, "PastTense") : "";
+  const out: string = base ? (past !== t.w && model.one.lexicon[past] === "Infinitive" ? past : t.w)
+    : (kind === "Verb" ? transform.verb.toInfinitive(t.w, model, tense) : transform.noun.toSingular(t.w, model)) || t.w;
+  lemmas.set(key, out);
+  return out;
 }
 
 type Form = "Infinitive" | "PresentTense" | "PastTense";
@@ -809,8 +812,13 @@ function place(c: Clause, toks: Tok[], slot: string, says: string, importance: n
     if (slot === "home") add(ctx, { text: sentence(`${subject(ctx)} no longer lives in ${value}`), slot, value, retract: true, importance });
     return true;
   }
-  add(ctx, { text: sentence(`${subject(ctx)} ${says} ${value}`), slot, value, importance });
+  placed(ctx, slot, says, value, importance);
   return true;
+}
+
+/** "Jordan is from Lisbon." on the origin slot, "Jordan lives in Leeds." on the home slot. */
+function placed(ctx: Ctx, slot: string, says: string, value: string, importance: number): void {
+  add(ctx, { text: sentence(`${subject(ctx)} ${says} ${value}`), slot, value, importance });
 }
 
 /**
@@ -854,8 +862,7 @@ function homeCountry(toks: Tok[], ctx: Ctx): void {
     if (/[,.;!?]/.test(toks[q].post)) break;
   }
   if (!name.length || name.length > 3) return;
-  const value = words(name);
-  add(ctx, { text: sentence(`${subject(ctx)} is from ${value}`), slot: "origin", value, importance: 0.7 });
+  placed(ctx, "origin", "is from", words(name), 0.7);
 }
 
 /** "I'm a welder", "I'm a software engineer at Acme", "I'm no longer a nurse" */
@@ -931,7 +938,6 @@ function relation(kind: string, count: string, name: string | undefined, ctx: Ct
   });
 }
 
-/** "I want to become a pilot", "I'm planning to visit Japan", "I'm going to learn guitar", "I'd love to …" */
 /** "I think so", "I see what you mean": talk. But "I see the Rolling Stones in concert every year" is not. */
 function opinion(c: Clause): boolean {
   const [first, second] = c.rest;
@@ -942,6 +948,7 @@ function opinion(c: Clause): boolean {
   return !c.rest.some(isContent) || /^(what|that|how|why|if|you|it|this|so)$/.test(c.rest[0]?.w ?? "");
 }
 
+/** "I want to become a pilot", "I'm planning to visit Japan", "I'm going to learn guitar", "I'd love to …" */
 function goal(c: Clause, modal: string | undefined, future: boolean, ctx: Ctx): boolean {
   const { lemma: verb, rest } = c;
   const toVerb = rest[0]?.w === "to" && isVerb(rest[1]);
@@ -1108,8 +1115,7 @@ function objectOf(toks: Tok[], ctx: Ctx): Thing | undefined {
     np[np.length - 1] = { ...np[np.length - 1], post: " " };
     const head = lemma(np[np.length - 1]);
     // ("my friend Sam": the name is the head, the kind is a friend's)
-    const kinds = np.map((t) => (t === np[np.length - 1] ? head : lemma(t)));
-    const kind = kinds.some((w) => FAMILY.has(w) || PEOPLE.has(w)) ? "person" : kinds.some((w) => PETS.has(w)) ? "pet" : "thing";
+    const kind = kindOf(np.map((t) => (t === np[np.length - 1] ? head : lemma(t))));
     // "my dog", "I have a dog": the user's dog
     const had = v >= 0 && lemma(toks[v]) === "have" && !is(toks[v], "Auxiliary") && indefinite(np[0]);
     if (toks[start - 1]?.w === "my" || had) return { toks: [synthetic(`${object(ctx)}'s`, "ProperNoun"), ...(had ? np.slice(1) : np)], own: true, kind };
@@ -1191,8 +1197,8 @@ function placeAnswer(asked: string, toks: Tok[], ctx: Ctx): boolean {
   if (!from && !/\bwhere do you live\b|\bwhere are you living\b/i.test(asked)) return false;
   const place = toks.filter((t) => !/^(from|in|live|come|originally|actually|right|now)$/.test(t.w));
   if (!place.length || place.length > 4 || !place.every(isProper)) return false;
-  const value = words(place);
-  add(ctx, { text: sentence(`${subject(ctx)} ${from ? "is from" : "lives in"} ${value}`), slot: from ? "origin" : "home", value, importance: from ? 0.7 : 0.8 });
+  if (from) placed(ctx, "origin", "is from", words(place), 0.7);
+  else placed(ctx, "home", "lives in", words(place), 0.8);
   return true;
 }
 
