@@ -380,7 +380,7 @@ function sentencesOf(text: string): Tok[][] {
 }
 
 function tokensOf(terms: CompromiseTerm[]): Tok[] {
-  return terms.map((t, k) => afterI(terms[k - 1], t)).map((t, k) => ({
+  return terms.map((t, k) => passive(afterI(terms[k - 1], t), terms[k + 1])).map((t, k) => ({
     text: t.implicit ?? t.text,
     contracted: t.implicit != null && !t.tags.includes("Value") && !t.tags.includes("Unit"),
     w: (t.implicit ?? t.normal).toLowerCase(),
@@ -388,6 +388,11 @@ function tokensOf(terms: CompromiseTerm[]): Tok[] {
     post: t.post,
     first: k === 0,
   })).filter((t) => !LAUGHS.test(t.w));
+}
+
+/** "It's called Dawnbreaker": compromise writes the "'s" out as "has"; before "called" or "named" it is "is" */
+function passive(t: CompromiseTerm, next: CompromiseTerm | undefined): CompromiseTerm {
+  return t.implicit === "has" && /^(called|named)$/i.test(next?.normal ?? "") ? { ...t, implicit: "is" } : t;
 }
 
 /** "I work night shifts": right after "I", a word compromise took for a common noun is the verb */
@@ -1051,12 +1056,7 @@ function statement(said: Tok[], ctx: Ctx): void {
   const they = head === "they" && !!thing?.own && thing.kind !== "thing" && (is(group, "Plural") || /^(family|team|crew|folks|group|band|class)$/.test(group?.w ?? ""));
   const resolved = !!thing && asVerb(toks[1]) && (definite || thing.kind !== "thing") &&
     ((head === "it" || head === "that") && thing.kind === "thing" || (head === "he" || head === "she") && thing.kind !== "thing" || they);
-  if (resolved) {
-    toks.splice(0, 1, ...thing!.toks.map((t, k) => ({ ...t, first: k === 0 && !isProper(t) })));
-    // "It's called Dawnbreaker": compromise reads the "'s" as "has"
-    const k = thing!.toks.length;
-    if (toks[k]?.w === "has" && toks[k].contracted && /^(called|named)$/.test(toks[k + 1]?.w ?? "")) toks[k] = { ...toks[k], text: "is", w: "is" };
-  }
+  if (resolved) toks.splice(0, 1, ...thing!.toks.map((t, k) => ({ ...t, first: k === 0 && !isProper(t) })));
   // "Here's a pic…", "Seeing them…": what it is about was said elsewhere
   else if (/^(it|its|here|there|they|them|that|this|these|those|seeing|let|which|what|he|she)$/.test(head)) return;
   // "Check out my painting": asked of the character, not said of the user

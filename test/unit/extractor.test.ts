@@ -554,6 +554,8 @@ describe("built-in extractor", () => {
     expect(texts(extractFacts(session(["C:What genre is your first screenplay?", "Thanks! It's a mix of horror and comedy!"]), "Jordan")))
       .toEqual(["Jordan's first screenplay is a mix of horror and comedy."]);
     expect(texts(extractFacts(session(["C:What's your sword called?", "It's called Dawnbreaker."]), "Jordan"))).toEqual(["Jordan's sword is called Dawnbreaker."]);
+    // the "'s" of "it's called" is "is" wherever it stands
+    expect(jordan("My sword's named Dawnbreaker.")).toEqual(["Jordan's sword is named Dawnbreaker."]);
     // "they", "he" or "she" after a question about the user's people
     expect(texts(extractFacts(session(["C:How did your kids react to the fireworks?", "They were awestruck and humbled."]), "Jordan")))
       .toEqual(["Jordan's kids were awestruck and humbled."]);
