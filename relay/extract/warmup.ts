@@ -1,5 +1,5 @@
 // Made-up sessions for warming the built-in extractor up at start-up (relay/extract/worker.ts). The
-// JavaScript engine compiles the NLP's hot code, and the extractor's conjugation cache fills, only as
+// JavaScript engine compiles the NLP's hot code (and the extractor's lemma cache fills) only as
 // varied text goes through them: the same few lines over and over warmed up little (LoCoMo's first 16
 // sessions, in one process: 404–443 ms cold, about 370 ms after 600 ms of the same four lines, 265 ms
 // after 600 ms of these). So sentences are put together from word lists, each session different; they
