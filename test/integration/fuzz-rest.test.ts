@@ -459,6 +459,24 @@ describe("socket fuzz: every event, unknown event names, any arguments", () => {
     },
   );
   const sessionIds = [uid("fzs-a"), uid("fzs-b")];
+  // Two batches fast-check runs before the random ones, so each event's ok and E_BAD_REQUEST paths
+  // are taken in every run: the random calls alone can miss one (an ack-less end of a session makes
+  // every later end of it E_CONFLICT). Their session is one the random calls never name.
+  const endsOk = uid("fzs-ok");
+  const at = "2025-01-01T00:00:00.000Z";
+  const examples: { event: string; args: unknown[]; ack: boolean }[][] = [[
+    { event: "transcript", args: [{ sessionId: endsOk, turns: [{ seq: 0, role: "user", text: "I love jazz.", at }] }], ack: true },
+    { event: "memory:search", args: [{ query: "jazz" }], ack: true },
+    { event: "transcript", args: [{ sessionId: 42, turns: [] }], ack: true },
+    { event: "session:end", args: [{}], ack: true },
+    { event: "memory:search", args: [{ query: "" }], ack: true },
+  ], [
+    { event: "session:end", args: [{ sessionId: endsOk, turnCount: 1, endedAt: at }], ack: true },
+    { event: "no:such:event", args: [{}], ack: true },
+    { event: "memory:search", args: [{ query: "jazz", limit: 3 }], ack: true },
+    { event: "transcript", args: [{ sessionId: endsOk, turns: "I live in Lisbon." }], ack: true },
+    { event: "session:end", args: [{ sessionId: endsOk, turnCount: -1 }], ack: true },
+  ]];
   const sid = fc.oneof(fc.constantFrom(...sessionIds), fc.string({ maxLength: 10 }));
   const nearValid = fc.oneof(
     fc.record({ sessionId: sid, turns: fc.array(aTurn, { maxLength: 4 }) }),
@@ -508,7 +526,7 @@ describe("socket fuzz: every event, unknown event names, any arguments", () => {
         failures.push(...bad);
         return bad.length === 0 && c.socket.connected;
       }),
-      { numRuns: 300, interruptAfterTimeLimit: 15_000, endOnFailure: true },
+      { numRuns: 300, interruptAfterTimeLimit: 15_000, endOnFailure: true, examples: examples.map((batch) => [batch]) },
     );
     console.log(`socket fuzz: ${sent} events; ${[...seen].sort().map(([k, v]) => `${k}: ${v}`).join(", ")}`);
     expect(failures.slice(0, 5)).toEqual([]);
@@ -523,11 +541,15 @@ describe("socket fuzz: every event, unknown event names, any arguments", () => {
   }, 40_000);
 
   it("what the fuzz stored is well formed, and the relay is alive", async () => {
-    for (const s of sessionIds) {
+    for (const s of [...sessionIds, endsOk]) {
       const r = await rest(relay.url, "GET", `/v1/sessions/${s}`);
       if (r.status === 404) continue;
       expect(SessionBody.safeParse(r.body).success, r.text).toBe(true);
     }
+    // the examples' session was ended once, with its one turn, whatever came after
+    const ended = await rest(relay.url, "GET", `/v1/sessions/${endsOk}`);
+    expect([ended.status, ended.body.turns], ended.text).toEqual([200, 1]);
+    expect(["queued", "processed"]).toContain(ended.body.status);
     const r = await rest(relay.url, "GET", `/v1/users/${pair.endUserId}/export`);
     expect(r.status, r.text.slice(0, 200)).toBe(200);
     for (const s of r.body.sessions) for (const t of s.transcript) expect(Turn.safeParse(t).success, JSON.stringify(t)).toBe(true);
