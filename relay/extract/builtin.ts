@@ -1090,7 +1090,8 @@ function statement(said: Tok[], ctx: Ctx): void {
   // ("…almond milk instead, and it has been a fun challenge seeing…" → "…almond milk instead")
   let end = Math.min(toks.length, MAX_WORDS);
   if (end < toks.length) {
-    const comma = toks.slice(0, end).findLastIndex((t) => /[,;]/.test(t.post));
+    let comma = end - 1;
+    while (comma >= 0 && !/[,;]/.test(toks[comma].post)) comma--;
     if (comma >= MAX_WORDS * 0.6) end = comma + 1;
     else while (end > 1 && !isContent(toks[end - 1]) && !is(toks[end - 1], "Date")) end--;
   }
@@ -1386,7 +1387,9 @@ function listItems(toks: Tok[]): Tok[][] {
   }, []);
   // "to hike, swim and fish": each "to …"; "to spend time with family, and friends": what the first item
   // does with its last thing is done with the others ("to spend time with friends")
-  const first = kept[0], lead = first.findLastIndex((t, k) => k > 0 && k < first.length - 1 && (is(t, "Preposition") || isVerb(t)));
+  const first = kept[0];
+  let lead = first.length - 2;
+  while (lead > 0 && !is(first[lead], "Preposition") && !isVerb(first[lead])) lead--;
   // ("cards", tagged as "it cards", is no infinitive)
   const infinitive = (t: Tok) => isVerb(t) && !(is(t, "PresentTense") && !is(t, "Infinitive") && t.w.endsWith("s"));
   return kept.map((i, k) => (!to || i[0].w === "to" ? i : k > 0 && !infinitive(i[0]) && lead > 0 ? [...first.slice(0, lead + 1), ...i] : [to, ...i]));
