@@ -9,6 +9,9 @@ import nlp from "compromise";
 const methods = (nlp as any).methods(), transform = methods.two.transform, splitSentences = methods.one.tokenize.splitSentences;
 // deno-lint-ignore no-explicit-any
 const model = (nlp as any).model(), world = (nlp as any).world();
+// every nlp(text) runs the world's hooks; the last, compromise/three's phrase chunker, is read by
+// nothing here: without it, tagging is about 8% quicker and the tags are the same
+world.hooks = world.hooks.filter((hook: string) => hook !== "chunks");
 import type { Turn } from "../../sdk/src/protocol.ts";
 import type { ExtractInput, Extraction, Extractor, Fact } from "./extractor.ts";
 
