@@ -278,7 +278,24 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
   });
   // the last guard: a fact that still speaks as the user, or to the character, is dropped
   // and a placeholder for a name ("my name is [name]", "I'm Player 2") says nothing
-  return dedupe(ctx.facts.filter((f) => !FIRST_PERSON.test(f.text) && !US.test(f.text) && !SECOND_PERSON.test(f.text) && !PLACEHOLDER.test(f.text)));
+  return dedupe(ctx.facts.map((f) => salvaged(f, subject(ctx))).filter((f): f is Fact => f !== null));
+}
+
+const speaksAsUser = (text: string) => FIRST_PERSON.test(text) || US.test(text) || SECOND_PERSON.test(text) || PLACEHOLDER.test(text);
+
+/**
+ * A fact as it may be kept: whole, or, when only a clause after a comma still speaks as the user or
+ * to the character ("…for veterans' rights and it was awesome, made Jordan remember how much they
+ * sacrifice for us"), what comes before that comma, if it says something of the user alone. Otherwise null.
+ */
+function salvaged(f: Fact, user: string): Fact | null {
+  if (!speaksAsUser(f.text)) return f;
+  const at = Math.min(...[FIRST_PERSON, US, SECOND_PERSON].map((re) => f.text.search(re)).filter((k) => k >= 0));
+  const cut = f.text.lastIndexOf(", ", at);
+  // a date said after the cut would be lost with it: not salvaged
+  if (cut < 0 || /\d{4}/.test(f.text.slice(cut))) return null;
+  const text = `${f.text.slice(0, cut)}.`;
+  return text.startsWith(`${user} `) && text.split(" ").length >= 7 && !speaksAsUser(text) ? { ...f, text } : null;
 }
 
 /** "What's your new script about?" → "new script": the user's thing a character's question is about, or null. */

@@ -618,6 +618,14 @@ describe("built-in extractor", () => {
     expect(jordan("I live in a small flat near the docks.")).toEqual(["Jordan lives in a small flat near the docks."]);
   });
 
+  it("a clause after a comma that speaks as 'us' or to 'you' is cut off; what comes before it is kept when it says something of the user", () => {
+    expect(jordan("I joined a march for veterans' rights and it was awesome, made me see how much they gave for us."))
+      .toEqual(["Jordan joined a march for veterans' rights and it was awesome."]);
+    expect(jordan("I fixed the old mill wheel by the river, just like you told me.")).toEqual(["Jordan fixed the old mill wheel by the river."]);
+    // too little before the comma: nothing
+    expect(jordan("I went, and you should too.")).toEqual([]);
+  });
+
   it("is deterministic and quick", () => {
     const turns = session(Array.from({ length: 30 }, (_, i) => [
       "C:How was your day?", "I went rock climbing with my brother.", "C:Nice!", "I'm a nurse and I live in Denver.",
