@@ -115,6 +115,8 @@ const ASIDE_NOTES = /\[[^\]]*\]|\*[^*\n]{1,60}\*/g;
 const QUESTION_TAIL = /,\s*(?:(?:and|but|so)\s+)?(?:what|how|where|who|which|why|when|do|does|did|are|is|have|has|can|could|would|will|wanna|you)\b[^,.!?]*\?+\W*$/i;
 /** laughter and the like, wherever it stands: "I love pizza lol" */
 const LAUGHS = /^(lol|lmao|haha+|hehe+|ha|xd|rofl)$/;
+/** "(I) wanted to let you know (that) I…", "Just wanted to tell you I…": a frame around what the user says, left out */
+const TELLING = /^(?:[^.!?]*?(?:,|\bbut)\s+)?(?:i\s+)?(?:just\s+)?want(?:ed)?\s+to\s+(?:let\s+you\s+know|tell\s+you)\s+(?:that\s+)?(?=(?:i|i'm|i've|i'll|my)\b)/i;
 /** a sentence that may be about the user */
 const SELF = /\b(i|my|me|we|our)\b/i;
 /** adverbs that may come before a verb whose subject "I" is left out: "Just finished a book" */
@@ -363,7 +365,7 @@ function statements(text: string, answers = false): string[] {
   const out: string[] = [];
   let kept = false;
   for (let s of said) {
-    s = s.replace(QUESTION_TAIL, ".");
+    s = s.replace(QUESTION_TAIL, ".").replace(TELLING, "");
     const statement = !/\?\W*$/.test(s) && !HYPOTHETICAL.test(s);
     // "I went to a support group. It was so powerful.": what "it" says belongs to the statement before
     if (statement && kept && CONTINUES.test(s) && !SELF.test(s) && !SECOND_PERSON.test(s)) {

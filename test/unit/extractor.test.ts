@@ -626,6 +626,13 @@ describe("built-in extractor", () => {
     expect(jordan("I went, and you should too.")).toEqual([]);
   });
 
+  it("'(just) wanted to let you know (that) I…' is a frame: what the user says inside it is read", () => {
+    expect(jordan("Hey! Wanted to let you know that I'm running for mayor again.")).toEqual(["Jordan is running for mayor again."]);
+    expect(jordan("Haven't seen you in a while, but I just wanted to tell you I adopted a puppy named Rex."))
+      .toEqual(["Jordan adopted a puppy named Rex."]);
+    expect(jordan("I'll let you know if I need anything.")).toEqual([]);
+  });
+
   it("is deterministic and quick", () => {
     const turns = session(Array.from({ length: 30 }, (_, i) => [
       "C:How was your day?", "I went rock climbing with my brother.", "C:Nice!", "I'm a nurse and I live in Denver.",
