@@ -965,14 +965,19 @@ function relation(kind: string, count: string, name: string | undefined, ctx: Ct
   });
 }
 
-/** "I think so", "I see what you mean": talk. But "I see the Rolling Stones in concert every year" is not. */
+/**
+ * "I think so", "I see what you mean", "I heard that…": talk. But "I see the Rolling Stones in concert
+ * every year" and "I heard some stories from a veteran" are not.
+ */
 function opinion(c: Clause): boolean {
   const [first, second] = c.rest;
   // "I'm thinking about starting a band": a plan; "I've known Jake for 4 years": how long
   if (c.lemma === "think" && /^(about|of)$/.test(first?.w ?? "") && is(second, "Gerund")) return false;
   if (c.lemma === "know" && c.rest.some((t, k) => /^(for|since)$/.test(t.w) && (is(c.rest[k + 1], "Value") || is(c.rest[k + 1], "Date")))) return false;
-  if (c.lemma !== "see") return OPINION_VERBS.has(c.lemma);
-  return !c.rest.some(isContent) || /^(what|that|how|why|if|you|it|this|so)$/.test(c.rest[0]?.w ?? "");
+  if (c.lemma !== "see" && c.lemma !== "hear") return OPINION_VERBS.has(c.lemma);
+  if (!c.rest.some(isContent) || /^(what|that|how|why|if|you|it|this|so)$/.test(c.rest[0]?.w ?? "")) return true;
+  // what the user heard said ("I heard there is…", "I've heard good things about…", "I heard it's great"): hearsay
+  return c.lemma === "hear" && (/^(ya|about|of|from|back|they|he|she|them|there|good|great|lots|many|things)$/.test(c.rest[0].w) || c.rest.some((t) => is(t, "Copula")));
 }
 
 /** "I want to become a pilot", "I'm planning to visit Japan", "I'm going to learn guitar", "I'd love to …" */

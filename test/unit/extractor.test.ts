@@ -412,6 +412,13 @@ describe("built-in extractor", () => {
     expect(jordan("I see what you mean.")).toEqual([]);
   });
 
+  it("takes 'I heard' with something heard as a statement, and hearsay ('I heard that…', 'I heard the food is good') as talk", () => {
+    expect(jordan("I heard some old stories from a veteran named Samuel.")).toEqual(["Jordan heard some old stories from a veteran named Samuel."]);
+    for (const line of ["I heard that you moved.", "I hear you.", "I heard the food is good there.", "I've heard great things about that town."]) {
+      expect(jordan(line), line).toEqual([]);
+    }
+  });
+
   it("drops a hedge before what the user did or is", () => {
     expect(jordan("I think I left my sword in the cave.")).toEqual(["Jordan left their sword in the cave."]);
     expect(jordan("I guess I'm a night owl.")).toEqual(["Jordan is a night owl."]);
