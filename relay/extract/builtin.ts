@@ -558,7 +558,9 @@ function clause(toks: Tok[], ctx: Ctx): void {
   // "Just finished a book": an adverb before the verb
   const [verb, after] = SOFT_LEADS.has(head.w) ? [second, toks[2]] : [head, second];
   // ("Made me proud": "it" is left out, not "I")
-  const pastAction = is(verb, "PastTense") && !is(verb, "Auxiliary") && !is(verb, "Copula") && !is(verb, "Participle") &&
+  // ("Got back from a trip", "Had an audition": "got" and "had", which compromise may tag an auxiliary, but not "Got it", "Had to go")
+  const pastAction = (is(verb, "PastTense") && !is(verb, "Auxiliary") && !is(verb, "Copula") && !is(verb, "Participle") ||
+    /^(got|had)$/.test(verb?.w ?? "") && toks.length > 3 && !/^(it|to|that|this|you|me|ta)$/.test(after?.w ?? "")) &&
     !/^(for|about|with|by|of|me)$/.test(after?.w ?? "");
   const going = (verb?.w === "going" && after?.w === "to") || (ONGOING.has(verb?.w ?? "") && verb !== undefined && !is(after, "Verb"));
   const implied = !head.first ? [] : pastAction || verb?.w === "want" || (/^(love|enjoy)$/.test(verb?.w ?? "") && (is(after, "Gerund") || after?.w === "to"))
@@ -1308,7 +1310,8 @@ function datesOf(toks: Tok[], day: string): { toks: Tok[]; hasTime: boolean } {
   for (let k = 0; k < toks.length; k++) {
     const t = toks[k], time = relativeTime(toks, k, day);
     if (time) {
-      out.push(synthetic(time[0], "Date"));
+      // the punctuation after the words it stands for stays: "yesterday, it was fun" → "on 2023-05-07, it was fun"
+      out.push({ ...synthetic(time[0], "Date"), post: toks[k + time[1] - 1].post });
       k += time[1] - 1;
     } else out.push(t);
     if (time || is(t, "Date") || is(t, "Year") || /^(ago|when|since)$/.test(t.w)) hasTime = true;

@@ -443,12 +443,19 @@ describe("built-in extractor", () => {
     expect(jordan("I passed my driving test last Friday.")).toEqual(["Jordan passed their driving test on Friday 2025-03-07."]);
     expect(jordan("I joined a choir last Wed.")).toEqual(["Jordan joined a choir on Wednesday 2025-03-05."]);
     expect(jordan("I have a job interview next Monday.")).toEqual(["Jordan has a job interview on Monday 2025-03-17."]);
+    // the comma after the words a date stands for stays
+    expect(jordan("I climbed Mount Tor yesterday, and it was windy.")).toEqual(["Jordan climbed Mount Tor on 2025-03-11, and it was windy."]);
   });
 
   it("takes a sentence whose subject 'I' is left out, after an adverb too", () => {
     expect(jordan("Just finished my first marathon!")).toEqual(["Jordan finished their first marathon."]);
     expect(jordan("Thanks! Love experimenting with spices.")).toEqual(["Jordan loves experimenting with spices."]);
     expect(jordan("Planning a road trip next month.")).toEqual(["Jordan is planning a road trip in April 2025."]);
+    // "got" and "had", which compromise may tag as auxiliaries; not "Got it", "Had to go"
+    expect(jordan("Just got back from a trip to the coast!")).toEqual(["Jordan got back from a trip to the coast."]);
+    expect(jordan("Had an audition for a play.")).toEqual(["Jordan had an audition for a play."]);
+    expect(jordan("Got it!")).toEqual([]);
+    expect(jordan("Had to go early.")).toEqual([]);
     expect(jordan("Love it!")).toEqual([]);
     expect(jordan("Love and kindness matter most.")).toEqual([]);
   });
