@@ -115,6 +115,12 @@ const ASIDE_NOTES = /\[[^\]]*\]|\*[^*\n]{1,60}\*/g;
 const QUESTION_TAIL = /,\s*(?:(?:and|but|so)\s+)?(?:what|how|where|who|which|why|when|do|does|did|are|is|have|has|can|could|would|will|wanna|you)\b[^,.!?]*\?+\W*$/i;
 /** laughter and the like, wherever it stands: "I love pizza lol" */
 const LAUGHS = /^(lol|lmao|haha+|hehe+|ha|xd|rofl)$/;
+/**
+ * "Here's a self-portrait I made last week", "Check out this piece I made!", "It's a yoga studio I go
+ * to often", "Here's a pic of a cake I made": something shown or named, then what the user did with it.
+ * Read as "I made a self-portrait last week". Groups: what leads, the thing, the verb, what follows.
+ */
+const SHOWN = /^((?:\W*(?:yup|yeah|yes|so|oh|well|and|wow|thanks|hey)\b\W+)*)(?:here's|here is|this is|check out|look at|it's|it is)\s+(?:(?:a|the)\s+(?:pic|photo|picture|shot|snap)\s+of\s+)?((?:a|an|the|this|that|my|another|some)\s+(?!reason)[\w'-]+(?:\s+(?!that\b|which\b|i\b)[\w'-]+){0,5})\s+(?:that\s+|which\s+)?i\s+(\w+ed|made|got|found|took|bought|wrote|drew|built|did|go\s+to|use|visit)\b((?:\s+[\w'-]+){0,5}\W*)$/i;
 /** "(I) wanted to let you know (that) I…", "Just wanted to tell you I…": a frame around what the user says, left out */
 const TELLING = /^(?:[^.!?]*?(?:,|\bbut)\s+)?(?:i\s+)?(?:just\s+)?want(?:ed)?\s+to\s+(?:let\s+you\s+know|tell\s+you)\s+(?:that\s+)?(?=(?:i|i'm|i've|i'll|my)\b)/i;
 /** a sentence that may be about the user */
@@ -365,7 +371,7 @@ function statements(text: string, answers = false): string[] {
   const out: string[] = [];
   let kept = false;
   for (let s of said) {
-    s = s.replace(QUESTION_TAIL, ".").replace(TELLING, "");
+    s = s.replace(QUESTION_TAIL, ".").replace(TELLING, "").replace(SHOWN, (_, lead, thing, verb, rest) => `${lead}I ${verb} ${thing}${rest}`);
     const statement = !/\?\W*$/.test(s) && !HYPOTHETICAL.test(s);
     // "I went to a support group. It was so powerful.": what "it" says belongs to the statement before
     if (statement && kept && CONTINUES.test(s) && !SELF.test(s) && !SECOND_PERSON.test(s)) {

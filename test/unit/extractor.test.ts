@@ -647,6 +647,13 @@ describe("built-in extractor", () => {
     expect(jordan("I'll let you know if I need anything.")).toEqual([]);
   });
 
+  it("something shown or named, then what the user did with it ('Here's a cake I baked'), is what the user did", () => {
+    expect(jordan("Here's a new shield I forged yesterday!")).toEqual(["Jordan forged a new shield on 2025-03-11."]);
+    expect(jordan("Here's a pic of a pie I baked.")).toEqual(["Jordan baked a pie."]);
+    expect(jordan("Yeah, it's a tavern I go to often.")).toEqual(["Jordan goes to a tavern often."]);
+    expect(jordan("It's one of the reasons I love traveling.")).toEqual([]);
+  });
+
   it("is deterministic and quick", () => {
     const turns = session(Array.from({ length: 30 }, (_, i) => [
       "C:How was your day?", "I went rock climbing with my brother.", "C:Nice!", "I'm a nurse and I live in Denver.",
