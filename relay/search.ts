@@ -48,7 +48,14 @@ const KINDS: [RegExp, string][] = [
   [/^(relationship|married|single|dating)$/, "single married boyfriend girlfriend partner husband wife dating"],
   [/^(instrument|instruments)$/, "guitar piano violin drums flute saxophone cello ukulele bass"],
   [/^(sport|sports)$/, "soccer football basketball baseball tennis hockey volleyball golf swimming running"],
+  [/^(exercise|workout|workouts|fitness|martial)$/, "gym yoga running hiking cycling swimming boxing kickboxing karate judo taekwondo"],
   [/^(city|cities|country|countries|places)$/, "visited went trip traveled been"],
+  [/^(travel|travels|traveled|travelled|trip|trips|vacation|vacations|journey)$/, "went visited trip traveled travelled flew tour"],
+  [/^(book|books|novel|novels|author|authors)$/, "read reading novel story series author"],
+  [/^(movie|movies|film|films|show|shows|tv)$/, "watch watched watching movie film show series"],
+  [/^(music|song|songs|band|bands|album|albums)$/, "song band album music listen concert sing"],
+  [/^(food|foods|dish|dishes|dessert|desserts|recipe|recipes|meal|meals|cooking|baking)$/, "cook cooking bake baking recipe dish dessert cake eat"],
+  [/^(game|games|gaming)$/, "play playing played tournament console"],
 ];
 
 /** Words that name the player without their name. */

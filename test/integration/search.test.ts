@@ -78,12 +78,18 @@ describe("memory:search ranking", () => {
     expect(hits.slice(0, 2)).toEqual(["The user sold a car last spring.", "The user drives an old automobile."]);
   });
 
-  it("a question that names a kind of memory (hobbies, pets, family, job) finds memories of that kind", async () => {
+  it("a question that names a kind of memory (hobbies, pets, family, job, books, films, trips, exercise) finds memories of that kind", async () => {
     const other = newPair("kinds");
     await add(other, [
       "The user enjoys knitting.", "The user has a dog named Rex.", "The user's sister Ana is a nurse.",
       "The user works at the harbor.", "The user saw a comet over the bay.", "The user keeps the coins in a chest.",
+      "The user is reading The Long Winter.", "The user watched Iron Tide twice.", "The user went to Lisbon in May 2024.",
+      "The user does judo on Tuesdays.",
     ]);
+    expect(texts(await search(authFor(other), "Which book is Jordan on?"))[0]).toBe("The user is reading The Long Winter.");
+    expect(texts(await search(authFor(other), "What movies has Jordan seen?"))[0]).toBe("The user watched Iron Tide twice.");
+    expect(texts(await search(authFor(other), "Where did Jordan travel?"))[0]).toBe("The user went to Lisbon in May 2024.");
+    expect(texts(await search(authFor(other), "What exercise does Jordan do?"))[0]).toBe("The user does judo on Tuesdays.");
     expect(texts(await search(authFor(other), "What are my hobbies?"))[0]).toBe("The user enjoys knitting.");
     expect(texts(await search(authFor(other), "What pets do I have?"))[0]).toBe("The user has a dog named Rex.");
     expect(texts(await search(authFor(other), "Tell me about my family"))[0]).toBe("The user's sister Ana is a nurse.");
