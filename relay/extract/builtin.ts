@@ -116,9 +116,9 @@ const QUESTION_TAIL = /,\s*(?:(?:and|but|so)\s+)?(?:what|how|where|who|which|why
 /** laughter and the like, wherever it stands: "I love pizza lol" */
 const LAUGHS = /^(lol|lmao|haha+|hehe+|ha|xd|rofl)$/;
 /**
- * "Here's a self-portrait I made last week", "Check out this piece I made!", "It's a yoga studio I go
- * to often", "Here's a pic of a cake I made": something shown or named, then what the user did with it.
- * Read as "I made a self-portrait last week". Groups: what leads, the thing, the verb, what follows.
+ * "Here's a new shield I forged yesterday", "It's a tavern I go to often", "Here's a pic of a pie I
+ * baked": something shown or named, then what the user did with it. Read as "I forged a new shield
+ * yesterday". Groups: what leads, the thing, the verb, what follows.
  */
 const SHOWN = /^((?:\W*(?:yup|yeah|yes|so|oh|well|and|wow|thanks|hey)\b\W+)*)(?:here's|here is|this is|check out|look at|it's|it is)\s+(?:(?:a|the)\s+(?:pic|photo|picture|shot|snap)\s+of\s+)?((?:a|an|the|this|that|my|another|some)\s+(?!reason)[\w'-]+(?:\s+(?!that\b|which\b|i\b)[\w'-]+){0,5})\s+(?:that\s+|which\s+)?i\s+(\w+ed|made|got|found|took|bought|wrote|drew|built|did|go\s+to|use|visit)\b((?:\s+[\w'-]+){0,5}\W*)$/i;
 /** "(I) wanted to let you know (that) I…", "Just wanted to tell you I…": a frame around what the user says, left out */
@@ -128,7 +128,7 @@ const SELF = /\b(i|my|me|we|our)\b/i;
 /** adverbs that may come before a verb whose subject "I" is left out: "Just finished a book" */
 const SOFT_LEADS = new Set(["just", "finally", "recently", "also", "actually", "still"]);
 /**
- * A gerund that may start a sentence about what the user is doing ("Researching adoption agencies"),
+ * A gerund that may start a sentence about what the user is doing ("Researching old shipwrecks"),
  * but not "Anything…" nor a gerund that is the subject of a verb soon after ("Painting is great"):
  * those are left out before the slower tagging.
  */
@@ -249,7 +249,7 @@ export class BuiltinExtractor implements Extractor {
 export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
   const ctx: Ctx = { name: knownName ? firstWord(knownName) : undefined, day: "", seq: [], facts: [] };
   const texts = turns.map((t) => (t.role === "user" ? t.text.replace(ASIDE_NOTES, " ").replace(/\s+([,.!?;:])/g, "$1").replace(/\s+/g, " ").trim() : ""));
-  // what the character asked about, of the user's: "What's your new script about?" → "new script"
+  // what the character asked about, of the user's: "What's your new comic about?" → "new comic"
   const about = turns.map((t, i) => (t.role === "user" && turns[i - 1]?.role === "character" ? askedAbout(turns[i - 1].text) : null));
   const said = tagged(turns.map((t, i) => (t.role === "event" ? [doneByUser(t.text)] : statements(texts[i], !!about[i]))));
   turns.forEach((turn, i) => {
@@ -262,7 +262,7 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
     if (!texts[i]) return;
     const asked = turns[i - 1]?.role === "character" && ASKS.test(turns[i - 1].text) ? turns[i - 1] : undefined;
     if (asked && answer(asked, texts[i], ctx)) return;
-    // "It's a mix of drama and romance." after "What's your new script like?": the user's new script
+    // "It's a mix of horror and comedy." after "What's your new comic like?": the user's new comic
     ctx.thing = about[i] ? askedThing(about[i]!, ctx) : undefined;
     const there = placeBefore(turns[i - 1]?.role === "character" ? turns[i - 1].text : "", texts[i]);
     for (let sentence of said[i]) {
@@ -293,8 +293,8 @@ const speaksAsUser = (text: string) => FIRST_PERSON.test(text) || US.test(text) 
 
 /**
  * A fact as it may be kept: whole, or, when only a clause after a comma still speaks as the user or
- * to the character ("…for veterans' rights and it was awesome, made Jordan remember how much they
- * sacrifice for us"), what comes before that comma, if it says something of the user alone. Otherwise null.
+ * to the character ("Jordan rode in the harvest parade and it was loud, made Jordan see how much the
+ * town did for us"), what comes before that comma, if it says something of the user alone. Otherwise null.
  */
 function salvaged(f: Fact, user: string): Fact | null {
   if (!speaksAsUser(f.text)) return f;
@@ -306,7 +306,7 @@ function salvaged(f: Fact, user: string): Fact | null {
   return text.startsWith(`${user} `) && text.split(" ").length >= 7 && !speaksAsUser(text) ? { ...f, text } : null;
 }
 
-/** "What's your new script about?" → "new script": the user's thing a character's question is about, or null. */
+/** "What's your new comic about?" → "new comic": the user's thing a character's question is about, or null. */
 const ASKED_ABOUT = /\b(?:what|what's|whats|which|how|how's|tell me about)\b[^?.!]*?\byour\s+([^?.!]+)\?/i;
 /** words that end what "your …" names: "your fan project going", "your script about" */
 const ASKED_ENDS = /^(going|doing|coming|is|was|are|were|been|like|about|called|named|so|far|today|lately|now|at|for|with|in|on|to|and|or|the|of|that|this|you|these|days|look|looking|turn|turning|work|working|react|feel|feeling|think|like|love|handle|take|say|says|said|do|did|does|get|got|make|made|enjoy|want|come|came|go|went)$/i;
@@ -373,7 +373,7 @@ function statements(text: string, answers = false): string[] {
   for (let s of said) {
     s = s.replace(QUESTION_TAIL, ".").replace(TELLING, "").replace(SHOWN, (_, lead, thing, verb, rest) => `${lead}I ${verb} ${thing}${rest}`);
     const statement = !/\?\W*$/.test(s) && !HYPOTHETICAL.test(s);
-    // "I went to a support group. It was so powerful.": what "it" says belongs to the statement before
+    // "I went to a harvest fair. It was so much fun.": what "it" says belongs to the statement before
     if (statement && kept && CONTINUES.test(s) && !SELF.test(s) && !SECOND_PERSON.test(s)) {
       out[out.length - 1] = `${out[out.length - 1].replace(/[\s.!;]+$/, "")}, and ${s.charAt(0).toLowerCase()}${s.slice(1)}`;
       continue;
@@ -383,7 +383,7 @@ function statements(text: string, answers = false): string[] {
       out.push(s);
       continue;
     }
-    // the first sentence of an answer about the user's thing: "It's a mix of drama and romance."
+    // the first sentence of an answer about the user's thing: "It's a mix of horror and comedy."
     kept = statement && (SELF.test(s) || IMPLIED_I.test(s) || (answers && !out.length && /^\W*(it|it's|they|they're|he|he's|she|she's)\b/i.test(s) && !SECOND_PERSON.test(s)));
     if (kept) out.push(s);
   }
@@ -494,7 +494,7 @@ function clausesOf(toks: Tok[]): Tok[][] {
       CLAUSE_BREAK.has(t.w) ||
       // "I took a road trip while you were away": what the character did is another clause
       (/^(while|when|as|after|before|since)$/.test(t.w) && next?.w === "you") ||
-      // "It feels like it paid off now that I'm an assistant manager"
+      // "It feels like it paid off now that I'm head baker"
       (t.w === "i" && prev.w === "that" && toks[k - 2]?.w === "now") ||
       (JOINERS.has(t.w) && ((isPronoun(next) && !REFERS_BACK.has(next!.w)) || next?.w === "my")) ||
       // "…, so keep Whiskers away from me": what the user asks of the character
@@ -530,7 +530,7 @@ function thirdPersonVerb(t: Tok): boolean {
 /** Drops leading filler; a leading time ("Yesterday I …") moves to the end. */
 function trimLeading(toks: Tok[]): Tok[] {
   let k = 0;
-  // filler, and the name of the one spoken to: "Well, Nate, I …"
+  // filler, and the name of the one spoken to: "Well, Bram, I …"
   const vocative = (t: Tok) => (is(t, "FirstName") || is(t, "Person")) && t.post.includes(",");
   while (k < toks.length && (LEADING.has(toks[k].w) || is(toks[k], "Expression") || is(toks[k], "Interjection") || vocative(toks[k]))) k++;
   // "I think I left my sword in the cave": the hedge goes, what the user did stays
@@ -541,11 +541,11 @@ function trimLeading(toks: Tok[]): Tok[] {
   const lead = MOMENT_LEADS.find((l) => l.every((w, q) => toks[k + q]?.w === w) && toks[k + l.length]?.w === "i");
   if (lead) k += lead.length;
   const last = toks[toks.length - 1];
-  // "…, Nate!", "…, sorry.": a name or an interjection tacked on at the end
+  // "…, Bram!", "…, sorry.": a name or an interjection tacked on at the end
   if (toks.length > 2 && (is(last, "FirstName") || is(last, "Person") || is(last, "Expression") || is(last, "Interjection") || TACKED_ON.has(last.w)) &&
     toks[toks.length - 2].post.includes(",")) toks = toks.slice(0, -1);
-  // "Got it Nate!", "Love the thought Nate": a first name after what cannot take one (not "met Nate",
-  // "with Nate", "my friend Nate")
+  // "Got it Mike!", "Love the thought Mike": a first name after what cannot take one (not "met Mike",
+  // "with Mike", "my friend Mike")
   const before = toks[toks.length - 2];
   if (toks.length > 2 && is(toks[toks.length - 1], "FirstName") && !isVerb(before) && !is(before, "Preposition") && !is(before, "Conjunction") &&
     !is(before, "Determiner") && !is(before, "Possessive") && !isProper(before) && !FAMILY.has(lemma(before)) && !PEOPLE.has(lemma(before))) toks = toks.slice(0, -1);
@@ -582,7 +582,7 @@ function clause(toks: Tok[], ctx: Ctx): void {
 }
 
 /**
- * "Researching adoption agencies.": a sentence that starts with what the user is doing, "I am" left
+ * "Researching old shipwrecks.": a sentence that starts with what the user is doing, "I am" left
  * out. Not when the gerund is the subject of a verb that follows ("Painting is great"), is one of a
  * list ("Writing and hanging with friends!", an answer), or is a light or talk verb ("Seeing them…").
  */
@@ -647,7 +647,7 @@ function underway(rest: Tok[]): boolean {
   return (rest[2]?.w === "way" && DIRECTIONS.has(rest[3]?.w ?? "")) || QUESTS.has(rest[2]?.w ?? "");
 }
 
-/** "Writing helps me relax", "The support group made me feel accepted": the user as the object. */
+/** "Writing helps me relax", "The guild made me feel welcome": the user as the object. */
 function objectClause(toks: Tok[], ctx: Ctx): void {
   const v = toks.findIndex((t, k) => k > 0 && isVerb(t) && !is(t, "Gerund"));
   const doer = toks.slice(0, v), verb = toks[v];
@@ -857,7 +857,7 @@ function placed(ctx: Ctx, slot: string, says: string, value: string, importance:
 }
 
 /**
- * "My colleagues and I went to a convention", "Me (or I) and my brother built a treehouse": what the user did
+ * "My colleagues and I went to a trade fair", "Me (or I) and my brother built a treehouse": what the user did
  * with others, said of the user "with their colleagues"; "My sister and I are twins": said of "we"
  * (the user and their sister). The sentence as it was when it has no such subject.
  */
@@ -880,7 +880,7 @@ function together(said: Tok[]): Tok[] {
 }
 
 /**
- * "… a gift from my grandma in my home country, Sweden", "my hometown is Leeds": where the user is
+ * "… a gift from my aunt in my home country, Norway", "my hometown is Leeds": where the user is
  * from, named anywhere in a sentence (beside whatever else the sentence says).
  */
 function homeCountry(toks: Tok[], ctx: Ctx): void {
@@ -975,7 +975,7 @@ function relation(kind: string, count: string, name: string | undefined, ctx: Ct
 
 /**
  * "I think so", "I see what you mean", "I heard that…": talk. But "I see the Rolling Stones in concert
- * every year" and "I heard some stories from a veteran" are not.
+ * every year" and "I heard some old songs from a bard" are not.
  */
 function opinion(c: Clause): boolean {
   const [first, second] = c.rest;
@@ -1071,13 +1071,13 @@ function general(c: Clause, ctx: Ctx, action: boolean): void {
 
 /**
  * A sentence about the user that no rule above took, said in the third person as a whole:
- * "The support group has given me courage to embrace myself." Talk, opinions and sentences with
+ * "The guild has given me courage to speak up." Talk, opinions and sentences with
  * too little in them are left out.
  */
 function statement(said: Tok[], ctx: Ctx): void {
   const toks = trimLeading(said);
   if (toks.length < 3 || TALK.test(toks.map((t) => t.text).join(" "))) return;
-  // "It made me…" right after "I read Becoming Nicole": "Becoming Nicole made the user…";
+  // "It made me…" right after "I read Dune": "Dune made the user…";
   // "He's in high school" right after "I spend time with my son": "The user's son is in high school"
   // (a day counts: "We went to Berlin yesterday" says as much as "… last week")
   // ("went biking": going to do something is an activity, and says as much as a day)
@@ -1107,7 +1107,7 @@ function statement(said: Tok[], ctx: Ctx): void {
     toks.splice(0, 1, synthetic("I", "Pronoun"), ...aux, { ...toks[0], text: toks[0].text.toLowerCase(), first: false });
   }
   // too little said, unless it is said of the user's own: "It's red." after "my motorbike"
-  // (the last sentence's subject, put for "it", counts: "Art gives me joy. It helps me show my feelings.")
+  // (the last sentence's subject, put for "it", counts: "Baking gives me joy. It helps me unwind.")
   if (content + (resolved && (thing!.subject || they) ? 1 : 0) < (resolved && thing!.own ? 1 : 2)) return;
   const c = analyze(toks);
   const moment = ofTheMoment(c, toks, ctx);
@@ -1136,8 +1136,8 @@ function statement(said: Tok[], ctx: Ctx): void {
 }
 
 /**
- * The first thing a sentence names after its verb, when it names one: "I read Becoming Nicole" →
- * "Becoming Nicole"; "I walk my dog" → "the user's dog" (the user's own).
+ * The first thing a sentence names after its verb, when it names one: "I read Dune" →
+ * "Dune"; "I walk my dog" → "the user's dog" (the user's own).
  */
 function objectOf(toks: Tok[], ctx: Ctx): Thing | undefined {
   const v = toks.findIndex((t) => isVerb(t));
@@ -1160,7 +1160,7 @@ function objectOf(toks: Tok[], ctx: Ctx): Thing | undefined {
   return undefined;
 }
 
-/** "Art gives me so much joy.": a sentence's subject when it names a thing ("it" in the next one is art, not joy). */
+/** "Baking gives me so much joy.": a sentence's subject when it names a thing ("it" in the next one is baking, not joy). */
 function subjectOf(toks: Tok[]): Thing | undefined {
   // ("Dancing helps me": "helps", taken for a plural noun, is the verb when an object follows it)
   const v = toks.findIndex((t, k) => k > 0 && ((isVerb(t) && !is(t, "Gerund")) || (asVerb(t) && (isPronoun(toks[k + 1]) || is(toks[k + 1], "Determiner")))));
@@ -1328,7 +1328,7 @@ function datesOf(toks: Tok[], day: string): { toks: Tok[]; hasTime: boolean } {
 /** words after which "there" means "to there": "a trip there", "went there" */
 const TOWARDS = /^(go|goes|going|went|gone|trip|travel|travell?ed|travell?ing|move|moved|moving|come|came|coming|drive|drove|fly|flew|flying|back|way|visit|get|got)$/;
 /** "to Universal Studios", "in Paris": a preposition and a capitalized name after it */
-/** (not "talked to Maria", "said to Sam": someone spoken to) */
+/** (not "talked to Rosa", "said to Sam": someone spoken to) */
 const PLACE = /(?<!\b(?:talk|talked|talking|speak|spoke|spoken|say|said|tell|told|write|wrote|sent|send|gave|give|listen|listened|reply|replied|thanks)\s+)\b(to|in|at)\s+((?:[A-Z][\w'-]+)(?:\s+(?:of\s+)?[A-Z][\w'-]+)*)/g;
 const STEPS: Record<string, number> = { last: -1, this: 0, next: 1 };
 const WEEKDAYS = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];

@@ -210,7 +210,7 @@ describe("built-in extractor", () => {
       ["I no longer play the piano, but I used to play it every day.", "Jordan no longer plays the piano."],
       ["Lost my job at the bank.", "Jordan lost their job at the bank."],
       ["Music makes me happy.", "Music makes Jordan happy."],
-      ["The support group has made me feel accepted and given me courage.", "The support group has made Jordan feel accepted."],
+      ["The guild has made me feel welcome and given me courage.", "The guild has made Jordan feel welcome."],
     ];
     for (const [line, text] of cases) expect(jordan(line), line).toEqual([text]);
     expect(jordan("Lost my job at the bank, so I'm looking for work.")).toEqual([
@@ -315,8 +315,8 @@ describe("built-in extractor", () => {
 
   it("keeps what the user says of 'it' with the thing it means", () => {
     // within a sentence, "it" stays beside what it refers to
-    expect(jordan("I went to a pottery workshop and it was so relaxing.")).toEqual([
-      "Jordan went to a pottery workshop and it was relaxing.",
+    expect(jordan("I went to a glassblowing workshop and it was so relaxing.")).toEqual([
+      "Jordan went to a glassblowing workshop and it was relaxing.",
     ]);
     // a sentence on its own about "it" joins the statement before it
     expect(jordan("I joined a climbing gym near my office. It has the best bouldering walls.")).toEqual([
@@ -329,8 +329,8 @@ describe("built-in extractor", () => {
   });
 
   it("leaves out the name of the one spoken to", () => {
-    expect(jordan("Nate, I finally finished my first novel.")).toEqual(["Jordan finally finished their first novel."]);
-    expect(jordan("I adopted a kitten named Luna, Maria!")).toEqual(["Jordan adopted a kitten named Luna."]);
+    expect(jordan("Bram, I finally finished my first novel.")).toEqual(["Jordan finally finished their first novel."]);
+    expect(jordan("I adopted a kitten named Luna, Rosa!")).toEqual(["Jordan adopted a kitten named Luna."]);
   });
 
   it("says what the user did with others as the user and others", () => {
@@ -413,7 +413,7 @@ describe("built-in extractor", () => {
   });
 
   it("takes 'I heard' with something heard as a statement, and hearsay ('I heard that…', 'I heard the food is good') as talk", () => {
-    expect(jordan("I heard some old stories from a veteran named Samuel.")).toEqual(["Jordan heard some old stories from a veteran named Samuel."]);
+    expect(jordan("I heard some old songs from a bard named Tomas.")).toEqual(["Jordan heard some old songs from a bard named Tomas."]);
     for (const line of ["I heard that you moved.", "I hear you.", "I heard the food is good there.", "I've heard great things about that town."]) {
       expect(jordan(line), line).toEqual([]);
     }
@@ -467,7 +467,7 @@ describe("built-in extractor", () => {
       .toEqual(["Jordan is planning a trip to Universal Studios in April 2025."]);
     expect(jordan("I moved to Denver last year. I love the food there.")).toContain("Jordan loves the food in Denver.");
     // someone spoken to is not a place
-    expect(jordan("I talked to Maria about the trip. I went there last year.").join(" ")).not.toMatch(/Maria last|to Maria in/);
+    expect(jordan("I talked to Rosa about the trip. I went there last year.").join(" ")).not.toMatch(/Rosa last|to Rosa in/);
   });
 
   it("never writes a fact in the first or second person", () => {
@@ -499,7 +499,7 @@ describe("built-in extractor", () => {
   });
 
   it("reads a sentence that starts with what the user is doing, or has been doing, with 'I am' or 'I have' left out", () => {
-    expect(jordan("Researching adoption agencies these days.")).toEqual(["Jordan is researching adoption agencies these days."]);
+    expect(jordan("Researching old shipwrecks these days.")).toEqual(["Jordan is researching old shipwrecks these days."]);
     expect(jordan("Been working on a new quilt for my sister.")).toEqual(["Jordan has been working on a new quilt for their sister."]);
     // a gerund that is the subject, one of a list (an answer), or a talk verb is not
     expect(jordan("Painting helps me relax.")).toEqual(["Painting helps Jordan relax."]);
@@ -558,7 +558,7 @@ describe("built-in extractor", () => {
     expect(jordan("It feels great now that I'm a head chef.")).toEqual(["Jordan is a head chef."]);
   });
 
-  it("'my home country, Sweden' anywhere in a sentence is where the user is from", () => {
+  it("'my home country, Norway' anywhere in a sentence is where the user is from", () => {
     const facts = one("This ring is special to me - a gift from my aunt in my home country, Norway.", "Jordan");
     expect(facts).toEqual([expect.objectContaining({ text: "Jordan is from Norway.", slot: "origin", value: "Norway" })]);
     expect(jordan("I flew back to my hometown, Oslo, last week.")).toContain("Jordan is from Oslo.");
@@ -603,7 +603,7 @@ describe("built-in extractor", () => {
 
   it("what matters to the user, and what something lets them do, said with the user as the object", () => {
     expect(jordan("Thanks. Friendship means a lot to me.")).toEqual(["Friendship means a lot to Jordan."]);
-    expect(jordan("Pottery has allowed me to slow down and breathe.")).toEqual(["Pottery has allowed Jordan to slow down."]);
+    expect(jordan("Fishing has allowed me to slow down and breathe.")).toEqual(["Fishing has allowed Jordan to slow down."]);
     expect(one("That means a lot to me.")).toEqual([]);
     expect(one("Your help means a lot to me.")).toEqual([]);
   });
@@ -616,11 +616,11 @@ describe("built-in extractor", () => {
       .toEqual(["Jordan loves going on road trips with friends and family.", "Jordan loves hiking."]);
   });
 
-  it("a first name tacked on without a comma is someone spoken to, unless something takes it ('met Nate', 'my friend Nate')", () => {
-    expect(one("Got it Nate.")).toEqual([]);
-    expect(one("I love the thought Nate.")).toEqual([]);
-    expect(jordan("I went fishing with Nate.")).toEqual(["Jordan went fishing with Nate."]);
-    expect(jordan("I had lunch with my friend Nate.")).toEqual(["Jordan had lunch with their friend Nate."]);
+  it("a first name tacked on without a comma is someone spoken to, unless something takes it ('met Mike', 'my friend Mike')", () => {
+    expect(one("Got it Mike.")).toEqual([]);
+    expect(one("I love the thought Mike.")).toEqual([]);
+    expect(jordan("I went fishing with Mike.")).toEqual(["Jordan went fishing with Mike."]);
+    expect(jordan("I had lunch with my friend Mike.")).toEqual(["Jordan had lunch with their friend Mike."]);
   });
 
   it("a place alone answers 'Where are you from?' or 'Where do you live?'; a home that is no place name is said whole", () => {
@@ -633,8 +633,8 @@ describe("built-in extractor", () => {
   });
 
   it("a clause after a comma that speaks as 'us' or to 'you' is cut off; what comes before it is kept when it says something of the user", () => {
-    expect(jordan("I joined a march for veterans' rights and it was awesome, made me see how much they gave for us."))
-      .toEqual(["Jordan joined a march for veterans' rights and it was awesome."]);
+    expect(jordan("I rode in the harvest parade and it was loud, made me see how much the town did for us."))
+      .toEqual(["Jordan rode in the harvest parade and it was loud."]);
     expect(jordan("I fixed the old mill wheel by the river, just like you told me.")).toEqual(["Jordan fixed the old mill wheel by the river."]);
     // too little before the comma: nothing
     expect(jordan("I went, and you should too.")).toEqual([]);
