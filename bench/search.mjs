@@ -89,21 +89,42 @@ function startRelay(dataDir, env = {}) {
   });
 }
 
-/** The player's memories until they hold PER_PLAYER (merge folds repeats), then PER_PLAYER facts for each other player. */
+/** What the player says that makes a memory: "I found a red lantern near Eastwatch on 2021-03-04." */
+const said = () => memory().replace(/^The user's /, "My ").replace(/^The user (keeps|loves)\b/, (_, v) => `I ${v.slice(0, -1)}`)
+  .replace(/^The user /, "I ").replace(/\btheir\b/g, "my").replace(/\bthey want\b/, "I want");
+
+/**
+ * The player's memories through conversations of 20 turns, as a game makes them (each memory has its
+ * session and turn, which search reads for what was said around a match), until they hold PER_PLAYER;
+ * then PER_PLAYER facts through REST for each other player.
+ */
 async function load(url) {
   seed = 42;
   let stored = 0, player = 0;
-  for (let p = 0; p <= OTHERS; p++) {
-    const endUserId = p === 0 ? "bench-player" : `bench-other-${p}`;
-    for (let sent = 0; p === 0 ? player < PER_PLAYER : sent < PER_PLAYER; sent += 100) {
-      const r = await fetch(`${url}/v1/users/${endUserId}/characters/bench-npc/memories`, {
+  const memoriesPath = (endUserId) => `${url}/v1/users/${endUserId}/characters/bench-npc/memories`;
+  for (let session = 0; player < PER_PLAYER; session++) {
+    const sessionId = `bench-s${session}`;
+    const sock = io(url, { transports: ["websocket"], auth: { v: 1, endUserId: "bench-player", characterId: "bench-npc", sessionId } });
+    await new Promise((r) => sock.once("memories", r));
+    const processed = new Promise((r) => sock.on("session:processed", (p) => p.sessionId === sessionId && r()));
+    const at = Date.now();
+    const turns = Array.from({ length: 20 }, (_, seq) => ({ seq, role: "user", text: said(), at: new Date(at + seq * 1000).toISOString() }));
+    await sock.timeout(30_000).emitWithAck("transcript", { sessionId, turns });
+    const ack = await sock.timeout(30_000).emitWithAck("session:end", { sessionId, turnCount: turns.length });
+    if (!ack.ok) throw new Error(JSON.stringify(ack));
+    if (ack.status !== "processed") await processed;
+    sock.close();
+    player = (await (await fetch(`${memoriesPath("bench-player")}?pageSize=1`)).json()).total;
+  }
+  stored += player;
+  for (let p = 1; p <= OTHERS; p++) {
+    for (let sent = 0; sent < PER_PLAYER; sent += 100) {
+      const r = await fetch(memoriesPath(`bench-other-${p}`), {
         method: "POST", headers: { "content-type": "application/json" },
-        body: JSON.stringify({ memories: Array.from({ length: p === 0 ? Math.min(100, PER_PLAYER - player) : 100 }, memory) }),
+        body: JSON.stringify({ memories: Array.from({ length: 100 }, memory) }),
       });
       if (!r.ok) throw new Error(`POST answered ${r.status}: ${await r.text()}`);
-      const added = (await r.json()).results.filter((x) => x.event === "add").length;
-      stored += added;
-      if (p === 0) player += added;
+      stored += (await r.json()).results.filter((x) => x.event === "add").length;
     }
   }
   return { stored, player };
@@ -134,7 +155,7 @@ let stored, player;
 try {
   const t = performance.now();
   ({ stored, player } = await load(lexical.url));
-  console.log(`${stored} memories stored through REST in ${((performance.now() - t) / 1000).toFixed(1)} s (the rest merged as repeats)`);
+  console.log(`${stored} memories stored (the player's through conversations, the others' through REST) in ${((performance.now() - t) / 1000).toFixed(1)} s (the rest merged as repeats)`);
   rows.push({ mode: "lexical", ...(await measure(lexical.url)) });
 } finally { await lexical.stop(); }
 

@@ -5,7 +5,7 @@
 // The store scores each group with BM25 and sums them. With embeddings, that ranking and the one by
 // cosine to the query's vector are fused (reciprocal rank fusion). Importance and recency then break near-ties,
 // and a result that repeats a better one is discounted, so that the top results say different things.
-import type { Scope } from "../sdk/src/protocol.ts";
+import type { Scope, Source } from "../sdk/src/protocol.ts";
 import type { Embeddings } from "./embeddings.ts";
 import type { Store, StoredMemory, TermGroup } from "./store/store.ts";
 import { related } from "./wordnet.ts";
@@ -19,6 +19,13 @@ export const TIE_BREAK = { importance: 0.1, recency: 0.05 };
 export const RECENCY_DAYS = 30;
 /** How much a result that repeats a better one is discounted (diverse(): 0 keeps the plain ranking). */
 export const DIVERSITY = 0.75;
+/**
+ * What was said around the best matches: a memory from a turn at most `turns` away from one of the
+ * `hits` best results' turns, in the same session, gains `weight` × that result's score (the most of
+ * any such result). A conversation stays on its topic for a few turns: "How did the opening night
+ * go?" finds "… the opening night is tomorrow" and, beside it, "… is nervous but ready".
+ */
+export const CONTEXT = { hits: 3, turns: 4, weight: 0.3 };
 /** Reciprocal rank fusion's constant (60 in the original paper): how flat the rank curve is. */
 export const RRF_K = 60;
 
@@ -142,9 +149,25 @@ export async function search(store: Store, scopes: Scope[], query: string, limit
   const lexical = await store.rankMemories(scopes, groups, pool);
   // with embeddings, the memories nearest in meaning too (null: the endpoint is down, lexical alone)
   const semantic = embeddings ? await embeddings.nearest(store, scopes, query, pool) : null;
-  const found = semantic ? fuse([lexical, semantic]) : lexical;
+  const found = await withContext(store, scopes, semantic ? fuse([lexical, semantic]) : lexical);
   const now = Date.now();
   return diverse(found.map((m) => ({ ...m, score: m.score * tieBreak(m, now) })).sort((a, b) => b.score - a.score), limit, name, q.words);
+}
+
+/** `ranked` (best first) with the memories said around its best results raised, or added, as CONTEXT says. */
+async function withContext(store: Store, scopes: Scope[], ranked: Scored[]): Promise<Scored[]> {
+  const best = ranked.slice(0, CONTEXT.hits).filter((m) => m.sources.length);
+  if (!best.length) return ranked;
+  const around = await store.fromSessions(scopes, [...new Set(best.flatMap((m) => m.sources.map((s) => s.sessionId)))]);
+  const near = (a: { sources: Source[] }, b: { sources: Source[] }) => a.sources.some((x) => b.sources.some((y) =>
+    x.sessionId === y.sessionId && x.seq.some((p) => y.seq.some((q) => Math.abs(p - q) <= CONTEXT.turns))));
+  const byId = new Map(ranked.map((m) => [m.id, m]));
+  for (const m of around) {
+    const gain = Math.max(0, ...best.filter((hit) => hit.id !== m.id && near(hit, m)).map((hit) => CONTEXT.weight * hit.score));
+    const had = byId.get(m.id) ?? (gain > 0 ? await store.getMemory(m.id) : null);
+    if (had && gain > 0) byId.set(m.id, { ...had, score: ((had as Scored).score ?? 0) + gain });
+  }
+  return [...byId.values()].sort((a, b) => b.score - a.score);
 }
 
 /**

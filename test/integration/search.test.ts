@@ -96,6 +96,24 @@ describe("memory:search ranking", () => {
     expect(texts(await search(authFor(other), "What is my job?"))[0]).toBe("The user works at the harbor.");
   });
 
+  it("what the player said around the best match, in the same conversation, comes with it; what they said far from it does not", async () => {
+    const talk = newPair("context");
+    const said = [
+      "I'm restoring the old mill by the river.", "I replaced the water wheel last week.", "The millstone needs a new axle.",
+      "I sell honey at the market.", "I keep bees on the roof.", "I trade with the river barges.", "I fixed the chapel bell.",
+      "I sing in the tavern choir.", "I grow turnips behind the house.", "I carve wooden spoons in winter.",
+    ];
+    const run = await runSession(relay.url, talk, turns(...said));
+    const stored: string[] = run.view.results.map((r: any) => r.memory);
+    const wheel = stored.find((m) => /water wheel/.test(m))!, spoons = stored.find((m) => /spoons/.test(m))!;
+    expect([wheel, spoons].every(Boolean), stored.join(" | ")).toBe(true);
+    const hits = texts(await search(authFor(talk), "How is the mill coming along?"));
+    expect(hits[0]).toMatch(/restoring the old mill/);
+    // one turn away, sharing no word with the question: found; nine turns away: not
+    expect(hits).toContain(wheel);
+    expect(hits).not.toContain(spoons);
+  });
+
   it("stop words and question words never outrank the query's content", async () => {
     const hits = texts(await search(auth(), "What is it that the player is doing with pottery, and how is it going?"));
     expect(hits[0]).toBe("The user sells pottery at the market.");
