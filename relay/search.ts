@@ -26,6 +26,11 @@ export const DIVERSITY = 0.75;
  * go?" finds "… the opening night is tomorrow" and, beside it, "… is nervous but ready".
  */
 export const CONTEXT = { hits: 3, turns: 4, weight: 0.3 };
+/**
+ * A memory from one of the player's conversations held on a day the query names ("What did Jordan say
+ * on 12 March 2025?"), or in a month it names, gains this share of the best result's score.
+ */
+export const SAID_ON = 0.5;
 /** Reciprocal rank fusion's constant (60 in the original paper): how flat the rank curve is. */
 export const RRF_K = 60;
 
@@ -79,6 +84,8 @@ interface Query {
   stop: string[];
   /** the words memories of a kind the query names are said with (KINDS) */
   kinds: string[];
+  /** the days ("2025-03-12") and months ("2025-03") the query names */
+  days: string[];
 }
 
 const wordsOf = (text: string) => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
@@ -86,7 +93,7 @@ const wordsOf = (text: string) => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ??
 /** What a query asks for, given the player's stored name (or null). */
 function analyze(query: string, name: string | null): Query {
   const names = new Set(wordsOf(name ?? ""));
-  const q: Query = { words: [], person: [], related: [], stop: [], kinds: [] };
+  const q: Query = { words: [], person: [], related: [], stop: [], kinds: [], days: [] };
   const add = (list: string[], w: string) => { if (!list.includes(w)) list.push(w); };
   // names ("Denver", "Rose" after the first word) get no related words
   const proper = new Set((query.match(/(?<=[\p{L}\p{N}][^\p{L}\p{N}]+)\p{Lu}[\p{L}\p{N}]*/gu) ?? []).map((w) => w.toLowerCase()));
@@ -97,6 +104,7 @@ function analyze(query: string, name: string | null): Query {
     else if (!QUESTION.has(w)) add(q.words, w);
   }
   q.words.push(...when.exact);
+  q.days = when.days;
   const seen = new Set(q.words.map(stem));
   for (const w of q.words.filter((w) => !proper.has(w))) {
     for (const r of related(w)) {
@@ -117,19 +125,20 @@ const DAY = "(\\d{1,2})(?:st|nd|rd|th)?";
  * Dates in the query, taken out of it and searched as memories write them: "7 July, 2023" as
  * `2023-07-07` (and, nearly as well, as in July 2023), "March 2025" as `2025-03` or "March 2025".
  */
-function dates(query: string): { rest: string; exact: string[]; near: string[] } {
-  const exact: string[] = [], near: string[] = [];
+function dates(query: string): { rest: string; exact: string[]; near: string[]; days: string[] } {
+  const exact: string[] = [], near: string[] = [], days: string[] = [];
   const found = (y: string, m: string, d?: string) => {
-    const mm = MONTHS.findIndex((n) => n.startsWith(m.slice(0, 3).toLowerCase())) + 1;
-    const iso = `${y} ${String(mm).padStart(2, "0")}`, words = `${MONTHS[mm - 1]} ${y}`;
+    const mm = String(MONTHS.findIndex((n) => n.startsWith(m.slice(0, 3).toLowerCase())) + 1).padStart(2, "0");
+    const iso = `${y} ${mm}`, words = `${MONTHS[Number(mm) - 1]} ${y}`;
     if (d) { exact.push(`${iso} ${d.padStart(2, "0")}`); near.push(iso, words); } else exact.push(iso, words);
+    days.push(d ? `${y}-${mm}-${d.padStart(2, "0")}` : `${y}-${mm}`);
     return " ";
   };
   const rest = query
     .replace(new RegExp(`\\b${DAY}\\s+(?:of\\s+)?${MONTH},?\\s+(\\d{4})\\b`, "gi"), (_, d, m, y) => found(y, m, d))
     .replace(new RegExp(`\\b${MONTH}\\s+${DAY},?\\s+(\\d{4})\\b`, "gi"), (_, m, d, y) => found(y, m, d))
     .replace(new RegExp(`\\b${MONTH},?\\s+(\\d{4})\\b`, "gi"), (_, m, y) => found(y, m));
-  return { rest, exact, near };
+  return { rest, exact, near, days };
 }
 
 /** Ranked memories of `scopes` for `query`, best first; `score` is documented in the README. */
@@ -149,9 +158,19 @@ export async function search(store: Store, scopes: Scope[], query: string, limit
   const lexical = await store.rankMemories(scopes, groups, pool);
   // with embeddings, the memories nearest in meaning too (null: the endpoint is down, lexical alone)
   const semantic = embeddings ? await embeddings.nearest(store, scopes, query, pool) : null;
-  const found = await withContext(store, scopes, semantic ? fuse([lexical, semantic]) : lexical);
+  const found = await saidOn(store, scopes, await withContext(store, scopes, semantic ? fuse([lexical, semantic]) : lexical), q.days);
   const now = Date.now();
   return diverse(found.map((m) => ({ ...m, score: m.score * tieBreak(m, now) })).sort((a, b) => b.score - a.score), limit, name, q.words);
+}
+
+/** `ranked` with the memories of the player's conversations held on a day (or in a month) the query names raised, as SAID_ON says. */
+async function saidOn(store: Store, scopes: Scope[], ranked: Scored[], days: string[]): Promise<Scored[]> {
+  const pair = scopes.find((s) => s.kind === "pair");
+  if (!days.length || !pair || pair.kind !== "pair" || !ranked.length) return ranked;
+  const sessions = new Set(await store.sessionsEnded(pair.endUserId, pair.characterId, days));
+  if (!sessions.size) return ranked;
+  const gain = SAID_ON * ranked[0].score;
+  return ranked.map((m) => (m.sources.some((s) => sessions.has(s.sessionId)) ? { ...m, score: m.score + gain } : m)).sort((a, b) => b.score - a.score);
 }
 
 /** `ranked` (best first) with the memories said around its best results raised, or added, as CONTEXT says. */

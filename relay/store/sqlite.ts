@@ -475,6 +475,15 @@ export class SqliteStore implements Store {
       .map((r) => ({ sessionId: r.session_id as string, summary: r.summary as string, endedAt: (r.ended_at as string) ?? null })));
   }
 
+  sessionsEnded(endUserId: string, characterId: string, days: string[]): Promise<string[]> {
+    if (!days.length) return Promise.resolve([]);
+    const marks = days.map(() => "?").join(", ");
+    return Promise.resolve(this.#all(
+      `select session_id from sessions where end_user_id = ? and character_id = ?
+        and (substr(ended_at, 1, 10) in (${marks}) or substr(ended_at, 1, 7) in (${marks}))`,
+      endUserId, characterId, ...days, ...days).map((r) => r.session_id as string));
+  }
+
   // ---- memories ----
 
   #memory(r: Row): StoredMemory {

@@ -166,6 +166,8 @@ export interface Store {
   touchSession(sessionId: string): Promise<void>;
   /** The summaries of an end user's last `limit` processed sessions with a character, most recent end first. */
   lastSummaries(endUserId: string, characterId: string, limit: number): Promise<SessionSummary[]>;
+  /** Ids of the sessions of `endUserId` with `characterId` that ended on one of `days` ("2025-03-12") or in one of them ("2025-03"). */
+  sessionsEnded(endUserId: string, characterId: string, days: string[]): Promise<string[]>;
 
   // ---- memories ----
   listMemories(scopes: Scope[], opts: { offset: number; limit: number; now?: string }): Promise<{ memories: StoredMemory[]; total: number }>;

@@ -220,14 +220,14 @@ export interface SessionRun {
  * A whole session as the SDK runs it: connect, ship every turn, end, wait until extraction is done.
  * The socket stays open when `keepOpen` (the caller closes it); otherwise it is closed.
  */
-export async function runSession(url: string, pair: Pair, sessionTurns: Turn[], opts: { sessionId?: string; keepOpen?: boolean; auth?: Record<string, unknown> } = {}): Promise<SessionRun> {
+export async function runSession(url: string, pair: Pair, sessionTurns: Turn[], opts: { sessionId?: string; keepOpen?: boolean; auth?: Record<string, unknown>; endedAt?: string } = {}): Promise<SessionRun> {
   const sessionId = opts.sessionId ?? uid("s");
   const client = await connectClient(url, opts.auth ?? authFor(pair, sessionId));
   try {
     const mark = client.events.length;
     const transcriptAck = await emit(client.socket, "transcript", { sessionId, turns: sessionTurns });
     if (transcriptAck?.ok !== true) throw new Error(`transcript refused: ${JSON.stringify(transcriptAck)}`);
-    const endAck = await emit(client.socket, "session:end", { sessionId, turnCount: sessionTurns.length });
+    const endAck = await emit(client.socket, "session:end", { sessionId, turnCount: sessionTurns.length, ...(opts.endedAt ? { endedAt: opts.endedAt } : {}) });
     if (endAck?.ok !== true) throw new Error(`session:end refused: ${JSON.stringify(endAck)}`);
     const view = await waitForStatus(url, sessionId);
     // the event may trail the stored status by a moment

@@ -114,6 +114,17 @@ describe("memory:search ranking", () => {
     expect(hits).not.toContain(spoons);
   });
 
+  it("a day or a month in the query finds what the player said in a conversation held then, above a better word match", async () => {
+    const days = newPair("days");
+    await runSession(relay.url, days, turns("I painted the old barn door red with my sister and her friends."), { endedAt: "2025-06-14T18:00:00.000Z" });
+    await runSession(relay.url, days, turns("I painted the fence."), { endedAt: "2025-07-02T18:00:00.000Z" });
+    const top = async (q: string) => texts(await search(authFor(days), q))[0];
+    expect(await top("What did I paint?")).toMatch(/fence/);
+    expect(await top("What did I paint on 14 June 2025?")).toMatch(/barn door/);
+    expect(await top("What did I paint in June 2025?")).toMatch(/barn door/);
+    expect(await top("What did I paint on July 2, 2025?")).toMatch(/fence/);
+  });
+
   it("stop words and question words never outrank the query's content", async () => {
     const hits = texts(await search(auth(), "What is it that the player is doing with pottery, and how is it going?"));
     expect(hits[0]).toBe("The user sells pottery at the market.");
