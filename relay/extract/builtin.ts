@@ -286,8 +286,11 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
   });
   // the last guard: a fact that still speaks as the user, or to the character, is dropped
   // and a placeholder for a name ("my name is [name]", "I'm Player 2") says nothing
-  return dedupe(ctx.facts.map((f) => salvaged(f, subject(ctx))).filter((f): f is Fact => f !== null));
+  return dedupe(ctx.facts.filter((f) => !SUGGESTION.test(f.text)).map((f) => salvaged(f, subject(ctx))).filter((f): f is Fact => f !== null));
 }
+
+/** "We could go to the zoo", "We should hang out sometime": a suggestion to the character, not a fact */
+const SUGGESTION = /^(?:the user|\S+) and others (?:could|should|might|may)\b/i;
 
 const speaksAsUser = (text: string) => FIRST_PERSON.test(text) || US.test(text) || SECOND_PERSON.test(text) || PLACEHOLDER.test(text);
 

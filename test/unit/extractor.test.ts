@@ -353,6 +353,7 @@ describe("built-in extractor", () => {
       "I'm going to keep pushing.", "Thanks for asking me!", "I'm so stressed!", "Lol I'm exhausted.",
       "Check out my painting for the art show.", "Take a look at my new bike.",
       "Hello, my name is (name).", "Hi, I'm User 1.", "My name is Player 2.", "Hi! I'm User 1's name.",
+      "We could go to the zoo sometime.", "We should hang out and play cards.",
     ];
     for (const line of lines) expect(one(line), line).toEqual([]);
   });
