@@ -92,7 +92,7 @@ const LEADING = new Set([
   "and", "but", "so", "or", "then", "plus", "because", "cause", "also", "well", "oh", "yeah", "yes",
   "yep", "no", "nope", "okay", "ok", "honestly", "actually", "anyway", "anyways", "lol", "haha", "hey",
   "hi", "hello", "wow", "um", "uh", "btw", "basically", "totally", "now", "sure", "true", "right", "ah",
-  "aw", "omg", "hmm", "wait", "still", "though", "besides", "personally", "seriously", "woah", "whoa", "yup", "yay",
+  "aw", "omg", "hmm", "wait", "still", "though", "besides", "personally", "seriously", "woah", "whoa", "yup", "yay", "really",
 ]);
 /** adverbs that only say how strongly: left out of a memory ("so powerful" → "powerful") */
 const INTENSIFIERS = new Set(["so", "really", "totally", "super", "very", "just", "definitely", "actually", "literally", "pretty", "kinda", "quite", "truly", "absolutely", "seriously", "honestly", "extremely", "incredibly"]);
@@ -122,11 +122,11 @@ const LAUGHS = /^(lol|lmao|haha+|hehe+|ha|xd|rofl)$/;
  */
 const SHOWN = /^((?:\W*(?:yup|yeah|yes|so|oh|well|and|wow|thanks|hey)\b\W+)*)(?:here's|here is|this is|check out|look at|it's|it is)\s+(?:(?:a|the)\s+(?:pic|photo|picture|shot|snap)\s+of\s+)?((?:a|an|the|this|that|my|another|some)\s+(?!reason)[\w'-]+(?:\s+(?!that\b|which\b|i\b)[\w'-]+){0,5})\s+(?:that\s+|which\s+)?i\s+(\w+ed|made|got|found|took|bought|wrote|drew|built|did|go\s+to|use|visit)\b((?:\s+[\w'-]+){0,5}\W*)$/i;
 /** "(I) wanted to let you know (that) I…", "Just wanted to tell you I…": a frame around what the user says, left out */
-const TELLING = /^(?:[^.!?]*?(?:,|\bbut)\s+)?(?:i\s+)?(?:just\s+)?want(?:ed)?\s+to\s+(?:let\s+you\s+know|tell\s+you)\s+(?:that\s+)?(?=(?:i|i'm|i've|i'll|my)\b)/i;
+const TELLING = /^(?:[^.!?]*?(?:,|\bbut)\s+)?(?:i\s+)?(?:just\s+)?want(?:ed)?\s+to\s+(?:let\s+(?:you|ya)\s+know|tell\s+(?:you|ya))\s+(?:that\s+)?(?=(?:i|i'm|i've|i'll|my)\b)/i;
 /** a sentence that may be about the user */
 const SELF = /\b(i|my|me|we|our)\b/i;
 /** adverbs that may come before a verb whose subject "I" is left out: "Just finished a book" */
-const SOFT_LEADS = new Set(["just", "finally", "recently", "also", "actually", "still"]);
+const SOFT_LEADS = new Set(["just", "finally", "recently", "also", "actually", "still", "really"]);
 /**
  * A gerund that may start a sentence about what the user is doing ("Researching old shipwrecks"),
  * but not "Anything…" nor a gerund that is the subject of a verb soon after ("Painting is great"):
@@ -188,7 +188,7 @@ const HABITUAL = new Set(["always", "usually", "often", "constantly", "forever",
 
 /** "us", but not "the US" */
 const US = /\bus\b/;
-const SECOND_PERSON = /\b(you|your|yours|yourself|yourselves)\b/i;
+const SECOND_PERSON = /\b(you|ya|your|yours|yourself|yourselves)\b/i;
 
 interface Tok {
   /** as written; the implied word for a contraction's parts ("I'm" → "i", "am") */
@@ -1029,7 +1029,8 @@ function preference(c: Clause, verb: string, toks: Tok[], ctx: Ctx): void {
   const says = being
     ? `is ${c.noLonger ? "no longer " : c.neg ? "not " : ""}${being}`
     : c.noLonger ? `no longer ${formOf(verb, "PresentTense")}` : c.neg ? `doesn't ${verb}` : formOf(verb, "PresentTense");
-  for (const item of listItems(object)) {
+  // ("Love you guys, thanks for always being there": thanks tacked on is no second thing liked)
+  for (const item of listItems(object).filter((item) => !TALK.test(item.map((t) => t.text).join(" ")))) {
     add(ctx, { text: sentence(`${subject(ctx)} ${says} ${words(item)}`), slot: `pref:${key(item)}`, value: words(item), importance: 0.5 });
   }
 }

@@ -353,7 +353,8 @@ describe("built-in extractor", () => {
       "I'm going to keep pushing.", "Thanks for asking me!", "I'm so stressed!", "Lol I'm exhausted.",
       "Check out my painting for the art show.", "Take a look at my new bike.",
       "Hello, my name is (name).", "Hi, I'm User 1.", "My name is Player 2.", "Hi! I'm User 1's name.",
-      "We could go to the zoo sometime.", "We should hang out and play cards.",
+      "We could go to the zoo sometime.", "We should hang out and play cards.", "Really made me proud and reminded me how much the old town means to everyone.",
+      "I love ya, thanks for always being there.",
     ];
     for (const line of lines) expect(one(line), line).toEqual([]);
   });
@@ -457,6 +458,7 @@ describe("built-in extractor", () => {
     expect(jordan("Had an audition for a play.")).toEqual(["Jordan had an audition for a play."]);
     expect(jordan("Got it!")).toEqual([]);
     expect(jordan("Had to go early.")).toEqual([]);
+    expect(jordan("Really enjoyed the harvest fair!")).toEqual(["Jordan enjoyed the harvest fair."]);
     expect(jordan("Love it!")).toEqual([]);
     expect(jordan("Love and kindness matter most.")).toEqual([]);
   });
@@ -643,6 +645,7 @@ describe("built-in extractor", () => {
 
   it("'(just) wanted to let you know (that) I…' is a frame: what the user says inside it is read", () => {
     expect(jordan("Hey! Wanted to let you know that I'm running for mayor again.")).toEqual(["Jordan is running for mayor again."]);
+    expect(jordan("Wanted to tell ya I joined a choir.")).toEqual(["Jordan joined a choir."]);
     expect(jordan("Haven't seen you in a while, but I just wanted to tell you I adopted a puppy named Rex."))
       .toEqual(["Jordan adopted a puppy named Rex."]);
     expect(jordan("I'll let you know if I need anything.")).toEqual([]);
