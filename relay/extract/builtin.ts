@@ -121,6 +121,15 @@ const LAUGHS = /^(lol|lmao|haha+|hehe+|ha|xd|rofl)$/;
  * yesterday". Groups: what leads, the thing, the verb, what follows.
  */
 const SHOWN = /^((?:\W*(?:yup|yeah|yes|so|oh|well|and|wow|thanks|hey)\b\W+)*)(?:here's|here is|this is|check out|look at|it's|it is)\s+(?:(?:a|the)\s+(?:pic|photo|picture|shot|snap)\s+of\s+)?((?:a|an|the|this|that|my|another|some)\s+(?!reason)[\w'-]+(?:\s+(?!that\b|which\b|i\b)[\w'-]+){0,5})\s+(?:that\s+|which\s+)?i\s+(\w+ed|made|got|found|took|bought|wrote|drew|built|did|go\s+to|use|visit)\b((?:\s+[\w'-]+){0,5}\W*)$/i;
+/**
+ * Advice the user gives the character, whole sentences only: "You should fix the north gate first",
+ * "Make sure you bring rope", "When picking a sword, make sure it fits your hand", "I think you'd love
+ * the old lighthouse". Groups: what the user advises; what they recommend (two forms); "make sure" with a clause.
+ */
+const ADVICE = new RegExp("^(?:(?:for one|first|also|and|so|plus|oh|well|yeah|yes|yep|sure|definitely|honestly|trust me),?\\s+)*" +
+  "(?:(?:when|before|after|while)\\s+[^,]{3,40},\\s+)?(?:(?:i think|i'd say)\\s+)?" +
+  "(?:(?:you should|you have to|you've got to|you gotta|you need to|make sure(?: that)? you|make sure to|be sure to|don't forget to|remember to)\\s+(?!just\\b)(.+?)" +
+  "|(?:you'd|you would|you might|you'll) (?:love|like|enjoy)\\s+(.+?)|i(?:'d)? (?:recommend|suggest)\\s+(.+?)|(make sure (?:that )?.+?))[.!]*$", "i");
 /** "(I) wanted to let you know (that) I…", "Just wanted to tell you I…": a frame around what the user says, left out */
 const TELLING = /^(?:[^.!?]*?(?:,|\bbut)\s+)?(?:i\s+)?(?:just\s+)?want(?:ed)?\s+to\s+(?:let\s+(?:you|ya)\s+know|tell\s+(?:you|ya))\s+(?:that\s+)?(?=(?:i|i'm|i've|i'll|my)\b)/i;
 /** a sentence that may be about the user */
@@ -264,6 +273,7 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
     if (asked && answer(asked, texts[i], ctx)) return;
     // "It's a mix of horror and comedy." after "What's your new comic like?": the user's new comic
     ctx.thing = about[i] ? askedThing(about[i]!, ctx) : undefined;
+    advice(texts[i], ctx);
     const there = placeBefore(turns[i - 1]?.role === "character" ? turns[i - 1].text : "", texts[i]);
     for (let sentence of said[i]) {
       if (there) sentence = sentence.flatMap((t, k, all) => (t.w === "there" && k > 0 && !isVerb(all[k + 1])
@@ -307,6 +317,27 @@ function salvaged(f: Fact, user: string): Fact | null {
   if (cut < 0 || /\d{4}/.test(f.text.slice(cut))) return null;
   const text = `${f.text.slice(0, cut)}.`;
   return text.startsWith(`${user} `) && text.split(" ").length >= 7 && !speaksAsUser(text) ? { ...f, text } : null;
+}
+
+/**
+ * What the user advises or recommends the character in `text`, one fact a sentence: "Jordan advised the
+ * character to fix the north gate first.", "Jordan recommended the old lighthouse to the character.".
+ * "you" in it is the character ("they", "their"); advice about the user themself ("I", "we") is not taken.
+ */
+function advice(text: string, ctx: Ctx): void {
+  const said = /[.!?;]\s+\S/.test(text) ? splitSentences(text, world).map((x: string) => x.trim()) : [text];
+  for (const s of said) {
+    const m = ADVICE.exec(s.replace(/\s+/g, " "));
+    // the advice itself, not the reasons after it: "…a couch that seats four, so that you can lie down if you want"
+    const what = (m?.[1] ?? m?.[2] ?? m?.[3] ?? m?.[4])?.split(/,?\s+(?:so that|so|because|if|since)\s+|,\s*(?:and|but)\s+|\s+[-–—]\s+/i)[0];
+    if (!what || /\?/.test(s) || /\b(i|i'm|i've|i'll|we|us|our|my|me)\b/i.test(what) || HYPOTHETICAL.test(what)) continue;
+    const words = what.replace(/\byourselves\b|\byourself\b/gi, "themselves").replace(/\byours\b/gi, "theirs")
+      .replace(/\byour\b/gi, "their").replace(/\byou\b/gi, "they").split(" ");
+    // enough to remember, and not talk: "You should!", "You should try it!", "Make sure to have fun!"
+    if (words.filter((w) => w.replace(/\W/g, "").length > 3 && !/^(they|them|their|this|that|some|sometime|soon|its|have|time|sure|there|give|definitely|really|maybe|more|again)$/i.test(w.replace(/\W/g, ""))).length < 2) continue;
+    const body = words.slice(0, MAX_WORDS - 6).join(" ").replace(/[,;:\s-]+$/, "").replace(/^Make/, "make");
+    add(ctx, { text: sentence(m![3] || m![2] ? `${subject(ctx)} recommended ${body} to the character` : `${subject(ctx)} advised the character to ${body}`), importance: 0.4 });
+  }
 }
 
 /** "What's your new comic about?" → "new comic": the user's thing a character's question is about, or null. */

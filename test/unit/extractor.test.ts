@@ -658,6 +658,17 @@ describe("built-in extractor", () => {
     expect(jordan("It's one of the reasons I love traveling.")).toEqual([]);
   });
 
+  it("advice the user gives the character is kept, with 'you' as the character; talk that only sounds like advice is not", () => {
+    expect(jordan("Trust me, you should fix the north gate before winter.")).toEqual(["Jordan advised the character to fix the north gate before winter."]);
+    expect(jordan("Make sure you bring rope and a lantern, so you can climb down safely."))
+      .toEqual(["Jordan advised the character to bring rope and a lantern."]);
+    expect(jordan("When buying a sword, make sure it fits your hand.")).toEqual(["Jordan advised the character to make sure it fits their hand."]);
+    expect(jordan("I think you'd love the old lighthouse on the cape.")).toEqual(["Jordan recommended the old lighthouse on the cape to the character."]);
+    for (const line of ["You should!", "You should definitely give it a try!", "You should come and join me sometime.", "Should I go?", "Make sure to have fun!"]) {
+      expect(jordan(line), line).toEqual([]);
+    }
+  });
+
   it("is deterministic and quick", () => {
     const turns = session(Array.from({ length: 30 }, (_, i) => [
       "C:How was your day?", "I went rock climbing with my brother.", "C:Nice!", "I'm a nurse and I live in Denver.",
