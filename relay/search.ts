@@ -68,6 +68,7 @@ const KINDS: [RegExp, string][] = [
   [/^(music|song|songs|band|bands|album|albums)$/, "song band album music listen concert sing"],
   [/^(food|foods|dish|dishes|dessert|desserts|recipe|recipes|meal|meals|cooking|baking)$/, "cook cooking bake baking recipe dish dessert cake eat"],
   [/^(game|games|gaming)$/, "play playing played tournament console"],
+  [/^(excited|exciting|excitement|thrilled|stoked|pumped)$/, "excited thrilled stoked pumped psyched eager"],
   [/^(often|frequently)$/, "once twice times week weekly daily every usually always"],
 ];
 

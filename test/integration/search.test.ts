@@ -78,7 +78,7 @@ describe("memory:search ranking", () => {
     expect(hits.slice(0, 2)).toEqual(["The user sold a car last spring.", "The user drives an old automobile."]);
   });
 
-  it("a question that names a kind of memory (hobbies, pets, family, job, books, films, trips, exercise, how often) finds memories of that kind", async () => {
+  it("a question that names a kind of memory (hobbies, pets, family, job, books, films, trips, exercise, how often, excitement) finds memories of that kind", async () => {
     const other = newPair("kinds");
     await add(other, [
       "The user enjoys knitting.", "The user has a dog named Rex.", "The user's sister Ana is a nurse.",
@@ -87,6 +87,8 @@ describe("memory:search ranking", () => {
       "The user does judo on Tuesdays.", "The user rides to the coast twice a week.", "The user rides a grey mare.",
     ]);
     expect(texts(await search(authFor(other), "How often does Jordan ride?"))[0]).toBe("The user rides to the coast twice a week.");
+    await add(other, ["The user is stoked about the harvest fair.", "The user sold the harvest cart."]);
+    expect(texts(await search(authFor(other), "Which harvest thing has Jordan excited?"))[0]).toBe("The user is stoked about the harvest fair.");
     expect(texts(await search(authFor(other), "Which book is Jordan on?"))[0]).toBe("The user is reading The Long Winter.");
     expect(texts(await search(authFor(other), "What movies has Jordan seen?"))[0]).toBe("The user watched Iron Tide twice.");
     expect(texts(await search(authFor(other), "Where did Jordan travel?"))[0]).toBe("The user went to Lisbon in May 2024.");
