@@ -130,6 +130,8 @@ const ADVICE = new RegExp("^(?:(?:for one|first|also|and|so|plus|oh|well|yeah|ye
   "(?:(?:when|before|after|while)\\s+[^,]{3,40},\\s+)?(?:(?:i think|i'd say)\\s+)?" +
   "(?:(?:you should|you have to|you've got to|you gotta|you need to|make sure(?: that)? you|make sure to|be sure to|don't forget to|remember to)\\s+(?!just\\b)(.+?)" +
   "|(?:you'd|you would|you might|you'll) (?:love|like|enjoy)\\s+(.+?)|i(?:'d)? (?:recommend|suggest)\\s+(.+?)|(make sure (?:that )?.+?))[.!]*$", "i");
+/** a question of the character's about what the user just spoke of: "How did they react?", "What's on it?", "What's the new one about?" */
+const ASKS_BACK = /\b(?:it|they|them|this one|that one|the new one)\b[^.!?]*\?\s*(?:\[[^\]]*\])?\s*$/i;
 /** "(I) wanted to let you know (that) I…", "Just wanted to tell you I…": a frame around what the user says, left out */
 const TELLING = /^(?:[^.!?]*?(?:,|\bbut)\s+)?(?:i\s+)?(?:just\s+)?want(?:ed)?\s+to\s+(?:let\s+(?:you|ya)\s+know|tell\s+(?:you|ya))\s+(?:that\s+)?(?=(?:i|i'm|i've|i'll|my)\b)/i;
 /** a sentence that may be about the user */
@@ -260,7 +262,9 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
   const texts = turns.map((t) => (t.role === "user" ? t.text.replace(ASIDE_NOTES, " ").replace(/\s+([,.!?;:])/g, "$1").replace(/\s+/g, " ").trim() : ""));
   // what the character asked about, of the user's: "What's your new comic about?" → "new comic"
   const about = turns.map((t, i) => (t.role === "user" && turns[i - 1]?.role === "character" ? askedAbout(turns[i - 1].text) : null));
-  const said = tagged(turns.map((t, i) => (t.role === "event" ? [doneByUser(t.text)] : statements(texts[i], !!about[i]))));
+  // "How did they react?", "What's on it?": the character asks back about what the user just spoke of
+  const back = turns.map((t, i) => t.role === "user" && turns[i - 1]?.role === "character" && turns[i - 2]?.role === "user" && ASKS_BACK.test(turns[i - 1].text));
+  const said = tagged(turns.map((t, i) => (t.role === "event" ? [doneByUser(t.text)] : statements(texts[i], !!about[i] || back[i]))));
   turns.forEach((turn, i) => {
     ctx.day = turn.at.slice(0, 10);
     ctx.seq = [turn.seq];
@@ -272,7 +276,8 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
     const asked = turns[i - 1]?.role === "character" && ASKS.test(turns[i - 1].text) ? turns[i - 1] : undefined;
     if (asked && answer(asked, texts[i], ctx)) return;
     // "It's a mix of horror and comedy." after "What's your new comic like?": the user's new comic
-    ctx.thing = about[i] ? askedThing(about[i]!, ctx) : undefined;
+    // (or, asked back about it, what the user's last turn spoke of)
+    ctx.thing = about[i] ? askedThing(about[i]!, ctx) : back[i] ? ctx.thing : undefined;
     advice(texts[i], ctx);
     const there = placeBefore(turns[i - 1]?.role === "character" ? turns[i - 1].text : "", texts[i]);
     for (let sentence of said[i]) {

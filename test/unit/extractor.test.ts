@@ -571,6 +571,12 @@ describe("built-in extractor", () => {
     expect(texts(extractFacts(session(["C:What genre is your first screenplay?", "Thanks! It's a mix of horror and comedy!"]), "Jordan")))
       .toEqual(["Jordan's first screenplay is a mix of horror and comedy."]);
     expect(texts(extractFacts(session(["C:What's your sword called?", "It's called Dawnbreaker."]), "Jordan"))).toEqual(["Jordan's sword is called Dawnbreaker."]);
+    // asked back about what the user just spoke of ("How did they react?"): "they" is those the user named
+    expect(texts(extractFacts(session(["I took my kids to the old war memorial.", "C:How did they react when they saw it?", "They were awestruck and humbled."]), "Jordan")))
+      .toEqual(["Jordan took their kids to the old war memorial.", "Jordan's kids were awestruck and humbled."]);
+    // not when the character asks something else
+    expect(texts(extractFacts(session(["I took my kids to the old war memorial.", "C:Do you like the sea?", "They were awestruck and humbled."]), "Jordan")))
+      .toEqual(["Jordan took their kids to the old war memorial."]);
     // the "'s" of "it's called" is "is" wherever it stands
     expect(jordan("My sword's named Dawnbreaker.")).toEqual(["Jordan's sword is named Dawnbreaker."]);
     // "they", "he" or "she" after a question about the user's people
