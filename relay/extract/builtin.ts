@@ -555,8 +555,11 @@ function clausesOf(toks: Tok[]): Tok[][] {
       const lead = to > 0 && !PREF_VERBS.has(lemma(verb!)) && !GOAL_VERBS.has(lemma(verb!)) && part.slice(1, to).every((p) => isVerb(p) || is(p, "Adverb") || is(p, "Negative") || SOFT_ADVERBS.has(p.w));
       return parts.push([synthetic("I", "Pronoun"), ...(lead ? part.slice(1, to + 1).map((p) => ({ ...p, first: false })) : [])]);
     }
-    if (breaks) parts.push([]);
-    parts[parts.length - 1].push(t);
+    // "Been quite a ride - in a good way - had an audition yesterday": after a dash, a past verb with "I" left out starts a sentence of its own
+    const restart = k > 0 && /\s[-–—]\s/.test(prev.post) && (is(t, "PastTense") || /^(had|got)$/.test(t.w)) && !is(t, "Participle") &&
+      !toks.slice(0, k).some((p) => p.w === "i" || p.w === "we");
+    if (breaks || restart) parts.push([]);
+    parts[parts.length - 1].push(restart ? { ...t, first: true } : t);
   });
   return parts.map(trimLeading).filter((p) => p.length > 1);
 }

@@ -458,6 +458,9 @@ describe("built-in extractor", () => {
     expect(jordan("Had an audition for a play.")).toEqual(["Jordan had an audition for a play."]);
     expect(jordan("Got it!")).toEqual([]);
     expect(jordan("Had to go early.")).toEqual([]);
+    // after a dash, a past verb with "I" left out starts over: "Busy week - finished my first quilt!"
+    expect(jordan("Busy week - finished my first quilt!")).toEqual(["Jordan finished their first quilt."]);
+    expect(jordan("Been a long week - in a good way - had an audition for a play.")).toEqual(["Jordan had an audition for a play."]);
     expect(jordan("Really enjoyed the harvest fair!")).toEqual(["Jordan enjoyed the harvest fair."]);
     expect(jordan("Love it!")).toEqual([]);
     expect(jordan("Love and kindness matter most.")).toEqual([]);
