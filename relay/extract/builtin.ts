@@ -162,7 +162,11 @@ const CONTINUES = /^\W*(it|it's|that|that's|this|they|they're|there)\b/i;
 /** a sentence about someone the sentence before named: "She's a nurse." */
 const ABOUT_THEM = /^\W*(he|she|he's|she's)\b/i;
 /** a character's question whose bare answer is a fact */
-const ASKS = /\byour name\b|\bcall you\b|\bhow old\b|\byour fav(?:ou?rite|e)\b|\bwhere (?:are|do) you (?:from|come from|live|living)\b/i;
+const ASKS = /\byour name\b|\bcall you\b|\bhow old\b|\byour fav(?:ou?rite|e)\b|\bwhere (?:are|do) you (?:from|come from|live|living)\b|\bhow often do you\b/i;
+/** "How often do you (all) go fishing?": (all), what is done */
+const HOW_OFTEN = /\bhow often do you( all| guys| two)? ([a-z' -]{3,60}?)\s*\?/i;
+/** an answer that says how often: "Three times a week", "Every Sunday", "Twice a month, at least" */
+const FREQUENCY = /^\W*(?:(?:thanks|thank you|yeah|yes|oh|well|hmm|haha|sure)\b[^a-z]*(?:[A-Z][a-z]+\W+)?)*((?:about |around |at least )?(?:once|twice|(?:two|three|four|five|six|\d+|a few|several|many) times|every (?:other )?(?:day|week|month|morning|night|evening|weekend|sunday|monday|tuesday|wednesday|thursday|friday|saturday)|daily|weekly|monthly|most days)(?: (?:a|per|each|every) (?:day|week|month|year))?)\b/i;
 const MODALS = new Set(["would", "could", "should", "might", "may", "must", "will", "shall"]);
 const STATIVE = new Set([
   "be", "have", "know", "like", "love", "want", "need", "feel", "think", "seem", "use", "live", "own",
@@ -1024,6 +1028,8 @@ function opinion(c: Clause): boolean {
   // "I'm thinking about starting a band": a plan; "I've known Jake for 4 years": how long
   if (c.lemma === "think" && /^(about|of)$/.test(first?.w ?? "") && is(second, "Gerund")) return false;
   if (c.lemma === "know" && c.rest.some((t, k) => /^(for|since)$/.test(t.w) && (is(c.rest[k + 1], "Value") || is(c.rest[k + 1], "Date")))) return false;
+  // "I had to say goodbye to Max": a farewell to someone named, not talk
+  if (c.lemma === "say" && /^(goodbye|farewell)$/.test(first?.w ?? "") && c.rest.some(isProper)) return false;
   if (c.lemma !== "see" && c.lemma !== "hear") return OPINION_VERBS.has(c.lemma);
   if (!c.rest.some(isContent) || /^(what|that|how|why|if|you|it|this|so)$/.test(c.rest[0]?.w ?? "")) return true;
   // what the user heard said ("I heard there is…", "I've heard good things about…", "I heard it's great"): hearsay
@@ -1230,6 +1236,18 @@ function eventFact(text: string, toks: Tok[] | undefined, ctx: Ctx): void {
  * "What's your favorite food?" — "Pizza, for sure! What's yours?": a short answer that names it, with
  * no "I" or "my" of its own (those sentences the other rules read), is the user's favorite.
  */
+/** "How often do you all work out together?" "Three times a week." → "Jordan and others work out together three times a week." */
+function oftenAnswer(asked: string, text: string, ctx: Ctx): boolean {
+  const q = HOW_OFTEN.exec(asked), a = FREQUENCY.exec(text);
+  if (!q || !a) return false;
+  const [verb, ...rest] = q[2].trim().replace(/\byour\b/gi, "their").replace(/\byourself\b/gi, "themselves").split(" ");
+  if (/\byou\b/i.test(rest.join(" ")) || OPINION_VERBS.has(verb.toLowerCase())) return false;
+  const who = q[1] ? `${subject(ctx)} and others` : subject(ctx);
+  const does = q[1] ? verb : formOf(verb.toLowerCase(), "PresentTense");
+  add(ctx, { text: sentence(`${who} ${[does, ...rest].join(" ")} ${a[1].charAt(0).toLowerCase()}${a[1].slice(1)}`), importance: 0.5 });
+  return true;
+}
+
 function favoriteAnswer(asked: Turn, text: string, sentences: Tok[][], ctx: Ctx): boolean {
   const thing = FAVORITE_ASKED.exec(asked.text)?.[1]?.toLowerCase().replace(/\s+/g, " ").replace(/^(kind|type|sort) of /, "");
   if (!thing || SELF.test(text)) return false;
@@ -1262,7 +1280,7 @@ function answer(asked: Turn, text: string, ctx: Ctx): boolean {
   // the fact comes from the question too
   const seq = ctx.seq;
   ctx.seq = [asked.seq, ...seq];
-  const done = favoriteAnswer(asked, text, sentences, ctx) || (toks.length > 0 && (
+  const done = favoriteAnswer(asked, text, sentences, ctx) || oftenAnswer(asked.text, text, ctx) || (toks.length > 0 && (
     (/\byour name\b|\bcall you\b/i.test(asked.text) && nameIs(toks, ctx, false)) ||
     (/\bhow old\b/i.test(asked.text) && ageIs(toks, ctx, false)) ||
     placeAnswer(asked.text, toks, ctx)));

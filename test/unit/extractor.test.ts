@@ -412,6 +412,9 @@ describe("built-in extractor", () => {
   it("takes 'I see' with something seen as a statement, and 'I see what you mean' as talk", () => {
     expect(jordan("I see the Rolling Stones in concert every year.")).toEqual(["Jordan sees the Rolling Stones in concert every year."]);
     expect(jordan("I see what you mean.")).toEqual([]);
+    // a farewell to someone named is no talk
+    expect(jordan("I had to say goodbye to Rex yesterday.")).toEqual(["Jordan had to say goodbye to Rex on 2025-03-11."]);
+    expect(jordan("I said goodbye.")).toEqual([]);
   });
 
   it("takes 'I heard' with something heard as a statement, and hearsay ('I heard that…', 'I heard the food is good') as talk", () => {
@@ -633,6 +636,14 @@ describe("built-in extractor", () => {
     expect(one("I love the thought Mike.")).toEqual([]);
     expect(jordan("I went fishing with Mike.")).toEqual(["Jordan went fishing with Mike."]);
     expect(jordan("I had lunch with my friend Mike.")).toEqual(["Jordan had lunch with their friend Mike."]);
+  });
+
+  it("an answer that says how often answers 'How often do you …?'", () => {
+    expect(texts(extractFacts(session(["C:How often do you all go fishing together?", "Thanks! Twice a month; it keeps us sane."]), "Jordan")))
+      .toEqual(["Jordan and others go fishing together twice a month."]);
+    expect(texts(extractFacts(session(["C:How often do you visit the market?", "Every Sunday."]), "Jordan"))).toEqual(["Jordan visits the market every Sunday."]);
+    expect(extractFacts(session(["C:How often do you think about it?", "Every day."]), "Jordan")).toEqual([]);
+    expect(extractFacts(session(["C:How often do you visit the market?", "Not much."]), "Jordan")).toEqual([]);
   });
 
   it("a place alone answers 'Where are you from?' or 'Where do you live?'; a home that is no place name is said whole", () => {
