@@ -1130,7 +1130,9 @@ function statement(said: Tok[], ctx: Ctx): void {
   // "He's in high school" right after "I spend time with my son": "The user's son is in high school"
   // (a day counts: "We went to Berlin yesterday" says as much as "… last week")
   // ("went biking": going to do something is an activity, and says as much as a day)
-  const outing = toks.some((t, k) => isVerb(t) && lemma(t) === "go" && is(toks[k + 1], "Gerund"));
+  const outing = toks.some((t, k) => isVerb(t) && lemma(t) === "go" && is(toks[k + 1], "Gerund")) ||
+    // ("We had to say goodbye to Max": a farewell says as much)
+    toks.some((t, k) => /^(goodbye|farewell)$/.test(t.w) && isVerb(toks[k - 1]) && lemma(toks[k - 1]) === "say");
   const thing = ctx.thing, head = toks[0].w, content = toks.filter((t) => isContent(t) || is(t, "Date")).length + (outing ? 1 : 0);
   // (a thing: the last sentence's subject, or one named with an article, a name, or the user's own;
   // in "I get so much joy from it. It helps me…", "it" is no "joy")

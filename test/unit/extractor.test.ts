@@ -415,6 +415,7 @@ describe("built-in extractor", () => {
     // a farewell to someone named is no talk
     expect(jordan("I had to say goodbye to Rex yesterday.")).toEqual(["Jordan had to say goodbye to Rex on 2025-03-11."]);
     expect(jordan("I said goodbye.")).toEqual([]);
+    expect(jordan("We had to say goodbye to Rex.")).toEqual(["Jordan and others had to say goodbye to Rex."]);
   });
 
   it("takes 'I heard' with something heard as a statement, and hearsay ('I heard that…', 'I heard the food is good') as talk", () => {
