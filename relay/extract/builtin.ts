@@ -162,7 +162,11 @@ const CONTINUES = /^\W*(it|it's|that|that's|this|they|they're|there)\b/i;
 /** a sentence about someone the sentence before named: "She's a nurse." */
 const ABOUT_THEM = /^\W*(he|she|he's|she's)\b/i;
 /** a character's question whose bare answer is a fact */
-const ASKS = /\byour name\b|\bcall you\b|\bhow old\b|\byour fav(?:ou?rite|e)\b|\bwhere (?:are|do) you (?:from|come from|live|living)\b|\bhow often do you\b/i;
+const ASKS = /\byour name\b|\bcall you\b|\bhow old\b|\byour fav(?:ou?rite|e)\b|\bwhere (?:are|do) you (?:from|come from|live|living)\b|\bhow often do you\b|\bhow long have you been\b/i;
+/** "How long have you been painting?": what the user has been doing */
+const HOW_LONG = /\bhow long have you been ([a-z' -]{2,60}?)\s*\?/i;
+/** an answer that says how long: "Since I was 17 or so", "For ten years", "About six months now" */
+const DURATION = /^\W*(?:(?:thanks|thank you|yeah|yes|oh|well|hmm|haha|um|wow)\b[^a-z]*(?:[A-Z][a-z]+\W+)?)*((?:since|for) [^.!?;,]{2,40}|(?:about |around |almost |over |nearly )?(?:\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|a few|several|many) (?:years?|months?|weeks?)(?: now)?)/i;
 /** "How often do you (all) go fishing?": (all), what is done */
 const HOW_OFTEN = /\bhow often do you( all| guys| two)? ([a-z' -]{3,60}?)\s*\?/i;
 /** an answer that says how often: "Three times a week", "Every Sunday", "Twice a month, at least" */
@@ -1250,6 +1254,19 @@ function oftenAnswer(asked: string, text: string, ctx: Ctx): boolean {
   return true;
 }
 
+/** "How long have you been painting?" "Since I was 17 or so." → "Jordan has been painting since they were 17 or so." */
+function longAnswer(asked: string, text: string, ctx: Ctx): boolean {
+  const q = HOW_LONG.exec(asked), a = DURATION.exec(text);
+  if (!q || !a || /\byou\b/i.test(q[1])) return false;
+  const doing = q[1].trim().replace(/\byour\b/gi, "their").replace(/\byourself\b/gi, "themselves");
+  const since = a[1].replace(/\bI was\b/gi, "they were").replace(/\bI\b/g, "they").replace(/\bmy\b/gi, "their");
+  if (FIRST_PERSON.test(since)) return false;
+  const lower = since.charAt(0).toLowerCase() + since.slice(1);
+  const how = /^(since|for)\b/.test(lower) ? lower : `for ${lower}`;
+  add(ctx, { text: sentence(`${subject(ctx)} has been ${doing} ${how}`), importance: 0.5 });
+  return true;
+}
+
 function favoriteAnswer(asked: Turn, text: string, sentences: Tok[][], ctx: Ctx): boolean {
   const thing = FAVORITE_ASKED.exec(asked.text)?.[1]?.toLowerCase().replace(/\s+/g, " ").replace(/^(kind|type|sort) of /, "");
   if (!thing || SELF.test(text)) return false;
@@ -1276,13 +1293,19 @@ const NON_ANSWERS = new Set(["nothing", "everything", "anything", "none", "same"
 const HEDGING = new Set(["definitely", "probably", "maybe", "hmm", "hm", "um", "uh", "oh", "easily", "gotta", "be"]);
 
 function answer(asked: Turn, text: string, ctx: Ctx): boolean {
-  if (text.length > 60) return false;
-  const sentences = sentencesOf(text);
-  const toks = sentences.length === 1 ? sentences[0].filter((t) => !LEADING.has(t.w) && !/^(it|is|am|i|name|my|'s)$/.test(t.w)) : [];
   // the fact comes from the question too
   const seq = ctx.seq;
   ctx.seq = [asked.seq, ...seq];
-  const done = favoriteAnswer(asked, text, sentences, ctx) || oftenAnswer(asked.text, text, ctx) || (toks.length > 0 && (
+  // how often and how long: read from the answer's start, however long it goes on; a turn of more
+  // than that one sentence is read on as usual
+  const timed = oftenAnswer(asked.text, text, ctx) || longAnswer(asked.text, text, ctx);
+  if (timed || text.length > 60) {
+    ctx.seq = seq;
+    return timed && !/[.!?;]\s+\S/.test(text);
+  }
+  const sentences = sentencesOf(text);
+  const toks = sentences.length === 1 ? sentences[0].filter((t) => !LEADING.has(t.w) && !/^(it|is|am|i|name|my|'s)$/.test(t.w)) : [];
+  const done = favoriteAnswer(asked, text, sentences, ctx) || (toks.length > 0 && (
     (/\byour name\b|\bcall you\b/i.test(asked.text) && nameIs(toks, ctx, false)) ||
     (/\bhow old\b/i.test(asked.text) && ageIs(toks, ctx, false)) ||
     placeAnswer(asked.text, toks, ctx)));

@@ -639,6 +639,13 @@ describe("built-in extractor", () => {
     expect(jordan("I had lunch with my friend Mike.")).toEqual(["Jordan had lunch with their friend Mike."]);
   });
 
+  it("an answer that says how long answers 'How long have you been …?', and the rest of a longer turn is read as usual", () => {
+    expect(texts(extractFacts(session(["C:How long have you been a smith?", "Ten years now."]), "Jordan"))).toEqual(["Jordan has been a smith for ten years now."]);
+    expect(texts(extractFacts(session(["C:Lovely! How long have you been carving?", "Since I was 12 or so. I also sell my spoons at the market."]), "Jordan")))
+      .toEqual(["Jordan has been carving since they were 12 or so.", "Jordan also sells their spoons at the market."]);
+    expect(extractFacts(session(["C:How long have you been waiting?", "Not long."]), "Jordan")).toEqual([]);
+  });
+
   it("an answer that says how often answers 'How often do you …?'", () => {
     expect(texts(extractFacts(session(["C:How often do you all go fishing together?", "Thanks! Twice a month; it keeps us sane."]), "Jordan")))
       .toEqual(["Jordan and others go fishing together twice a month."]);
