@@ -639,6 +639,11 @@ describe("built-in extractor", () => {
     expect(jordan("I had lunch with my friend Mike.")).toEqual(["Jordan had lunch with their friend Mike."]);
   });
 
+  it("'my fave' and 'my top pick' are said as the user's favorite", () => {
+    expect(jordan("I love all the taverns, but the Green Dragon is my top pick.")).toEqual(["Jordan loves all the taverns.", "The Green Dragon is Jordan's favorite."]);
+    expect(jordan("Honey cake is my fave!")).toEqual(["Honey cake is Jordan's favorite."]);
+  });
+
   it("an answer that says how long answers 'How long have you been …?', and the rest of a longer turn is read as usual", () => {
     expect(texts(extractFacts(session(["C:How long have you been a smith?", "Ten years now."]), "Jordan"))).toEqual(["Jordan has been a smith for ten years now."]);
     expect(texts(extractFacts(session(["C:Lovely! How long have you been carving?", "Since I was 12 or so. I also sell my spoons at the market."]), "Jordan")))
