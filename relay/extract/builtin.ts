@@ -1097,6 +1097,9 @@ function lasting(c: Clause, modal: string | undefined, future: boolean): boolean
   // "I can swim", "I can't have dairy": what the user can do is a fact; "I could…", "I should…" are not
   if (modal && modal !== "can") return false;
   const hasContent = c.rest.some(isContent);
+  // "I've been painting a lot lately": an activity kept up, said without an object (but with how or when)
+  if (!hasContent && !c.neg && c.rest.length > 0 && c.aux.includes("been") && is(c.toks[c.mainAt], "Gerund") &&
+    ![LIGHT_VERBS, OPINION_VERBS, CHAT_VERBS].some((set) => set.has(c.lemma))) return true;
   // "I'm good", "I'm so sure", "I'm doing OK": how the user is right now
   const state = c.lemma === "be" ? c.toks.slice(c.mainAt + 1, c.toks.indexOf(c.rest[0]) + 1) : hasContent ? [] : [c.toks[c.mainAt]];
   // "I'm in the army", "I'm in my thirties" (but "I'm in!", "I'm in the kitchen")

@@ -639,6 +639,12 @@ describe("built-in extractor", () => {
     expect(jordan("I had lunch with my friend Mike.")).toEqual(["Jordan had lunch with their friend Mike."]);
   });
 
+  it("an activity kept up, said with how or when but no object, is a fact ('I've been painting a lot lately')", () => {
+    expect(jordan("I've been painting a lot lately.")).toEqual(["Jordan has been painting a lot lately."]);
+    expect(jordan("I have been training every day.")).toEqual(["Jordan has been training every day."]);
+    for (const line of ["I've been thinking.", "I've been waiting a while.", "I've been feeling down lately.", "I haven't been sleeping much."]) expect(jordan(line), line).toEqual([]);
+  });
+
   it("'my fave' and 'my top pick' are said as the user's favorite", () => {
     expect(jordan("I love all the taverns, but the Green Dragon is my top pick.")).toEqual(["Jordan loves all the taverns.", "The Green Dragon is Jordan's favorite."]);
     expect(jordan("Honey cake is my fave!")).toEqual(["Honey cake is Jordan's favorite."]);
