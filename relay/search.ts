@@ -3,8 +3,10 @@
 // that also matches memories saying "the user" or the name; related words (WordNet) a weaker one;
 // a word naming a kind of memory ("hobbies", "pets") the words such memories are said with (KINDS).
 // The store scores each group with BM25 and sums them. With embeddings, that ranking and the one by
-// cosine to the query's vector are fused (reciprocal rank fusion). Importance and recency then break near-ties,
-// and a result that repeats a better one is discounted, so that the top results say different things.
+// cosine to the query's vector are fused (reciprocal rank fusion). What the player said around the best
+// matches in the same conversation (CONTEXT), and in a conversation held on a day the query names
+// (SAID_ON), is raised. Importance and recency then break near-ties, and a result that repeats a better
+// one is discounted, so that the top results say different things.
 import type { Scope, Source } from "../sdk/src/protocol.ts";
 import type { Embeddings } from "./embeddings.ts";
 import type { Store, StoredMemory, TermGroup } from "./store/store.ts";
@@ -22,8 +24,8 @@ export const DIVERSITY = 0.75;
 /**
  * What was said around the best matches: a memory from a turn at most `turns` away from one of the
  * `hits` best results' turns, in the same session, gains `weight` × that result's score (the most of
- * any such result). A conversation stays on its topic for a few turns: "How did the opening night
- * go?" finds "… the opening night is tomorrow" and, beside it, "… is nervous but ready".
+ * any such result). A conversation stays on its topic for a few turns: "How is the mill coming
+ * along?" finds "… is restoring the old mill" and, told a turn later, "… replaced the water wheel".
  */
 export const CONTEXT = { hits: 3, turns: 4, weight: 0.3 };
 /**
@@ -167,8 +169,8 @@ export async function search(store: Store, scopes: Scope[], query: string, limit
 
 /** `ranked` with the memories of the player's conversations held on a day (or in a month) the query names raised, as SAID_ON says. */
 async function saidOn(store: Store, scopes: Scope[], ranked: Scored[], days: string[]): Promise<Scored[]> {
-  const pair = scopes.find((s) => s.kind === "pair");
-  if (!days.length || !pair || pair.kind !== "pair" || !ranked.length) return ranked;
+  const pair = scopes.find((s): s is Extract<Scope, { kind: "pair" }> => s.kind === "pair");
+  if (!days.length || !pair || !ranked.length) return ranked;
   const sessions = new Set(await store.sessionsEnded(pair.endUserId, pair.characterId, days));
   if (!sessions.size) return ranked;
   const gain = SAID_ON * ranked[0].score;
@@ -185,8 +187,10 @@ async function withContext(store: Store, scopes: Scope[], ranked: Scored[]): Pro
   const byId = new Map(ranked.map((m) => [m.id, m]));
   for (const m of around) {
     const gain = Math.max(0, ...best.filter((hit) => hit.id !== m.id && near(hit, m)).map((hit) => CONTEXT.weight * hit.score));
-    const had = byId.get(m.id) ?? (gain > 0 ? await store.getMemory(m.id) : null);
-    if (had && gain > 0) byId.set(m.id, { ...had, score: ((had as Scored).score ?? 0) + gain });
+    if (gain <= 0) continue;
+    // one that matched no word of the query joins with the gain alone
+    const had = byId.get(m.id) ?? await store.getMemory(m.id).then((r) => r && { ...r, score: 0 });
+    if (had) byId.set(m.id, { ...had, score: had.score + gain });
   }
   return [...byId.values()].sort((a, b) => b.score - a.score);
 }
