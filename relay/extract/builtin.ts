@@ -130,6 +130,8 @@ const ADVICE = new RegExp("^(?:(?:for one|first|also|and|so|plus|oh|well|yeah|ye
   "(?:(?:when|before|after|while)\\s+[^,]{3,40},\\s+)?(?:(?:i think|i'd say)\\s+)?" +
   "(?:(?:you should|you have to|you've got to|you gotta|you need to|make sure(?: that)? you|make sure to|be sure to|don't forget to|remember to)\\s+(?!just\\b)(.+?)" +
   "|(?:you'd|you would|you might|you'll) (?:love|like|enjoy)\\s+(.+?)|i(?:'d)? (?:recommend|suggest)\\s+(.+?)|(make sure (?:that )?.+?))[.!]*$", "i");
+/** words of advice that tell nothing: "You should definitely give it a try sometime!" */
+const ADVICE_FILLER = new Set("they them their this that some sometime soon its have time sure there give definitely really maybe more again".split(" "));
 /** a question of the character's about what the user just spoke of: "How did they react?", "What's on it?", "What's the new one about?" */
 const ASKS_BACK = /\b(?:it|they|them|this one|that one|the new one)\b[^.!?]*\?\s*(?:\[[^\]]*\])?\s*$/i;
 /** "my fave", "my top pick": the user's favorite, said as memories say it */
@@ -349,7 +351,8 @@ function advice(text: string, ctx: Ctx): void {
     const words = what.replace(/\byourselves\b|\byourself\b/gi, "themselves").replace(/\byours\b/gi, "theirs")
       .replace(/\byour\b/gi, "their").replace(/\byou\b/gi, "they").split(" ");
     // enough to remember, and not talk: "You should!", "You should try it!", "Make sure to have fun!"
-    if (words.filter((w) => w.replace(/\W/g, "").length > 3 && !/^(they|them|their|this|that|some|sometime|soon|its|have|time|sure|there|give|definitely|really|maybe|more|again)$/i.test(w.replace(/\W/g, ""))).length < 2) continue;
+    const telling = words.map((w) => w.replace(/\W/g, "").toLowerCase()).filter((w) => w.length > 3 && !ADVICE_FILLER.has(w));
+    if (telling.length < 2) continue;
     const body = words.slice(0, MAX_WORDS - 6).join(" ").replace(/[,;:\s-]+$/, "").replace(/^Make/, "make");
     add(ctx, { text: sentence(m![3] || m![2] ? `${subject(ctx)} recommended ${body} to the character` : `${subject(ctx)} advised the character to ${body}`), importance: 0.4 });
   }
