@@ -130,6 +130,13 @@ const ADVICE = new RegExp("^(?:(?:for one|first|also|and|so|plus|oh|well|yeah|ye
   "(?:(?:when|before|after|while)\\s+[^,]{3,40},\\s+)?(?:(?:i think|i'd say)\\s+)?" +
   "(?:(?:you should|you have to|you've got to|you gotta|you need to|make sure(?: that)? you|make sure to|be sure to|don't forget to|remember to)\\s+(?!just\\b)(.+?)" +
   "|(?:you'd|you would|you might|you'll) (?:love|like|enjoy)\\s+(.+?)|i(?:'d)? (?:recommend|suggest)\\s+(.+?)|(make sure (?:that )?.+?))[.!]*$", "i");
+/**
+ * The user's thanks for what the character gives them: "Your support means a lot", "I really appreciate
+ * your help", "Thanks for having my back". Groups: what is thanked for.
+ */
+const THANKS_FOR = /\b(?:your|you(?=r?\s+(?:having|being)))\s+(?:(?:continued|constant|kind|endless)\s+)?(support|backing|help|assistance|encouragement|kind words|friendship|advice|faith in me|belief in me)\b|\b(?:having|have) (?:my back|you in my corner)\b/i;
+/** ...and that it is said as thanks, not asked for ("Can I get your help?") */
+const THANKING = /\b(?:means?|meant|mattered|matters|appreciate[sd]?|grateful|thankful|thanks?|helps?|helped|motivates?|keeps? me going|awesome|priceless|glad)\b/i;
 /** words of advice that tell nothing: "You should definitely give it a try sometime!" */
 const ADVICE_FILLER = new Set("they them their this that some sometime soon its have time sure there give definitely really maybe more again".split(" "));
 /** a question of the character's about what the user just spoke of: "How did they react?", "What's on it?", "What's the new one about?" */
@@ -291,6 +298,7 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
     // (or, asked back about it, what the user's last turn spoke of)
     ctx.thing = about[i] ? askedThing(about[i]!, ctx) : back[i] ? ctx.thing : undefined;
     advice(texts[i], ctx);
+    gratitude(texts[i], ctx);
     const there = placeBefore(turns[i - 1]?.role === "character" ? turns[i - 1].text : "", texts[i]);
     for (let sentence of said[i]) {
       if (there) sentence = sentence.flatMap((t, k, all) => (t.w === "there" && k > 0 && !isVerb(all[k + 1])
@@ -356,6 +364,23 @@ function advice(text: string, ctx: Ctx): void {
     const body = words.slice(0, MAX_WORDS - 6).join(" ").replace(/[,;:\s-]+$/, "").replace(/^Make/, "make");
     add(ctx, { text: sentence(m![3] || m![2] ? `${subject(ctx)} recommended ${body} to the character` : `${subject(ctx)} advised the character to ${body}`), importance: 0.4 });
   }
+}
+
+/**
+ * The user's thanks for the character's support, help, encouragement, advice or friendship, one fact
+ * a kind: "Jordan is grateful for the character's support." A relationship a character keeps; said
+ * again in later turns, merge adds the turns to the same memory.
+ */
+function gratitude(text: string, ctx: Ctx): void {
+  const said = /[.!?;]\s+\S/.test(text) ? splitSentences(text, world).map((x: string) => x.trim()) : [text];
+  const kinds = new Set<string>();
+  for (const s of said) {
+    const m = THANKS_FOR.exec(s);
+    if (!m || /\?\W*$/.test(s) || !THANKING.test(s.replace(THANKS_FOR, " "))) continue;
+    const thing = (m[1] ?? "support").toLowerCase();
+    kinds.add(/^(backing|faith in me|belief in me)$/.test(thing) ? "support" : thing === "assistance" ? "help" : thing);
+  }
+  for (const k of kinds) add(ctx, { text: sentence(`${subject(ctx)} is grateful for the character's ${k}`), importance: 0.3 });
 }
 
 /** "What's your new comic about?" → "new comic": the user's thing a character's question is about, or null. */

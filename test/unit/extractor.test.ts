@@ -621,7 +621,8 @@ describe("built-in extractor", () => {
     expect(jordan("Thanks. Friendship means a lot to me.")).toEqual(["Friendship means a lot to Jordan."]);
     expect(jordan("Fishing has allowed me to slow down and breathe.")).toEqual(["Fishing has allowed Jordan to slow down."]);
     expect(one("That means a lot to me.")).toEqual([]);
-    expect(one("Your help means a lot to me.")).toEqual([]);
+    // the character's help is not what matters, said of the user: it is thanks (below)
+    expect(texts(one("Your help means a lot to me."))).toEqual(["The user is grateful for the character's help."]);
   });
 
   it("'I'll …' with a time is a plan; 'with friends and family' is one thing in a list", () => {
@@ -706,6 +707,15 @@ describe("built-in extractor", () => {
     for (const line of ["You should!", "You should definitely give it a try!", "You should come and join me sometime.", "Should I go?", "Make sure to have fun!"]) {
       expect(jordan(line), line).toEqual([]);
     }
+  });
+
+  it("the user's thanks for the character's support, help, advice or kind words is kept, one memory a kind", () => {
+    expect(jordan("Thanks, Bram! Your help means a lot. Your kind words too, they really mean a lot.")).toEqual([
+      "Jordan is grateful for the character's help.", "Jordan is grateful for the character's kind words.",
+    ]);
+    expect(jordan("Thanks for always having my back.")).toEqual(["Jordan is grateful for the character's support."]);
+    expect(jordan("I really appreciate your advice.")).toEqual(["Jordan is grateful for the character's advice."]);
+    for (const line of ["Can I get your help with the gate?", "I need your help.", "Your help would be nice."]) expect(jordan(line), line).toEqual([]);
   });
 
   it("is deterministic and quick", () => {
