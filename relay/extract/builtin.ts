@@ -137,6 +137,8 @@ const ADVICE = new RegExp("^(?:(?:for one|first|also|and|so|plus|oh|well|yeah|ye
 const THANKS_FOR = /\b(?:your|you(?=r?\s+(?:having|being)))\s+(?:(?:continued|constant|kind|endless)\s+)?(support|backing|help|assistance|encouragement|kind words|friendship|advice|faith in me|belief in me)\b|\b(?:having|have) (?:my back|you in my corner)\b/i;
 /** ...and that it is said as thanks, not asked for ("Can I get your help?") */
 const THANKING = /\b(?:means?|meant|mattered|matters|appreciate[sd]?|grateful|thankful|thanks?|helps?|helped|motivates?|keeps? me going|awesome|priceless|glad)\b/i;
+/** "It's important to help family in hard times": what the user holds important. Groups: the word, what follows ("to …" or "that …"). */
+const IMPORTANT = /^(?:(?:yeah|yes|yep|totally|definitely|so true|agreed|exactly|absolutely|true|and|but|plus)\W+)*(?:it's|it is) (?:so |really |super |very |always |just |truly )?(important|essential|crucial|vital) (?:to me |for me )?((?:to|that) .+?)[.!]*$/i;
 /** words of advice that tell nothing: "You should definitely give it a try sometime!" */
 const ADVICE_FILLER = new Set("they them their this that some sometime soon its have time sure there give definitely really maybe more again".split(" "));
 /** a question of the character's about what the user just spoke of: "How did they react?", "What's on it?", "What's the new one about?" */
@@ -299,6 +301,7 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
     ctx.thing = about[i] ? askedThing(about[i]!, ctx) : back[i] ? ctx.thing : undefined;
     advice(texts[i], ctx);
     gratitude(texts[i], ctx);
+    belief(texts[i], ctx);
     const there = placeBefore(turns[i - 1]?.role === "character" ? turns[i - 1].text : "", texts[i]);
     for (let sentence of said[i]) {
       if (there) sentence = sentence.flatMap((t, k, all) => (t.w === "there" && k > 0 && !isVerb(all[k + 1])
@@ -381,6 +384,24 @@ function gratitude(text: string, ctx: Ctx): void {
     kinds.add(/^(backing|faith in me|belief in me)$/.test(thing) ? "support" : thing === "assistance" ? "help" : thing);
   }
   for (const k of kinds) add(ctx, { text: sentence(`${subject(ctx)} is grateful for the character's ${k}`), importance: 0.3 });
+}
+
+/**
+ * What the user holds important, said of everyone: "It's important to help family in hard times." →
+ * "Jordan believes it is important to help family in hard times." ("we" and "you" there are people at
+ * large: "they"; a part about the user themself is left out.)
+ */
+function belief(text: string, ctx: Ctx): void {
+  const said = /[.!?;]\s+\S/.test(text) ? splitSentences(text, world).map((x: string) => x.trim()) : [text];
+  for (const s of said) {
+    const m = IMPORTANT.exec(s.replace(/\s+/g, " "));
+    const what = m?.[2].split(/,?\s+(?:so that|because|since)\s+|,\s*(?:and|but)\s+|\s+[-–—]\s+|,\s*(?:even|especially)\b/i)[0];
+    if (!what || /\?/.test(s) || /\b(i|i'm|i've|i'll|my|me)\b/i.test(what) || HYPOTHETICAL.test(what)) continue;
+    const everyone = what.replace(/\bwe're\b/gi, "they're").replace(/\b(?:we|you)\b/gi, "they").replace(/\b(?:our|your)\b/gi, "their")
+      .replace(/\b(?:us)\b/gi, "them").replace(/\b(?:ourselves|yourself|yourselves)\b/gi, "themselves");
+    if (everyone.split(" ").filter((w) => w.replace(/\W/g, "").length > 3).length < 2) continue;
+    add(ctx, { text: sentence(`${subject(ctx)} believes it is ${m![1].toLowerCase()} ${everyone.split(" ").slice(0, MAX_WORDS - 6).join(" ")}`), importance: 0.4 });
+  }
 }
 
 /** "What's your new comic about?" → "new comic": the user's thing a character's question is about, or null. */

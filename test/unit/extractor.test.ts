@@ -718,6 +718,12 @@ describe("built-in extractor", () => {
     for (const line of ["Can I get your help with the gate?", "I need your help.", "Your help would be nice."]) expect(jordan(line), line).toEqual([]);
   });
 
+  it("what the user holds important, said of everyone, is what they believe", () => {
+    expect(jordan("It's important to help your neighbors when we're snowed in.")).toEqual(["Jordan believes it is important to help their neighbors when they're snowed in."]);
+    expect(jordan("Yeah, it's so important to keep the old songs alive, even when nobody listens.")).toEqual(["Jordan believes it is important to keep the old songs alive."]);
+    for (const line of ["Is it important to you?", "It's important.", "It's important to me that I win."]) expect(jordan(line), line).toEqual([]);
+  });
+
   it("is deterministic and quick", () => {
     const turns = session(Array.from({ length: 30 }, (_, i) => [
       "C:How was your day?", "I went rock climbing with my brother.", "C:Nice!", "I'm a nurse and I live in Denver.",
