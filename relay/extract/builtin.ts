@@ -145,6 +145,10 @@ const ADVICE_FILLER = new Set("they them their this that some sometime soon its 
 const ASKS_BACK = /\b(?:it|they|them|this one|that one|the new one)\b[^.!?]*\?\s*(?:\[[^\]]*\])?\s*$/i;
 /** "my fave", "my top pick": the user's favorite, said as memories say it */
 const FAVE = /\b(my |is |are )(?:fave|fav|top pick|all-time fave)\b(?!\w)/gi;
+/** a wondering tacked on after a comma: "…, so who knows if I'll ever get a pet" */
+const WONDERING_TAIL = /,\s*(?:(?:so|and|but)\s+)?(?:who knows|i wonder|not sure)\b[^.!?]*[.!?]*$/i;
+/** "I found out recently (that) I'm allergic to…", "I realized I love…": what the user came to know of themself, read as said */
+const CAME_TO_KNOW = /^((?:\W*(?:yeah|yes|so|oh|well|and|but|also|actually)\b\W+)*)i\s+(?:just\s+|recently\s+|finally\s+)?(?:found out|learned|learnt|realized|realised|discovered)(?:\s+(?:recently|lately|today|yesterday|last week))?\s+(?:that\s+)?(?=(?:i|i'm|i've|i am|i have)\b)(?!i'm going|i am going)/i;
 /** "(I) wanted to let you know (that) I…", "Just wanted to tell you I…": a frame around what the user says, left out */
 const TELLING = /^(?:[^.!?]*?(?:,|\bbut)\s+)?(?:i\s+)?(?:just\s+)?want(?:ed)?\s+to\s+(?:let\s+(?:you|ya)\s+know|tell\s+(?:you|ya))\s+(?:that\s+)?(?=(?:i|i'm|i've|i'll|my)\b)/i;
 /** a sentence that may be about the user */
@@ -469,7 +473,8 @@ function statements(text: string, answers = false): string[] {
   const out: string[] = [];
   let kept = false;
   for (let s of said) {
-    s = s.replace(QUESTION_TAIL, ".").replace(TELLING, "").replace(FAVE, "$1favorite").replace(SHOWN, (_, lead, thing, verb, rest) => `${lead}I ${verb} ${thing}${rest}`);
+    // ("…, so who knows if I'll ever get a pet": a wondering tacked on after a comma goes)
+    s = s.replace(QUESTION_TAIL, ".").replace(WONDERING_TAIL, ".").replace(TELLING, "").replace(CAME_TO_KNOW, "$1").replace(FAVE, "$1favorite").replace(SHOWN, (_, lead, thing, verb, rest) => `${lead}I ${verb} ${thing}${rest}`);
     const statement = !/\?\W*$/.test(s) && !HYPOTHETICAL.test(s);
     // "I went to a harvest fair. It was so much fun.": what "it" says belongs to the statement before
     if (statement && kept && CONTINUES.test(s) && !SELF.test(s) && !SECOND_PERSON.test(s)) {

@@ -724,6 +724,13 @@ describe("built-in extractor", () => {
     for (const line of ["Is it important to you?", "It's important.", "It's important to me that I win."]) expect(jordan(line), line).toEqual([]);
   });
 
+  it("what the user found out about themself is read as said; a wondering tacked on after a comma goes", () => {
+    expect(jordan("I found out recently I'm allergic to pollen, so who knows if I'll ever farm.")).toEqual(["Jordan is allergic to pollen."]);
+    expect(jordan("I realized that I love painting.")).toEqual(["Jordan loves painting."]);
+    // what is yet to come stays as it was said
+    expect(jordan("I just learned I'm going to be a dad!")).toEqual(["Jordan learned they are going to be a dad."]);
+  });
+
   it("is deterministic and quick", () => {
     const turns = session(Array.from({ length: 30 }, (_, i) => [
       "C:How was your day?", "I went rock climbing with my brother.", "C:Nice!", "I'm a nurse and I live in Denver.",
