@@ -289,7 +289,9 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
   const about = turns.map((t, i) => (t.role === "user" && turns[i - 1]?.role === "character" ? askedAbout(turns[i - 1].text) : null));
   // "How did they react?", "What's on it?": the character asks back about what the user just spoke of
   const back = turns.map((t, i) => t.role === "user" && turns[i - 1]?.role === "character" && turns[i - 2]?.role === "user" && ASKS_BACK.test(turns[i - 1].text));
-  const said = tagged(turns.map((t, i) => (t.role === "event" ? [doneByUser(t.text)] : statements(texts[i], !!about[i] || back[i]))));
+  // each user turn's sentences, split once: read as statements (tagged) and by the rules that read text
+  const split = texts.map((text) => (text ? sentencesIn(text) : []));
+  const said = tagged(turns.map((t, i) => (t.role === "event" ? [doneByUser(t.text)] : statements(texts[i], split[i], !!about[i] || back[i]))));
   turns.forEach((turn, i) => {
     ctx.day = turn.at.slice(0, 10);
     ctx.seq = [turn.seq];
@@ -303,9 +305,9 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
     // "It's a mix of horror and comedy." after "What's your new comic like?": the user's new comic
     // (or, asked back about it, what the user's last turn spoke of)
     ctx.thing = about[i] ? askedThing(about[i]!, ctx) : back[i] ? ctx.thing : undefined;
-    advice(texts[i], ctx);
-    gratitude(texts[i], ctx);
-    belief(texts[i], ctx);
+    advice(split[i], ctx);
+    gratitude(split[i], ctx);
+    belief(split[i], ctx);
     const there = placeBefore(turns[i - 1]?.role === "character" ? turns[i - 1].text : "", texts[i]);
     for (let sentence of said[i]) {
       if (there) sentence = sentence.flatMap((t, k, all) => (t.w === "there" && k > 0 && !isVerb(all[k + 1])
@@ -351,35 +353,49 @@ function salvaged(f: Fact, user: string): Fact | null {
   return text.startsWith(`${user} `) && text.split(" ").length >= 7 && !speaksAsUser(text) ? { ...f, text } : null;
 }
 
+/** Whether a text goes on past one sentence. */
+const severalSentences = (text: string) => /[.!?;]\s+\S/.test(text);
+
+/** A text's sentences, by compromise's sentence splitter (a single sentence as it is). */
+function sentencesIn(text: string): string[] {
+  return severalSentences(text) ? splitSentences(text, world).map((x: string) => x.trim()) : [text];
+}
+
+/** "you", "your"… said as "they", "their"…: the character in advice or a question, anyone in a belief */
+const youAsThey = (text: string) => text.replace(/\byourselves\b|\byourself\b/gi, "themselves").replace(/\byours\b/gi, "theirs")
+  .replace(/\byour\b/gi, "their").replace(/\byou\b/gi, "they");
+/** "we", "our"… of people at large: "they", "their"… */
+const weAsThey = (text: string) => text.replace(/\bwe're\b/gi, "they're").replace(/\bwe\b/gi, "they").replace(/\bour\b/gi, "their")
+  .replace(/\bus\b/gi, "them").replace(/\bourselves\b/gi, "themselves");
+/** The words of more than three letters, without punctuation, lowercased: what says something. */
+const longWords = (words: string[]) => words.map((w) => w.replace(/\W/g, "").toLowerCase()).filter((w) => w.length > 3);
+
 /**
- * What the user advises or recommends the character in `text`, one fact a sentence: "Jordan advised the
- * character to fix the north gate first.", "Jordan recommended the old lighthouse to the character.".
- * "you" in it is the character ("they", "their"); advice about the user themself ("I", "we") is not taken.
+ * What the user advises or recommends the character in a turn's sentences, one fact a sentence:
+ * "Jordan advised the character to fix the north gate first.", "Jordan recommended the old lighthouse
+ * to the character.". "you" in it is the character ("they", "their"); advice about the user themself
+ * ("I", "we") is not taken.
  */
-function advice(text: string, ctx: Ctx): void {
-  const said = /[.!?;]\s+\S/.test(text) ? splitSentences(text, world).map((x: string) => x.trim()) : [text];
+function advice(said: string[], ctx: Ctx): void {
   for (const s of said) {
-    const m = ADVICE.exec(s.replace(/\s+/g, " "));
+    const m = ADVICE.exec(s);
     // the advice itself, not the reasons after it: "…a couch that seats four, so that you can lie down if you want"
     const what = (m?.[1] ?? m?.[2] ?? m?.[3] ?? m?.[4])?.split(/,?\s+(?:so that|so|because|if|since)\s+|,\s*(?:and|but)\s+|\s+[-–—]\s+/i)[0];
     if (!what || /\?/.test(s) || /\b(i|i'm|i've|i'll|we|us|our|my|me)\b/i.test(what) || HYPOTHETICAL.test(what)) continue;
-    const words = what.replace(/\byourselves\b|\byourself\b/gi, "themselves").replace(/\byours\b/gi, "theirs")
-      .replace(/\byour\b/gi, "their").replace(/\byou\b/gi, "they").split(" ");
+    const words = youAsThey(what).split(" ");
     // enough to remember, and not talk: "You should!", "You should try it!", "Make sure to have fun!"
-    const telling = words.map((w) => w.replace(/\W/g, "").toLowerCase()).filter((w) => w.length > 3 && !ADVICE_FILLER.has(w));
-    if (telling.length < 2) continue;
+    if (longWords(words).filter((w) => !ADVICE_FILLER.has(w)).length < 2) continue;
     const body = words.slice(0, MAX_WORDS - 6).join(" ").replace(/[,;:\s-]+$/, "").replace(/^Make/, "make");
     add(ctx, { text: sentence(m![3] || m![2] ? `${subject(ctx)} recommended ${body} to the character` : `${subject(ctx)} advised the character to ${body}`), importance: 0.4 });
   }
 }
 
 /**
- * The user's thanks for the character's support, help, encouragement, advice or friendship, one fact
- * a kind: "Jordan is grateful for the character's support." A relationship a character keeps; said
- * again in later turns, merge adds the turns to the same memory.
+ * The user's thanks, in a turn's sentences, for the character's support, help, encouragement, advice
+ * or friendship, one fact a kind: "Jordan is grateful for the character's support." A relationship a
+ * character keeps; said again in later turns, merge adds the turns to the same memory.
  */
-function gratitude(text: string, ctx: Ctx): void {
-  const said = /[.!?;]\s+\S/.test(text) ? splitSentences(text, world).map((x: string) => x.trim()) : [text];
+function gratitude(said: string[], ctx: Ctx): void {
   const kinds = new Set<string>();
   for (const s of said) {
     const m = THANKS_FOR.exec(s);
@@ -391,20 +407,18 @@ function gratitude(text: string, ctx: Ctx): void {
 }
 
 /**
- * What the user holds important, said of everyone: "It's important to help family in hard times." →
- * "Jordan believes it is important to help family in hard times." ("we" and "you" there are people at
- * large: "they"; a part about the user themself is left out.)
+ * What the user holds important, said of everyone, in a turn's sentences: "It's important to help
+ * family in hard times." → "Jordan believes it is important to help family in hard times." ("we" and
+ * "you" there are people at large: "they"; a part about the user themself is left out.)
  */
-function belief(text: string, ctx: Ctx): void {
-  const said = /[.!?;]\s+\S/.test(text) ? splitSentences(text, world).map((x: string) => x.trim()) : [text];
+function belief(said: string[], ctx: Ctx): void {
   for (const s of said) {
-    const m = IMPORTANT.exec(s.replace(/\s+/g, " "));
+    const m = IMPORTANT.exec(s);
     const what = m?.[2].split(/,?\s+(?:so that|because|since)\s+|,\s*(?:and|but)\s+|\s+[-–—]\s+|,\s*(?:even|especially)\b/i)[0];
     if (!what || /\?/.test(s) || /\b(i|i'm|i've|i'll|my|me)\b/i.test(what) || HYPOTHETICAL.test(what)) continue;
-    const everyone = what.replace(/\bwe're\b/gi, "they're").replace(/\b(?:we|you)\b/gi, "they").replace(/\b(?:our|your)\b/gi, "their")
-      .replace(/\b(?:us)\b/gi, "them").replace(/\b(?:ourselves|yourself|yourselves)\b/gi, "themselves");
-    if (everyone.split(" ").filter((w) => w.replace(/\W/g, "").length > 3).length < 2) continue;
-    add(ctx, { text: sentence(`${subject(ctx)} believes it is ${m![1].toLowerCase()} ${everyone.split(" ").slice(0, MAX_WORDS - 6).join(" ")}`), importance: 0.4 });
+    const everyone = youAsThey(weAsThey(what)).split(" ");
+    if (longWords(everyone).length < 2) continue;
+    add(ctx, { text: sentence(`${subject(ctx)} believes it is ${m![1].toLowerCase()} ${everyone.slice(0, MAX_WORDS - 6).join(" ")}`), importance: 0.4 });
   }
 }
 
@@ -467,9 +481,8 @@ const OBJECT_OF = new Set((
  * hypotheticals and sentences with no first-person word (nor a leading past-tense verb: "Lost my
  * job…") are left out before the slower tagging.
  */
-function statements(text: string, answers = false): string[] {
+function statements(text: string, said: string[], answers = false): string[] {
   if (!text || (!answers && !SELF.test(text) && !IMPLIED_I_ANYWHERE.test(text))) return [];
-  const said: string[] = /[.!?;]\s+\S/.test(text) ? splitSentences(text, world).map((x: string) => x.trim()) : [text];
   const out: string[] = [];
   let kept = false;
   for (let s of said) {
@@ -478,7 +491,7 @@ function statements(text: string, answers = false): string[] {
     const statement = !/\?\W*$/.test(s) && !HYPOTHETICAL.test(s);
     // "I went to a harvest fair. It was so much fun.": what "it" says belongs to the statement before
     if (statement && kept && CONTINUES.test(s) && !SELF.test(s) && !SECOND_PERSON.test(s)) {
-      out[out.length - 1] = `${out[out.length - 1].replace(/[\s.!;]+$/, "")}, and ${s.charAt(0).toLowerCase()}${s.slice(1)}`;
+      out[out.length - 1] = `${out[out.length - 1].replace(/[\s.!;]+$/, "")}, and ${lowerFirst(s)}`;
       continue;
     }
     // "He's in high school." after "I spend time with my son.": its own statement, once "he" is known
@@ -1286,7 +1299,7 @@ function subjectOf(toks: Tok[]): Thing | undefined {
 /** A game event as something the user did: "completed the quest" → "I completed the quest". */
 function doneByUser(text: string): string {
   const said = text.replace(/^\s*(the player|player|the user|user|you)\b/i, "I").trim();
-  return /^i\b/i.test(said) ? said : `I ${said.charAt(0).toLowerCase()}${said.slice(1)}`;
+  return /^i\b/i.test(said) ? said : `I ${lowerFirst(said)}`;
 }
 
 /** A game event: something the user did, dated. */
@@ -1305,11 +1318,12 @@ function eventFact(text: string, toks: Tok[] | undefined, ctx: Ctx): void {
 function oftenAnswer(asked: string, text: string, ctx: Ctx): boolean {
   const q = HOW_OFTEN.exec(asked), a = FREQUENCY.exec(text);
   if (!q || !a) return false;
-  const [verb, ...rest] = q[2].trim().replace(/\byour\b/gi, "their").replace(/\byourself\b/gi, "themselves").split(" ");
-  if (/\byou\b/i.test(rest.join(" ")) || OPINION_VERBS.has(verb.toLowerCase())) return false;
+  if (/\byou\b/i.test(q[2])) return false;
+  const [verb, ...rest] = youAsThey(q[2].trim()).split(" ");
+  if (OPINION_VERBS.has(verb.toLowerCase())) return false;
   const who = q[1] ? `${subject(ctx)} and others` : subject(ctx);
   const does = q[1] ? verb : formOf(verb.toLowerCase(), "PresentTense");
-  add(ctx, { text: sentence(`${who} ${[does, ...rest].join(" ")} ${a[1].charAt(0).toLowerCase()}${a[1].slice(1)}`), importance: 0.5 });
+  add(ctx, { text: sentence(`${who} ${[does, ...rest].join(" ")} ${lowerFirst(a[1])}`), importance: 0.5 });
   return true;
 }
 
@@ -1317,10 +1331,10 @@ function oftenAnswer(asked: string, text: string, ctx: Ctx): boolean {
 function longAnswer(asked: string, text: string, ctx: Ctx): boolean {
   const q = HOW_LONG.exec(asked), a = DURATION.exec(text);
   if (!q || !a || /\byou\b/i.test(q[1])) return false;
-  const doing = q[1].trim().replace(/\byour\b/gi, "their").replace(/\byourself\b/gi, "themselves");
+  const doing = youAsThey(q[1].trim());
   const since = a[1].replace(/\bI was\b/gi, "they were").replace(/\bI\b/g, "they").replace(/\bmy\b/gi, "their");
   if (FIRST_PERSON.test(since)) return false;
-  const lower = since.charAt(0).toLowerCase() + since.slice(1);
+  const lower = lowerFirst(since);
   const how = /^(since|for)\b/.test(lower) ? lower : `for ${lower}`;
   add(ctx, { text: sentence(`${subject(ctx)} has been ${doing} ${how}`), importance: 0.5 });
   return true;
@@ -1360,7 +1374,7 @@ function answer(asked: Turn, text: string, ctx: Ctx): boolean {
   const timed = oftenAnswer(asked.text, text, ctx) || longAnswer(asked.text, text, ctx);
   if (timed || text.length > 60) {
     ctx.seq = seq;
-    return timed && !/[.!?;]\s+\S/.test(text);
+    return timed && !severalSentences(text);
   }
   const sentences = sentencesOf(text);
   const toks = sentences.length === 1 ? sentences[0].filter((t) => !LEADING.has(t.w) && !/^(it|is|am|i|name|my|'s)$/.test(t.w)) : [];
@@ -1612,6 +1626,7 @@ function number(...toks: Tok[]): number {
 const indefinite = (t: Tok | undefined) => t?.w === "a" || t?.w === "an";
 const article = (word: string) => (/^[aeiou]/i.test(word) ? "an" : "a");
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
 const firstWord = (s: string) => s.trim().split(/\s+/)[0];
 const subject = (ctx: Ctx) => ctx.name ?? "The user";
 /** the user inside a sentence: "Music makes the user happy" */
