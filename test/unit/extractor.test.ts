@@ -21,6 +21,8 @@ const one = (line: string, knownName?: string) => extractFacts(session([line]), 
 const bySlot = (facts: Fact[], slot: string) => facts.find((f) => f.slot === slot);
 /** The texts of what one user line says, the user's name being Jordan. */
 const jordan = (line: string) => texts(one(line, "Jordan"));
+/** Each line alone gives Jordan no memory (the line names itself when one does). */
+const noneFrom = (lines: string[]) => { for (const line of lines) expect(jordan(line), line).toEqual([]); };
 
 const FIRST_PERSON = /\b(i|i'm|i've|me|my|mine|myself)\b/i;
 
@@ -420,9 +422,7 @@ describe("built-in extractor", () => {
 
   it("takes 'I heard' with something heard as a statement, and hearsay ('I heard that…', 'I heard the food is good') as talk", () => {
     expect(jordan("I heard some old songs from a bard named Tomas.")).toEqual(["Jordan heard some old songs from a bard named Tomas."]);
-    for (const line of ["I heard that you moved.", "I hear you.", "I heard the food is good there.", "I've heard great things about that town."]) {
-      expect(jordan(line), line).toEqual([]);
-    }
+    noneFrom(["I heard that you moved.", "I hear you.", "I heard the food is good there.", "I've heard great things about that town."]);
   });
 
   it("drops a hedge before what the user did or is", () => {
@@ -643,7 +643,7 @@ describe("built-in extractor", () => {
   it("an activity kept up, said with how or when but no object, is a fact ('I've been painting a lot lately')", () => {
     expect(jordan("I've been painting a lot lately.")).toEqual(["Jordan has been painting a lot lately."]);
     expect(jordan("I have been training every day.")).toEqual(["Jordan has been training every day."]);
-    for (const line of ["I've been thinking.", "I've been waiting a while.", "I've been feeling down lately.", "I haven't been sleeping much."]) expect(jordan(line), line).toEqual([]);
+    noneFrom(["I've been thinking.", "I've been waiting a while.", "I've been feeling down lately.", "I haven't been sleeping much."]);
   });
 
   it("'my fave' and 'my top pick' are said as the user's favorite", () => {
@@ -704,9 +704,7 @@ describe("built-in extractor", () => {
       .toEqual(["Jordan advised the character to bring rope and a lantern."]);
     expect(jordan("When buying a sword, make sure it fits your hand.")).toEqual(["Jordan advised the character to make sure it fits their hand."]);
     expect(jordan("I think you'd love the old lighthouse on the cape.")).toEqual(["Jordan recommended the old lighthouse on the cape to the character."]);
-    for (const line of ["You should!", "You should definitely give it a try!", "You should come and join me sometime.", "Should I go?", "Make sure to have fun!"]) {
-      expect(jordan(line), line).toEqual([]);
-    }
+    noneFrom(["You should!", "You should definitely give it a try!", "You should come and join me sometime.", "Should I go?", "Make sure to have fun!"]);
   });
 
   it("the user's thanks for the character's support, help, advice or kind words is kept, one memory a kind", () => {
@@ -715,13 +713,13 @@ describe("built-in extractor", () => {
     ]);
     expect(jordan("Thanks for always having my back.")).toEqual(["Jordan is grateful for the character's support."]);
     expect(jordan("I really appreciate your advice.")).toEqual(["Jordan is grateful for the character's advice."]);
-    for (const line of ["Can I get your help with the gate?", "I need your help.", "Your help would be nice."]) expect(jordan(line), line).toEqual([]);
+    noneFrom(["Can I get your help with the gate?", "I need your help.", "Your help would be nice."]);
   });
 
   it("what the user holds important, said of everyone, is what they believe", () => {
     expect(jordan("It's important to help your neighbors when we're snowed in.")).toEqual(["Jordan believes it is important to help their neighbors when they're snowed in."]);
     expect(jordan("Yeah, it's so important to keep the old songs alive, even when nobody listens.")).toEqual(["Jordan believes it is important to keep the old songs alive."]);
-    for (const line of ["Is it important to you?", "It's important.", "It's important to me that I win."]) expect(jordan(line), line).toEqual([]);
+    noneFrom(["Is it important to you?", "It's important.", "It's important to me that I win."]);
   });
 
   it("what the user found out about themself is read as said; a wondering tacked on after a comma goes", () => {
