@@ -176,6 +176,8 @@ const ONGOING = new Set(["planning", "hoping", "working", "thinking"]);
 const PLACEHOLDER = /\b(?:name is|user is)\s+(?:(?:user|player|guest)\s*\d+(?:'s name)?|name)\.?$/i;
 /** a sentence that goes on about what the one before it said: "It was so powerful." */
 const CONTINUES = /^\W*(it|it's|that|that's|this|they|they're|there)\b/i;
+/** …and one that says what it did to the user: "It made me so proud." */
+const CONTINUES_ON_USER = /^\W*(it|it's)\b/i;
 /** a sentence about someone the sentence before named: "She's a nurse." */
 const ABOUT_THEM = /^\W*(he|she|he's|she's)\b/i;
 /** a character's question whose bare answer is a fact */
@@ -252,6 +254,10 @@ interface Ctx {
   moment?: boolean;
   /** what the user's last sentence in this turn was about: what a following "it" (or "he", "she") means */
   thing?: Thing;
+  /** where this turn's statements begin in `facts` */
+  from: number;
+  /** "It made me proud.", with no thing to put for "it": kept only joined to the statement before it */
+  dangling: Set<Fact>;
 }
 
 /** Something a sentence named; `own`: the user's ("my dog"); `kind`: who "he" or "she" can be; `subject`: what the sentence was about */
@@ -283,7 +289,7 @@ export class BuiltinExtractor implements Extractor {
 
 /** Every fact about the user in one session's turns, in turn order. */
 export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
-  const ctx: Ctx = { name: knownName ? firstWord(knownName) : undefined, day: "", seq: [], facts: [] };
+  const ctx: Ctx = { name: knownName ? firstWord(knownName) : undefined, day: "", seq: [], facts: [], from: 0, dangling: new Set() };
   const texts = turns.map((t) => (t.role === "user" ? t.text.replace(ASIDE_NOTES, " ").replace(/\s+([,.!?;:])/g, "$1").replace(/\s+/g, " ").trim() : ""));
   // what the character asked about, of the user's: "What's your new comic about?" → "new comic"
   const about = turns.map((t, i) => (t.role === "user" && turns[i - 1]?.role === "character" ? askedAbout(turns[i - 1].text) : null));
@@ -309,6 +315,7 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
     gratitude(split[i], ctx);
     belief(split[i], ctx);
     const there = placeBefore(turns[i - 1]?.role === "character" ? turns[i - 1].text : "", texts[i]);
+    ctx.from = ctx.facts.length;
     for (let sentence of said[i]) {
       if (there) sentence = sentence.flatMap((t, k, all) => (t.w === "there" && k > 0 && !isVerb(all[k + 1])
         ? [synthetic(TOWARDS.test(all[k - 1].w) ? "to" : there.at), ...there.name] : [t]));
@@ -327,11 +334,54 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
       if (ctx.facts.length === n) statement(sentence, ctx);
       ctx.thing = subjectOf(sentence) ?? objectOf(sentence, ctx) ?? ctx.thing;
     }
+    continued(ctx, texts[i]);
   });
   // the last guard: a fact that still speaks as the user, or to the character, is dropped
   // and a placeholder for a name ("my name is [name]", "I'm Player 2") says nothing
   return dedupe(ctx.facts.filter((f) => !SUGGESTION.test(f.text)).map((f) => salvaged(f, subject(ctx))).filter((f): f is Fact => f !== null));
 }
+
+/** A word that points back to what was said before it: "it", "this", "there"… */
+const POINTS_BACK = /\b(it|its|this|that|these|those|there)\b/i;
+/** How the user took what they just told of: "…, and felt at home", "…, and wanted to capture the light" */
+const TOOK_IT = /^(felt|feels|feel|wanted|hoped|hopes|enjoyed|loved|found)\b/;
+/** The longest memory two statements make together, in words: more is a paragraph, not a fact. */
+const JOINED_WORDS = 40;
+
+/**
+ * A turn's statements from `from` on, where one goes on about the one before it: said as one memory.
+ * It goes on when it points back ("I painted this after my trip to the coast. That took me a week."),
+ * speaks of the same thing ("I joined a choir. The choir sings on Sundays."), or tells how the user
+ * took it ("I went to the fair. I felt at home there."): "Jordan went to the fair, and felt at home
+ * there.", so that "it" keeps what it means and a feeling stays with what caused it. Facts with a slot
+ * stay apart (merge replaces them alone), and so do two that would make more than JOINED_WORDS.
+ */
+function continued(ctx: Ctx, text: string): void {
+  const who = `${subject(ctx)} `;
+  for (let k = ctx.facts.length - 1; k >= ctx.from; k--) {
+    const f = ctx.facts[k], before = ctx.facts[k - 1];
+    const alone = k === ctx.from || f.slot || before.slot || !!f.shortLived !== !!before.shortLived ||
+      before.text.split(" ").length + f.text.split(" ").length > JOINED_WORDS;
+    if (alone) {
+      if (ctx.dangling.has(f)) ctx.facts.splice(k, 1);
+      continue;
+    }
+    const byUser = f.text.startsWith(who) && !f.text.startsWith(`${who}and `);
+    const body = byUser ? f.text.slice(who.length) : f.text;
+    if (!POINTS_BACK.test(body) && !(byUser && TOOK_IT.test(body))) continue;
+    // "Jordan felt…" after "Jordan went…" → "and felt…"; "It took…" → "and it took…"; a name keeps its capital
+    const rest = byUser && before.text.startsWith(who) ? body : (ctx.name && f.text.startsWith(ctx.name)) || properFirst(f.text, text) ? f.text : lowerFirst(f.text);
+    before.text = `${before.text.slice(0, -1)}, and ${rest}`;
+    before.importance = Math.max(before.importance, f.importance);
+    ctx.facts.splice(k, 1);
+  }
+}
+
+/** Whether a fact's first word is a name: written with a capital inside the turn's sentences, too. */
+const properFirst = (fact: string, text: string) => {
+  const w = fact.split(" ")[0].replace(/\W+$/, "");
+  return /^[A-Z]{2,}/.test(w) || new RegExp(`[^.!?]\\s${w.replace(/\W/g, "")}\\b`).test(text);
+};
 
 /** "We could go to the zoo", "We should hang out sometime": a suggestion to the character, not a fact */
 const SUGGESTION = /^(?:the user|\S+) and others (?:could|should|might|may)\b/i;
@@ -490,7 +540,7 @@ function statements(text: string, said: string[], answers = false): string[] {
     s = s.replace(QUESTION_TAIL, ".").replace(WONDERING_TAIL, ".").replace(TELLING, "").replace(CAME_TO_KNOW, "$1").replace(FAVE, "$1favorite").replace(SHOWN, (_, lead, thing, verb, rest) => `${lead}I ${verb} ${thing}${rest}`);
     const statement = !/\?\W*$/.test(s) && !HYPOTHETICAL.test(s);
     // "I went to a harvest fair. It was so much fun.": what "it" says belongs to the statement before
-    if (statement && kept && CONTINUES.test(s) && !SELF.test(s) && !SECOND_PERSON.test(s)) {
+    if (statement && kept && CONTINUES.test(s) && (!SELF.test(s) || (CONTINUES_ON_USER.test(s) && /^\W*(i|i'm|i've|we|we're|we've)\b/i.test(out[out.length - 1]))) && !SECOND_PERSON.test(s)) {
       out[out.length - 1] = `${out[out.length - 1].replace(/[\s.!;]+$/, "")}, and ${lowerFirst(s)}`;
       continue;
     }
@@ -1126,7 +1176,9 @@ function goal(c: Clause, modal: string | undefined, future: boolean, ctx: Ctx): 
   if (!target || !target.some((t) => isContent(t) || (isVerb(t) && !PASSING_PLANS.has(lemma(t)))) || (modal && c.neg)) return false;
   const text = render(c, ctx, false);
   if (!text) return true;
-  add(ctx, { text, slot: `goal:${key(cut(target))}`, retract: c.neg || undefined, importance: 0.7 });
+  // "I wanted to capture the light": what the user meant to do then, not a goal they have
+  if (is(c.toks[c.verbAt], "PastTense") && !future) add(ctx, { text, importance: 0.4 });
+  else add(ctx, { text, slot: `goal:${key(cut(target))}`, retract: c.neg || undefined, importance: 0.7 });
   return true;
 }
 
@@ -1218,7 +1270,10 @@ function statement(said: Tok[], ctx: Ctx): void {
   const they = head === "they" && !!thing?.own && thing.kind !== "thing" && (is(group, "Plural") || /^(family|team|crew|folks|group|band|class)$/.test(group?.w ?? ""));
   const resolved = !!thing && asVerb(toks[1]) && (definite || thing.kind !== "thing") &&
     ((head === "it" || head === "that") && thing.kind === "thing" || (head === "he" || head === "she") && thing.kind !== "thing" || they);
+  // "It really bugged me.", after a statement of this turn's that "it" is not a thing of: it goes on with that statement
+  const dangling = !resolved && head === "it" && ctx.facts.length > ctx.from && toks.some((t) => /^(i|me|my|myself)$/.test(t.w));
   if (resolved) toks.splice(0, 1, ...thing!.toks.map((t, k) => ({ ...t, first: k === 0 && !isProper(t) })));
+  else if (dangling) {} // said as a whole, below
   // "Here's a pic…", "Seeing them…": what it is about was said elsewhere
   else if (/^(it|its|here|there|they|them|that|this|these|those|seeing|let|which|what|he|she)$/.test(head)) return;
   // "Check out my painting": asked of the character, not said of the user
@@ -1235,8 +1290,9 @@ function statement(said: Tok[], ctx: Ctx): void {
   }
   // too little said, unless it is said of the user's own: "It's red." after "my motorbike"
   // (the last sentence's subject, put for "it", counts: "Baking gives me joy. It helps me unwind.")
-  if (content + (resolved && (thing!.subject || they) ? 1 : 0) < (resolved && thing!.own ? 1 : 2)) return;
-  const c = analyze(toks);
+  // (what "it" did to the user needs nothing more: what it goes on about was said before)
+  if (!dangling && content + (resolved && (thing!.subject || they) ? 1 : 0) < (resolved && thing!.own ? 1 : 2)) return;
+  const c = dangling ? null : analyze(toks);
   const moment = ofTheMoment(c, toks, ctx);
   if (c) {
     const { modal, future } = modality(c);
@@ -1260,6 +1316,7 @@ function statement(said: Tok[], ctx: Ctx): void {
   const named = toks.slice(0, end).map((t) => (t.w === "me" || t.w === "myself" ? synthetic(object(ctx), "ProperNoun") : t));
   const { toks: timed } = datesOf(named, ctx.day);
   during(ctx, moment, () => add(ctx, { text: sentence(words(timed, -1, object(ctx))), importance: 0.3 }));
+  if (dangling) ctx.dangling.add(ctx.facts[ctx.facts.length - 1]);
 }
 
 /**

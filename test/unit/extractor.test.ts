@@ -175,6 +175,8 @@ describe("built-in extractor", () => {
     for (const [line, text, slot] of cases) expect(one(line, "Jordan").map((f) => [f.text, f.slot]), line).toEqual([[text, slot]]);
     // the next few minutes are not a plan
     expect(one("I'm going to go grab a snack.", "Jordan")).toEqual([]);
+    // what the user meant to do then is no goal they have now
+    expect(one("I wanted to become a pilot.", "Jordan").map((f) => [f.text, f.slot])).toEqual([["Jordan wanted to become a pilot.", undefined]]);
   });
 
   it("dates game events by the turn's calendar day, and what the user did when they said when", () => {
@@ -324,9 +326,33 @@ describe("built-in extractor", () => {
     expect(jordan("I joined a climbing gym near my office. It has the best bouldering walls.")).toEqual([
       "Jordan joined a climbing gym near their office, and it has the best bouldering walls.",
     ]);
-    // "It …" after a sentence that named something: the thing is named
+    // and so does one about what "it" did to the user, after what the user did
     expect(jordan("I read Dune last month. It taught me patience and resilience.")).toEqual([
-      "Jordan read Dune in February 2025.", "Dune taught Jordan patience and resilience.",
+      "Jordan read Dune in February 2025, and it taught them patience and resilience.",
+    ]);
+    // "It …" after a sentence about a thing: the thing is named
+    expect(jordan("The lighthouse tour was a gift from my aunt. It made me love the sea.")).toEqual([
+      "The lighthouse tour was a gift from Jordan's aunt.", "The lighthouse tour made Jordan love the sea.",
+    ]);
+  });
+
+  it("keeps a statement that goes on about the one before it in the same memory", () => {
+    // how the user took it stays with what they did
+    expect(jordan("I rode in the harvest parade last week. I felt like the whole town was cheering for me.")).toEqual([
+      "Jordan rode in the harvest parade the week before 2025-03-12, and felt like the whole town was cheering for them.",
+    ]);
+    expect(jordan("I carved a figurehead for the guild ship. I wanted to capture the spirit of the old captains.")).toEqual([
+      "Jordan carved a figurehead for the guild ship, and wanted to capture the spirit of the old captains.",
+    ]);
+    // what "it" did to the user, when "it" is no thing the user named
+    expect(jordan("Last winter I was mapping caves up north. It really wore me out.")).toEqual([
+      "Last winter Jordan was mapping caves up north, and it wore Jordan out.",
+    ]);
+    // with nothing before it to go on, "it" says nothing
+    expect(jordan("It really wore me out.")).toEqual([]);
+    // two facts that do not go on about each other stay two
+    expect(jordan("I joined the lantern guild. My sister runs a bakery in the harbor town.")).toEqual([
+      "Jordan joined the lantern guild.", "Jordan's sister runs a bakery in the harbor town.",
     ]);
   });
 
