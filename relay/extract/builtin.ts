@@ -12,6 +12,18 @@ const model = (nlp as any).model(), world = (nlp as any).world();
 // every nlp(text) runs the world's hooks; the last, compromise/three's phrase chunker, is read by
 // nothing here: without it, tagging is about 8% quicker and the tags are the same
 world.hooks = world.hooks.filter((hook: string) => hook !== "chunks");
+// compromise's post-tagger sweeps its match patterns over a document by checking, for each sentence,
+// every one of some 730 hook words against the words and tags the sentence has: most of tagging's
+// time. Handed only the hooks that occur in the document, it finds the same matches in the same order.
+const { one } = world.methods, bulkMatch = one.bulkMatch;
+// deno-lint-ignore no-explicit-any
+one.bulkMatch = (docs: unknown, net: { hooks: Record<string, unknown> }, ...rest: any[]) => {
+  const present = new Set<string>();
+  for (const sentence of one.cacheDoc(docs) as Set<string>[]) for (const k of sentence) present.add(k);
+  const hooks: Record<string, unknown> = {};
+  for (const k in net.hooks) if (present.has(k)) hooks[k] = net.hooks[k];
+  return bulkMatch(docs, { ...net, hooks }, ...rest);
+};
 import type { Turn } from "../../sdk/src/protocol.ts";
 import type { ExtractInput, Extraction, Extractor, Fact } from "./extractor.ts";
 

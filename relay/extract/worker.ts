@@ -7,6 +7,7 @@
 import type { ExtractInput, Extraction, Extractor, Fact } from "./extractor.ts";
 import { extractFacts } from "./builtin.ts";
 import { warmUpSession } from "./warmup.ts";
+import process from "node:process";
 
 type Reply = { id: number; facts: Fact[] } | { id: number; error: string };
 
@@ -18,6 +19,9 @@ type Work = { input: ExtractInput } | { warmMs: number };
 type Request = Work & { id: number };
 
 if (inWorker) {
+  // compromise reads process.env.DEBUG_TAGS each time it sets a tag, and in Deno each read of
+  // process.env is a call into the runtime: the worker reads a copy taken once (it sets no variables)
+  Object.defineProperty(process, "env", { value: { ...process.env }, writable: true, configurable: true });
   self.onmessage = (e: MessageEvent<Request>) => {
     const { id } = e.data;
     let reply: Reply;
