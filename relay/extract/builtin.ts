@@ -302,7 +302,13 @@ export class BuiltinExtractor implements Extractor {
 /** Every fact about the user in one session's turns, in turn order. */
 export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
   const ctx: Ctx = { name: knownName ? firstWord(knownName) : undefined, day: "", seq: [], facts: [], from: 0, dangling: new Set() };
-  const texts = turns.map((t) => (t.role === "user" ? t.text.replace(ASIDE_NOTES, " ").replace(/\s+([,.!?;:])/g, "$1").replace(/\s+/g, " ").trim() : ""));
+  const texts = turns.map((t, i) => {
+    if (t.role !== "user") return "";
+    const text = t.text.replace(ASIDE_NOTES, " ").replace(/\s+([,.!?;:])/g, "$1").replace(/\s+/g, " ").trim();
+    // "Have you been camping before?" — "Yeah, plenty of times.": the user said it of themself
+    const yes = turns[i - 1]?.role === "character" ? saidYes(turns[i - 1].text, text) : null;
+    return yes ? `${yes} ${text}` : text;
+  });
   // what the character asked about, of the user's: "What's your new comic about?" → "new comic"
   const about = turns.map((t, i) => (t.role === "user" && turns[i - 1]?.role === "character" ? askedAbout(turns[i - 1].text) : null));
   // "How did they react?", "What's on it?": the character asks back about what the user just spoke of
@@ -394,6 +400,32 @@ const properFirst = (fact: string, text: string) => {
   const w = fact.split(" ")[0].replace(/\W+$/, "");
   return /^[A-Z]{2,}/.test(w) || new RegExp(`[^.!?]\\s${w.replace(/\W/g, "")}\\b`).test(text);
 };
+
+/** the character's yes-or-no question about the user, at the end of its turn: "Have you ever been camping?" */
+const YES_NO = /(?:^|[.!?]\s+)(?:(?:so|and|oh|but|hey),?\s+)?(do|did|have|are|were|can) you ((?:\w[\w'-]*,?\s*){1,10}?)\?\W*(?:\[[^\]]*\])?\s*$/i;
+/** questions that are not about what the user does, has or is: offers, opinions, open-ended ones */
+const NOT_OF_THE_USER = /\b(me|my|mine|us|we|our|you|or|think|know|remember|mean|want|wanna|need|mind|feel like|agree|anything|anyone|something|someone|any other|what|how|why|where|when|who|which)\b/i;
+/** an answer that says yes, and nothing against it in its first sentence */
+const YES = /^\W*(yes|yeah|yep|yup|yea|definitely|of course|sure|absolutely|totally|certainly|indeed)\b(?![^.!?]*\b(not|never|no)\b|[^.!?]*n't\b)/i;
+
+/**
+ * What the user said yes to, as the user would say it: "Have you been camping before?" and "Yeah,
+ * plenty of times." → "I have been camping before."; "Did you go to the fair?" → "I went to the fair."
+ * Null when the character did not end on a yes-or-no question about the user, or the answer is no.
+ */
+function saidYes(question: string, answer: string): string | null {
+  const m = YES_NO.exec(question);
+  if (!m || !YES.test(answer)) return null;
+  const rest = m[2].replace(/\byourself\b/gi, "myself").replace(/\byour\b/gi, "my").replace(/\b(ever|any|anymore|anytime|yet|too|as well)\b/gi, " ").replace(/[\s,]+/g, " ").trim();
+  if (!rest || NOT_OF_THE_USER.test(rest)) return null;
+  const aux = m[1].toLowerCase();
+  if (aux === "did") {
+    const [verb, ...after] = rest.split(" ");
+    const past = transform.verb.conjugate(verb.toLowerCase(), model)?.PastTense;
+    return past ? `I ${[past, ...after].join(" ")}.` : null;
+  }
+  return `I ${{ do: "", have: "have ", are: "am ", were: "was ", can: "can " }[aux] ?? ""}${rest}.`.replace(/\s+/g, " ");
+}
 
 /** "We could go to the zoo", "We should hang out sometime": a suggestion to the character, not a fact */
 const SUGGESTION = /^(?:the user|\S+) and others (?:could|should|might|may)\b/i;

@@ -336,6 +336,20 @@ describe("built-in extractor", () => {
     ]);
   });
 
+  it("takes a yes to the character's question about the user as the user saying it", () => {
+    const yes = (question: string, answer: string) => texts(extractFacts(session([`C:${question}`, answer]), "Jordan"));
+    expect(yes("That sounds fun! Have you been sailing before?", "Yeah, plenty of times.")).toEqual(["Jordan has been sailing before."]);
+    expect(yes("Did you go to the lantern festival?", "Yes! The fireworks were wild.")).toEqual(["Jordan went to the lantern festival."]);
+    expect(yes("Do you like spicy food?", "Definitely, the hotter the better.")).toEqual(["Jordan likes spicy food."]);
+    expect(yes("Are you into board games?", "Totally!")).toEqual(["Jordan is into board games."]);
+    // a no, a yes with a but, an offer, an opinion asked, and a question about the character say nothing
+    expect(yes("Can you swim?", "No, never learned.")).toEqual([]);
+    expect(yes("Have you ever been to Oslo?", "Yes, but I didn't stay long.")).toEqual([]);
+    expect(yes("Would you like to come along?", "Yes!")).toEqual([]);
+    expect(yes("Do you think it will rain?", "Yeah.")).toEqual([]);
+    expect(yes("Do you like my new hat?", "Yes!")).toEqual([]);
+  });
+
   it("keeps a statement that goes on about the one before it in the same memory", () => {
     // how the user took it stays with what they did
     expect(jordan("I rode in the harvest parade last week. I felt like the whole town was cheering for me.")).toEqual([
