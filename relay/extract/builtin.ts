@@ -304,7 +304,7 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
   const ctx: Ctx = { name: knownName ? firstWord(knownName) : undefined, day: "", seq: [], facts: [], from: 0, dangling: new Set() };
   const texts = turns.map((t, i) => {
     if (t.role !== "user") return "";
-    const text = t.text.replace(ASIDE_NOTES, " ").replace(/\s+([,.!?;:])/g, "$1").replace(/\s+/g, " ").trim();
+    const text = spelledOut(t.text.replace(ASIDE_NOTES, " ")).replace(/\s+([,.!?;:])/g, "$1").replace(/\s+/g, " ").trim();
     // "Have you been camping before?" — "Yeah, plenty of times.": the user said it of themself
     const yes = turns[i - 1]?.role === "character" ? saidYes(turns[i - 1].text, text) : null;
     return yes ? `${yes} ${text}` : text;
@@ -400,6 +400,14 @@ const properFirst = (fact: string, text: string) => {
   const w = fact.split(" ")[0].replace(/\W+$/, "");
   return /^[A-Z]{2,}/.test(w) || new RegExp(`[^.!?]\\s${w.replace(/\W/g, "")}\\b`).test(text);
 };
+
+/** chat shorthand, in the words a memory (and a search for it) would use */
+const SHORTHAND: Record<string, string> = {
+  biz: "business", pic: "picture", pics: "pictures", mtg: "meeting", fam: "family", bday: "birthday", convo: "conversation",
+  convos: "conversations", vid: "video", vids: "videos", vacay: "vacation", "&": "and",
+};
+const SHORTHAND_WORD = new RegExp(`(?<![\\w'])(${Object.keys(SHORTHAND).join("|")})(?![\\w'])`, "gi");
+const spelledOut = (text: string) => text.replace(SHORTHAND_WORD, (w) => SHORTHAND[w.toLowerCase()] ?? w);
 
 /** the character's yes-or-no question about the user, at the end of its turn: "Have you ever been camping?" */
 const YES_NO = /(?:^|[.!?]\s+)(?:(?:so|and|oh|but|hey),?\s+)?(do|did|have|are|were|can) you ((?:\w[\w'-]*,?\s*){1,10}?)\?\W*(?:\[[^\]]*\])?\s*$/i;

@@ -336,6 +336,10 @@ describe("built-in extractor", () => {
     ]);
   });
 
+  it("spells out chat shorthand", () => {
+    expect(jordan("Took some pics of the new biz for my fam.")).toEqual(["Jordan took some pictures of the new business for their family."]);
+  });
+
   it("takes a yes to the character's question about the user as the user saying it", () => {
     const yes = (question: string, answer: string) => texts(extractFacts(session([`C:${question}`, answer]), "Jordan"));
     expect(yes("That sounds fun! Have you been sailing before?", "Yeah, plenty of times.")).toEqual(["Jordan has been sailing before."]);
