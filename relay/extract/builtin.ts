@@ -404,7 +404,7 @@ const properFirst = (fact: string, text: string) => {
 /** chat shorthand, in the words a memory (and a search for it) would use */
 const SHORTHAND: Record<string, string> = {
   biz: "business", pic: "picture", pics: "pictures", mtg: "meeting", fam: "family", bday: "birthday", convo: "conversation",
-  convos: "conversations", vid: "video", vids: "videos", vacay: "vacation", "&": "and",
+  convos: "conversations", vid: "video", vids: "videos", vacay: "vacation", edu: "education", "&": "and",
 };
 const SHORTHAND_WORD = new RegExp(`(?<![\\w'])(${Object.keys(SHORTHAND).join("|")})(?![\\w'])`, "gi");
 const spelledOut = (text: string) => text.replace(SHORTHAND_WORD, (w) => SHORTHAND[w.toLowerCase()] ?? w);
@@ -1327,6 +1327,8 @@ function statement(said: Tok[], ctx: Ctx): void {
   if (resolved) toks.splice(0, 1, ...thing!.toks.map((t, k) => ({ ...t, first: k === 0 && !isProper(t) })));
   else if (dangling) {} // said as a whole, below
   // "Here's a pic…", "Seeing them…": what it is about was said elsewhere
+  // "This necklace is special to me": the thing is named, as "the necklace"
+  else if (DEMONSTRATIVES.has(head) && is(toks[1], "Noun") && !isPronoun(toks[1]) && !isVerb(toks[1])) toks.splice(0, 1, { ...toks[0], text: "the", w: "the" });
   else if (/^(it|its|here|there|they|them|that|this|these|those|seeing|let|which|what|he|she)$/.test(head)) return;
   // "Check out my painting": asked of the character, not said of the user
   else if (is(toks[0], "Imperative") || (is(toks[0], "Infinitive") && !is(toks[0], "Noun"))) return;

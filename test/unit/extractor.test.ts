@@ -330,6 +330,9 @@ describe("built-in extractor", () => {
     expect(jordan("I read Dune last month. It taught me patience and resilience.")).toEqual([
       "Jordan read Dune in February 2025, and it taught them patience and resilience.",
     ]);
+    // "this", "these" before a noun: the thing is named; alone, they say nothing
+    expect(jordan("These lanterns remind me of my grandmother.")).toEqual(["The lanterns remind Jordan of their grandmother."]);
+    expect(jordan("This is so special to me.")).toEqual([]);
     // "It …" after a sentence about a thing: the thing is named
     expect(jordan("The lighthouse tour was a gift from my aunt. It made me love the sea.")).toEqual([
       "The lighthouse tour was a gift from Jordan's aunt.", "The lighthouse tour made Jordan love the sea.",
@@ -338,6 +341,7 @@ describe("built-in extractor", () => {
 
   it("spells out chat shorthand", () => {
     expect(jordan("Took some pics of the new biz for my fam.")).toEqual(["Jordan took some pictures of the new business for their family."]);
+    expect(jordan("Gonna finish my edu first.")).toEqual(["Jordan is going to finish their education first."]);
   });
 
   it("takes a yes to the character's question about the user as the user saying it", () => {
