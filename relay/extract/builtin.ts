@@ -353,10 +353,26 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
       ctx.thing = subjectOf(sentence) ?? objectOf(sentence, ctx) ?? ctx.thing;
     }
     continued(ctx, texts[i]);
+    // "we", said in a turn that names the user's people ("my kids", "the gang"), is the user and them
+    const company = companyOf(texts[i]) ?? companyOf(turns[i - 1]?.role === "character" ? turns[i - 1].text : "", true);
+    if (company) {
+      const ours = new RegExp(`\\b(${subject(ctx)}|the user) and others\\b`, "g");
+      for (const f of ctx.facts.slice(ctx.from)) f.text = f.text.replace(ours, `$1 and ${company}`);
+    }
   });
   // the last guard: a fact that still speaks as the user, or to the character, is dropped
   // and a placeholder for a name ("my name is [name]", "I'm Player 2") says nothing
   return dedupe(ctx.facts.filter((f) => !SUGGESTION.test(f.text)).map((f) => salvaged(f, subject(ctx))).filter((f): f is Fact => f !== null));
+}
+
+/** the user's people, named in a turn: "my kids", "the gang"; in the character's turn, "your family" */
+const COMPANY = /\b(my|our|the|your) (family|kids|children|wife|husband|partner|friends|buddies|team|crew|colleagues|coworkers|classmates|parents|gang|band|students)\b/i;
+
+/** Who "we" is in a turn that names the user's people: "their kids", "the gang" (the first named). */
+function companyOf(text: string, theirs = false): string | undefined {
+  const m = COMPANY.exec(text);
+  if (!m || (theirs !== (m[1].toLowerCase() === "your"))) return undefined;
+  return `${m[1].toLowerCase() === "the" ? "the" : "their"} ${m[2].toLowerCase()}`;
 }
 
 /** A word that points back to what was said before it: "it", "this", "there"… */

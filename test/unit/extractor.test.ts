@@ -308,7 +308,7 @@ describe("built-in extractor", () => {
 
   it("keeps a statement about the user and others beside one a rule took", () => {
     expect(jordan("I had a great day out with the gang last weekend - we went biking in the hills.")).toContain(
-      "Jordan and others went biking in the hills.",
+      "Jordan and the gang went biking in the hills.",
     );
   });
 
@@ -337,6 +337,14 @@ describe("built-in extractor", () => {
     expect(jordan("The lighthouse tour was a gift from my aunt. It made me love the sea.")).toEqual([
       "The lighthouse tour was a gift from Jordan's aunt.", "The lighthouse tour made Jordan love the sea.",
     ]);
+  });
+
+  it("says who 'we' is when the turn names the user's people", () => {
+    expect(jordan("Spent the day with the gang - we went sailing past the old lighthouse.")).toContain("Jordan and the gang went sailing past the old lighthouse.");
+    expect(texts(extractFacts(session(["C:What do you like doing with your family?", "We bake bread every Sunday morning."]), "Jordan")))
+      .toEqual(["Jordan and their family bake bread every Sunday morning."]);
+    // nobody named: others
+    expect(jordan("We went sailing past the old lighthouse.")).toEqual(["Jordan and others went sailing past the old lighthouse."]);
   });
 
   it("spells out chat shorthand", () => {
@@ -578,7 +586,7 @@ describe("built-in extractor", () => {
     expect(jordan("I finished the presentation for the guild — it was tough.")).toEqual(["Jordan finished the presentation for the guild - it was tough."]);
     expect(jordan("I love dairy-free cake.")).toEqual(["Jordan loves dairy-free cake."]);
     // going to do something is an activity, said after a dash too
-    expect(jordan("I had a day out with the gang - we went biking.")).toContain("Jordan and others went biking.");
+    expect(jordan("I had a day out with the gang - we went biking.")).toContain("Jordan and the gang went biking.");
   });
 
   it("a statement too long for one memory is cut at a comma or after a word that names something, never mid-phrase", () => {
