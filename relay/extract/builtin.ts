@@ -1361,14 +1361,20 @@ function statement(said: Tok[], ctx: Ctx): void {
   // too little said, unless it is said of the user's own: "It's red." after "my motorbike"
   // (the last sentence's subject, put for "it", counts: "Baking gives me joy. It helps me unwind.")
   // (what "it" did to the user needs nothing more: what it goes on about was said before)
-  if (!dangling && content + (resolved && (thing!.subject || they) ? 1 : 0) < (resolved && thing!.own ? 1 : 2)) return;
+  // ("I'm determined to make it happen", after a statement of this turn's: little alone, but it goes on with that one)
+  const thin = !dangling && ctx.facts.length > ctx.from && toks.some((t, k) => k > 0 && /^(it|this|that)$/.test(t.w)) && toks.some((t) => /^(i|me|my)$/.test(t.w));
+  if (!dangling && content + (resolved && (thing!.subject || they) ? 1 : 0) < (resolved && thing!.own ? 1 : 2)) {
+    if (!thin) return;
+  }
   const c = dangling ? null : analyze(toks);
   const moment = ofTheMoment(c, toks, ctx);
   if (c) {
     const { modal, future } = modality(c);
+    const before = ctx.facts.length;
     if (!opinion(c) && !future && (!modal || modal === "can") && !(c.lemma === "be" && c.rest.length < 2)) {
       during(ctx, moment, () => general(c, ctx, false));
     }
+    if (thin && content < 2) for (const f of ctx.facts.slice(before)) ctx.dangling.add(f);
     return;
   }
   // "It reminded me of…", "Last weekend, I…", "We went camping": the user is named where they appear
@@ -1386,7 +1392,7 @@ function statement(said: Tok[], ctx: Ctx): void {
   const named = toks.slice(0, end).map((t) => (t.w === "me" || t.w === "myself" ? synthetic(object(ctx), "ProperNoun") : t));
   const { toks: timed } = datesOf(named, ctx.day);
   during(ctx, moment, () => add(ctx, { text: sentence(words(timed, -1, object(ctx))), importance: 0.3 }));
-  if (dangling) ctx.dangling.add(ctx.facts[ctx.facts.length - 1]);
+  if (dangling || (thin && content < 2)) ctx.dangling.add(ctx.facts[ctx.facts.length - 1]);
 }
 
 /**

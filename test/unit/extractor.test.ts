@@ -211,7 +211,7 @@ describe("built-in extractor", () => {
       ["I volunteer at the animal shelter on weekends.", "Jordan volunteers at the animal shelter on weekends."],
       ["I've been into dancing since I was a kid.", "Jordan is into dancing."],
       ["My brother runs a bakery in Lisbon.", "Jordan's brother runs a bakery in Lisbon."],
-      ["I no longer play the piano, but I used to play it every day.", "Jordan no longer plays the piano."],
+      ["I no longer play the piano, but I used to play it every day.", "Jordan no longer plays the piano, and used to play it every day."],
       ["Lost my job at the bank.", "Jordan lost their job at the bank."],
       ["Music makes me happy.", "Music makes Jordan happy."],
       ["The guild has made me feel welcome and given me courage.", "The guild has made Jordan feel welcome."],
@@ -380,6 +380,11 @@ describe("built-in extractor", () => {
     ]);
     // with nothing before it to go on, "it" says nothing
     expect(jordan("It really wore me out.")).toEqual([]);
+    // a statement that says little alone but of "it", after one that names it, goes on with that one
+    expect(jordan("I entered the harvest fair's pie contest. I was so proud of it.")).toEqual([
+      "Jordan entered the harvest fair's pie contest, and was proud of it.",
+    ]);
+    expect(jordan("I was so proud of it.")).toEqual([]);
     // two facts that do not go on about each other stay two
     expect(jordan("I joined the lantern guild. My sister runs a bakery in the harbor town.")).toEqual([
       "Jordan joined the lantern guild.", "Jordan's sister runs a bakery in the harbor town.",
