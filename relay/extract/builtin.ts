@@ -1338,8 +1338,9 @@ function statement(said: Tok[], ctx: Ctx): void {
   const they = head === "they" && !!thing?.own && thing.kind !== "thing" && (is(group, "Plural") || /^(family|team|crew|folks|group|band|class)$/.test(group?.w ?? ""));
   const resolved = !!thing && asVerb(toks[1]) && (definite || thing.kind !== "thing") &&
     ((head === "it" || head === "that") && thing.kind === "thing" || (head === "he" || head === "she") && thing.kind !== "thing" || they);
-  // "It really bugged me.", after a statement of this turn's that "it" is not a thing of: it goes on with that statement
-  const dangling = !resolved && head === "it" && ctx.facts.length > ctx.from && toks.some((t) => /^(i|me|my|myself)$/.test(t.w));
+  // "It really bugged me.", "That's what keeps me going.", after a statement of this turn's that "it" is
+  // not a thing of: it goes on with that statement
+  const dangling = !resolved && (head === "it" || head === "that") && ctx.facts.length > ctx.from && toks.some((t) => /^(i|me|my|myself)$/.test(t.w));
   if (resolved) toks.splice(0, 1, ...thing!.toks.map((t, k) => ({ ...t, first: k === 0 && !isProper(t) })));
   else if (dangling) {} // said as a whole, below
   // "Here's a pic…", "Seeing them…": what it is about was said elsewhere
@@ -1362,7 +1363,7 @@ function statement(said: Tok[], ctx: Ctx): void {
   // (the last sentence's subject, put for "it", counts: "Baking gives me joy. It helps me unwind.")
   // (what "it" did to the user needs nothing more: what it goes on about was said before)
   // ("I'm determined to make it happen", after a statement of this turn's: little alone, but it goes on with that one)
-  const thin = !dangling && ctx.facts.length > ctx.from && toks.some((t, k) => k > 0 && /^(it|this|that)$/.test(t.w)) && toks.some((t) => /^(i|me|my)$/.test(t.w));
+  const thin = !dangling && ctx.facts.length > ctx.from && (toks.some((t, k) => k > 0 && /^(it|this|that)$/.test(t.w))) && toks.some((t) => /^(i|me|my)$/.test(t.w));
   if (!dangling && content + (resolved && (thing!.subject || they) ? 1 : 0) < (resolved && thing!.own ? 1 : 2)) {
     if (!thin) return;
   }

@@ -385,6 +385,10 @@ describe("built-in extractor", () => {
       "Jordan entered the harvest fair's pie contest, and was proud of it.",
     ]);
     expect(jordan("I was so proud of it.")).toEqual([]);
+    // "that", likewise
+    expect(jordan("I've been working late every night. That's why I'm so tired lately.")).toEqual([
+      "Jordan has been working late every night, and that is why Jordan is tired lately.",
+    ]);
     // two facts that do not go on about each other stay two
     expect(jordan("I joined the lantern guild. My sister runs a bakery in the harbor town.")).toEqual([
       "Jordan joined the lantern guild.", "Jordan's sister runs a bakery in the harbor town.",
