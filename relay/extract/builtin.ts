@@ -150,7 +150,7 @@ const THANKS_FOR = /\b(?:your|you(?=r?\s+(?:having|being)))\s+(?:(?:continued|co
 /** ...and that it is said as thanks, not asked for ("Can I get your help?") */
 const THANKING = /\b(?:means?|meant|mattered|matters|appreciate[sd]?|grateful|thankful|thanks?|helps?|helped|motivates?|keeps? me going|awesome|priceless|glad)\b/i;
 /** "It's important to help family in hard times": what the user holds important. Groups: the word, what follows ("to …" or "that …"). */
-const IMPORTANT = /^(?:(?:yeah|yes|yep|totally|definitely|so true|agreed|exactly|absolutely|true|and|but|plus)\W+)*(?:it's|it is) (?:so |really |super |very |always |just |truly )?(important|essential|crucial|vital) (?:to me |for me )?((?:to|that) .+?)[.!]*$/i;
+const IMPORTANT = /^(?:(?:yeah|yes|yep|totally|definitely|so true|agreed|exactly|absolutely|true|and|but|plus|i think|i believe|i feel like)\W+)*(?:it's|it is) (?:so |really |super |very |always |just |truly )?(important|essential|crucial|vital) (?:to me |for me )?((?:to|that) .+?)[.!]*$/i;
 /** words of advice that tell nothing: "You should definitely give it a try sometime!" */
 const ADVICE_FILLER = new Set("they them their this that some sometime soon its have time sure there give definitely really maybe more again".split(" "));
 /** a question of the character's about what the user just spoke of: "How did they react?", "What's on it?", "What's the new one about?" */
@@ -1221,6 +1221,8 @@ function opinion(c: Clause): boolean {
   if (c.lemma === "know" && c.rest.some((t, k) => /^(for|since)$/.test(t.w) && (is(c.rest[k + 1], "Value") || is(c.rest[k + 1], "Date")))) return false;
   // "I had to say goodbye to Max": a farewell to someone named, not talk
   if (c.lemma === "say" && /^(goodbye|farewell)$/.test(first?.w ?? "") && c.rest.some(isProper)) return false;
+  // "I believe in community": what the user values, not an opinion of the moment
+  if (c.lemma === "believe" && first?.w === "in" && c.rest.slice(1).some(isContent)) return false;
   if (c.lemma !== "see" && c.lemma !== "hear") return OPINION_VERBS.has(c.lemma);
   if (!c.rest.some(isContent) || /^(what|that|how|why|if|you|it|this|so)$/.test(c.rest[0]?.w ?? "")) return true;
   // what the user heard said ("I heard there is…", "I've heard good things about…", "I heard it's great"): hearsay

@@ -784,6 +784,10 @@ describe("built-in extractor", () => {
   it("what the user holds important, said of everyone, is what they believe", () => {
     expect(jordan("It's important to help your neighbors when we're snowed in.")).toEqual(["Jordan believes it is important to help their neighbors when they're snowed in."]);
     expect(jordan("Yeah, it's so important to keep the old songs alive, even when nobody listens.")).toEqual(["Jordan believes it is important to keep the old songs alive."]);
+    expect(jordan("I think it's important to mend what you break.")).toEqual(["Jordan believes it is important to mend what they break."]);
+    // what the user believes in is a value; believing the character, or believing it, is talk
+    expect(jordan("I really believe in second chances.")).toEqual(["Jordan believes in second chances."]);
+    expect(jordan("I believe in you.")).toEqual([]);
     noneFrom(["Is it important to you?", "It's important.", "It's important to me that I win."]);
   });
 
