@@ -365,14 +365,14 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
   return dedupe(ctx.facts.filter((f) => !SUGGESTION.test(f.text)).map((f) => salvaged(f, subject(ctx))).filter((f): f is Fact => f !== null));
 }
 
-/** the user's people, named in a turn: "my kids", "the gang"; in the character's turn, "your family" */
-const COMPANY = /\b(my|our|the|your) (family|kids|children|wife|husband|partner|friends|buddies|team|crew|colleagues|coworkers|classmates|parents|gang|band|students)\b/i;
+/** the user's people, named in a turn: "my kids", "with the gang"; in the character's turn, "your family" */
+const COMPANY = /\b(?:(my|our|your)|with (the)) (family|kids|children|wife|husband|partner|friends|buddies|team|crew|colleagues|coworkers|classmates|parents|gang|band|students)\b/i;
 
 /** Who "we" is in a turn that names the user's people: "their kids", "the gang" (the first named). */
 function companyOf(text: string, theirs = false): string | undefined {
   const m = COMPANY.exec(text);
-  if (!m || (theirs !== (m[1].toLowerCase() === "your"))) return undefined;
-  return `${m[1].toLowerCase() === "the" ? "the" : "their"} ${m[2].toLowerCase()}`;
+  if (!m || (theirs !== (m[1]?.toLowerCase() === "your"))) return undefined;
+  return `${m[2] ? "the" : "their"} ${m[3].toLowerCase()}`;
 }
 
 /** A word that points back to what was said before it: "it", "this", "there"… */
@@ -756,8 +756,12 @@ function clausesOf(toks: Tok[]): Tok[][] {
     if (breaks || restart) parts.push([]);
     parts[parts.length - 1].push(restart ? { ...t, first: true } : t);
   });
-  return parts.map(trimLeading).filter((p) => p.length > 1);
+  // ("I ran again - even though I lost before": "even" goes with what was cut off)
+  return parts.map((p) => trimLeading(p.at(-1) && DANGLING_ENDS.has(p.at(-1)!.w) ? p.slice(0, -1) : p)).filter((p) => p.length > 1);
 }
+
+/** words a clause cannot end on once what they led into is cut off */
+const DANGLING_ENDS = new Set(["even", "just", "only", "and", "but", "or", "so", "because"]);
 
 /** "runs", "kids": a verb form "I" cannot take, so no new statement of "I" ("my wife and kids") */
 function thirdPersonVerb(t: Tok): boolean {
@@ -775,6 +779,12 @@ function trimLeading(toks: Tok[]): Tok[] {
   if (hedge && toks[k + hedge]?.w === "i" && isVerb(toks[k + hedge + 1])) k += hedge;
   // "Last time I bought a map from you": "last time" says nothing the session's own time does not
   if (toks[k]?.w === "last" && toks[k + 1]?.w === "time" && toks[k + 2]?.w === "i") k += 2;
+  // "Since we last spoke, I…": the time since the last talk with the character, likewise
+  if (toks[k]?.w === "since" && toks[k + 1]?.w === "we" && /^(last|spoke|talked|chatted)$/.test(toks[k + 2]?.w ?? "")) {
+    let e = k + 2;
+    while (e < toks.length && /^(last|spoke|talked|chatted|talk|spoke)$/.test(toks[e].w)) e++;
+    if (toks[e]?.w === "i") k = e;
+  }
   const lead = MOMENT_LEADS.find((l) => l.every((w, q) => toks[k + q]?.w === w) && toks[k + l.length]?.w === "i");
   if (lead) k += lead.length;
   const last = toks[toks.length - 1];

@@ -347,6 +347,11 @@ describe("built-in extractor", () => {
     expect(jordan("We went sailing past the old lighthouse.")).toEqual(["Jordan and others went sailing past the old lighthouse."]);
   });
 
+  it("leaves out what is cut off with a clause, and the time since the last talk", () => {
+    expect(jordan("I entered the archery contest again - even though I lost last time.")).toEqual(["Jordan entered the archery contest again."]);
+    expect(jordan("Since we last spoke, I adopted a cat.")).toEqual(["Jordan adopted a cat."]);
+  });
+
   it("spells out chat shorthand", () => {
     expect(jordan("Took some pics of the new biz for my fam.")).toEqual(["Jordan took some pictures of the new business for their family."]);
     expect(jordan("Gonna finish my edu first.")).toEqual(["Jordan is going to finish their education first."]);
