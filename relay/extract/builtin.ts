@@ -377,8 +377,10 @@ function companyOf(text: string, theirs = false): string | undefined {
 
 /** A word that points back to what was said before it: "it", "this", "there"… */
 const POINTS_BACK = /\b(it|its|this|that|these|those|there)\b/i;
-/** How the user took what they just told of: "…, and felt at home", "…, and wanted to capture the light" */
-const TOOK_IT = /^(felt|feels|feel|wanted|hoped|hopes|enjoyed|loved|found)\b/;
+/** How the user took what they just told of: "…, and felt at home", "…, and wanted to capture the light"; or what they asked of it */
+const TOOK_IT = /^(felt|feels|feel|wanted|hoped|hopes|enjoyed|loved|found|is looking for (?:advice|tips|suggestions|ideas))\b/;
+/** the user asking the character for advice on something: "Any tips on marketing?". Groups: what is asked for, on what. */
+const ASKS_ADVICE = /^\W*(?:[\w\s,'-]*?\b)?(?:any|some)\s+(advice|tips|suggestions|ideas)\s+((?:on|for|about)\s+[^?]{3,80})\?\s*$/i;
 /** The longest memory two statements make together, in words: more is a paragraph, not a fact. */
 const JOINED_WORDS = 40;
 
@@ -600,11 +602,14 @@ const OBJECT_OF = new Set((
  * job…") are left out before the slower tagging.
  */
 function statements(text: string, said: string[], answers = false): string[] {
-  if (!text || (!answers && !SELF.test(text) && !IMPLIED_I_ANYWHERE.test(text))) return [];
+  if (!text || (!answers && !SELF.test(text) && !IMPLIED_I_ANYWHERE.test(text) && !said.some((s) => ASKS_ADVICE.test(s)))) return [];
   const out: string[] = [];
   let kept = false;
   for (let s of said) {
     // ("…, so who knows if I'll ever get a pet": a wondering tacked on after a comma goes)
+    // "Any advice on staying motivated?": the user asked for it
+    const asks = ASKS_ADVICE.exec(s);
+    if (asks && !HYPOTHETICAL.test(asks[2])) s = `I am looking for ${asks[1].toLowerCase()} ${youAsThey(asks[2]).replace(/\bthey stay\b/, "to stay")}.`;
     s = s.replace(QUESTION_TAIL, ".").replace(WONDERING_TAIL, ".").replace(TELLING, "").replace(CAME_TO_KNOW, "$1").replace(FAVE, "$1favorite").replace(SHOWN, (_, lead, thing, verb, rest) => `${lead}I ${verb} ${thing}${rest}`);
     const statement = !/\?\W*$/.test(s) && !HYPOTHETICAL.test(s);
     // "I went to a harvest fair. It was so much fun.": what "it" says belongs to the statement before

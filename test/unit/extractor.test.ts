@@ -352,6 +352,11 @@ describe("built-in extractor", () => {
     expect(jordan("Since we last spoke, I adopted a cat.")).toEqual(["Jordan adopted a cat."]);
   });
 
+  it("takes the user asking the character for advice as what the user is looking for", () => {
+    expect(jordan("Any tips on keeping goats out of the garden?")).toEqual(["Jordan is looking for tips on keeping goats out of the garden."]);
+    expect(jordan("Got any advice?")).toEqual([]);
+  });
+
   it("spells out chat shorthand", () => {
     expect(jordan("Took some pics of the new biz for my fam.")).toEqual(["Jordan took some pictures of the new business for their family."]);
     expect(jordan("Gonna finish my edu first.")).toEqual(["Jordan is going to finish their education first."]);
