@@ -396,7 +396,8 @@ function continued(ctx: Ctx, text: string): void {
   const who = `${subject(ctx)} `;
   for (let k = ctx.facts.length - 1; k >= ctx.from; k--) {
     const f = ctx.facts[k], before = ctx.facts[k - 1];
-    const alone = k === ctx.from || f.slot || before.slot || !!f.shortLived !== !!before.shortLived ||
+    // (one that still speaks to the character is dropped at the end: nothing joins it)
+    const alone = k === ctx.from || f.slot || before.slot || !!f.shortLived !== !!before.shortLived || speaksAsUser(before.text) || speaksAsUser(f.text) ||
       before.text.split(" ").length + f.text.split(" ").length > JOINED_WORDS;
     if (alone) {
       if (ctx.dangling.has(f)) ctx.facts.splice(k, 1);
@@ -1241,7 +1242,9 @@ function opinion(c: Clause): boolean {
   if (c.lemma !== "see" && c.lemma !== "hear") return OPINION_VERBS.has(c.lemma);
   if (!c.rest.some(isContent) || /^(what|that|how|why|if|you|it|this|so)$/.test(c.rest[0]?.w ?? "")) return true;
   // what the user heard said ("I heard there is…", "I've heard good things about…", "I heard it's great"): hearsay
-  return c.lemma === "hear" && (/^(ya|about|of|from|back|they|he|she|them|there|good|great|lots|many|things)$/.test(c.rest[0].w) || c.rest.some((t) => is(t, "Copula")));
+  // (what was heard ends at the first comma: "I heard a talk, and it was great" heard no "was great")
+  const heard = c.rest.slice(0, c.rest.findIndex((t) => t.post.includes(",")) + 1 || undefined);
+  return c.lemma === "hear" && (/^(ya|about|of|from|back|they|he|she|them|there|good|great|lots|many|things)$/.test(c.rest[0].w) || heard.some((t) => is(t, "Copula")));
 }
 
 /** "I want to become a pilot", "I'm planning to visit Japan", "I'm going to learn guitar", "I'd love to …" */

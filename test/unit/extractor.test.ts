@@ -399,6 +399,14 @@ describe("built-in extractor", () => {
     expect(jordan("I've been working late every night. That's why I'm so tired lately.")).toEqual([
       "Jordan has been working late every night, and that is why Jordan is tired lately.",
     ]);
+    // what is said to the character is no statement to go on from: the rest is kept
+    expect(jordan("I'm really inspired by your drive. I just joined the harbor watch. It's such a great feeling to help my town!")).toEqual([
+      "Jordan joined the harbor watch, and it is such a great feeling to help their town.",
+    ]);
+    // hearing a story, and how it was, is no hearsay
+    expect(jordan("I heard some old stories from a retired sailor named Tobias. It was so moving.")).toEqual([
+      "Jordan heard some old stories from a retired sailor named Tobias, and it was moving.",
+    ]);
     // two facts that do not go on about each other stay two
     expect(jordan("I joined the lantern guild. My sister runs a bakery in the harbor town.")).toEqual([
       "Jordan joined the lantern guild.", "Jordan's sister runs a bakery in the harbor town.",
