@@ -188,8 +188,8 @@ const ONGOING = new Set(["planning", "hoping", "working", "thinking"]);
 const PLACEHOLDER = /\b(?:name is|user is)\s+(?:(?:user|player|guest)\s*\d+(?:'s name)?|name)\.?$/i;
 /** a sentence that goes on about what the one before it said: "It was so powerful." */
 const CONTINUES = /^\W*(it|it's|that|that's|this|they|they're|there)\b/i;
-/** …and one that says what it did to the user: "It made me so proud." */
-const CONTINUES_ON_USER = /^\W*(it|it's)\b/i;
+/** …and one that says what it did to the user, or what there is of it: "It made me so proud.", "There's a lot I forgot I owned." */
+const CONTINUES_ON_USER = /^\W*(it|it's|there's|there is|there are)\b/i;
 /** a sentence about someone the sentence before named: "She's a nurse." */
 const ABOUT_THEM = /^\W*(he|she|he's|she's)\b/i;
 /** a character's question whose bare answer is a fact */
@@ -270,6 +270,8 @@ interface Ctx {
   from: number;
   /** "It made me proud.", with no thing to put for "it": kept only joined to the statement before it */
   dangling: Set<Fact>;
+  /** "It helps me unwind." after "Baking gives me joy.": said of what the statement before was about */
+  goesOn: Set<Fact>;
 }
 
 /** Something a sentence named; `own`: the user's ("my dog"); `kind`: who "he" or "she" can be; `subject`: what the sentence was about */
@@ -301,7 +303,7 @@ export class BuiltinExtractor implements Extractor {
 
 /** Every fact about the user in one session's turns, in turn order. */
 export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
-  const ctx: Ctx = { name: knownName ? firstWord(knownName) : undefined, day: "", seq: [], facts: [], from: 0, dangling: new Set() };
+  const ctx: Ctx = { name: knownName ? firstWord(knownName) : undefined, day: "", seq: [], facts: [], from: 0, dangling: new Set(), goesOn: new Set() };
   const texts = turns.map((t, i) => {
     if (t.role !== "user") return "";
     const text = spelledOut(t.text.replace(ASIDE_NOTES, " ")).replace(/\s+([,.!?;:])/g, "$1").replace(/\s+/g, " ").trim();
@@ -387,6 +389,7 @@ const JOINED_WORDS = 40;
 /**
  * A turn's statements from `from` on, where one goes on about the one before it: said as one memory.
  * It goes on when it points back ("I painted this after my trip to the coast. That took me a week."),
+ * says more of what the one before was about ("Baking gives me joy. It helps me unwind."),
  * speaks of the same thing ("I joined a choir. The choir sings on Sundays."), or tells how the user
  * took it ("I went to the fair. I felt at home there."): "Jordan went to the fair, and felt at home
  * there.", so that "it" keeps what it means and a feeling stays with what caused it. Facts with a slot
@@ -405,7 +408,7 @@ function continued(ctx: Ctx, text: string): void {
     }
     const byUser = f.text.startsWith(who) && !f.text.startsWith(`${who}and `);
     const body = byUser ? f.text.slice(who.length) : f.text;
-    if (!POINTS_BACK.test(body) && !(byUser && TOOK_IT.test(body))) continue;
+    if (!POINTS_BACK.test(body) && !(byUser && TOOK_IT.test(body)) && !ctx.goesOn.has(f)) continue;
     // "Jordan felt…" after "Jordan went…" → "and felt…"; "It took…" → "and it took…"; a name keeps its capital
     const rest = byUser && before.text.startsWith(who) ? body : (ctx.name && f.text.startsWith(ctx.name)) || properFirst(f.text, text) ? f.text : lowerFirst(f.text);
     before.text = `${before.text.slice(0, -1)}, and ${rest}`;
@@ -1389,6 +1392,8 @@ function statement(said: Tok[], ctx: Ctx): void {
   }
   const c = dangling ? null : analyze(toks);
   const moment = ofTheMoment(c, toks, ctx);
+  const start = ctx.facts.length;
+  const onSubject = resolved && !!thing!.subject;
   if (c) {
     const { modal, future } = modality(c);
     const before = ctx.facts.length;
@@ -1396,6 +1401,7 @@ function statement(said: Tok[], ctx: Ctx): void {
       during(ctx, moment, () => general(c, ctx, false));
     }
     if (thin && content < 2) for (const f of ctx.facts.slice(before)) ctx.dangling.add(f);
+    if (onSubject) for (const f of ctx.facts.slice(start)) ctx.goesOn.add(f);
     return;
   }
   // "It reminded me of…", "Last weekend, I…", "We went camping": the user is named where they appear
@@ -1414,6 +1420,7 @@ function statement(said: Tok[], ctx: Ctx): void {
   const { toks: timed } = datesOf(named, ctx.day);
   during(ctx, moment, () => add(ctx, { text: sentence(words(timed, -1, object(ctx))), importance: 0.3 }));
   if (dangling || (thin && content < 2)) ctx.dangling.add(ctx.facts[ctx.facts.length - 1]);
+  if (onSubject) for (const f of ctx.facts.slice(start)) ctx.goesOn.add(f);
 }
 
 /**
