@@ -377,6 +377,9 @@ function companyOf(text: string, theirs = false): string | undefined {
   return `${m[2] ? "the" : "their"} ${m[3].toLowerCase()}`;
 }
 
+/** the talk between the user and the character itself: "We haven't talked in a while", "Long time no see" */
+const CATCHING_UP = /\bwe (?:haven't|have not|hadn't) (?:talked|spoken|chatted|caught up)\b|\blong time no (?:talk|see|chat|speak)\b|^\W*(?:it's been|been) (?:a while|ages|forever) since we\b/i;
+
 /** A word that points back to what was said before it: "it", "this", "there"… */
 const POINTS_BACK = /\b(it|its|this|that|these|those|there)\b/i;
 /** How the user took what they just told of: "…, and felt at home", "…, and wanted to capture the light"; or what they asked of it */
@@ -615,7 +618,7 @@ function statements(text: string, said: string[], answers = false): string[] {
     const asks = ASKS_ADVICE.exec(s);
     if (asks && !HYPOTHETICAL.test(asks[2])) s = `I am looking for ${asks[1].toLowerCase()} ${youAsThey(asks[2]).replace(/\bthey stay\b/, "to stay")}.`;
     s = s.replace(QUESTION_TAIL, ".").replace(WONDERING_TAIL, ".").replace(TELLING, "").replace(CAME_TO_KNOW, "$1").replace(FAVE, "$1favorite").replace(SHOWN, (_, lead, thing, verb, rest) => `${lead}I ${verb} ${thing}${rest}`);
-    const statement = !/\?\W*$/.test(s) && !HYPOTHETICAL.test(s);
+    const statement = !/\?\W*$/.test(s) && !HYPOTHETICAL.test(s) && !CATCHING_UP.test(s);
     // "I went to a harvest fair. It was so much fun.": what "it" says belongs to the statement before
     if (statement && kept && CONTINUES.test(s) && (!SELF.test(s) || (CONTINUES_ON_USER.test(s) && /^\W*(i|i'm|i've|we|we're|we've)\b/i.test(out[out.length - 1]))) && !SECOND_PERSON.test(s)) {
       out[out.length - 1] = `${out[out.length - 1].replace(/[\s.!;]+$/, "")}, and ${lowerFirst(s)}`;

@@ -350,6 +350,7 @@ describe("built-in extractor", () => {
   it("leaves out what is cut off with a clause, and the time since the last talk", () => {
     expect(jordan("I entered the archery contest again - even though I lost last time.")).toEqual(["Jordan entered the archery contest again."]);
     expect(jordan("Since we last spoke, I adopted a cat.")).toEqual(["Jordan adopted a cat."]);
+    expect(jordan("We haven't talked in ages! Long time no see.")).toEqual([]);
   });
 
   it("takes the user asking the character for advice as what the user is looking for", () => {
