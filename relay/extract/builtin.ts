@@ -188,6 +188,8 @@ const ONGOING = new Set(["planning", "hoping", "working", "thinking"]);
 const PLACEHOLDER = /\b(?:name is|user is)\s+(?:(?:user|player|guest)\s*\d+(?:'s name)?|name)\.?$/i;
 /** a sentence that goes on about what the one before it said: "It was so powerful." */
 const CONTINUES = /^\W*(it|it's|that|that's|this|they|they're|there)\b/i;
+/** …and one that says what the thing was like: "The view was breathtaking.", "Everyone was so kind." */
+const DESCRIBES = /^\W*(?:the|everyone|everybody|everything)\b[^.!?,;]{0,40}?\b(?:was|were|is|are)\b/i;
 /** …and one that says what it did to the user, or what there is of it: "It made me so proud.", "There's a lot I forgot I owned." */
 const CONTINUES_ON_USER = /^\W*(it|it's|there's|there is|there are)\b/i;
 /** a sentence about someone the sentence before named: "She's a nurse." */
@@ -317,7 +319,9 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
   const back = turns.map((t, i) => t.role === "user" && turns[i - 1]?.role === "character" && turns[i - 2]?.role === "user" && ASKS_BACK.test(turns[i - 1].text));
   // each user turn's sentences, split once: read as statements (tagged) and by the rules that read text
   const split = texts.map((text) => (text ? sentencesIn(text) : []));
-  const said = tagged(turns.map((t, i) => (t.role === "event" ? [doneByUser(t.text)] : statements(texts[i], split[i], !!about[i] || back[i]))));
+  // what a statement's sentence goes on to say of it, in a sentence without the user ("The view was breathtaking.")
+  const tails = turns.map(() => new Map<number, string[]>());
+  const said = tagged(turns.map((t, i) => (t.role === "event" ? [doneByUser(t.text)] : statements(texts[i], split[i], !!about[i] || back[i], tails[i]))));
   turns.forEach((turn, i) => {
     ctx.day = turn.at.slice(0, 10);
     ctx.seq = [turn.seq];
@@ -336,7 +340,7 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
     belief(split[i], ctx);
     const there = placeBefore(turns[i - 1]?.role === "character" ? turns[i - 1].text : "", texts[i]);
     ctx.from = ctx.facts.length;
-    for (let sentence of said[i]) {
+    for (let [j, sentence] of said[i].entries()) {
       if (there) sentence = sentence.flatMap((t, k, all) => (t.w === "there" && k > 0 && !isVerb(all[k + 1])
         ? [synthetic(TOWARDS.test(all[k - 1].w) ? "to" : there.at), ...there.name] : [t]));
       const n = ctx.facts.length;
@@ -352,6 +356,11 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
         if (ctx.facts.length === m && ctx.facts.length > n && /^(we|i)$/.test(part[0].w)) statement(part, ctx);
       }
       if (ctx.facts.length === n) statement(sentence, ctx);
+      const last = ctx.facts.length > n ? ctx.facts[ctx.facts.length - 1] : undefined;
+      for (const tail of tails[i].get(j) ?? []) {
+        if (!last || last.slot || last.text.split(" ").length + tail.split(" ").length > JOINED_WORDS) break;
+        last.text = `${last.text.slice(0, -1)}, and ${lowerFirst(tail.replace(/[\s.!]+$/, ""))}.`;
+      }
       ctx.thing = subjectOf(sentence) ?? objectOf(sentence, ctx) ?? ctx.thing;
     }
     continued(ctx, texts[i]);
@@ -608,7 +617,7 @@ const OBJECT_OF = new Set((
  * hypotheticals and sentences with no first-person word (nor a leading past-tense verb: "Lost my
  * job…") are left out before the slower tagging.
  */
-function statements(text: string, said: string[], answers = false): string[] {
+function statements(text: string, said: string[], answers = false, tails = new Map<number, string[]>()): string[] {
   if (!text || (!answers && !SELF.test(text) && !IMPLIED_I_ANYWHERE.test(text) && !said.some((s) => ASKS_ADVICE.test(s)))) return [];
   const out: string[] = [];
   let kept = false;
@@ -622,6 +631,11 @@ function statements(text: string, said: string[], answers = false): string[] {
     // "I went to a harvest fair. It was so much fun.": what "it" says belongs to the statement before
     if (statement && kept && CONTINUES.test(s) && (!SELF.test(s) || (CONTINUES_ON_USER.test(s) && /^\W*(i|i'm|i've|we|we're|we've)\b/i.test(out[out.length - 1]))) && !SECOND_PERSON.test(s)) {
       out[out.length - 1] = `${out[out.length - 1].replace(/[\s.!;]+$/, "")}, and ${lowerFirst(s)}`;
+      continue;
+    }
+    // "We explored the coast. The view was breathtaking.": what the statement before saw, said of it
+    if (statement && kept && DESCRIBES.test(s) && !SELF.test(s) && !SECOND_PERSON.test(s)) {
+      tails.set(out.length - 1, [...(tails.get(out.length - 1) ?? []), s]);
       continue;
     }
     // "He's in high school." after "I spend time with my son.": its own statement, once "he" is known

@@ -412,6 +412,10 @@ describe("built-in extractor", () => {
     expect(jordan("I heard some old stories from a retired sailor named Tobias. It was so moving.")).toEqual([
       "Jordan heard some old stories from a retired sailor named Tobias, and it was moving.",
     ]);
+    // what the thing was like, said next without the user
+    expect(jordan("I climbed the old bell tower yesterday. The view from the top was breathtaking!")).toEqual([
+      "Jordan climbed the old bell tower on 2025-03-11, and the view from the top was breathtaking.",
+    ]);
     // two facts that do not go on about each other stay two
     expect(jordan("I joined the lantern guild. My sister runs a bakery in the harbor town.")).toEqual([
       "Jordan joined the lantern guild.", "Jordan's sister runs a bakery in the harbor town.",
