@@ -188,8 +188,8 @@ const ONGOING = new Set(["planning", "hoping", "working", "thinking"]);
 const PLACEHOLDER = /\b(?:name is|user is)\s+(?:(?:user|player|guest)\s*\d+(?:'s name)?|name)\.?$/i;
 /** a sentence that goes on about what the one before it said: "It was so powerful." */
 const CONTINUES = /^\W*(it|it's|that|that's|this|they|they're|there)\b/i;
-/** …and one that says what the thing was like: "The view was breathtaking.", "Everyone was so kind." */
-const DESCRIBES = /^\W*(?:the|everyone|everybody|everything)\b[^.!?,;]{0,40}?\b(?:was|were|is|are)\b/i;
+/** …and one that says what the thing was like: "The view was breathtaking.", "Everyone was so kind.", "Seeing it was stunning." (not talk: "Sounds great", "Life is good") */
+const DESCRIBES = /^\W*(?:and |plus |also )?(?!(?:look|looks|sounds|seems|check|guess|hope|let|life|he|she|they|we|i|you|it|this|that|there|here|what|who|which)\b)(?:the|everyone|everybody|everything|[a-z-]+(?:'s)?)\b[^.!?,;]{0,40}?\b(?:was|were|is|are)\b/i;
 /** …and one that says what it did to the user, or what there is of it: "It made me so proud.", "There's a lot I forgot I owned." */
 const CONTINUES_ON_USER = /^\W*(it|it's|there's|there is|there are)\b/i;
 /** a sentence about someone the sentence before named: "She's a nurse." */
@@ -359,7 +359,7 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
       const last = ctx.facts.length > n ? ctx.facts[ctx.facts.length - 1] : undefined;
       for (const tail of tails[i].get(j) ?? []) {
         if (!last || last.slot || last.text.split(" ").length + tail.split(" ").length > JOINED_WORDS) break;
-        last.text = `${last.text.slice(0, -1)}, and ${lowerFirst(tail.replace(/[\s.!]+$/, ""))}.`;
+        last.text = `${last.text.slice(0, -1)}, and ${lowerFirst(tail.replace(/^\W*(?:and|plus|also)\s+/i, "").replace(/[\s.!]+$/, ""))}.`;
       }
       ctx.thing = subjectOf(sentence) ?? objectOf(sentence, ctx) ?? ctx.thing;
     }
@@ -634,7 +634,7 @@ function statements(text: string, said: string[], answers = false, tails = new M
       continue;
     }
     // "We explored the coast. The view was breathtaking.": what the statement before saw, said of it
-    if (statement && kept && DESCRIBES.test(s) && !SELF.test(s) && !SECOND_PERSON.test(s)) {
+    if (statement && kept && DESCRIBES.test(s) && !SELF.test(s) && !SECOND_PERSON.test(s) && !TALK.test(s)) {
       tails.set(out.length - 1, [...(tails.get(out.length - 1) ?? []), s]);
       continue;
     }

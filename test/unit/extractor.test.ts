@@ -416,6 +416,11 @@ describe("built-in extractor", () => {
     expect(jordan("I climbed the old bell tower yesterday. The view from the top was breathtaking!")).toEqual([
       "Jordan climbed the old bell tower on 2025-03-11, and the view from the top was breathtaking.",
     ]);
+    expect(jordan("I took lessons with my cousins as a kid. Those summers were so precious.")).toEqual([
+      "Jordan took lessons with their cousins as a kid, and those summers were so precious.",
+    ]);
+    // talk is no description: "Sounds…", "Life is…"
+    expect(jordan("I took lessons with my cousins as a kid. Sounds silly now.")).toEqual(["Jordan took lessons with their cousins as a kid."]);
     // two facts that do not go on about each other stay two
     expect(jordan("I joined the lantern guild. My sister runs a bakery in the harbor town.")).toEqual([
       "Jordan joined the lantern guild.", "Jordan's sister runs a bakery in the harbor town.",
