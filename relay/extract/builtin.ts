@@ -28,7 +28,7 @@ import type { Turn } from "../../sdk/src/protocol.ts";
 import type { ExtractInput, Extraction, Extractor, Fact } from "./extractor.ts";
 
 /** Facts longer than this are cut back to the last noun that fits. */
-const MAX_WORDS = 26;
+const MAX_WORDS = 30;
 
 const FAMILY = new Set([
   "mom", "mother", "dad", "father", "parent", "sister", "brother", "sibling", "son", "daughter", "kid",

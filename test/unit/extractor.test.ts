@@ -358,6 +358,12 @@ describe("built-in extractor", () => {
     expect(jordan("Got any advice?")).toEqual([]);
   });
 
+  it("keeps a long statement whole up to 30 words", () => {
+    expect(jordan("I spent the whole summer repairing the old fishing boat my grandfather left me, sanding every plank and painting the hull a deep green like the one he had.")).toEqual([
+      "Jordan spent the whole summer repairing the old fishing boat their grandfather left them, sanding every plank and painting the hull a deep green like the one he had.",
+    ]);
+  });
+
   it("spells out chat shorthand", () => {
     expect(jordan("Took some pics of the new biz for my fam.")).toEqual(["Jordan took some pictures of the new business for their family."]);
     expect(jordan("Gonna finish my edu first.")).toEqual(["Jordan is going to finish their education first."]);
