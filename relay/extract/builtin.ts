@@ -373,7 +373,7 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
   });
   // the last guard: a fact that still speaks as the user, or to the character, is dropped
   // and a placeholder for a name ("my name is [name]", "I'm Player 2") says nothing
-  return dedupe(ctx.facts.filter((f) => !SUGGESTION.test(f.text)).map((f) => salvaged(f, subject(ctx))).filter((f): f is Fact => f !== null));
+  return dedupe(ctx.facts.filter((f) => !SUGGESTION.test(f.text) && !hollow(f.text, subject(ctx))).map((f) => salvaged(f, subject(ctx))).filter((f): f is Fact => f !== null));
 }
 
 /** the user's people, named in a turn: "my kids", "with the gang"; in the character's turn, "your family" */
@@ -468,6 +468,10 @@ function saidYes(question: string, answer: string): string | null {
   }
   return `I ${{ do: "", have: "have ", are: "am ", were: "was ", can: "can " }[aux] ?? ""}${rest}.`.replace(/\s+/g, " ");
 }
+
+/** Words that say nothing alone: "Jordan is too.", "Jordan does so." are no facts. */
+const EMPTY_WORDS = new Set("is am are was were be been being has have had does do did too so also really very just still even not the a an and or but to of it that this there then now much more most quite pretty as well".split(" "));
+const hollow = (text: string, who: string) => !(text.replace(who, "").toLowerCase().match(/[a-z0-9']+/g) ?? []).some((w) => !EMPTY_WORDS.has(w));
 
 /** "We could go to the zoo", "We should hang out sometime": a suggestion to the character, not a fact */
 const SUGGESTION = /^(?:the user|\S+) and others (?:could|should|might|may)\b/i;
@@ -873,6 +877,12 @@ function doing(toks: Tok[]): boolean {
 
 /** "Painting helps me…": a word that reads as a verb agreeing with "it", though compromise may have taken it for a plural noun */
 const asVerb = (t: Tok | undefined) => !!t && (isVerb(t) || (t.w.endsWith("s") && formOf(lemma({ ...t, tags: new Set(["Verb"]) }), "PresentTense") === t.w));
+
+/** "This old necklace is…", "These lanterns remind…": after the first word, a noun (adjectives before it) and then a verb ("That sounds like me" is no such) */
+function namesThing(toks: Tok[]): boolean {
+  const v = toks.findIndex((t, q) => q >= 2 && q <= 4 && isVerb(t) && !is(t, "Noun"));
+  return v > 0 && is(toks[v - 1], "Noun") && !isPronoun(toks[v - 1]) && toks.slice(1, v).every((t) => (is(t, "Noun") || is(t, "Adjective")) && !isVerb(t));
+}
 
 /** Runs `fn` with `ctx.moment` set: what it adds is short-lived when its clause is the task of the moment. */
 function during(ctx: Ctx, moment: boolean, fn: () => void): void {
@@ -1385,7 +1395,7 @@ function statement(said: Tok[], ctx: Ctx): void {
   else if (dangling) {} // said as a whole, below
   // "Here's a pic…", "Seeing them…": what it is about was said elsewhere
   // "This necklace is special to me": the thing is named, as "the necklace"
-  else if (DEMONSTRATIVES.has(head) && is(toks[1], "Noun") && !isPronoun(toks[1]) && !isVerb(toks[1])) toks.splice(0, 1, { ...toks[0], text: "the", w: "the" });
+  else if (DEMONSTRATIVES.has(head) && namesThing(toks)) toks.splice(0, 1, { ...toks[0], text: "the", w: "the" });
   else if (/^(it|its|here|there|they|them|that|this|these|those|seeing|let|which|what|he|she)$/.test(head)) return;
   // "Check out my painting": asked of the character, not said of the user
   else if (is(toks[0], "Imperative") || (is(toks[0], "Infinitive") && !is(toks[0], "Noun"))) return;

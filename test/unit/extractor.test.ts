@@ -333,6 +333,9 @@ describe("built-in extractor", () => {
     // "this", "these" before a noun: the thing is named; alone, they say nothing
     expect(jordan("These lanterns remind me of my grandmother.")).toEqual(["The lanterns remind Jordan of their grandmother."]);
     expect(jordan("This is so special to me.")).toEqual([]);
+    // "That sounds like me!": no thing named, and nothing said
+    expect(jordan("That sounds like me!")).toEqual([]);
+    expect(jordan("I am too.")).toEqual([]);
     // "It …" after a sentence about a thing: the thing is named, in the same memory
     expect(jordan("The lighthouse tour was a gift from my aunt. It made me love the sea.")).toEqual([
       "The lighthouse tour was a gift from Jordan's aunt, and the lighthouse tour made Jordan love the sea.",
