@@ -233,7 +233,7 @@ const QUESTS = new Set(["quest", "mission", "errand", "hunt", "journey"]);
 /** what a search or a move is for when it lasts longer than a day: "I'm looking for a new job" */
 const LASTING_AIMS = new Set([
   "job", "work", "house", "apartment", "flat", "partner", "girlfriend", "boyfriend", "wife", "husband", "career", "school", "college",
-  "university", "roommate", "someone", "somebody", "love", "relationship",
+  "university", "roommate", "someone", "somebody", "love", "relationship", "advice", "tip", "suggestion", "idea",
 ]);
 /** "I'm always looking for new games": a habit, not a task */
 const HABITUAL = new Set(["always", "usually", "often", "constantly", "forever", "generally", "normally", "sometimes", "every"]);

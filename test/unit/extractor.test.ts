@@ -358,6 +358,10 @@ describe("built-in extractor", () => {
 
   it("takes the user asking the character for advice as what the user is looking for", () => {
     expect(jordan("Any tips on keeping goats out of the garden?")).toEqual(["Jordan is looking for tips on keeping goats out of the garden."]);
+    // not a task of the moment: it lasts, and it goes with the trouble the user told of
+    const [fact] = one("My goats keep eating the cabbages. Any tips on keeping them out of the garden?", "Jordan");
+    expect(fact).toMatchObject({ text: "Jordan's goats keep eating the cabbages, and Jordan is looking for tips on keeping them out of the garden." });
+    expect(fact.shortLived).toBeUndefined();
     expect(jordan("Got any advice?")).toEqual([]);
   });
 
