@@ -349,11 +349,19 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
       homeCountry(sentence, ctx);
       if (promise(sentence, ctx)) continue;
       const parts = clausesOf(sentence);
-      for (const part of parts) {
+      let firstEmpty = false;
+      for (const [p, part] of parts.entries()) {
         const m = ctx.facts.length;
         clause(part, ctx);
         // "…, and we went biking": a statement of the user's that no rule took, beside one that a rule did
         if (ctx.facts.length === m && ctx.facts.length > n && /^(we|i)$/.test(part[0].w)) statement(part, ctx);
+        if (p === 0 && ctx.facts.length === m && /^(we|i)$/.test(part[0].w)) firstEmpty = true;
+      }
+      // (and the first, when no rule took it but one took a later part: it comes first)
+      if (firstEmpty && ctx.facts.length > n) {
+        const later = ctx.facts.splice(n);
+        statement(parts[0], ctx);
+        ctx.facts.push(...later);
       }
       if (ctx.facts.length === n) statement(sentence, ctx);
       const last = ctx.facts.length > n ? ctx.facts[ctx.facts.length - 1] : undefined;
@@ -633,7 +641,7 @@ function statements(text: string, said: string[], answers = false, tails = new M
     s = s.replace(QUESTION_TAIL, ".").replace(WONDERING_TAIL, ".").replace(TELLING, "").replace(CAME_TO_KNOW, "$1").replace(FAVE, "$1favorite").replace(SHOWN, (_, lead, thing, verb, rest) => `${lead}I ${verb} ${thing}${rest}`);
     const statement = !/\?\W*$/.test(s) && !HYPOTHETICAL.test(s) && !CATCHING_UP.test(s);
     // "I went to a harvest fair. It was so much fun.": what "it" says belongs to the statement before
-    if (statement && kept && CONTINUES.test(s) && (!SELF.test(s) || (CONTINUES_ON_USER.test(s) && /^\W*(i|i'm|i've|we|we're|we've)\b/i.test(out[out.length - 1]))) && !SECOND_PERSON.test(s)) {
+    if (statement && kept && CONTINUES.test(s) && (!SELF.test(s) || (CONTINUES_ON_USER.test(s) && !/\b(we|us|our|ours|ourselves)\b/i.test(s) && /^\W*(i|i'm|i've|we|we're|we've)\b/i.test(out[out.length - 1]))) && !SECOND_PERSON.test(s)) {
       out[out.length - 1] = `${out[out.length - 1].replace(/[\s.!;]+$/, "")}, and ${lowerFirst(s)}`;
       continue;
     }

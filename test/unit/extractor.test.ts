@@ -434,6 +434,9 @@ describe("built-in extractor", () => {
     ]);
     // talk is no description: "Sounds…", "Life is…"
     expect(jordan("I took lessons with my cousins as a kid. Sounds silly now.")).toEqual(["Jordan took lessons with their cousins as a kid."]);
+    // a sentence joined so is read part by part: its first part is kept though no rule took it
+    expect(jordan("I was out walking along the harbor when I came across an old wooden boat. It was so pretty, I had to take a picture!")[0])
+      .toBe("Jordan was out walking along the harbor when they came across an old wooden boat, and it was pretty.");
     // two facts that do not go on about each other stay two
     expect(jordan("I joined the lantern guild. My sister runs a bakery in the harbor town.")).toEqual([
       "Jordan joined the lantern guild.", "Jordan's sister runs a bakery in the harbor town.",
