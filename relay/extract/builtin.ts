@@ -426,6 +426,8 @@ function continued(ctx: Ctx, text: string): void {
       if (ctx.dangling.has(f)) ctx.facts.splice(k, 1);
       continue;
     }
+    // (what stands alone never goes into what may not: that one may go, and would take it along)
+    if (ctx.dangling.has(before) && !ctx.dangling.has(f)) continue;
     const byUser = f.text.startsWith(who) && !f.text.startsWith(`${who}and `);
     const body = byUser ? f.text.slice(who.length) : f.text;
     if (!POINTS_BACK.test(body) && !(byUser && TOOK_IT.test(body)) && !ctx.goesOn.has(f)) continue;

@@ -437,6 +437,9 @@ describe("built-in extractor", () => {
     // a sentence joined so is read part by part: its first part is kept though no rule took it
     expect(jordan("I was out walking along the harbor when I came across an old wooden boat. It was so pretty, I had to take a picture!")[0])
       .toBe("Jordan was out walking along the harbor when they came across an old wooden boat, and it was pretty.");
+    // a statement that goes after one that is dropped (it spoke to the character, then "it" with nothing to mean) is kept
+    expect(jordan("I'm so glad you liked it! I lent it to you last spring. I read it too and it really moved me. By the way, I finished carving my figurehead last week. I'm so proud of it!"))
+      .toEqual(["Jordan finished carving their figurehead the week before 2025-03-12, and is proud of it."]);
     // two facts that do not go on about each other stay two
     expect(jordan("I joined the lantern guild. My sister runs a bakery in the harbor town.")).toEqual([
       "Jordan joined the lantern guild.", "Jordan's sister runs a bakery in the harbor town.",
