@@ -394,6 +394,9 @@ function companyOf(text: string, theirs = false): string | undefined {
   return `${m[2] ? "the" : "their"} ${m[3].toLowerCase()}`;
 }
 
+/** a short yes or exclamation, four words at most: "Yeah, plenty of times.", "Totally!", "Haha, yes." */
+const FILLER_YES = /^\W*(?:yes|yeah|yep|yup|totally|definitely|absolutely|sure|haha|lol|wow|oh|aw+|of course)\b[^.!?]*[.!?]*$(?<=^\W*(?:\S+\s+){0,3}\S+)/i;
+
 /** the talk between the user and the character itself: "We haven't talked in a while", "Long time no see" */
 const CATCHING_UP = /\bwe (?:haven't|have not|hadn't) (?:talked|spoken|chatted|caught up)\b|\blong time no (?:talk|see|chat|speak)\b|^\W*(?:it's been|been) (?:a while|ages|forever) since we\b/i;
 
@@ -657,6 +660,8 @@ function statements(text: string, said: string[], answers = false, tails = new M
       out.push(s);
       continue;
     }
+    // "Yeah, plenty of times.": a short yes says nothing itself, and what follows goes on from before it
+    if (kept && FILLER_YES.test(s)) continue;
     // the first sentence of an answer about the user's thing: "It's a mix of horror and comedy."
     kept = statement && (SELF.test(s) || IMPLIED_I.test(s) || (answers && !out.length && /^\W*(it|it's|they|they're|he|he's|she|she's)\b/i.test(s) && !SECOND_PERSON.test(s)));
     if (kept) out.push(s);

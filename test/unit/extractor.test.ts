@@ -379,7 +379,11 @@ describe("built-in extractor", () => {
   it("takes a yes to the character's question about the user as the user saying it", () => {
     const yes = (question: string, answer: string) => texts(extractFacts(session([`C:${question}`, answer]), "Jordan"));
     expect(yes("That sounds fun! Have you been sailing before?", "Yeah, plenty of times.")).toEqual(["Jordan has been sailing before."]);
-    expect(yes("Did you go to the lantern festival?", "Yes! The fireworks were wild.")).toEqual(["Jordan went to the lantern festival."]);
+    // what follows the short yes goes on about what the user said yes to
+    expect(yes("Have you been sailing before?", "Yeah, plenty of times. It's a great way to clear my head.")).toEqual([
+      "Jordan has been sailing before, and it is a great way to clear their head.",
+    ]);
+    expect(yes("Did you go to the lantern festival?", "Yes! The fireworks were wild.")).toEqual(["Jordan went to the lantern festival, and the fireworks were wild."]);
     expect(yes("Do you like spicy food?", "Definitely, the hotter the better.")).toEqual(["Jordan likes spicy food."]);
     expect(yes("Are you into board games?", "Totally!")).toEqual(["Jordan is into board games."]);
     // a no, a yes with a but, an offer, an opinion asked, and a question about the character say nothing
