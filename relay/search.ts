@@ -189,8 +189,8 @@ async function withContext(store: Store, scopes: Scope[], ranked: Scored[]): Pro
     const gain = Math.max(0, ...best.filter((hit) => hit.id !== m.id && near(hit, m)).map((hit) => CONTEXT.weight * hit.score));
     if (gain <= 0) continue;
     // one that matched no word of the query joins with the gain alone
-    const had = byId.get(m.id) ?? await store.getMemory(m.id).then((r) => r && { ...r, score: 0 });
-    if (had) byId.set(m.id, { ...had, score: had.score + gain });
+    const had = byId.get(m.id) ?? { ...m, score: 0 };
+    byId.set(m.id, { ...had, score: had.score + gain });
   }
   return [...byId.values()].sort((a, b) => b.score - a.score);
 }

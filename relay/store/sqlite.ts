@@ -556,18 +556,17 @@ export class SqliteStore implements Store {
     return Promise.resolve(rows.map((r) => ({ ...this.#memory(r), score: Number(r.relevance) })));
   }
 
-  fromSessions(scopes: Scope[], sessionIds: string[]): Promise<{ id: string; sources: Source[] }[]> {
+  fromSessions(scopes: Scope[], sessionIds: string[]): Promise<StoredMemory[]> {
     const keys = scopes.map(scopeKey);
     if (!keys.length || !sessionIds.length) return Promise.resolve([]);
     // a text match on the stored JSON narrows the scan (an id's "_" matches any character: the
     // sources are checked exactly after)
     const rows = this.#all(
-      `select id, sources from memories where scope_key in (${keys.map(() => "?").join(", ")}) and (expires_at is null or expires_at > ?)
+      `select * from memories where scope_key in (${keys.map(() => "?").join(", ")}) and (expires_at is null or expires_at > ?)
         and (${sessionIds.map(() => "sources like ?").join(" or ")}) order by rowid`,
       ...keys, new Date().toISOString(), ...sessionIds.map((id) => `%"sessionId":${JSON.stringify(id)}%`));
     const wanted = new Set(sessionIds);
-    return Promise.resolve(rows.map((r) => ({ id: r.id as string, sources: JSON.parse(r.sources as string) as Source[] }))
-      .filter((m) => m.sources.some((s) => wanted.has(s.sessionId))));
+    return Promise.resolve(rows.map((r) => this.#memory(r)).filter((m) => m.sources.some((s) => wanted.has(s.sessionId))));
   }
 
   unembedded(scopes: Scope[], model: string, limit: number): Promise<{ id: string; memory: string }[]> {
