@@ -366,8 +366,8 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
       if (ctx.facts.length === n) statement(sentence, ctx);
       const last = ctx.facts.length > n ? ctx.facts[ctx.facts.length - 1] : undefined;
       for (const tail of tails[i].get(j) ?? []) {
-        if (!last || last.slot || last.text.split(" ").length + tail.split(" ").length > JOINED_WORDS) break;
-        last.text = `${last.text.slice(0, -1)}, and ${lowerFirst(tail.replace(/^\W*(?:and|plus|also)\s+/i, "").replace(/[\s.!]+$/, ""))}.`;
+        if (!last || last.slot || !fitTogether(last.text, tail)) break;
+        last.text = andThen(last.text, `${lowerFirst(tail.replace(/^\W*(?:and|plus|also)\s+/i, "").replace(/[\s.!]+$/, ""))}.`);
       }
       ctx.thing = subjectOf(sentence) ?? objectOf(sentence, ctx) ?? ctx.thing;
     }
@@ -394,8 +394,9 @@ function companyOf(text: string, theirs = false): string | undefined {
   return `${m[2] ? "the" : "their"} ${m[3].toLowerCase()}`;
 }
 
-/** a short yes or exclamation, four words at most: "Yeah, plenty of times.", "Totally!", "Haha, yes." */
-const FILLER_YES = /^\W*(?:yes|yeah|yep|yup|totally|definitely|absolutely|sure|haha|lol|wow|oh|aw+|of course)\b[^.!?]*[.!?]*$(?<=^\W*(?:\S+\s+){0,3}\S+)/i;
+/** a short yes or exclamation: "Yeah, plenty of times.", "Totally!", "Haha, yes." (four words at most, fillerYes) */
+const FILLER_YES = /^\W*(?:yes|yeah|yep|yup|totally|definitely|absolutely|sure|haha|lol|wow|oh|aw+|of course)\b[^.!?]*[.!?]*$/i;
+const fillerYes = (s: string) => FILLER_YES.test(s) && s.trim().split(/\s+/).length <= 4;
 
 /** the talk between the user and the character itself: "We haven't talked in a while", "Long time no see" */
 const CATCHING_UP = /\bwe (?:haven't|have not|hadn't) (?:talked|spoken|chatted|caught up)\b|\blong time no (?:talk|see|chat|speak)\b|^\W*(?:it's been|been) (?:a while|ages|forever) since we\b/i;
@@ -408,6 +409,9 @@ const TOOK_IT = /^(felt|feels|feel|wanted|hoped|hopes|enjoyed|loved|found|is loo
 const ASKS_ADVICE = /^\W*(?:[\w\s,'-]*?\b)?(?:any|some)\s+(advice|tips|suggestions|ideas)\s+((?:on|for|about)\s+[^?]{3,80})\?\s*$/i;
 /** The longest memory two statements make together, in words: more is a paragraph, not a fact. */
 const JOINED_WORDS = 40;
+const fitTogether = (first: string, then: string) => first.split(" ").length + then.split(" ").length <= JOINED_WORDS;
+/** "Jordan went to the fair." and "it was loud." → "Jordan went to the fair, and it was loud." */
+const andThen = (first: string, then: string) => `${first.replace(/[\s.!;]+$/, "")}, and ${then}`;
 
 /**
  * A turn's statements from `from` on, where one goes on about the one before it: said as one memory.
@@ -424,7 +428,7 @@ function continued(ctx: Ctx, text: string): void {
     const f = ctx.facts[k], before = ctx.facts[k - 1];
     // (one that still speaks to the character is dropped at the end: nothing joins it)
     const alone = k === ctx.from || f.slot || before.slot || !!f.shortLived !== !!before.shortLived || speaksAsUser(before.text) || speaksAsUser(f.text) ||
-      before.text.split(" ").length + f.text.split(" ").length > JOINED_WORDS;
+      !fitTogether(before.text, f.text);
     if (alone) {
       if (ctx.dangling.has(f)) ctx.facts.splice(k, 1);
       continue;
@@ -436,7 +440,7 @@ function continued(ctx: Ctx, text: string): void {
     if (!POINTS_BACK.test(body) && !(byUser && TOOK_IT.test(body)) && !ctx.goesOn.has(f)) continue;
     // "Jordan felt…" after "Jordan went…" → "and felt…"; "It took…" → "and it took…"; a name keeps its capital
     const rest = byUser && before.text.startsWith(who) ? body : (ctx.name && f.text.startsWith(ctx.name)) || properFirst(f.text, text) ? f.text : lowerFirst(f.text);
-    before.text = `${before.text.slice(0, -1)}, and ${rest}`;
+    before.text = andThen(before.text, rest);
     before.importance = Math.max(before.importance, f.importance);
     ctx.facts.splice(k, 1);
   }
@@ -647,7 +651,7 @@ function statements(text: string, said: string[], answers = false, tails = new M
     const statement = !/\?\W*$/.test(s) && !HYPOTHETICAL.test(s) && !CATCHING_UP.test(s);
     // "I went to a harvest fair. It was so much fun.": what "it" says belongs to the statement before
     if (statement && kept && CONTINUES.test(s) && (!SELF.test(s) || (CONTINUES_ON_USER.test(s) && !/\b(we|us|our|ours|ourselves)\b/i.test(s) && /^\W*(i|i'm|i've|we|we're|we've)\b/i.test(out[out.length - 1]))) && !SECOND_PERSON.test(s)) {
-      out[out.length - 1] = `${out[out.length - 1].replace(/[\s.!;]+$/, "")}, and ${lowerFirst(s)}`;
+      out[out.length - 1] = andThen(out[out.length - 1], lowerFirst(s));
       continue;
     }
     // "We explored the coast. The view was breathtaking.": what the statement before saw, said of it
@@ -661,7 +665,7 @@ function statements(text: string, said: string[], answers = false, tails = new M
       continue;
     }
     // "Yeah, plenty of times.": a short yes says nothing itself, and what follows goes on from before it
-    if (kept && FILLER_YES.test(s)) continue;
+    if (kept && fillerYes(s)) continue;
     // the first sentence of an answer about the user's thing: "It's a mix of horror and comedy."
     kept = statement && (SELF.test(s) || IMPLIED_I.test(s) || (answers && !out.length && /^\W*(it|it's|they|they're|he|he's|she|she's)\b/i.test(s) && !SECOND_PERSON.test(s)));
     if (kept) out.push(s);
@@ -1407,11 +1411,10 @@ function statement(said: Tok[], ctx: Ctx): void {
   // not a thing of: it goes on with that statement
   const dangling = !resolved && (head === "it" || head === "that") && ctx.facts.length > ctx.from && toks.some((t) => /^(i|me|my|myself)$/.test(t.w));
   if (resolved) toks.splice(0, 1, ...thing!.toks.map((t, k) => ({ ...t, first: k === 0 && !isProper(t) })));
-  else if (dangling) {} // said as a whole, below
-  // "Here's a pic…", "Seeing them…": what it is about was said elsewhere
   // "This necklace is special to me": the thing is named, as "the necklace"
-  else if (DEMONSTRATIVES.has(head) && namesThing(toks)) toks.splice(0, 1, { ...toks[0], text: "the", w: "the" });
-  else if (/^(it|its|here|there|they|them|that|this|these|those|seeing|let|which|what|he|she)$/.test(head)) return;
+  else if (!dangling && DEMONSTRATIVES.has(head) && namesThing(toks)) toks.splice(0, 1, { ...toks[0], text: "the", w: "the" });
+  // "Here's a pic…", "Seeing them…": what it is about was said elsewhere (a dangling one is said as a whole, below)
+  else if (!dangling && /^(it|its|here|there|they|them|that|this|these|those|seeing|let|which|what|he|she)$/.test(head)) return;
   // "Check out my painting": asked of the character, not said of the user
   else if (is(toks[0], "Imperative") || (is(toks[0], "Infinitive") && !is(toks[0], "Noun"))) return;
   // "Maybe we can hang out sometime": a suggestion
@@ -1428,23 +1431,26 @@ function statement(said: Tok[], ctx: Ctx): void {
   // (the last sentence's subject, put for "it", counts: "Baking gives me joy. It helps me unwind.")
   // (what "it" did to the user needs nothing more: what it goes on about was said before)
   // ("I'm determined to make it happen", after a statement of this turn's: little alone, but it goes on with that one)
-  const thin = !dangling && ctx.facts.length > ctx.from && (toks.some((t, k) => k > 0 && /^(it|this|that)$/.test(t.w))) && toks.some((t) => /^(i|me|my)$/.test(t.w));
-  if (!dangling && content + (resolved && (thing!.subject || they) ? 1 : 0) < (resolved && thing!.own ? 1 : 2)) {
-    if (!thin) return;
-  }
+  const thin = !dangling && ctx.facts.length > ctx.from && toks.some((t, k) => k > 0 && /^(it|this|that)$/.test(t.w)) && toks.some((t) => /^(i|me|my)$/.test(t.w));
+  const little = content + (resolved && (thing!.subject || they) ? 1 : 0) < (resolved && thing!.own ? 1 : 2);
+  if (little && !dangling && !thin) return;
+  // what this statement adds, marked when it may only go on with the one before (dangling) or says
+  // more of what that one was about (goesOn): continued() reads the marks at the turn's end
+  const start = ctx.facts.length;
+  const mark = () => {
+    for (const f of ctx.facts.slice(start)) {
+      if (dangling || (thin && content < 2)) ctx.dangling.add(f);
+      if (resolved && thing!.subject) ctx.goesOn.add(f);
+    }
+  };
   const c = dangling ? null : analyze(toks);
   const moment = ofTheMoment(c, toks, ctx);
-  const start = ctx.facts.length;
-  const onSubject = resolved && !!thing!.subject;
   if (c) {
     const { modal, future } = modality(c);
-    const before = ctx.facts.length;
     if (!opinion(c) && !future && (!modal || modal === "can") && !(c.lemma === "be" && c.rest.length < 2)) {
       during(ctx, moment, () => general(c, ctx, false));
     }
-    if (thin && content < 2) for (const f of ctx.facts.slice(before)) ctx.dangling.add(f);
-    if (onSubject) for (const f of ctx.facts.slice(start)) ctx.goesOn.add(f);
-    return;
+    return mark();
   }
   // "It reminded me of…", "Last weekend, I…", "We went camping": the user is named where they appear
   // (a sentence about the user's own thing is about the user too: "The user's motorbike is red")
@@ -1461,8 +1467,7 @@ function statement(said: Tok[], ctx: Ctx): void {
   const named = toks.slice(0, end).map((t) => (t.w === "me" || t.w === "myself" ? synthetic(object(ctx), "ProperNoun") : t));
   const { toks: timed } = datesOf(named, ctx.day);
   during(ctx, moment, () => add(ctx, { text: sentence(words(timed, -1, object(ctx))), importance: 0.3 }));
-  if (dangling || (thin && content < 2)) ctx.dangling.add(ctx.facts[ctx.facts.length - 1]);
-  if (onSubject) for (const f of ctx.facts.slice(start)) ctx.goesOn.add(f);
+  mark();
 }
 
 /**

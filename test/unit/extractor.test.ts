@@ -23,6 +23,8 @@ const bySlot = (facts: Fact[], slot: string) => facts.find((f) => f.slot === slo
 const jordan = (line: string) => texts(one(line, "Jordan"));
 /** Each line alone gives Jordan no memory (the line names itself when one does). */
 const noneFrom = (lines: string[]) => { for (const line of lines) expect(jordan(line), line).toEqual([]); };
+/** Each line alone gives Jordan exactly these memories (the line names itself when it does not). */
+const saysAs = (cases: [string, string[]][]) => { for (const [line, memories] of cases) expect(jordan(line), line).toEqual(memories); };
 
 const FIRST_PERSON = /\b(i|i'm|i've|me|my|mine|myself)\b/i;
 
@@ -395,59 +397,46 @@ describe("built-in extractor", () => {
   });
 
   it("keeps a statement that goes on about the one before it in the same memory", () => {
-    // and what there is of it
-    expect(jordan("I've been reading a lot this week. There's a pile of good books I forgot I owned.")).toEqual([
-      "Jordan has been reading a lot this week, and there is a pile of good books they forgot they owned.",
+    saysAs([
+      // and what there is of it
+      ["I've been reading a lot this week. There's a pile of good books I forgot I owned.",
+        ["Jordan has been reading a lot this week, and there is a pile of good books they forgot they owned."]],
+      // how the user took it stays with what they did
+      ["I rode in the harvest parade last week. I felt like the whole town was cheering for me.",
+        ["Jordan rode in the harvest parade the week before 2025-03-12, and felt like the whole town was cheering for them."]],
+      ["I carved a figurehead for the guild ship. I wanted to capture the spirit of the old captains.",
+        ["Jordan carved a figurehead for the guild ship, and wanted to capture the spirit of the old captains."]],
+      // what "it" did to the user, when "it" is no thing the user named; with nothing before it, it says nothing
+      ["Last winter I was mapping caves up north. It really wore me out.", ["Last winter Jordan was mapping caves up north, and it wore Jordan out."]],
+      ["It really wore me out.", []],
+      // a statement that says little alone but of "it", after one that names it, goes on with that one
+      ["I entered the harvest fair's pie contest. I was so proud of it.", ["Jordan entered the harvest fair's pie contest, and was proud of it."]],
+      ["I was so proud of it.", []],
+      // "that", likewise
+      ["I've been working late every night. That's why I'm so tired lately.",
+        ["Jordan has been working late every night, and that is why Jordan is tired lately."]],
+      // what is said to the character is no statement to go on from: the rest is kept
+      ["I'm really inspired by your drive. I just joined the harbor watch. It's such a great feeling to help my town!",
+        ["Jordan joined the harbor watch, and it is such a great feeling to help their town."]],
+      // hearing a story, and how it was, is no hearsay
+      ["I heard some old stories from a retired sailor named Tobias. It was so moving.",
+        ["Jordan heard some old stories from a retired sailor named Tobias, and it was moving."]],
+      // what the thing was like, said next without the user; talk ("Sounds…", "Life is…") is no description
+      ["I climbed the old bell tower yesterday. The view from the top was breathtaking!",
+        ["Jordan climbed the old bell tower on 2025-03-11, and the view from the top was breathtaking."]],
+      ["I took lessons with my cousins as a kid. Those summers were so precious.",
+        ["Jordan took lessons with their cousins as a kid, and those summers were so precious."]],
+      ["I took lessons with my cousins as a kid. Sounds silly now.", ["Jordan took lessons with their cousins as a kid."]],
+      // a statement that goes after one that is dropped (it spoke to the character, then "it" with nothing to mean) is kept
+      ["I'm so glad you liked it! I lent it to you last spring. I read it too and it really moved me. By the way, I finished carving my figurehead last week. I'm so proud of it!",
+        ["Jordan finished carving their figurehead the week before 2025-03-12, and is proud of it."]],
+      // two facts that do not go on about each other stay two
+      ["I joined the lantern guild. My sister runs a bakery in the harbor town.",
+        ["Jordan joined the lantern guild.", "Jordan's sister runs a bakery in the harbor town."]],
     ]);
-    // how the user took it stays with what they did
-    expect(jordan("I rode in the harvest parade last week. I felt like the whole town was cheering for me.")).toEqual([
-      "Jordan rode in the harvest parade the week before 2025-03-12, and felt like the whole town was cheering for them.",
-    ]);
-    expect(jordan("I carved a figurehead for the guild ship. I wanted to capture the spirit of the old captains.")).toEqual([
-      "Jordan carved a figurehead for the guild ship, and wanted to capture the spirit of the old captains.",
-    ]);
-    // what "it" did to the user, when "it" is no thing the user named
-    expect(jordan("Last winter I was mapping caves up north. It really wore me out.")).toEqual([
-      "Last winter Jordan was mapping caves up north, and it wore Jordan out.",
-    ]);
-    // with nothing before it to go on, "it" says nothing
-    expect(jordan("It really wore me out.")).toEqual([]);
-    // a statement that says little alone but of "it", after one that names it, goes on with that one
-    expect(jordan("I entered the harvest fair's pie contest. I was so proud of it.")).toEqual([
-      "Jordan entered the harvest fair's pie contest, and was proud of it.",
-    ]);
-    expect(jordan("I was so proud of it.")).toEqual([]);
-    // "that", likewise
-    expect(jordan("I've been working late every night. That's why I'm so tired lately.")).toEqual([
-      "Jordan has been working late every night, and that is why Jordan is tired lately.",
-    ]);
-    // what is said to the character is no statement to go on from: the rest is kept
-    expect(jordan("I'm really inspired by your drive. I just joined the harbor watch. It's such a great feeling to help my town!")).toEqual([
-      "Jordan joined the harbor watch, and it is such a great feeling to help their town.",
-    ]);
-    // hearing a story, and how it was, is no hearsay
-    expect(jordan("I heard some old stories from a retired sailor named Tobias. It was so moving.")).toEqual([
-      "Jordan heard some old stories from a retired sailor named Tobias, and it was moving.",
-    ]);
-    // what the thing was like, said next without the user
-    expect(jordan("I climbed the old bell tower yesterday. The view from the top was breathtaking!")).toEqual([
-      "Jordan climbed the old bell tower on 2025-03-11, and the view from the top was breathtaking.",
-    ]);
-    expect(jordan("I took lessons with my cousins as a kid. Those summers were so precious.")).toEqual([
-      "Jordan took lessons with their cousins as a kid, and those summers were so precious.",
-    ]);
-    // talk is no description: "Sounds…", "Life is…"
-    expect(jordan("I took lessons with my cousins as a kid. Sounds silly now.")).toEqual(["Jordan took lessons with their cousins as a kid."]);
     // a sentence joined so is read part by part: its first part is kept though no rule took it
     expect(jordan("I was out walking along the harbor when I came across an old wooden boat. It was so pretty, I had to take a picture!")[0])
       .toBe("Jordan was out walking along the harbor when they came across an old wooden boat, and it was pretty.");
-    // a statement that goes after one that is dropped (it spoke to the character, then "it" with nothing to mean) is kept
-    expect(jordan("I'm so glad you liked it! I lent it to you last spring. I read it too and it really moved me. By the way, I finished carving my figurehead last week. I'm so proud of it!"))
-      .toEqual(["Jordan finished carving their figurehead the week before 2025-03-12, and is proud of it."]);
-    // two facts that do not go on about each other stay two
-    expect(jordan("I joined the lantern guild. My sister runs a bakery in the harbor town.")).toEqual([
-      "Jordan joined the lantern guild.", "Jordan's sister runs a bakery in the harbor town.",
-    ]);
   });
 
   it("leaves out the name of the one spoken to", () => {
