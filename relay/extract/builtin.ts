@@ -15,6 +15,8 @@ world.hooks = world.hooks.filter((hook: string) => hook !== "chunks");
 // compromise's post-tagger sweeps its match patterns over a document by checking, for each sentence,
 // every one of some 730 hook words against the words and tags the sentence has: most of tagging's
 // time. Handed only the hooks that occur in the document, it finds the same matches in the same order.
+// (Finding them reads the document's words and tags once more than the sweep itself does: about 1% of
+// a worker's time in a CPU profile, against about 10% saved.)
 const { one } = world.methods, bulkMatch = one.bulkMatch;
 // deno-lint-ignore no-explicit-any
 one.bulkMatch = (docs: unknown, net: { hooks: Record<string, unknown> }, ...rest: any[]) => {
