@@ -441,7 +441,10 @@ function continued(ctx: Ctx, text: string): void {
     const body = byUser ? f.text.slice(who.length) : f.text;
     if (!POINTS_BACK.test(body) && !(byUser && TOOK_IT.test(body)) && !ctx.goesOn.has(f)) continue;
     // "Jordan felt…" after "Jordan went…" → "and felt…"; "It took…" → "and it took…"; a name keeps its capital
-    const rest = byUser && before.text.startsWith(who) ? body : (ctx.name && f.text.startsWith(ctx.name)) || properFirst(f.text, text) ? f.text : lowerFirst(f.text);
+    let rest = byUser && before.text.startsWith(who) ? body : (ctx.name && f.text.startsWith(ctx.name)) || properFirst(f.text, text) ? f.text : lowerFirst(f.text);
+    // "Skating helps Jordan unwind" and "skating is a must-have in Jordan's week": "… in their week", named once is enough
+    const user = object(ctx);
+    if (before.text.toLowerCase().includes(user.toLowerCase())) rest = rest.replace(new RegExp(`\\b${user.replace(/\W/g, "\\$&")}'s\\b`, "i"), "their");
     before.text = andThen(before.text, rest);
     before.importance = Math.max(before.importance, f.importance);
     ctx.facts.splice(k, 1);
@@ -866,7 +869,9 @@ function clause(toks: Tok[], ctx: Ctx): void {
   const pastAction = (is(verb, "PastTense") && !is(verb, "Auxiliary") && !is(verb, "Copula") && !is(verb, "Participle") ||
     /^(got|had)$/.test(verb?.w ?? "") && toks.length > 3 && !/^(it|to|that|this|you|me|ta)$/.test(after?.w ?? "")) &&
     !/^(for|about|with|by|of|me)$/.test(after?.w ?? "");
-  const going = (verb?.w === "going" && after?.w === "to") || (ONGOING.has(verb?.w ?? "") && verb !== undefined && !is(after, "Verb"));
+  // ("Working the night shift taught me…", "Going to the fair was fun": the gerund is the subject of a later verb)
+  const going = ((verb?.w === "going" && after?.w === "to") || (ONGOING.has(verb?.w ?? "") && verb !== undefined && !is(after, "Verb"))) &&
+    !laterVerb(toks.slice(toks.indexOf(verb!) + 1));
   const implied = !head.first ? [] : pastAction || verb?.w === "want" || (/^(love|enjoy)$/.test(verb?.w ?? "") && (is(after, "Gerund") || after?.w === "to"))
     ? [synthetic("I", "Pronoun")]
     : going || doing(toks) ? [synthetic("I", "Pronoun"), synthetic("am", "Verb", "Copula")]
@@ -894,6 +899,16 @@ function doing(toks: Tok[]): boolean {
   const end = toks.findIndex((t, k) => k > 0 && /[,;:—–-]/.test(toks[k - 1].post));
   return !toks.slice(1, end < 0 ? undefined : end).some((t) => isVerb(t) && !is(t, "Gerund") && !is(t, "Infinitive")) &&
     toks.slice(1).some(isContent);
+}
+
+/**
+ * A verb of its own in `toks` before the first break: "… at the hospital taught me". Not one after
+ * "to", nor one joined to it ("going to finish school and find a job").
+ */
+function laterVerb(toks: Tok[]): boolean {
+  const end = toks.findIndex((t, k) => k > 0 && /[,;:—–-]/.test(toks[k - 1].post));
+  return toks.slice(0, end < 0 ? undefined : end).some((t, k, all) =>
+    k > 0 && !/^(to|and|or|then)$/.test(all[k - 1].w) && isVerb(t) && !is(t, "Gerund") && !is(t, "Infinitive"));
 }
 
 /** "Painting helps me…": a word that reads as a verb agreeing with "it", though compromise may have taken it for a plural noun */
@@ -1466,7 +1481,10 @@ function statement(said: Tok[], ctx: Ctx): void {
     if (comma >= MAX_WORDS * 0.6) end = comma + 1;
     else while (end > 1 && !isContent(toks[end - 1]) && !is(toks[end - 1], "Date")) end--;
   }
-  const named = toks.slice(0, end).map((t) => (t.w === "me" || t.w === "myself" ? synthetic(object(ctx), "ProperNoun") : t));
+  // ("Going to the fair with my sister was fun": with no "I" nor "me", the first "my" names the user)
+  const mine = toks.some((t) => /^(i|me|myself)$/.test(t.w)) ? -1 : toks.findIndex((t) => t.w === "my");
+  const named = toks.slice(0, end).map((t, k) => (t.w === "me" || t.w === "myself" ? synthetic(object(ctx), "ProperNoun")
+    : k === mine ? synthetic(`${object(ctx)}'s`, "ProperNoun") : t));
   const { toks: timed } = datesOf(named, ctx.day);
   during(ctx, moment, () => add(ctx, { text: sentence(words(timed, -1, object(ctx))), importance: 0.3 }));
   mark();

@@ -627,6 +627,18 @@ describe("built-in extractor", () => {
     expect(one("Seeing them happy is the best.")).toEqual([]);
   });
 
+  it("a gerund that is the subject of a later verb is not what the user is doing; the user is named at their first 'my'", () => {
+    saysAs([
+      ["Working the night shift at the hospital taught me a lot about patience.", ["Working the night shift at the hospital taught Jordan a lot about patience."]],
+      ["Going to the concert with my sister was amazing.", ["Going to the concert with Jordan's sister was amazing."]],
+      ["Working on my novel has been tough.", ["Working on Jordan's novel has been tough."]],
+      // what the user is doing or going to do, with verbs of its own after "to" or "and"
+      ["Going to visit my mom this weekend.", ["Jordan is going to visit their mom this weekend."]],
+      ["Going to finish my degree and find a job.", ["Jordan is going to finish their degree and find a job."]],
+      ["Working on a new painting, it's almost done.", ["Jordan is working on a new painting, it is almost done."]],
+    ]);
+  });
+
   it("'thinking about' a plan and how long the user has known someone are facts, not talk", () => {
     expect(jordan("I'm thinking about starting a bakery.")).toEqual(["Jordan is thinking about starting a bakery."]);
     expect(jordan("I've known Ana for 4 years.")).toEqual(["Jordan has known Ana for 4 years."]);
