@@ -200,8 +200,8 @@ const sameDates = (a: string, b: string) => {
 /**
  * The words to look for stored memories like a fact by: its words but stop words and dates (a memory
  * sharing only those is never related: compare() needs shared content words). Every memory says "the
- * user": searched for, stop words would make the full-text index score nearly every memory of every
- * player, for each fact merged. A fact with no other words is looked for by its whole text: compare()
+ * user": searched for, stop words would make the search score nearly every memory of the player,
+ * for each fact merged. A fact with no other words is looked for by its whole text: compare()
  * still takes the same text as the same fact. (Unstemmed, unlike contentOf(): the index stems its own way.)
  */
 const searchWords = (text: string) => norm(text.replace(/\d{4}-\d{2}-\d{2}/g, " ")).split(" ").filter((w) => w && !STOP.has(w)).join(" ");

@@ -1,8 +1,8 @@
 // The embedded store: one SQLite file (node:sqlite) in KEEPSAKE_DATA_DIR, WAL, synchronous=FULL,
-// so that an acknowledged write survives a crash. FTS5 (porter) indexes memory text; each FTS row
-// also carries a numeric scope tag so that a search only ever reads the doclists of its own scopes.
+// so that an acknowledged write survives a crash. Search ranks a scope's memories by BM25 over that
+// scope's own words (lexical.ts), read from the table once and again after they change.
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { CharacterSettings, HistoryEntry, MemoryAddResult, MemoryEvent, Scope, SessionStatus, Source, Turn } from "../../sdk/src/protocol.ts";
@@ -10,6 +10,7 @@ import type {
   EndResult, EndUser, Erasure, Job, MemoryOp, Owner, PatchMemory, PutTurnsResult, RetentionCutoffs, SessionRow, SessionSummary, Store,
   StoredMemory, TermGroup, UserExport, UserFilter,
 } from "./store.ts";
+import { type Group, rank, ScopeIndex } from "./lexical.ts";
 import { mergeSources, ownerKey, scopeKey } from "./scope.ts";
 
 type Row = Record<string, SQLInputValue>;
@@ -80,7 +81,6 @@ create table if not exists memory_vectors (
   model text not null,
   vector blob not null
 );
-create virtual table if not exists memories_fts using fts5(memory, tag, tokenize = 'porter unicode61');
 create table if not exists history (
   id integer primary key,
   memory_id text not null,
@@ -103,16 +103,8 @@ create table if not exists character_settings (
 );
 `;
 
-/** A scope as one FTS token: digits only, so the porter stemmer leaves it alone. */
-function scopeTag(scope: Scope): string {
-  return BigInt("0x" + createHash("sha256").update(scopeKey(scope)).digest("hex").slice(0, 15)).toString();
-}
-
-/** Words and phrases ("ice cream") as an FTS5 OR query; null when there are none. */
-function ftsTerms(terms: string[]): string | null {
-  const phrases = [...new Set(terms.map((t) => (t.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).join(" ")).filter(Boolean))].slice(0, 64);
-  return phrases.length ? phrases.map((p) => `"${p}"`).join(" OR ") : null;
-}
+/** Scopes whose memories are held as words for search at once (lexical.ts); one is read again when needed. */
+const INDEXED_SCOPES = 1000;
 
 /** A stored vector as Float32 (copied when SQLite's bytes are not 4-aligned). */
 function floats(blob: Uint8Array): Float32Array {
@@ -143,6 +135,11 @@ function historyEntry(r: Row): HistoryEntry {
 export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
   readonly #stmts = new Map<string, StatementSync>();
+  /**
+   * The memories of the scopes searched last, as words (lexical.ts): at most INDEXED_SCOPES, the least
+   * recently searched go first. Writes update them; a transaction rolled back drops them all.
+   */
+  readonly #indexes = new Map<string, ScopeIndex>();
 
   constructor(dataDir: string) {
     fs.mkdirSync(dataDir, { recursive: true });
@@ -173,6 +170,8 @@ export class SqliteStore implements Store {
     this.#db.exec("create index if not exists memories_expiry on memories(expires_at) where expires_at is not null");
     // A job left running by a crash is pending again; its attempt was counted when it was claimed.
     this.#db.exec("update jobs set status = 'pending' where status = 'running'");
+    // search ranks in the relay (lexical.ts): the full-text table of older data folders goes
+    this.#db.exec("drop table if exists memories_fts");
   }
 
   /** Columns added after a table was first made: added to older data folders when missing. */
@@ -215,6 +214,8 @@ export class SqliteStore implements Store {
       return out;
     } catch (e) {
       this.#db.exec("rollback");
+      // (what the indexes took from it is undone by reading them anew)
+      this.#indexes.clear();
       throw e;
     }
   }
@@ -528,32 +529,37 @@ export class SqliteStore implements Store {
   }
 
   searchMemories(scopes: Scope[], query: string, limit: number) {
-    // what rankMemories does with one group of weight 1, without its sum over groups: merge asks this
-    // for every fact, and the plain query takes about half the time
-    const words = ftsTerms(query.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []);
-    if (!words || !scopes.length) return Promise.resolve([]);
-    const tags = scopes.map((s) => `"${scopeTag(s)}"`).join(" OR ");
-    const now = new Date().toISOString();
-    const rows = this.#all(
-      `select m.*, bm25(memories_fts, 1.0, 0.0) as rank from memories_fts f join memories m on m.rowid = f.rowid
-        where memories_fts match ? and (m.expires_at is null or m.expires_at > ?) order by rank limit ?`,
-      `tag : (${tags}) AND memory : (${words})`, now, limit);
-    return Promise.resolve(rows.map((r) => ({ ...this.#memory(r), score: -Number(r.rank) })));
+    // what rankMemories does with one group of weight 1: merge asks this for every fact
+    return Promise.resolve(this.#ranked(scopes, [{ terms: query.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [], weight: 1 }], limit));
   }
 
   rankMemories(scopes: Scope[], groups: TermGroup[], limit: number) {
-    const queries = groups.map((g) => ({ ...g, words: ftsTerms(g.terms) })).filter((g) => g.words && g.weight > 0);
-    if (!queries.length || !scopes.length) return Promise.resolve([]);
-    const tags = scopes.map((s) => `"${scopeTag(s)}"`).join(" OR ");
-    // one BM25 per group (its terms ORed), weighted and summed per memory
-    const hits = queries.map((g) =>
-      `select * from (select rowid, ${g.flat ? "" : "-bm25(memories_fts, 1.0, 0.0) * "}? as score from memories_fts where memories_fts match ? limit -1)`,
-    ).join(" union all ");
-    const rows = this.#all(
-      `select m.*, sum(h.score) as relevance from (${hits}) h join memories m on m.rowid = h.rowid
-        where m.expires_at is null or m.expires_at > ? group by m.rowid order by relevance desc, m.rowid limit ?`,
-      ...queries.flatMap((g) => [g.weight, `tag : (${tags}) AND memory : (${g.words})`]), new Date().toISOString(), limit);
-    return Promise.resolve(rows.map((r) => ({ ...this.#memory(r), score: Number(r.relevance) })));
+    return Promise.resolve(this.#ranked(scopes, groups, limit));
+  }
+
+  /** The best `limit` live memories of `scopes` by rank() (lexical.ts), ties by age, as whole memories. */
+  #ranked(scopes: Scope[], groups: Group[], limit: number): (StoredMemory & { score: number })[] {
+    const scores = rank(scopes.map((s) => this.#index(scopeKey(s))), groups);
+    if (!scores.size) return [];
+    const ids = (rowids: number[]) => JSON.stringify(rowids);
+    const live = new Set(this.#all("select rowid from memories where rowid in (select value from json_each(?)) and (expires_at is null or expires_at > ?)",
+      ids([...scores.keys()]), new Date().toISOString()).map((r) => Number(r.rowid)));
+    const best = [...scores].filter(([rowid]) => live.has(rowid)).sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, limit);
+    const rows = new Map(this.#all("select * from memories where rowid in (select value from json_each(?))", ids(best.map(([rowid]) => rowid)))
+      .map((r) => [Number(r.rowid), r]));
+    return best.map(([rowid, score]) => ({ ...this.#memory(rows.get(rowid)!), score }));
+  }
+
+  /** The index of one scope's memories: read from the table when not held, then kept up to date by every write. */
+  #index(key: string): ScopeIndex {
+    let index = this.#indexes.get(key);
+    if (index) this.#indexes.delete(key);
+    else {
+      index = new ScopeIndex(this.#all("select rowid, memory from memories where scope_key = ?", key).map((r) => ({ rowid: Number(r.rowid), memory: r.memory as string })));
+      if (this.#indexes.size >= INDEXED_SCOPES) this.#indexes.delete(this.#indexes.keys().next().value!);
+    }
+    this.#indexes.set(key, index);
+    return index;
   }
 
   fromSessions(scopes: Scope[], sessionIds: string[]): Promise<StoredMemory[]> {
@@ -631,7 +637,7 @@ export class SqliteStore implements Store {
            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           id, scopeKey(op.scope), JSON.stringify(op.scope), m.memory, m.slot ?? null, m.value ?? null, m.importance ?? 0.5,
           m.pinned ? 1 : 0, JSON.stringify(m.metadata ?? {}), JSON.stringify(m.sources ?? []), at, at, m.expiresAt ?? null);
-        this.#run("insert into memories_fts (rowid, memory, tag) values (?, ?, ?)", info.lastInsertRowid, m.memory, scopeTag(op.scope));
+        this.#indexes.get(scopeKey(op.scope))?.add(Number(info.lastInsertRowid), m.memory);
         this.#history(id, scopeKey(op.scope), "add", m.memory, null, at, sessionId);
         results.push({ id, memory: m.memory, event: "add" });
         continue;
@@ -650,7 +656,7 @@ export class SqliteStore implements Store {
              sources = ?, updated_at = ?, expires_at = ? where rowid = ?`,
           op.memory, op.slot ?? null, op.value ?? null, op.importance ?? null, this.#addSources(r, op.addSources), at,
           op.pin ? null : op.expiresAt === undefined ? r.expires_at : op.expiresAt, r.rowid);
-        this.#retext(r.rowid, op.memory);
+        this.#retext(r, op.memory);
         this.#history(op.id, r.scope_key as string, "update", op.memory, r.memory as string, at, sessionId);
         results.push({ id: op.id, memory: op.memory, event: "update", previous: r.memory as string });
       } else {
@@ -661,21 +667,21 @@ export class SqliteStore implements Store {
     return results;
   }
 
-  /** A memory's text changed: its FTS row follows, and its vector (of the old text) is dropped. */
-  #retext(rowid: SQLInputValue, memory: string) {
-    this.#run("update memories_fts set memory = ? where rowid = ?", memory, rowid);
-    this.#run("delete from memory_vectors where rowid = ?", rowid);
+  /** A memory's text changed: its scope's index follows, and its vector (of the old text) is dropped. */
+  #retext(r: Row, memory: string) {
+    this.#indexes.get(r.scope_key as string)?.add(Number(r.rowid), memory);
+    this.#run("delete from memory_vectors where rowid = ?", r.rowid);
   }
 
-  /** Removes a memory with its FTS row and its vector. */
-  #unlink(rowid: SQLInputValue) {
-    this.#run("delete from memories where rowid = ?", rowid);
-    this.#run("delete from memories_fts where rowid = ?", rowid);
-    this.#run("delete from memory_vectors where rowid = ?", rowid);
+  /** Removes a memory with its vector, and from its scope's index. */
+  #unlink(r: Row) {
+    this.#run("delete from memories where rowid = ?", r.rowid);
+    this.#run("delete from memory_vectors where rowid = ?", r.rowid);
+    this.#indexes.get(r.scope_key as string)?.remove(Number(r.rowid));
   }
 
   #deleteRow(r: Row, at: string, sessionId?: string) {
-    this.#unlink(r.rowid);
+    this.#unlink(r);
     this.#history(r.id as string, r.scope_key as string, "delete", r.memory as string, r.memory as string, at, sessionId);
   }
 
@@ -689,7 +695,7 @@ export class SqliteStore implements Store {
         memory, patch.pinned === undefined ? r.pinned : patch.pinned ? 1 : 0,
         patch.metadata === undefined ? r.metadata : JSON.stringify(patch.metadata), at, patch.pinned ? null : r.expires_at, r.rowid);
       if (memory !== r.memory) {
-        this.#retext(r.rowid, memory);
+        this.#retext(r, memory);
         this.#history(id, r.scope_key as string, "update", memory, r.memory as string, at);
       }
       return this.#memory(this.#get("select * from memories where rowid = ?", r.rowid)!);
@@ -822,7 +828,7 @@ export class SqliteStore implements Store {
       const pair = this.#userMemories(endUserId);
       for (const r of pair) {
         scopes.set(r.scope_key as string, JSON.parse(r.scope as string));
-        this.#unlink(r.rowid);
+        this.#unlink(r);
         this.#run("delete from history where memory_id = ?", r.id);
       }
       // the history of their pair memories deleted before
@@ -836,7 +842,7 @@ export class SqliteStore implements Store {
           this.#run("update memories set sources = ? where rowid = ?", JSON.stringify(others), r.rowid);
           kept++;
         } else {
-          this.#unlink(r.rowid);
+          this.#unlink(r);
           this.#run("delete from history where memory_id = ?", r.id);
           deleted++;
         }

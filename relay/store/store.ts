@@ -174,7 +174,7 @@ export interface Store {
   getMemory(id: string): Promise<StoredMemory | null>;
   /** Live (unexpired) memories in `scope` whose slot is `slot`. */
   findBySlot(scope: Scope, slot: string): Promise<StoredMemory[]>;
-  /** Full-text search (BM25) over the memories of `scopes`; higher score is better. */
+  /** Full-text search (BM25, the statistics of these scopes' memories alone) over the memories of `scopes`; higher score is better. */
   searchMemories(scopes: Scope[], query: string, limit: number): Promise<(StoredMemory & { score: number })[]>;
   /**
    * Weighted full-text search: each group's BM25 (any of its words or phrases, stemmed) times its

@@ -224,4 +224,43 @@ describe("isolation", () => {
     const shared = await search(authFor(mine, uid("s"), { memoryStores: [store] }), "silver compass", 50);
     expect(shared.map((h) => h.id).sort()).toEqual([guild.body.results[0].id, lore.body.results[0].id].sort());
   });
+
+  it("another player's memories never move this player's ranking: how rare a word is counts among the player's own memories", async () => {
+    const characterId = uid("rare-npc");
+    const mine: Pair = { endUserId: uid("rare-me"), characterId };
+    const theirs: Pair = { endUserId: uid("rare-them"), characterId };
+    await add(mine, [
+      "The user is building a dance studio downtown.",
+      "The user teaches at the dance studio on weekends.",
+      "The user wants a dance studio with big windows.",
+      "The user is after sprung flooring for the studio.",
+    ]);
+    const query = "What flooring does the player want for the dance studio?";
+    const before = await search(authFor(mine), query, 10);
+    // among this player's memories, "dance" and "studio" are everywhere and "flooring" is rare
+    expect(before[0].memory).toBe("The user is after sprung flooring for the studio.");
+    // another player says "flooring" often and "dance studio" never: this player's results stay as they were
+    await add(theirs, [
+      "The user sanded the flooring of the barn.", "The user sells flooring to merchants.", "The user dreams of marble flooring.",
+      "The user ripped out rotten flooring.", "The user stained pine flooring dark.", "The user priced cork flooring at the market.",
+    ]);
+    const after = await search(authFor(mine), query, 10);
+    // (to six places: recency, a tie-break, moves on with the clock)
+    expect(after.map((h) => [h.memory, h.score.toFixed(6)])).toEqual(before.map((h) => [h.memory, h.score.toFixed(6)]));
+  });
+
+  it("a memory changed or deleted is found by its new words at once, and never by its old ones", async () => {
+    const pair = newPair("retext");
+    const [id] = await add(pair, ["The user rides a grey mare named Ash."]);
+    await add(pair, ["The user keeps a falcon."]);
+    expect(texts(await search(authFor(pair), "mare", 10))).toEqual(["The user rides a grey mare named Ash."]);
+    const patched = await rest(relay.url, "PATCH", `${pairPath(pair)}/${id}`, { memory: "The user rides a black stallion named Ash." });
+    expect(patched.status, patched.text).toBe(200);
+    expect(await search(authFor(pair), "mare", 10)).toEqual([]);
+    expect(texts(await search(authFor(pair), "stallion", 10))).toEqual(["The user rides a black stallion named Ash."]);
+    const gone = await rest(relay.url, "DELETE", `${pairPath(pair)}/${id}`);
+    expect(gone.status, gone.text).toBe(200);
+    expect(await search(authFor(pair), "stallion", 10)).toEqual([]);
+    expect(texts(await search(authFor(pair), "falcon", 10))).toEqual(["The user keeps a falcon."]);
+  });
 });

@@ -1,0 +1,114 @@
+// BM25 over the memories a search can return. A search reads a player's own memories (and their
+// shared stores' and the character's), so its word statistics are theirs too: how rare "studio" is
+// among this player's memories, not among every player's. Another player's memories never move this
+// player's ranking. Each scope's memories are read into an index once, which then follows their changes.
+import { stemmer } from "stemmer";
+
+/** BM25's constants, as in SQLite's FTS5 and most engines: term frequency saturation, length normalisation. */
+export const BM25 = { k1: 1.2, b: 0.75 };
+
+/** Words stemmed before: the same words come back in memory after memory. */
+const stems = new Map<string, string>();
+
+/** A text's words as the index keeps them: lowercase letters and digits, accents dropped, each stemmed (Porter). */
+export function termsOf(text: string): string[] {
+  // deno-lint-ignore no-control-regex
+  const plain = /^[\x00-\x7f]*$/.test(text) ? text : text.normalize("NFKD").replace(/\p{M}/gu, "");
+  return (plain.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).map((w) => {
+    let s = stems.get(w);
+    if (s === undefined) {
+      if (stems.size >= 50_000) stems.clear();
+      stems.set(w, (s = stemmer(w)));
+    }
+    return s;
+  });
+}
+
+interface Doc { rowid: number; terms: string[] }
+
+/** The memories of one scope, as words, and which memories have each word; kept up to date as they change. */
+export class ScopeIndex {
+  readonly #docs = new Map<number, Doc>();
+  readonly #postings = new Map<string, Set<Doc>>();
+  /** words in all its memories */
+  words = 0;
+
+  constructor(rows: { rowid: number; memory: string }[] = []) {
+    for (const r of rows) this.add(r.rowid, r.memory);
+  }
+
+  get size(): number {
+    return this.#docs.size;
+  }
+
+  add(rowid: number, memory: string): void {
+    this.remove(rowid);
+    const d = { rowid, terms: termsOf(memory) };
+    this.#docs.set(rowid, d);
+    this.words += d.terms.length;
+    for (const w of d.terms) {
+      const set = this.#postings.get(w);
+      if (set) set.add(d);
+      else this.#postings.set(w, new Set([d]));
+    }
+  }
+
+  remove(rowid: number): void {
+    const d = this.#docs.get(rowid);
+    if (!d) return;
+    this.#docs.delete(rowid);
+    this.words -= d.terms.length;
+    for (const w of new Set(d.terms)) {
+      const set = this.#postings.get(w)!;
+      set.delete(d);
+      if (!set.size) this.#postings.delete(w);
+    }
+  }
+
+  /** The memories where `phrase` (stemmed words in a row) occurs, with how often. */
+  *matches(phrase: string[]): Generator<[Doc, number]> {
+    // the memories that have its rarest word are the only ones that can have it all
+    let fewest: Set<Doc> | undefined;
+    for (const w of phrase) {
+      const set = this.#postings.get(w);
+      if (!set) return;
+      if (!fewest || set.size < fewest.size) fewest = set;
+    }
+    for (const d of fewest ?? []) {
+      let n = 0;
+      for (let i = 0; i + phrase.length <= d.terms.length; i++) if (phrase.every((w, k) => d.terms[i + k] === w)) n++;
+      if (n) yield [d, n];
+    }
+  }
+}
+
+/** Query words of equal weight. `flat`: a memory matching any of them scores `weight` itself, however often or rare they are. */
+export interface Group { terms: string[]; weight: number; flat?: boolean }
+
+/**
+ * Each memory of `indexes` (the scopes searched) that matches a group, with Σ over groups of
+ * weight × BM25 of the group's terms (each term a word or a phrase), the statistics taken over
+ * these memories alone. A group's terms are its query; up to 64 of them count.
+ */
+export function rank(indexes: ScopeIndex[], groups: Group[]): Map<number, number> {
+  const total = indexes.reduce((n, x) => n + x.size, 0);
+  const scores = new Map<number, number>();
+  if (!total) return scores;
+  const avg = indexes.reduce((n, x) => n + x.words, 0) / total || 1;
+  for (const g of groups) {
+    if (!(g.weight > 0)) continue;
+    const phrases = [...new Map(g.terms.map(termsOf).filter((p) => p.length).map((p) => [p.join(" "), p])).values()].slice(0, 64);
+    const hit = new Map<number, number>();
+    for (const phrase of phrases) {
+      const found = indexes.flatMap((x) => [...x.matches(phrase)]);
+      // (a word in more than half the memories tells next to nothing: FTS5 floors its idf the same way)
+      const idf = Math.max(1e-6, Math.log((total - found.length + 0.5) / (found.length + 0.5)));
+      for (const [d, tf] of found) {
+        const s = g.flat ? 0 : idf * (tf * (BM25.k1 + 1)) / (tf + BM25.k1 * (1 - BM25.b + BM25.b * d.terms.length / avg));
+        hit.set(d.rowid, (hit.get(d.rowid) ?? 0) + s);
+      }
+    }
+    for (const [rowid, s] of hit) scores.set(rowid, (scores.get(rowid) ?? 0) + (g.flat ? g.weight : g.weight * s));
+  }
+  return scores;
+}
