@@ -653,6 +653,7 @@ function statements(text: string, said: string[], answers = false, tails = new M
     const asks = ASKS_ADVICE.exec(s);
     if (asks && !HYPOTHETICAL.test(asks[2])) s = `I am looking for ${asks[1].toLowerCase()} ${youAsThey(asks[2]).replace(/\bthey stay\b/, "to stay")}.`;
     s = s.replace(QUESTION_TAIL, ".").replace(WONDERING_TAIL, ".").replace(TELLING, "").replace(CAME_TO_KNOW, "$1").replace(FAVE, "$1favorite").replace(SHOWN, (_, lead, thing, verb, rest) => `${lead}I ${verb} ${thing}${rest}`);
+    s = beside(s);
     const statement = !/\?\W*$/.test(s) && !HYPOTHETICAL.test(s) && !CATCHING_UP.test(s);
     // "I went to a harvest fair. It was so much fun.": what "it" says belongs to the statement before
     if (statement && kept && CONTINUES.test(s) && (!SELF.test(s) || (CONTINUES_ON_USER.test(s) && !/\b(we|us|our|ours|ourselves)\b/i.test(s) && /^\W*(i|i'm|i've|we|we're|we've)\b/i.test(out[out.length - 1]))) && !SECOND_PERSON.test(s)) {
@@ -676,6 +677,17 @@ function statements(text: string, said: string[], answers = false, tails = new M
     if (kept) out.push(s);
   }
   return out;
+}
+
+/**
+ * A wish or a condition on one side of ", but" and a statement on the other: the statement. "Wish I
+ * had a vacation lined up, but right now my writing is consuming me." → "Right now my writing is
+ * consuming me."; "I love hiking, but only if it's sunny." is left whole (the condition is of the fact).
+ */
+function beside(s: string): string {
+  const m = /^(.*?),\s*but\s+(.+)$/i.exec(s);
+  if (!m || !HYPOTHETICAL.test(m[1]) || HYPOTHETICAL.test(m[2]) || !SELF.test(m[2])) return s;
+  return m[2].charAt(0).toUpperCase() + m[2].slice(1);
 }
 
 /**
@@ -1364,11 +1376,16 @@ function modality(c: Clause): { modal?: string; future: boolean } {
   return { modal: c.aux.find((a) => MODALS.has(a) || a === "can"), future: c.aux.includes("going") || c.aux.includes("gonna") };
 }
 
+/** "I may have found…", "I might have broken…": what the user thinks happened, hedged but no wish nor plan. */
+const hedgedPast = (c: Clause) => !c.neg && c.aux.some((a) => a === "may" || a === "might") && c.aux.includes("have") && !c.aux.includes("to") &&
+  c.lemma !== "be" && (is(c.toks[c.mainAt], "PastTense") || is(c.toks[c.mainAt], "Participle"));
+
 /** A first-person statement that is worth remembering at all. */
 function lasting(c: Clause, modal: string | undefined, future: boolean): boolean {
   if (opinion(c) || future) return false;
   // "I can swim", "I can't have dairy": what the user can do is a fact; "I could…", "I should…" are not
-  if (modal && modal !== "can") return false;
+  // ("I may have found a job": what likely happened, said with its "may have")
+  if (modal && modal !== "can" && !hedgedPast(c)) return false;
   const hasContent = c.rest.some(isContent);
   // "I've been painting a lot lately": an activity kept up, said without an object (but with how or when)
   if (!hasContent && !c.neg && c.rest.length > 0 && c.aux.includes("been") && is(c.toks[c.mainAt], "Gerund") &&
@@ -1464,7 +1481,7 @@ function statement(said: Tok[], ctx: Ctx): void {
   const moment = ofTheMoment(c, toks, ctx);
   if (c) {
     const { modal, future } = modality(c);
-    if (!opinion(c) && !future && (!modal || modal === "can") && !(c.lemma === "be" && c.rest.length < 2)) {
+    if (!opinion(c) && !future && (!modal || modal === "can" || hedgedPast(c)) && !(c.lemma === "be" && c.rest.length < 2)) {
       during(ctx, moment, () => general(c, ctx, false));
     }
     return mark();

@@ -627,6 +627,15 @@ describe("built-in extractor", () => {
     expect(one("Seeing them happy is the best.")).toEqual([]);
   });
 
+  it("a wish or condition before ', but' leaves the statement after it; 'may have' + what happened is kept with its hedge", () => {
+    saysAs([
+      ["If I had more time I'd travel, but I'm saving up for a house.", ["Jordan is saving up for a house."]],
+      ["I might have broken my wrist at practice.", ["Jordan might have broken their wrist at practice."]],
+    ]);
+    // a condition of the fact itself, an obligation, a plan or a denial is no such fact
+    noneFrom(["I love hiking, but only if it's sunny.", "I might have to give it a try.", "I may go to the fair.", "I may not have locked the door."]);
+  });
+
   it("a gerund that is the subject of a later verb is not what the user is doing; the user is named at their first 'my'", () => {
     saysAs([
       ["Working the night shift at the hospital taught me a lot about patience.", ["Working the night shift at the hospital taught Jordan a lot about patience."]],
