@@ -103,8 +103,11 @@ create table if not exists character_settings (
 );
 `;
 
-/** Scopes whose memories are held as words for search at once (lexical.ts); one is read again when needed. */
-const INDEXED_SCOPES = 1000;
+/**
+ * How many memories the search indexes hold at most (lexical.ts), about 1 KB each: past it, the scopes
+ * searched least recently are let go (and read again when next searched).
+ */
+const INDEXED_MEMORIES = 50_000;
 
 /** A stored vector as Float32 (copied when SQLite's bytes are not 4-aligned). */
 function floats(blob: Uint8Array): Float32Array {
@@ -136,8 +139,8 @@ export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
   readonly #stmts = new Map<string, StatementSync>();
   /**
-   * The memories of the scopes searched last, as words (lexical.ts): at most INDEXED_SCOPES, the least
-   * recently searched go first. Writes update them; a transaction rolled back drops them all.
+   * The memories of the scopes searched last, as words (lexical.ts), least recently searched first; up
+   * to INDEXED_MEMORIES in all. Writes update them; a transaction rolled back drops them all.
    */
   readonly #indexes = new Map<string, ScopeIndex>();
 
@@ -553,10 +556,18 @@ export class SqliteStore implements Store {
   /** The index of one scope's memories: read from the table when not held, then kept up to date by every write. */
   #index(key: string): ScopeIndex {
     let index = this.#indexes.get(key);
-    if (index) this.#indexes.delete(key);
-    else {
-      index = new ScopeIndex(this.#all("select rowid, memory from memories where scope_key = ?", key).map((r) => ({ rowid: Number(r.rowid), memory: r.memory as string })));
-      if (this.#indexes.size >= INDEXED_SCOPES) this.#indexes.delete(this.#indexes.keys().next().value!);
+    if (index) {
+      this.#indexes.delete(key);
+      this.#indexes.set(key, index);
+      return index;
+    }
+    index = new ScopeIndex(this.#all("select rowid, memory from memories where scope_key = ?", key).map((r) => ({ rowid: Number(r.rowid), memory: r.memory as string })));
+    let held = index.size;
+    for (const x of this.#indexes.values()) held += x.size;
+    for (const [k, x] of this.#indexes) {
+      if (held <= INDEXED_MEMORIES) break;
+      this.#indexes.delete(k);
+      held -= x.size;
     }
     this.#indexes.set(key, index);
     return index;
