@@ -5,6 +5,7 @@
 // descending, and a search never reads another player's (or character's) memories.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRelay, type Relay } from "../helpers/relay.ts";
+import { sqlite } from "../helpers/sqlite.ts";
 import { authFor, connectClient, emit, newPair, pairPath, rest, runSession, sleep, turns, uid, type Pair } from "../helpers/wire.ts";
 
 let relay: Relay;
@@ -262,5 +263,27 @@ describe("isolation", () => {
     expect(gone.status, gone.text).toBe(200);
     expect(await search(authFor(pair), "stallion", 10)).toEqual([]);
     expect(texts(await search(authFor(pair), "falcon", 10))).toEqual(["The user keeps a falcon."]);
+  });
+});
+
+describe("a data folder from before the relay ranked by itself", () => {
+  it("opens with its full-text table gone, and finds what it held", async () => {
+    const r = await startRelay();
+    const pair = newPair("old-fts");
+    try {
+      const added = await rest(r.url, "POST", pairPath(pair), { memories: ["The user rides a grey mare named Ash."] });
+      expect(added.status, added.text).toBe(200);
+    } finally { await r.stop(); }
+    // as the store was before this version: an FTS5 table beside the memories
+    sqlite(r.dataDir, [{ sql: "create virtual table memories_fts using fts5(memory, tag, tokenize = 'porter unicode61')" }]);
+    const again = await r.restart();
+    try {
+      const c = await connectClient(again.url, authFor(pair));
+      try {
+        const ack = await emit(c.socket, "memory:search", { query: "Which horse does the player ride?" });
+        expect(ack.memories.map((m: Hit) => m.memory)).toEqual(["The user rides a grey mare named Ash."]);
+      } finally { c.close(); }
+    } finally { await again.stop(); }
+    expect(sqlite(r.dataDir, [{ sql: "select name from sqlite_master where name like 'memories_fts%'" }])[0]).toEqual([]);
   });
 });
