@@ -4,7 +4,7 @@
 // player's ranking. Each scope's memories are read into an index once, which then follows their changes.
 import { stemmer } from "stemmer";
 
-/** BM25's constants, as in SQLite's FTS5 and most engines: term frequency saturation, length normalisation. */
+/** BM25's constants, as in Lucene, SQLite's FTS5 and most engines: term frequency saturation, length normalisation. */
 export const BM25 = { k1: 1.2, b: 0.75 };
 
 /** Words stemmed before: the same words come back in memory after memory. */
@@ -101,8 +101,8 @@ export function rank(indexes: ScopeIndex[], groups: Group[]): Map<number, number
     const hit = new Map<number, number>();
     for (const phrase of phrases) {
       const found = indexes.flatMap((x) => [...x.matches(phrase)]);
-      // (a word in more than half the memories tells next to nothing: FTS5 floors its idf the same way)
-      const idf = Math.max(1e-6, Math.log((total - found.length + 0.5) / (found.length + 0.5)));
+      // (Lucene's idf, never below zero: a word in most of a player's few memories still counts a little)
+      const idf = Math.log(1 + (total - found.length + 0.5) / (found.length + 0.5));
       for (const [d, tf] of found) {
         const s = g.flat ? 0 : idf * (tf * (BM25.k1 + 1)) / (tf + BM25.k1 * (1 - BM25.b + BM25.b * d.terms.length / avg));
         hit.set(d.rowid, (hit.get(d.rowid) ?? 0) + s);

@@ -236,7 +236,7 @@ describe("isolation", () => {
       "The user wants a dance studio with big windows.",
       "The user is after sprung flooring for the studio.",
     ]);
-    const query = "What flooring does the player want for the dance studio?";
+    const query = "What flooring is the player after for the dance studio?";
     const before = await search(authFor(mine), query, 10);
     // among this player's memories, "dance" and "studio" are everywhere and "flooring" is rare
     expect(before[0].memory).toBe("The user is after sprung flooring for the studio.");

@@ -24,6 +24,16 @@ describe("search index", () => {
     expect(score(index, ["nothing"])).toEqual([]);
   });
 
+  it("a word in most of a player's few memories still counts: those with it rank above one without", () => {
+    const index = new ScopeIndex([
+      { rowid: 1, memory: "The user loves to dance." },
+      { rowid: 2, memory: "The user teaches dance on Sundays." },
+      { rowid: 3, memory: "The user keeps bees." },
+    ]);
+    const scores = new Map(rank([index], [{ terms: ["dance"], weight: 1 }, { terms: ["user"], weight: 0.2, flat: true }]));
+    expect(Math.min(scores.get(1)!, scores.get(2)!)).toBeGreaterThan(scores.get(3)! + 0.1);
+  });
+
   it("an index kept up to date through adds, rewrites and deletes ranks as one read afresh", () => {
     const words = ["dance", "studio", "oak", "flooring", "falcon", "mare", "ash", "market", "ice", "cream"];
     const text = fc.array(fc.constantFrom(...words), { minLength: 1, maxLength: 6 }).map((ws) => `The user ${ws.join(" ")}.`);
