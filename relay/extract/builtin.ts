@@ -310,7 +310,7 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
   const ctx: Ctx = { name: knownName ? firstWord(knownName) : undefined, day: "", seq: [], facts: [], from: 0, dangling: new Set(), goesOn: new Set() };
   const texts = turns.map((t, i) => {
     if (t.role !== "user") return "";
-    const text = spelledOut(t.text.replace(ASIDE_NOTES, " ")).replace(/\s+([,.!?;:])/g, "$1").replace(/\s+/g, " ").trim();
+    const text = namesInline(spelledOut(t.text.replace(ASIDE_NOTES, " ")).replace(/\s+([,.!?;:])/g, "$1").replace(/\s+/g, " ").trim());
     // "Have you been camping before?" — "Yeah, plenty of times.": the user said it of themself
     const yes = turns[i - 1]?.role === "character" ? saidYes(turns[i - 1].text, text) : null;
     return yes ? `${yes} ${text}` : text;
@@ -464,6 +464,18 @@ const SHORTHAND: Record<string, string> = {
 };
 const SHORTHAND_WORD = new RegExp(`(?<![\\w'])(${Object.keys(SHORTHAND).join("|")})(?![\\w'])`, "gi");
 const spelledOut = (text: string) => text.replace(SHORTHAND_WORD, (w) => SHORTHAND[w.toLowerCase()] ?? w);
+
+/** "Name's Kira.", "The name is Kira": how players give their name, said as "My name is Kira." */
+const NAME_GIVEN = /(^|[.!?]\s+)(?:[Tt]he\s+)?[Nn]ame(?:'s|’s|\s+is)\s+(?=\p{Lu})/gu;
+/**
+ * "I have a dog, her name is Bella." → "… a dog named Bella"; "My brother plays too, his name is Sam." →
+ * "My brother Sam plays too"; "I adopted a kitten last week. His name is Pip." → "… a kitten named Pip last week"
+ */
+const THING_NAMED = /\b(a|an|my)\s+((?:[\w-]+\s+)?[\w-]+)[,.;]?\s+(?:and\s+)?(?:[Hh]is|[Hh]er|[Ii]ts|[Tt]heir)\s+name\s+is\s+(\p{Lu}[\w'-]*)/gu;
+const KIN_NAMED = new RegExp(`\\b([Mm]y|an?)\\s+(${[...FAMILY, ...PETS].join("|")})\\b([^.!?]*?)[,.;]\\s*(?:and\\s+)?(?:[Hh]is|[Hh]er|[Ii]ts|[Tt]heir)\\s+name\\s+is\\s+(\\p{Lu}[\\w'-]*)`, "gu");
+const namesInline = (text: string) => text.replace(NAME_GIVEN, "$1My name is ")
+  .replace(THING_NAMED, (all, det, noun, name) => (/\b(?:friend|one|thing)$/.test(noun) && det !== "my" ? all : `${det} ${noun} named ${name}`))
+  .replace(KIN_NAMED, (_, det, kin, rest, name) => `${det} ${kin} ${/^my$/i.test(det) ? "" : "named "}${name}${rest}`);
 
 /** the character's yes-or-no question about the user, at the end of its turn: "Have you ever been camping?" */
 const YES_NO = /(?:^|[.!?]\s+)(?:(?:so|and|oh|but|hey),?\s+)?(do|did|have|are|were|can) you ((?:\w[\w'-]*,?\s*){1,10}?)\?\W*(?:\[[^\]]*\])?\s*$/i;
@@ -798,7 +810,9 @@ function clausesOf(toks: Tok[]): Tok[][] {
       (t.w === "i" && prev.w === "that" && toks[k - 2]?.w === "now") ||
       (JOINERS.has(t.w) && ((isPronoun(next) && !REFERS_BACK.has(next!.w)) || next?.w === "my")) ||
       // "…, so keep Whiskers away from me": what the user asks of the character
-      (t.w === "so" && (is(next, "Imperative") || (is(next, "Infinitive") && !is(next, "Noun")))) ||
+      // ("…, so please don't send me into the cave": asked too)
+      (t.w === "so" && (is(next, "Imperative") || (is(next, "Infinitive") && !is(next, "Noun")) || /^(please|pls|plz)$/.test(next?.w ?? "") ||
+        (next?.w === "do" && toks[k + 2]?.w === "not"))) ||
       (/[,;:(]|\s[-–—]\s|^-\s|[–—]|\.\.\./.test(prev.post) && isPronoun(t) && !REFERS_BACK.has(t.w)));
     // "I dance at the club and run a school": a second statement by the same "I"
     // ("and only listen to…": an adverb may come first)
@@ -1283,7 +1297,8 @@ function relations(rest: Tok[], ctx: Ctx): boolean {
     const count = rest[q];
     if (!count || !(indefinite(count) || is(count, "Value"))) continue;
     const name = named ? nameFrom(rest.slice(k + 2)) : undefined;
-    relation(kind, count.w === "an" ? "a" : count.text, name, ctx, words(rest.slice(q + 1, k + 1)));
+    const said = words(rest.slice(q + 1, k + 1));
+    relation(kind, /^an?$/.test(count.w) ? (/^[aeiou]/i.test(said) ? "an" : "a") : count.text, name, ctx, said);
     found = true;
     // "a sister who's a nurse", "a son who is in high school": what the clause says of them (one of them)
     const verb = /^(who|that)$/.test(after?.w ?? "") ? rest[k + 2] : undefined;
@@ -1300,7 +1315,7 @@ function relation(kind: string, count: string, name: string | undefined, ctx: Ct
   add(ctx, {
     text: sentence(`${subject(ctx)} has ${count} ${said}${name ? ` named ${name}` : ""}`),
     slot: `${family ? "family" : "pet"}:${kind}${name ? `:${name.toLowerCase()}` : ""}`,
-    value: name ?? count, importance: family ? 0.8 : 0.7,
+    value: name ?? (count === "an" ? "a" : count), importance: family ? 0.8 : 0.7,
   });
 }
 
@@ -1853,7 +1868,9 @@ function findVerb(toks: Tok[]): number {
 }
 
 function nameFrom(toks: Tok[]): string | undefined {
-  const name = toks.slice(0, 3).filter((t, k) => k === 0 || isProper(t));
+  // ("a sister named Ana in Lisbon": the name ends at the first word that is no name)
+  const proper = toks.findIndex((t, k) => k > 0 && !isProper(t));
+  const name = toks.slice(0, Math.min(3, proper < 0 ? 3 : proper));
   const first = name[0];
   if (!first || isPronoun(first) || is(first, "Determiner") || is(first, "Verb")) return undefined;
   const until = name.findIndex((t) => /[,.!;]/.test(t.post));

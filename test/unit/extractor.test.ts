@@ -77,15 +77,28 @@ describe("built-in extractor", () => {
   });
 
   it("reads the name in its usual forms", () => {
-    for (const line of ["My name is Jordan.", "I'm Jordan.", "Hi, I am Jordan!", "Call me Jordan.", "You can call me Jordan", "I'm Jordan, by the way."]) {
+    for (const line of ["My name is Jordan.", "I'm Jordan.", "Hi, I am Jordan!", "Call me Jordan.", "You can call me Jordan", "I'm Jordan, by the way.", "Name's Jordan.", "The name is Jordan."]) {
       expect(one(line).map(({ slot, value }) => ({ slot, value })), line).toEqual([{ slot: "name", value: "Jordan" }]);
     }
-    for (const line of ["You can call me on 415-555-2671.", "Call me tomorrow.", "Call me anytime."]) {
+    for (const line of ["You can call me on 415-555-2671.", "Call me tomorrow.", "Call me anytime.", "The name is on the list."]) {
       expect(one(line).filter((f) => f.slot === "name"), line).toEqual([]);
     }
     // a bare answer to the character's question, sourced from both turns
     const answered = extractFacts(session(["C:What's your name, stranger?", "Ana."]));
     expect(answered).toMatchObject([{ text: "The user's name is Ana.", slot: "name", seq: [0, 1] }]);
+  });
+
+  it("a name given to a pet or one of the family in the next words ('her name is Bella') is theirs; a name ends at the first word that is none", () => {
+    const named = (line: string) => extractFacts(session([line])).map(({ text, slot }) => ({ text, slot }));
+    expect(named("I have a dog. Her name is Bella.")).toEqual([{ text: "The user has a dog named Bella.", slot: "pet:dog:bella" }]);
+    expect(named("I adopted a kitten last week, his name is Pip!")).toEqual([{ text: "The user adopted a kitten named Pip the week before 2025-03-12.", slot: undefined }]);
+    expect(named("My brother plays this game too, his name is Sam.")).toEqual([
+      { text: "The user has a brother named Sam.", slot: "family:brother:sam" },
+      { text: "The user's brother Sam plays this game too.", slot: undefined },
+    ]);
+    expect(named("I have an uncle named Rob in Perth.")).toEqual([{ text: "The user has an uncle named Rob.", slot: "family:uncle:rob" }]);
+    // a name that is not given ("her name is on the lease") changes nothing
+    expect(named("My sister lives in Oslo. Her name is on the lease.").map((f) => f.text).join(" ")).not.toMatch(/sister (named )?On/);
   });
 
   it("reads age, home, origin and occupation", () => {
@@ -507,6 +520,8 @@ describe("built-in extractor", () => {
 
   it("leaves out what the user asks of the character after 'so'", () => {
     expect(jordan("I'm allergic to cats, so keep Whiskers away from me lol.")).toEqual(["Jordan is allergic to cats."]);
+    expect(jordan("I'm scared of spiders, so please don't send me into the cave.")).toEqual(["Jordan is scared of spiders."]);
+    expect(jordan("I'm scared of spiders, so don't send me into the cave.")).toEqual(["Jordan is scared of spiders."]);
   });
 
   it("reads a short answer to the character's 'What's your favorite …?' as the user's favorite", () => {
