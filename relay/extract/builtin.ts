@@ -160,6 +160,8 @@ const ASKS_BACK = /\b(?:it|they|them|this one|that one|the new one)\b[^.!?]*\?\s
 /** "my fave", "my top pick": the user's favorite, said as memories say it */
 const FAVE = /\b(my |is |are )(?:fave|fav|top pick|all-time fave)\b(?!\w)/gi;
 /** a wondering tacked on after a comma: "…, so who knows if I'll ever get a pet" */
+/** "…, like you asked": the character's part in what the user did, left off it */
+const AS_ASKED = /,?\s+(?:just\s+)?(?:like|as)\s+you\s+(?:asked|said|told\s+me(?:\s+to)?|wanted|suggested|requested)\b[^.!?]*/i;
 const WONDERING_TAIL = /,\s*(?:(?:so|and|but)\s+)?(?:who knows|i wonder|not sure)\b[^.!?]*[.!?]*$/i;
 /** "I found out recently (that) I'm allergic to…", "I realized I love…": what the user came to know of themself, read as said */
 const CAME_TO_KNOW = /^((?:\W*(?:yeah|yes|so|oh|well|and|but|also|actually)\b\W+)*)i\s+(?:just\s+|recently\s+|finally\s+)?(?:found out|learned|learnt|realized|realised|discovered)(?:\s+(?:recently|lately|today|yesterday|last week))?\s+(?:that\s+)?(?=(?:i|i'm|i've|i am|i have)\b)(?!i'm going|i am going)/i;
@@ -473,7 +475,9 @@ const NAME_GIVEN = /(^|[.!?]\s+)(?:[Tt]he\s+)?[Nn]ame(?:'s|’s|\s+is)\s+(?=\p{L
  */
 const THING_NAMED = /\b(a|an|my)\s+((?:[\w-]+\s+)?[\w-]+)[,.;]?\s+(?:and\s+)?(?:[Hh]is|[Hh]er|[Ii]ts|[Tt]heir)\s+name\s+is\s+(\p{Lu}[\w'-]*)/gu;
 const KIN_NAMED = new RegExp(`\\b([Mm]y|an?)\\s+(${[...FAMILY, ...PETS].join("|")})\\b([^.!?]*?)[,.;]\\s*(?:and\\s+)?(?:[Hh]is|[Hh]er|[Ii]ts|[Tt]heir)\\s+name\\s+is\\s+(\\p{Lu}[\\w'-]*)`, "gu");
-const namesInline = (text: string) => text.replace(NAME_GIVEN, "$1My name is ")
+/** "My name isn't Kira, it's Kiri": the name it is */
+const NAME_CORRECTED = /\b([Mm])y\s+name(?:'s|’s|\s+is)(?:\s+not|n't|n’t)\s+\p{Lu}[\w'-]*,?\s+(?:it's|it’s|it\s+is|its)\s+(?=\p{Lu})/gu;
+const namesInline = (text: string) => text.replace(NAME_GIVEN, "$1My name is ").replace(NAME_CORRECTED, "$1y name is ")
   .replace(THING_NAMED, (all, det, noun, name) => (/\b(?:friend|one|thing)$/.test(noun) && det !== "my" ? all : `${det} ${noun} named ${name}`))
   .replace(KIN_NAMED, (_, det, kin, rest, name) => `${det} ${kin} ${/^my$/i.test(det) ? "" : "named "}${name}${rest}`);
 
@@ -664,7 +668,7 @@ function statements(text: string, said: string[], answers = false, tails = new M
     // "Any advice on staying motivated?": the user asked for it
     const asks = ASKS_ADVICE.exec(s);
     if (asks && !HYPOTHETICAL.test(asks[2])) s = `I am looking for ${asks[1].toLowerCase()} ${youAsThey(asks[2]).replace(/\bthey stay\b/, "to stay")}.`;
-    s = s.replace(QUESTION_TAIL, ".").replace(WONDERING_TAIL, ".").replace(TELLING, "").replace(CAME_TO_KNOW, "$1").replace(FAVE, "$1favorite").replace(SHOWN, (_, lead, thing, verb, rest) => `${lead}I ${verb} ${thing}${rest}`);
+    s = s.replace(QUESTION_TAIL, ".").replace(WONDERING_TAIL, ".").replace(AS_ASKED, "").replace(TELLING, "").replace(CAME_TO_KNOW, "$1").replace(FAVE, "$1favorite").replace(SHOWN, (_, lead, thing, verb, rest) => `${lead}I ${verb} ${thing}${rest}`);
     s = beside(s);
     const statement = !/\?\W*$/.test(s) && !HYPOTHETICAL.test(s) && !CATCHING_UP.test(s);
     // "I went to a harvest fair. It was so much fun.": what "it" says belongs to the statement before
@@ -798,6 +802,9 @@ function regular(verb: string, form: Form): string {
 
 /** Splits a sentence where a new statement starts: ", and I …", "… but it …", "because …". */
 function clausesOf(toks: Tok[]): Tok[][] {
+  // ("…but lost half my gold": a past form after "but" is a verb, whatever compromise took it for)
+  toks = toks.map((t, k) => (toks[k - 1]?.w === "but" && !isVerb(t) && pastForm(t)
+    ? { ...t, tags: new Set([...[...t.tags].filter((g) => g !== "Adjective"), "Verb", "PastTense"]) } : t));
   const parts: Tok[][] = [[]];
   toks.forEach((t, k) => {
     const prev = toks[k - 1], next = toks[k + 1];
@@ -817,7 +824,10 @@ function clausesOf(toks: Tok[]): Tok[][] {
     // "I dance at the club and run a school": a second statement by the same "I"
     // ("and only listen to…": an adverb may come first)
     const verb = is(next, "Adverb") && !isVerb(next) ? toks[k + 2] : next;
-    const again = k > 1 && t.w === "and" && part[0]?.w === "i" && isVerb(verb) && !is(verb, "Gerund") && !is(verb, "Auxiliary") &&
+    // ("I killed the troll but lost my gold": "but" and what the user did, too)
+    // (not when someone else did the first thing: "…a turtle who was scared but explored the world")
+    const butDid = t.w === "but" && pastForm(verb) && !part.some((p, q) => q > 0 && /^(who|that|which|he|she|they|it|we)$/.test(p.w));
+    const again = k > 1 && (t.w === "and" || butDid) && part[0]?.w === "i" && isVerb(verb) && !is(verb, "Gerund") && !is(verb, "Auxiliary") &&
       !thirdPersonVerb(verb!) &&
       !is(verb, "Copula") && part.some((p, q) => q > 0 && isContent(p));
     // "I'm an electrician who works on my parents' farm": what the user does, said of what they are
@@ -935,6 +945,14 @@ function laterVerb(toks: Tok[]): boolean {
   const end = toks.findIndex((t, k) => k > 0 && /[,;:—–-]/.test(toks[k - 1].post));
   return toks.slice(0, end < 0 ? undefined : end).some((t, k, all) =>
     k > 0 && !/^(to|and|or|then)$/.test(all[k - 1].w) && isVerb(t) && !is(t, "Gerund") && !is(t, "Infinitive"));
+}
+
+/** A verb's past form, though compromise may have tagged it otherwise ("but lost half my gold": an adjective) */
+function pastForm(t: Tok | undefined): boolean {
+  if (!t || is(t, "Noun") || isPronoun(t)) return false;
+  if (is(t, "PastTense")) return true;
+  const base = lemma({ ...t, tags: new Set(["Verb", "PastTense"]) });
+  return base !== t.w && formOf(base, "PastTense") === t.w;
 }
 
 /** "Painting helps me…": a word that reads as a verb agreeing with "it", though compromise may have taken it for a plural noun */
@@ -1080,6 +1098,9 @@ function iClause(c: Clause, ctx: Ctx): void {
   if (goal(c, modal, future, ctx)) return;
   if (PREF_VERBS.has(verb) && !modal && !past && !future) return preference(c, verb, rest, ctx);
   if (verb === "stand" && modal && c.neg) return preference({ ...c, neg: false, noLonger: false }, "hate", rest, ctx);
+  // "I'd rather use a bow": what the user would choose, said with its "would rather"
+  // (not a choice of the moment: "I'd rather stay home tonight")
+  if (modal === "would" && c.toks[c.verbAt + 1]?.w === "rather" && !c.neg && rest.some(isContent) && !rest.some((t, k) => is(t, "Date") || relativeTime(rest, k, ctx.day)) && !LIGHT_VERBS.has(verb)) return general(c, ctx, false);
   // a past action matters a little more than a state; when the user said when, the date is in the text
   // ("yesterday" → "on 2025-03-11"); when not, the memory's createdAt and sources say when it was told
   const action = past && !STATIVE.has(verb) && !aux.includes("used") && !/^(was|were)$/.test(c.toks[c.verbAt].w);

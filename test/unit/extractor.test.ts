@@ -642,6 +642,18 @@ describe("built-in extractor", () => {
     expect(one("Seeing them happy is the best.")).toEqual([]);
   });
 
+  it("what a player says of their play: 'like you asked' is the character's part, 'but lost…' is done too, 'I'd rather…' is a choice, a name corrected is the name", () => {
+    saysAs([
+      ["I gave the amulet to the old priest like you asked.", ["Jordan gave the amulet to the old priest."]],
+      ["I killed the troll king but lost half my gold.", ["Jordan killed the troll king.", "Jordan lost half their gold."]],
+      ["I wrote about a turtle who was scared but explored the world anyway.", ["Jordan wrote about a turtle who was scared."]],
+      ["I'd rather play as a healer.", ["Jordan would rather play as a healer."]],
+    ]);
+    noneFrom(["I would rather stay home tonight.", "I'd rather not fight the bandits."]);
+    const corrected = extractFacts(session(["My name is Kira.", "Actually my name isn't Kira, it's Kiri."]));
+    expect(corrected.filter((f) => f.slot === "name").map((f) => f.value)).toEqual(["Kira", "Kiri"]);
+  });
+
   it("a wish or condition before ', but' leaves the statement after it; 'may have' + what happened is kept with its hedge", () => {
     saysAs([
       ["If I had more time I'd travel, but I'm saving up for a house.", ["Jordan is saving up for a house."]],
