@@ -820,18 +820,18 @@ function clausesOf(toks: Tok[]): Tok[][] {
       // ("…, so please don't send me into the cave": asked too)
       (t.w === "so" && (is(next, "Imperative") || (is(next, "Infinitive") && !is(next, "Noun")) || /^(please|pls|plz)$/.test(next?.w ?? "") ||
         (next?.w === "do" && toks[k + 2]?.w === "not"))) ||
-      (/[,;:(]|\s[-–—]\s|^-\s|[–—]|\.\.\./.test(prev.post) && isPronoun(t) && !REFERS_BACK.has(t.w)));
+      (/[,;:(]|\s[-–—]\s|^-\s|[–—]|\.\.\./.test(prev.post) && isPronoun(t) && !REFERS_BACK.has(t.w) && !timeLead(part)));
     // "I dance at the club and run a school": a second statement by the same "I"
     // ("and only listen to…": an adverb may come first)
     const verb = is(next, "Adverb") && !isVerb(next) ? toks[k + 2] : next;
     // ("I killed the troll but lost my gold": "but" and what the user did, too)
     // (not when someone else did the first thing: "…a turtle who was scared but explored the world")
     const butDid = t.w === "but" && pastForm(verb) && !part.some((p, q) => q > 0 && /^(who|that|which|he|she|they|it|we)$/.test(p.w));
-    const again = k > 1 && (t.w === "and" || butDid) && part[0]?.w === "i" && isVerb(verb) && !is(verb, "Gerund") && !is(verb, "Auxiliary") &&
+    const again = k > 1 && (t.w === "and" || butDid) && byI(part) && isVerb(verb) && !is(verb, "Gerund") && !is(verb, "Auxiliary") &&
       !thirdPersonVerb(verb!) &&
       !is(verb, "Copula") && part.some((p, q) => q > 0 && isContent(p));
     // "I'm an electrician who works on my parents' farm": what the user does, said of what they are
-    if (t.w === "who" && part[0]?.w === "i" && thirdPersonVerb(next ?? t) && part.some((p) => is(p, "Copula"))) {
+    if (t.w === "who" && byI(part) && thirdPersonVerb(next ?? t) && part.some((p) => is(p, "Copula"))) {
       return parts.push([synthetic("I", "Pronoun")]);
     }
     if (again) {
@@ -886,10 +886,28 @@ function trimLeading(toks: Tok[]): Tok[] {
   const before = toks[toks.length - 2];
   if (toks.length > 2 && is(toks[toks.length - 1], "FirstName") && !isVerb(before) && !is(before, "Preposition") && !is(before, "Conjunction") &&
     !is(before, "Determiner") && !is(before, "Possessive") && !isProper(before) && !FAMILY.has(lemma(before)) && !PEOPLE.has(lemma(before))) toks = toks.slice(0, -1);
+  // "Yesterday I…", "Last weekend, I…": when, said at the end of what the user did (its first clause)
   let d = k;
-  while (d < toks.length && (is(toks[d], "Date") || (/^(last|this|next)$/.test(toks[d].w) && is(toks[d + 1], "Date")))) d++;
-  return d > k && toks[d]?.w === "i" ? [...toks.slice(d), ...toks.slice(k, d)] : toks.slice(k);
+  while (d < toks.length && d - k < 5 && timeWord(toks[d])) d++;
+  if (!(d > k && toks[d]?.w === "i" && timeLead(toks.slice(k, d)))) return toks.slice(k);
+  let end = toks.findIndex((t, q) => q > d && /[,;:]|\s[-–—]\s/.test(t.post));
+  if (end < 0) end = toks.length - 1;
+  const when = toks.slice(k, d).map((t, q, all) => ({
+    ...t, first: false, text: q === 0 && !isProper(t) ? t.text.toLowerCase() : t.text, post: q === all.length - 1 ? toks[end].post : " ",
+  }));
+  return [...toks.slice(d, end), { ...toks[end], post: " " }, ...when, ...toks.slice(end + 1)];
 }
+
+/** A clause of "I", maybe after when ("Last week, I realized…") */
+function byI(part: Tok[]): boolean {
+  const i = part.findIndex((t) => t.w === "i");
+  return i === 0 || (i > 0 && timeLead(part.slice(0, i)));
+}
+
+const TIME_NOUNS = /^(yesterday|today|tonight|morning|afternoon|evening|night|weekend)$/;
+const timeWord = (t: Tok) => is(t, "Date") || is(t, "Value") || TIME_NOUNS.test(t.w) || /^(last|this|next|on|in|at|the|early|late|earlier|ago)$/.test(t.w);
+/** "Last weekend", "Two days ago", "This morning", "On Saturday": words that only say when */
+const timeLead = (toks: Tok[]) => toks.length > 0 && toks.length <= 5 && toks.every(timeWord) && toks.some((t) => is(t, "Date") || TIME_NOUNS.test(t.w));
 
 function clause(toks: Tok[], ctx: Ctx): void {
   const [head, second] = toks;
@@ -1233,16 +1251,20 @@ function together(said: Tok[]): Tok[] {
   const and = meFirst ? 1 : toks.findIndex((t, k) => k > 0 && k <= 4 && t.w === "and" && toks[k + 1]?.w === "i");
   if (and < 1) return said;
   const v = meFirst ? toks.findIndex((t, k) => k > 2 && isVerb(t)) : and + 2;
-  const others = meFirst ? toks.slice(2, v) : toks.slice(0, and);
+  // ("Last weekend, my sister and I went camping": what comes before a comma stays in front)
+  const comma = meFirst ? -1 : toks.slice(0, and).findLastIndex((t) => /[,;]/.test(t.post));
+  const lead = toks.slice(0, comma + 1);
+  const others = meFirst ? toks.slice(2, v) : toks.slice(comma + 1, and);
   if (v < 0 || !isVerb(toks[v]) || !others.length || others.length > 4 || others.some(isVerb) || !others.some((t) => isContent(t) || isProper(t))) return said;
   const named = others.map((t, k) => ({ ...t, first: false, text: k === 0 && /^(my|our|the|a|an|some|both|all)$/.test(t.w) ? t.text.toLowerCase() : t.text }));
   const rest = toks.slice(v);
-  if (is(rest[0], "Copula")) return [{ ...synthetic("we", "Pronoun"), first: true, with: named }, ...rest];
+  const we = (t: Tok) => ({ ...t, first: !lead.length });
+  if (is(rest[0], "Copula")) return [...lead, we({ ...synthetic("we", "Pronoun"), with: named }), ...rest];
   // "with their kids" at the end of the first clause: "… made pizza last night with their kids, it was fun"
   let at = rest.findIndex((t) => /[,;:.!?]|\s[-–—]\s/.test(t.post));
   if (at < 0) at = rest.length - 1;
   named[named.length - 1] = { ...named[named.length - 1], post: rest[at].post };
-  return [{ ...synthetic("I", "Pronoun"), first: true }, ...rest.slice(0, at), { ...rest[at], post: " " }, synthetic("with"), ...named, ...rest.slice(at + 1)];
+  return [...lead, we(synthetic("I", "Pronoun")), ...rest.slice(0, at), { ...rest[at], post: " " }, synthetic("with"), ...named, ...rest.slice(at + 1)];
 }
 
 /**
@@ -1525,6 +1547,8 @@ function statement(said: Tok[], ctx: Ctx): void {
   // "It reminded me of…", "Last weekend, I…", "We went camping": the user is named where they appear
   // (a sentence about the user's own thing is about the user too: "The user's motorbike is red")
   if (!(resolved && thing!.own) && !toks.some((t) => /^(i|me|my|myself|we|our|us)$/.test(t.w))) return;
+  // ("Once, years ago, with my dad.": no verb, no statement)
+  if (!toks.some(isVerb)) return;
   // too long: cut at the last comma that keeps most of it, or back to the last word that names something
   // ("…almond milk instead, and it has been a fun challenge seeing…" → "…almond milk instead")
   let end = Math.min(toks.length, MAX_WORDS);
@@ -1658,13 +1682,16 @@ function answer(asked: Turn, text: string, ctx: Ctx): boolean {
     return timed && !severalSentences(text);
   }
   const sentences = sentencesOf(text);
-  const toks = sentences.length === 1 ? sentences[0].filter((t) => !LEADING.has(t.w) && !/^(it|is|am|i|name|my|'s)$/.test(t.w)) : [];
+  // "Originally from Seoul, but I live in Toronto now.": the answer is before "but"; what follows is read as usual
+  const but = sentences.length === 1 ? sentences[0].findIndex((t, k) => k > 0 && t.w === "but") : -1;
+  const said = but > 0 ? sentences[0].slice(0, but) : sentences[0];
+  const toks = sentences.length === 1 ? said.filter((t) => !LEADING.has(t.w) && !/^(it|is|am|i|name|my|'s)$/.test(t.w)) : [];
   const done = favoriteAnswer(asked, text, sentences, ctx) || (toks.length > 0 && (
     (/\byour name\b|\bcall you\b/i.test(asked.text) && nameIs(toks, ctx, false)) ||
     (/\bhow old\b/i.test(asked.text) && ageIs(toks, ctx, false)) ||
     placeAnswer(asked.text, toks, ctx)));
   ctx.seq = seq;
-  return done;
+  return done && but < 0;
 }
 
 /** "Where are you from?" "Portland, Oregon!"; "Where do you live?" "In Leeds." : a place alone answers. */

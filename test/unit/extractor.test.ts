@@ -101,6 +101,14 @@ describe("built-in extractor", () => {
     expect(named("My sister lives in Oslo. Her name is on the lease.").map((f) => f.text).join(" ")).not.toMatch(/sister (named )?On/);
   });
 
+  it("an answer to 'Where are you from?' ends at 'but'; what follows is read as usual; a fragment with no verb says nothing", () => {
+    const asked = (q: string, a: string) => extractFacts(session([`C: ${q}`, a]), "Jordan").map(({ text, slot }) => ({ text, slot }));
+    expect(asked("Where are you from?", "Originally from Seoul, but I live in Toronto now.")).toEqual([
+      { text: "Jordan is from Seoul.", slot: "origin" }, { text: "Jordan lives in Toronto.", slot: "home" },
+    ]);
+    expect(asked("Have you been here before?", "Once, years ago, with my dad.")).toEqual([]);
+  });
+
   it("reads age, home, origin and occupation", () => {
     const cases: [string, string, string, string][] = [
       ["I'm 34", "Jordan is 34 years old.", "age", "34"],
@@ -575,6 +583,13 @@ describe("built-in extractor", () => {
     expect(jordan("I have a job interview next Monday.")).toEqual(["Jordan has a job interview on Monday 2025-03-17."]);
     // the comma after the words a date stands for stays
     expect(jordan("I climbed Mount Tor yesterday, and it was windy.")).toEqual(["Jordan climbed Mount Tor on 2025-03-11, and it was windy."]);
+    // when, said first and set off by a comma, goes to the end of what the user did (its first clause)
+    saysAs([
+      ["Last weekend, I went camping, it was great.", ["Jordan went camping the weekend before 2025-03-12, it was great."]],
+      ["This morning, I fed the cats.", ["Jordan fed the cats on 2025-03-12."]],
+      ["Last weekend, my sister and I went camping.", ["Jordan went camping with their sister the weekend before 2025-03-12."]],
+      ["Last week, I finished my thesis and started a new job.", ["Jordan finished their thesis the week before 2025-03-12.", "Jordan started a new job."]],
+    ]);
   });
 
   it("takes a sentence whose subject 'I' is left out, after an adverb too", () => {
