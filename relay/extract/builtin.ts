@@ -1252,7 +1252,8 @@ function together(said: Tok[]): Tok[] {
   if (and < 1) return said;
   const v = meFirst ? toks.findIndex((t, k) => k > 2 && isVerb(t)) : and + 2;
   // ("Last weekend, my sister and I went camping": what comes before a comma stays in front)
-  const comma = meFirst ? -1 : toks.slice(0, and).findLastIndex((t) => /[,;]/.test(t.post));
+  let comma = -1;
+  if (!meFirst) for (let q = 0; q < and; q++) if (/[,;]/.test(toks[q].post)) comma = q;
   const lead = toks.slice(0, comma + 1);
   const others = meFirst ? toks.slice(2, v) : toks.slice(comma + 1, and);
   if (v < 0 || !isVerb(toks[v]) || !others.length || others.length > 4 || others.some(isVerb) || !others.some((t) => isContent(t) || isProper(t))) return said;

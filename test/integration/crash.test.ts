@@ -154,22 +154,21 @@ describe("SIGKILL between transcript and processed", () => {
     const pairs = [newPair("kill-mid"), newPair("kill-mid-2"), newPair("kill-mid-3")];
     const ids = pairs.map(() => uid("s-kill-mid"));
     await Promise.all(pairs.map((p, i) => ship(relay.url, p, ids[i], SCRIPT)));
+    // the others are connected first, so that their ends follow the first's at once
+    const others = await Promise.all(pairs.slice(1).map((p, i) => connectClient(relay.url, authFor(p, ids[i + 1]))));
     const c = await connectClient(relay.url, authFor(pairs[0], ids[0]));
     try {
       expect(await emit(c.socket, "session:end", { sessionId: ids[0], turnCount: N })).toMatchObject({ ok: true, status: "queued" });
-    } finally { c.close(); }
-    for (const [i, p] of pairs.entries()) {
-      if (i === 0) continue;
-      const k = await connectClient(relay.url, authFor(p, ids[i]));
-      try { expect((await emit(k.socket, "session:end", { sessionId: ids[i], turnCount: N })).ok).toBe(true); } finally { k.close(); }
-    }
-    // the first job is claimed (one attempt counted) and its extraction is running
-    const running = await waitFor(async () => {
-      const v = (await getSession(relay.url, ids[0])).body;
-      return v.status === "queued" && v.attempts >= 1 ? v : undefined;
-    }, 10_000, 5);
-    await relay.kill();
-    expect(running.attempts).toBe(1);
+      // the first job is claimed (one attempt counted) and its extraction is running: watched from its end on
+      const running = waitFor(async () => {
+        const v = (await getSession(relay.url, ids[0])).body;
+        return v.status === "queued" && v.attempts >= 1 ? v : undefined;
+      }, 10_000, 5);
+      for (const [i, k] of others.entries()) expect((await emit(k.socket, "session:end", { sessionId: ids[i + 1], turnCount: N })).ok).toBe(true);
+      const seen = await running;
+      await relay.kill();
+      expect(seen.attempts).toBe(1);
+    } finally { c.close(); for (const k of others) k.close(); }
 
     relay = await relay.restart();
     const first = await expectProcessedOnce(pairs[0], ids[0]);
