@@ -478,7 +478,7 @@ const KIN_NAMED = new RegExp(`\\b([Mm]y|an?)\\s+(${[...FAMILY, ...PETS].join("|"
 /** "My name isn't Kira, it's Kiri": the name it is */
 const NAME_CORRECTED = /\b([Mm])y\s+name(?:'s|’s|\s+is)(?:\s+not|n't|n’t)\s+\p{Lu}[\w'-]*,?\s+(?:it's|it’s|it\s+is|its)\s+(?=\p{Lu})/gu;
 const namesInline = (text: string) => text.replace(NAME_GIVEN, "$1My name is ").replace(NAME_CORRECTED, "$1y name is ")
-  .replace(THING_NAMED, (all, det, noun, name) => (/\b(?:friend|one|thing)$/.test(noun) && det !== "my" ? all : `${det} ${noun} named ${name}`))
+  .replace(THING_NAMED, "$1 $2 named $3")
   .replace(KIN_NAMED, (_, det, kin, rest, name) => `${det} ${kin} ${/^my$/i.test(det) ? "" : "named "}${name}${rest}`);
 
 /** the character's yes-or-no question about the user, at the end of its turn: "Have you ever been camping?" */

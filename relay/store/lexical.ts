@@ -3,6 +3,7 @@
 // among this player's memories, not among every player's. Another player's memories never move this
 // player's ranking. Each scope's memories are read into an index once, which then follows their changes.
 import { stemmer } from "stemmer";
+import type { TermGroup } from "./store.ts";
 
 /** BM25's constants, as in Lucene, SQLite's FTS5 and most engines: term frequency saturation, length normalisation. */
 export const BM25 = { k1: 1.2, b: 0.75 };
@@ -82,15 +83,12 @@ export class ScopeIndex {
   }
 }
 
-/** Query words of equal weight. `flat`: a memory matching any of them scores `weight` itself, however often or rare they are. */
-export interface Group { terms: string[]; weight: number; flat?: boolean }
-
 /**
  * Each memory of `indexes` (the scopes searched) that matches a group, with Σ over groups of
  * weight × BM25 of the group's terms (each term a word or a phrase), the statistics taken over
  * these memories alone. A group's terms are its query; up to 64 of them count.
  */
-export function rank(indexes: ScopeIndex[], groups: Group[]): Map<number, number> {
+export function rank(indexes: ScopeIndex[], groups: TermGroup[]): Map<number, number> {
   const total = indexes.reduce((n, x) => n + x.size, 0);
   const scores = new Map<number, number>();
   if (!total) return scores;

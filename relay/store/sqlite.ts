@@ -1,6 +1,6 @@
 // The embedded store: one SQLite file (node:sqlite) in KEEPSAKE_DATA_DIR, WAL, synchronous=FULL,
 // so that an acknowledged write survives a crash. Search ranks a scope's memories by BM25 over that
-// scope's own words (lexical.ts), read from the table once and again after they change.
+// scope's own words (lexical.ts): read from the table once, then kept up to date by every write.
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
@@ -10,7 +10,7 @@ import type {
   EndResult, EndUser, Erasure, Job, MemoryOp, Owner, PatchMemory, PutTurnsResult, RetentionCutoffs, SessionRow, SessionSummary, Store,
   StoredMemory, TermGroup, UserExport, UserFilter,
 } from "./store.ts";
-import { type Group, rank, ScopeIndex } from "./lexical.ts";
+import { rank, ScopeIndex } from "./lexical.ts";
 import { mergeSources, ownerKey, scopeKey } from "./scope.ts";
 
 type Row = Record<string, SQLInputValue>;
@@ -541,7 +541,7 @@ export class SqliteStore implements Store {
   }
 
   /** The best `limit` live memories of `scopes` by rank() (lexical.ts), ties by age, as whole memories. */
-  #ranked(scopes: Scope[], groups: Group[], limit: number): (StoredMemory & { score: number })[] {
+  #ranked(scopes: Scope[], groups: TermGroup[], limit: number): (StoredMemory & { score: number })[] {
     const scores = rank(scopes.map((s) => this.#index(scopeKey(s))), groups);
     if (!scores.size) return [];
     const ids = (rowids: number[]) => JSON.stringify(rowids);
