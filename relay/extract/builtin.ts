@@ -649,7 +649,7 @@ function placeBefore(asked: string, text: string): { at: string; name: Tok[] } |
  */
 const OBJECT_OF = new Set((
   "from with for against beside behind gave give gives showed show sold sell sent send owe owes met meet helped help helps " +
-  "saved save trust trusts visited visit fought beat stole took brought bring"
+  "saved save trust trusts visited visit fought beat stole took brought bring found find returned return fixed fix repaired repair"
 ).split(" "));
 
 // ---- tokens ----
@@ -818,8 +818,9 @@ function clausesOf(toks: Tok[]): Tok[][] {
       (JOINERS.has(t.w) && ((isPronoun(next) && !REFERS_BACK.has(next!.w)) || next?.w === "my")) ||
       // "…, so keep Whiskers away from me": what the user asks of the character
       // ("…, so please don't send me into the cave": asked too)
-      (t.w === "so" && (is(next, "Imperative") || (is(next, "Infinitive") && !is(next, "Noun")) || /^(please|pls|plz)$/.test(next?.w ?? "") ||
-        (next?.w === "do" && toks[k + 2]?.w === "not"))) ||
+      // ("…, so no meat pies for me please")
+      (t.w === "so" && (is(next, "Imperative") || (is(next, "Infinitive") && !is(next, "Noun")) || (next?.w === "do" && toks[k + 2]?.w === "not") ||
+        toks.slice(k + 1).some((x) => /^(please|pls|plz)$/.test(x.w)))) ||
       (/[,;:(]|\s[-–—]\s|^-\s|[–—]|\.\.\./.test(prev.post) && isPronoun(t) && !REFERS_BACK.has(t.w) && !timeLead(part)));
     // "I dance at the club and run a school": a second statement by the same "I"
     // ("and only listen to…": an adverb may come first)
@@ -1175,7 +1176,9 @@ function possessiveClause(toks: Tok[], ctx: Ctx): void {
     const inline = isProper(afterHead[0]) ? nameFrom(afterHead) : undefined;
     const given = /^(named|called)$/.test(after[0]?.w ?? "") ? nameFrom(after.slice(1))
       : copula && afterHead[0]?.w === "name" ? nameFrom(after) : undefined;
-    if (inline ?? given) relation(kind, "a", (inline ?? given)!, ctx);
+    // ("My dog Rex died last year": what the user had, not has)
+    const gone = /^(die|pass|lose)$/.test(lemma(toks[v]));
+    if ((inline ?? given) && !gone) relation(kind, "a", (inline ?? given)!, ctx);
     if (given) return;
   }
   // "my mom passed away", "my dog is old": what happens to the user's family and pets needs no object
@@ -1250,7 +1253,9 @@ function together(said: Tok[]): Tok[] {
   const meFirst = (toks[0]?.w === "me" || toks[0]?.w === "i") && toks[1]?.w === "and";
   const and = meFirst ? 1 : toks.findIndex((t, k) => k > 0 && k <= 4 && t.w === "and" && toks[k + 1]?.w === "i");
   if (and < 1) return said;
-  const v = meFirst ? toks.findIndex((t, k) => k > 2 && isVerb(t)) : and + 2;
+  let v = meFirst ? toks.findIndex((t, k) => k > 2 && isVerb(t)) : and + 2;
+  // ("My wife and I just had a baby": an adverb may come first)
+  while (!meFirst && v < toks.length && (is(toks[v], "Adverb") || SOFT_LEADS.has(toks[v].w)) && !isVerb(toks[v])) v++;
   // ("Last weekend, my sister and I went camping": what comes before a comma stays in front)
   let comma = -1;
   if (!meFirst) for (let q = 0; q < and; q++) if (/[,;]/.test(toks[q].post)) comma = q;

@@ -665,6 +665,13 @@ describe("built-in extractor", () => {
       ["I'd rather play as a healer.", ["Jordan would rather play as a healer."]],
     ]);
     noneFrom(["I would rather stay home tonight.", "I'd rather not fight the bandits."]);
+    saysAs([
+      ["I'm the one who found your lost ring.", ["Jordan is the one who found the character's lost ring."]],
+      ["I'm a vegetarian, so no meat pies for me please.", ["Jordan is a vegetarian."]],
+      ["My wife and I just had a baby girl!", ["Jordan had a baby girl with their wife."]],
+      // a pet that died is one the user had: no "has a dog"
+      ["My dog Rex died last year and I still miss him.", ["Jordan's dog Rex died in 2024."]],
+    ]);
     const corrected = extractFacts(session(["My name is Kira.", "Actually my name isn't Kira, it's Kiri."]));
     expect(corrected.filter((f) => f.slot === "name").map((f) => f.value)).toEqual(["Kira", "Kiri"]);
   });
