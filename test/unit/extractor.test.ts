@@ -97,6 +97,7 @@ describe("built-in extractor", () => {
       { text: "The user's brother Sam plays this game too.", slot: undefined },
     ]);
     expect(named("I have an uncle named Rob in Perth.")).toEqual([{ text: "The user has an uncle named Rob.", slot: "family:uncle:rob" }]);
+    expect(named("I have a friend, his name is Tom.").map((f) => f.text)).toEqual(["The user has a friend named Tom."]);
     // a name that is not given ("her name is on the lease") changes nothing
     expect(named("My sister lives in Oslo. Her name is on the lease.").map((f) => f.text).join(" ")).not.toMatch(/sister (named )?On/);
   });
