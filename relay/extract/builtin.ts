@@ -159,9 +159,9 @@ const ADVICE_FILLER = new Set("they them their this that some sometime soon its 
 const ASKS_BACK = /\b(?:it|they|them|this one|that one|the new one)\b[^.!?]*\?\s*(?:\[[^\]]*\])?\s*$/i;
 /** "my fave", "my top pick": the user's favorite, said as memories say it */
 const FAVE = /\b(my |is |are )(?:fave|fav|top pick|all-time fave)\b(?!\w)/gi;
-/** a wondering tacked on after a comma: "…, so who knows if I'll ever get a pet" */
 /** "…, like you asked": the character's part in what the user did, left off it */
 const AS_ASKED = /,?\s+(?:just\s+)?(?:like|as)\s+you\s+(?:asked|said|told\s+me(?:\s+to)?|wanted|suggested|requested)\b[^.!?]*/i;
+/** a wondering tacked on after a comma: "…, so who knows if I'll ever get a pet" */
 const WONDERING_TAIL = /,\s*(?:(?:so|and|but)\s+)?(?:who knows|i wonder|not sure)\b[^.!?]*[.!?]*$/i;
 /** "I found out recently (that) I'm allergic to…", "I realized I love…": what the user came to know of themself, read as said */
 const CAME_TO_KNOW = /^((?:\W*(?:yeah|yes|so|oh|well|and|but|also|actually)\b\W+)*)i\s+(?:just\s+|recently\s+|finally\s+)?(?:found out|learned|learnt|realized|realised|discovered)(?:\s+(?:recently|lately|today|yesterday|last week))?\s+(?:that\s+)?(?=(?:i|i'm|i've|i am|i have)\b)(?!i'm going|i am going)/i;
@@ -664,7 +664,6 @@ function statements(text: string, said: string[], answers = false, tails = new M
   const out: string[] = [];
   let kept = false;
   for (let s of said) {
-    // ("…, so who knows if I'll ever get a pet": a wondering tacked on after a comma goes)
     // "Any advice on staying motivated?": the user asked for it
     const asks = ASKS_ADVICE.exec(s);
     if (asks && !HYPOTHETICAL.test(asks[2])) s = `I am looking for ${asks[1].toLowerCase()} ${youAsThey(asks[2]).replace(/\bthey stay\b/, "to stay")}.`;
@@ -703,7 +702,7 @@ function statements(text: string, said: string[], answers = false, tails = new M
 function beside(s: string): string {
   const m = /^(.*?),\s*but\s+(.+)$/i.exec(s);
   if (!m || !HYPOTHETICAL.test(m[1]) || HYPOTHETICAL.test(m[2]) || !SELF.test(m[2])) return s;
-  return m[2].charAt(0).toUpperCase() + m[2].slice(1);
+  return capitalize(m[2]);
 }
 
 /**
@@ -1346,8 +1345,7 @@ function relations(rest: Tok[], ctx: Ctx): boolean {
     const count = rest[q];
     if (!count || !(indefinite(count) || is(count, "Value"))) continue;
     const name = named ? nameFrom(rest.slice(k + 2)) : undefined;
-    const said = words(rest.slice(q + 1, k + 1));
-    relation(kind, /^an?$/.test(count.w) ? (/^[aeiou]/i.test(said) ? "an" : "a") : count.text, name, ctx, said);
+    relation(kind, /^an?$/.test(count.w) ? "a" : count.text, name, ctx, words(rest.slice(q + 1, k + 1)));
     found = true;
     // "a sister who's a nurse", "a son who is in high school": what the clause says of them (one of them)
     const verb = /^(who|that)$/.test(after?.w ?? "") ? rest[k + 2] : undefined;
@@ -1361,10 +1359,12 @@ function relations(rest: Tok[], ctx: Ctx): boolean {
 
 function relation(kind: string, count: string, name: string | undefined, ctx: Ctx, said = kind): void {
   const family = FAMILY.has(kind);
+  // ("an uncle", "an older brother": the article goes with the word after it)
+  const article = count === "a" && /^[aeiou]/i.test(said) ? "an" : count;
   add(ctx, {
-    text: sentence(`${subject(ctx)} has ${count} ${said}${name ? ` named ${name}` : ""}`),
+    text: sentence(`${subject(ctx)} has ${article} ${said}${name ? ` named ${name}` : ""}`),
     slot: `${family ? "family" : "pet"}:${kind}${name ? `:${name.toLowerCase()}` : ""}`,
-    value: name ?? (count === "an" ? "a" : count), importance: family ? 0.8 : 0.7,
+    value: name ?? count, importance: family ? 0.8 : 0.7,
   });
 }
 
@@ -1443,13 +1443,16 @@ function modality(c: Clause): { modal?: string; future: boolean } {
 /** "I may have found…", "I might have broken…": what the user thinks happened, hedged but no wish nor plan. */
 const hedgedPast = (c: Clause) => !c.neg && c.aux.some((a) => a === "may" || a === "might") && c.aux.includes("have") && !c.aux.includes("to") &&
   c.lemma !== "be" && (is(c.toks[c.mainAt], "PastTense") || is(c.toks[c.mainAt], "Participle"));
+/**
+ * Whether a clause's modal leaves it a fact: none; "can" ("I can swim", "I can't have dairy": what the
+ * user can do); or "may have" ("I may have found a job", with its hedge). "I could…", "I should…" are not.
+ */
+const factual = (c: Clause, modal: string | undefined) => !modal || modal === "can" || hedgedPast(c);
 
 /** A first-person statement that is worth remembering at all. */
 function lasting(c: Clause, modal: string | undefined, future: boolean): boolean {
   if (opinion(c) || future) return false;
-  // "I can swim", "I can't have dairy": what the user can do is a fact; "I could…", "I should…" are not
-  // ("I may have found a job": what likely happened, said with its "may have")
-  if (modal && modal !== "can" && !hedgedPast(c)) return false;
+  if (!factual(c, modal)) return false;
   const hasContent = c.rest.some(isContent);
   // "I've been painting a lot lately": an activity kept up, said without an object (but with how or when)
   if (!hasContent && !c.neg && c.rest.length > 0 && c.aux.includes("been") && is(c.toks[c.mainAt], "Gerund") &&
@@ -1545,7 +1548,7 @@ function statement(said: Tok[], ctx: Ctx): void {
   const moment = ofTheMoment(c, toks, ctx);
   if (c) {
     const { modal, future } = modality(c);
-    if (!opinion(c) && !future && (!modal || modal === "can" || hedgedPast(c)) && !(c.lemma === "be" && c.rest.length < 2)) {
+    if (!opinion(c) && !future && factual(c, modal) && !(c.lemma === "be" && c.rest.length < 2)) {
       during(ctx, moment, () => general(c, ctx, false));
     }
     return mark();

@@ -31,8 +31,7 @@ interface Doc { rowid: number; terms: string[] }
 export class ScopeIndex {
   readonly #docs = new Map<number, Doc>();
   readonly #postings = new Map<string, Set<Doc>>();
-  /** words in all its memories */
-  words = 0;
+  #words = 0;
 
   constructor(rows: { rowid: number; memory: string }[] = []) {
     for (const r of rows) this.add(r.rowid, r.memory);
@@ -42,11 +41,16 @@ export class ScopeIndex {
     return this.#docs.size;
   }
 
+  /** words in all its memories */
+  get words(): number {
+    return this.#words;
+  }
+
   add(rowid: number, memory: string): void {
     this.remove(rowid);
     const d = { rowid, terms: termsOf(memory) };
     this.#docs.set(rowid, d);
-    this.words += d.terms.length;
+    this.#words += d.terms.length;
     for (const w of d.terms) {
       const set = this.#postings.get(w);
       if (set) set.add(d);
@@ -58,7 +62,7 @@ export class ScopeIndex {
     const d = this.#docs.get(rowid);
     if (!d) return;
     this.#docs.delete(rowid);
-    this.words -= d.terms.length;
+    this.#words -= d.terms.length;
     for (const w of new Set(d.terms)) {
       const set = this.#postings.get(w)!;
       set.delete(d);
@@ -67,19 +71,18 @@ export class ScopeIndex {
   }
 
   /** The memories where `phrase` (stemmed words in a row) occurs, with how often. */
-  *matches(phrase: string[]): Generator<[Doc, number]> {
+  matches(phrase: string[]): [Doc, number][] {
     // the memories that have its rarest word are the only ones that can have it all
-    let fewest: Set<Doc> | undefined;
-    for (const w of phrase) {
-      const set = this.#postings.get(w);
-      if (!set) return;
-      if (!fewest || set.size < fewest.size) fewest = set;
-    }
-    for (const d of fewest ?? []) {
+    const sets = phrase.map((w) => this.#postings.get(w));
+    if (!sets.length || sets.some((set) => !set)) return [];
+    const fewest = sets.reduce((a, b) => (b!.size < a!.size ? b : a))!;
+    const found: [Doc, number][] = [];
+    for (const d of fewest) {
       let n = 0;
       for (let i = 0; i + phrase.length <= d.terms.length; i++) if (phrase.every((w, k) => d.terms[i + k] === w)) n++;
-      if (n) yield [d, n];
+      if (n) found.push([d, n]);
     }
+    return found;
   }
 }
 
@@ -98,7 +101,7 @@ export function rank(indexes: ScopeIndex[], groups: TermGroup[]): Map<number, nu
     const phrases = [...new Map(g.terms.map(termsOf).filter((p) => p.length).map((p) => [p.join(" "), p])).values()].slice(0, 64);
     const hit = new Map<number, number>();
     for (const phrase of phrases) {
-      const found = indexes.flatMap((x) => [...x.matches(phrase)]);
+      const found = indexes.flatMap((x) => x.matches(phrase));
       // (Lucene's idf, never below zero: a word in most of a player's few memories still counts a little)
       const idf = Math.log(1 + (total - found.length + 0.5) / (found.length + 0.5));
       for (const [d, tf] of found) {

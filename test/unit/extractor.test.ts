@@ -98,6 +98,7 @@ describe("built-in extractor", () => {
     ]);
     expect(named("I have an uncle named Rob in Perth.")).toEqual([{ text: "The user has an uncle named Rob.", slot: "family:uncle:rob" }]);
     expect(named("I have a friend, his name is Tom.").map((f) => f.text)).toEqual(["The user has a friend named Tom."]);
+    expect(named("My aunt Rose lives in Leeds.")[0]).toEqual({ text: "The user has an aunt named Rose.", slot: "family:aunt:rose" });
     // a name that is not given ("her name is on the lease") changes nothing
     expect(named("My sister lives in Oslo. Her name is on the lease.").map((f) => f.text).join(" ")).not.toMatch(/sister (named )?On/);
   });
