@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { BuiltinExtractor, extractFacts } from "../../relay/extract/builtin.ts";
 import type { Fact } from "../../relay/extract/extractor.ts";
 import { SUMMARY_CHARS, summarize } from "../../relay/extract/summary.ts";
+import { compromiseSweep, sweep } from "../../relay/extract/sweep.ts";
 import { warmUpSession } from "../../relay/extract/warmup.ts";
 import type { Turn } from "../../sdk/src/protocol.ts";
 
@@ -912,6 +913,36 @@ describe("built-in extractor", () => {
     expect(jordan("I realized that I love painting.")).toEqual(["Jordan loves painting."]);
     // what is yet to come stays as it was said
     expect(jordan("I just learned I'm going to be a dad!")).toEqual(["Jordan learned they are going to be a dad."]);
+  });
+
+  it("tags as compromise does: its post-tagger's patterns, listed the quicker way, give the same tags", () => {
+    // deno-lint-ignore no-explicit-any
+    const one = (nlp as any).world().methods.one;
+    expect(one.bulkMatch).toBe(sweep);
+    const lines = [
+      ...Array.from({ length: 60 }, (_, n) => warmUpSession(n).map((t) => t.text).join("\n")),
+      "Name's Kira, and I've been guarding the east gate since the war ended.",
+      "My party has a healer, a tank and me as the rogue; we're camping by the ruins tonight.",
+      "I couldn't've done it without my sister's map, honestly. She's the navigator.",
+    ];
+    const tags = () => lines.map((l) => (nlp(l).json() as { terms: { text: string; tags: string[] }[] }[]).map((s) => s.terms.map((t) => `${t.text}:${t.tags.join(",")}`)));
+    const quick = tags();
+    try {
+      one.bulkMatch = compromiseSweep;
+      expect(quick).toEqual(tags());
+    } finally {
+      one.bulkMatch = sweep;
+    }
+    // and .match(), which sweeps too
+    const found = () => lines.map((l) => nlp(l).match("(i|we) #Adverb? #Verb #Determiner? #Noun+").out("array"));
+    const quickFound = found();
+    expect(quickFound.flat().length).toBeGreaterThan(20);
+    try {
+      one.bulkMatch = compromiseSweep;
+      expect(quickFound).toEqual(found());
+    } finally {
+      one.bulkMatch = sweep;
+    }
   });
 
   it("is deterministic and quick", () => {
