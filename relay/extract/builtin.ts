@@ -135,9 +135,9 @@ const ADVICE = new RegExp("^(?:(?:for one|first|also|and|so|plus|oh|well|yeah|ye
   "|(?:you'd|you would|you might|you'll) (?:love|like|enjoy)\\s+(.+?)|i(?:'d)? (?:recommend|suggest)\\s+(.+?)|(make sure (?:that )?.+?))[.!]*$", "i");
 /**
  * The user's thanks for what the character gives them: "Your support means a lot", "I really appreciate
- * your help", "Thanks for having my back". Groups: what is thanked for.
+ * your help", "Thanks for having my back" (not "they always have my back"). Groups: what is thanked for.
  */
-const THANKS_FOR = /\b(?:your|you(?=r?\s+(?:having|being)))\s+(?:(?:continued|constant|kind|endless)\s+)?(support|backing|help|assistance|encouragement|kind words|friendship|advice|faith in me|belief in me)\b|\b(?:having|have) (?:my back|you in my corner)\b/i;
+const THANKS_FOR = /\b(?:your|you(?=r?\s+(?:having|being)))\s+(?:(?:continued|constant|kind|endless)\s+)?(support|backing|help|assistance|encouragement|kind words|friendship|advice|faith in me|belief in me)\b|\b(?:for (?:\w+ )?having|you(?:'ve)?(?: \w+)? (?:have|had|got|having)) my back\b|\bhav(?:e|ing) you in my corner\b/i;
 /** ...and that it is said as thanks, not asked for ("Can I get your help?") */
 const THANKING = /\b(?:means?|meant|mattered|matters|appreciate[sd]?|grateful|thankful|thanks?|helps?|helped|motivates?|keeps? me going|awesome|priceless|glad)\b/i;
 /** "It's important to help family in hard times": what the user holds important. Groups: the word, what follows ("to …" or "that …"). */
@@ -152,6 +152,8 @@ const FAVE = /\b(my |is |are )(?:fave|fav|top pick|all-time fave)\b(?!\w)/gi;
 const AS_ASKED = /,?\s+(?:just\s+)?(?:like|as)\s+you\s+(?:asked|said|told\s+me(?:\s+to)?|wanted|suggested|requested)\b[^.!?]*/i;
 /** a wondering tacked on after a comma: "…, so who knows if I'll ever get a pet" */
 const WONDERING_TAIL = /,\s*(?:(?:so|and|but)\s+)?(?:who knows|i wonder|not sure)\b[^.!?]*[.!?]*$/i;
+/** a link back to the talk, tacked on at the end: "I just reorganized my shelf, speaking of." */
+const SPEAKING_OF = /,\s*speaking of(?: which| that)?(?=[.!]*$)/i;
 /** "I found out recently (that) I'm allergic to…", "I realized I love…": what the user came to know of themself, read as said */
 const CAME_TO_KNOW = /^((?:\W*(?:yeah|yes|so|oh|well|and|but|also|actually)\b\W+)*)i\s+(?:just\s+|recently\s+|finally\s+)?(?:found out|learned|learnt|realized|realised|discovered)(?:\s+(?:recently|lately|today|yesterday|last week))?\s+(?:that\s+)?(?=(?:i|i'm|i've|i am|i have)\b)(?!i'm going|i am going)/i;
 /** "(I) wanted to let you know (that) I…", "Just wanted to tell you I…": a frame around what the user says, left out */
@@ -656,7 +658,7 @@ function statements(text: string, said: string[], answers = false, tails = new M
     // "Any advice on staying motivated?": the user asked for it
     const asks = ASKS_ADVICE.exec(s);
     if (asks && !HYPOTHETICAL.test(asks[2])) s = `I am looking for ${asks[1].toLowerCase()} ${youAsThey(asks[2]).replace(/\bthey stay\b/, "to stay")}.`;
-    s = s.replace(QUESTION_TAIL, ".").replace(WONDERING_TAIL, ".").replace(AS_ASKED, "").replace(TELLING, "").replace(CAME_TO_KNOW, "$1").replace(FAVE, "$1favorite").replace(SHOWN, (_, lead, thing, verb, rest) => `${lead}I ${verb} ${thing}${rest}`);
+    s = s.replace(QUESTION_TAIL, ".").replace(WONDERING_TAIL, ".").replace(SPEAKING_OF, "").replace(AS_ASKED, "").replace(TELLING, "").replace(CAME_TO_KNOW, "$1").replace(FAVE, "$1favorite").replace(SHOWN, (_, lead, thing, verb, rest) => `${lead}I ${verb} ${thing}${rest}`);
     s = beside(s);
     const statement = !/\?\W*$/.test(s) && !HYPOTHETICAL.test(s) && !CATCHING_UP.test(s);
     // "I went to a harvest fair. It was so much fun.": what "it" says belongs to the statement before
@@ -1556,10 +1558,11 @@ function statement(said: Tok[], ctx: Ctx): void {
     if (comma >= MAX_WORDS * 0.6) end = comma + 1;
     else while (end > 1 && !isContent(toks[end - 1]) && !is(toks[end - 1], "Date")) end--;
   }
-  // ("Going to the fair with my sister was fun": with no "I" nor "me", the first "my" names the user)
-  const mine = toks.some((t) => /^(i|me|myself)$/.test(t.w)) ? -1 : toks.findIndex((t) => t.w === "my");
-  const named = toks.slice(0, end).map((t, k) => (t.w === "me" || t.w === "myself" ? synthetic(object(ctx), "ProperNoun")
-    : k === mine ? synthetic(`${object(ctx)}'s`, "ProperNoun") : t));
+  // ("Going to the fair with my sister was fun": the first "my", before any "I" or "me", names the user;
+  // "My family is awesome - me, the missus…": "The user's family… - the user, the missus…")
+  const self = toks.findIndex((t) => /^(i|me|myself|my)$/.test(t.w)), mine = toks[self]?.w === "my" ? self : -1;
+  const named = toks.slice(0, end).map((t, k) => (t.w === "me" || t.w === "myself" ? { ...synthetic(object(ctx), "ProperNoun"), post: t.post }
+    : k === mine ? { ...synthetic(`${object(ctx)}'s`, "ProperNoun"), post: t.post } : t));
   const { toks: timed } = datesOf(named, ctx.day);
   during(ctx, moment, () => add(ctx, { text: sentence(words(timed, -1, object(ctx))), importance: 0.3 }));
   mark();
@@ -1756,7 +1759,7 @@ function words(toks: Tok[], verbAt = -1, who?: string): string {
     const last = k === toks.length - 1;
     const p = t.post.trim();
     // ("parents' farm": a plural's possessive keeps its apostrophe)
-    out += w + (last ? "" : p.includes(",") ? ", " : /^\s*[—–]\s*$|\s-\s|^-\s/.test(t.post) ? " - " : /^['’]$/.test(p) ? "' " : /\s/.test(t.post) || t.contracted || /[.!?;:]/.test(p) ? " " : p);
+    out += w + (last ? "" : p.includes(",") ? ", " : /^\s*[—–]\s*$|\s-\s|^-\s/.test(t.post) ? " - " : /^['’]$/.test(p) ? "' " : p === ":" ? ": " : /\s/.test(t.post) || t.contracted || /[.!?;:]/.test(p) ? " " : p);
   });
   return out.replace(/["“”()]/g, "").trim();
 }

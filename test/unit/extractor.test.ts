@@ -717,7 +717,7 @@ describe("built-in extractor", () => {
 
   it("a statement too long for one memory is cut at a comma or after a word that names something, never mid-phrase", () => {
     expect(texts(one("Since my knee surgery I've been swimming at the public pool near the old harbor every single morning instead. It's been a great way to stay fit without hurting anything.")))
-      .toEqual(["Since their knee surgery the user has been swimming at the public pool near the old harbor every single morning instead."]);
+      .toEqual(["Since the user's knee surgery the user has been swimming at the public pool near the old harbor every single morning instead."]);
   });
 
   it("'it' after a sentence about a thing is that sentence's subject, not whatever it named last", () => {
@@ -896,6 +896,16 @@ describe("built-in extractor", () => {
     expect(jordan("Thanks for always having my back.")).toEqual(["Jordan is grateful for the character's support."]);
     expect(jordan("I really appreciate your advice.")).toEqual(["Jordan is grateful for the character's advice."]);
     noneFrom(["Can I get your help with the gate?", "I need your help.", "Your help would be nice."]);
+    for (const line of ["Glad I have you in my corner!", "Appreciate you having my back!", "Thanks for always having my back."]) {
+      expect(jordan(line), line).toEqual(["Jordan is grateful for the character's support."]);
+    }
+    // the user's people having their back is not the character's support
+    expect(jordan("My squad is awesome, they always have my back.")).toEqual(["Jordan's squad is awesome, they always have their back."]);
+  });
+
+  it("a statement that names the user's own first and the user after it says both; a link back to the talk at its end goes", () => {
+    expect(jordan("My guild is tiny: me, Ash and Wren.")).toEqual(["Jordan's guild is tiny: Jordan, Ash and Wren."]);
+    expect(jordan("I finally sorted my potion shelf, speaking of.")).toEqual(["Jordan finally sorted their potion shelf."]);
   });
 
   it("what the user holds important, said of everyone, is what they believe", () => {
