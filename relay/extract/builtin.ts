@@ -1891,12 +1891,17 @@ function listItems(toks: Tok[]): Tok[][] {
   }, []);
   // "to hike, swim and fish": each "to …"; "to spend time with family, and friends": what the first item
   // does with its last thing is done with the others ("to spend time with friends")
+  // ("to listen to country music, rock music…": "to listen to rock music")
   const first = kept[0];
   let lead = first.length - 2;
-  while (lead > 0 && !is(first[lead], "Preposition") && !isVerb(first[lead])) lead--;
-  // ("cards", tagged as "it cards", is no infinitive)
-  const infinitive = (t: Tok) => isVerb(t) && !(is(t, "PresentTense") && !is(t, "Infinitive") && t.w.endsWith("s"));
-  return kept.map((i, k) => (!to || i[0].w === "to" ? i : k > 0 && !infinitive(i[0]) && lead > 0 ? [...first.slice(0, lead + 1), ...i] : [to, ...i]));
+  while (lead > 0 && !is(first[lead], "Preposition") && first[lead].w !== "to" && !isVerb(first[lead])) lead--;
+  // ("cards", tagged as "it cards", is no infinitive; "racing games" is a thing played)
+  const infinitive = (t: Tok) => isVerb(t) && !is(t, "Gerund") && !(is(t, "PresentTense") && !is(t, "Infinitive") && t.w.endsWith("s"));
+  // "to play games, go out with friends, and watch movies": where one of the others starts with a verb,
+  // all of them are things done ("watch", tagged a noun, is no more of what "play" plays)
+  // (a gerund, "racing games", is no such verb)
+  const done = kept.slice(1).some((i) => is(i[0], "Infinitive") && !is(i[0], "Noun"));
+  return kept.map((i, k) => (!to || i[0].w === "to" ? i : k > 0 && !infinitive(i[0]) && lead > 0 && !done ? [...first.slice(0, lead + 1), ...i] : [to, ...i]));
 }
 
 /** The slot key of a phrase: lemmas, no articles or possessives. "to bake cookies" → "bake cookie" */

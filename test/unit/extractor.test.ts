@@ -150,6 +150,15 @@ describe("built-in extractor", () => {
     ]);
   });
 
+  it("a list after 'to' + verb: things done when one of them starts with a verb, else more of what the verb takes", () => {
+    expect(jordan("I like to sharpen blades, go hunting with my brother, and watch birds.")).toEqual([
+      "Jordan likes to sharpen blades.", "Jordan likes to go hunting with their brother.", "Jordan likes to watch birds."]);
+    expect(jordan("I like to play RPGs, racing games, and card games.")).toEqual([
+      "Jordan likes to play RPGs.", "Jordan likes to play racing games.", "Jordan likes to play card games."]);
+    expect(jordan("I like to listen to sea shanties, tavern songs, and war drums.")).toEqual([
+      "Jordan likes to listen to sea shanties.", "Jordan likes to listen to tavern songs.", "Jordan likes to listen to war drums."]);
+  });
+
   it("puts a negation on the same slot as the liking it contradicts", () => {
     const [liked] = one("I like coffee.", "Jordan");
     const negations = ["I don't like coffee anymore.", "I no longer like coffee.", "I don't like coffee."];
