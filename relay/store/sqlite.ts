@@ -147,7 +147,8 @@ export class SqliteStore implements Store {
   constructor(dataDir: string) {
     fs.mkdirSync(dataDir, { recursive: true });
     this.#db = new DatabaseSync(path.join(dataDir, "keepsake.db"));
-    this.#db.exec("pragma journal_mode = wal; pragma synchronous = full; pragma foreign_keys = on; pragma busy_timeout = 5000;");
+    this.#db.exec("pragma journal_mode = wal; pragma synchronous = normal; pragma foreign_keys = on; pragma busy_timeout = 5000;");
+    this.#walPath = path.join(dataDir, "keepsake.db-wal");
     this.#db.exec(SCHEMA);
     this.#addColumns({
       sessions: [
@@ -195,18 +196,29 @@ export class SqliteStore implements Store {
   #run(sql: string, ...p: SQLInputValue[]) { return this.#q(sql).run(...p); }
 
   /**
-   * Runs `fn` with commits that do not wait for the disk (WAL, synchronous = normal): still atomic,
-   * and safe when the relay crashes; a power cut may roll the last of them back. For writes that are
-   * done again anyway after such a rollback (a job claimed or finished: it runs again from its
-   * durable transcript) or that only mark activity. Turns, ends and edits wait for the disk.
+   * Commits never wait for the disk on the relay's thread: the database runs with synchronous = normal
+   * (WAL), so a commit is atomic and survives the relay crashing, and a write that must survive a power
+   * cut too (turns, ends, edits, erasure) resolves only once #durable() has had the WAL file synced, on
+   * another thread. One sync at a time; the writes committed while it runs share the next one (group
+   * commit). Writes done again anyway after a power cut rolls them back (a job claimed or finished:
+   * it runs again from its durable transcript; activity marks) do not wait.
    */
-  #relaxed<T>(fn: () => T): T {
-    this.#db.exec("pragma synchronous = normal");
-    try {
-      return fn();
-    } finally {
-      this.#db.exec("pragma synchronous = full");
-    }
+  #durable(): Promise<void> {
+    if (this.#syncing) return this.#next ??= this.#syncing.then(() => { this.#next = null; return this.#durable(); });
+    this.#syncing = this.#syncWal().finally(() => { this.#syncing = null; });
+    return this.#syncing;
+  }
+  readonly #walPath: string;
+  #wal: fs.promises.FileHandle | null = null;
+  #syncing: Promise<void> | null = null;
+  #next: Promise<void> | null = null;
+  async #syncWal(): Promise<void> {
+    this.#wal ??= await fs.promises.open(this.#walPath, "r+");
+    await this.#wal.datasync();
+  }
+  /** `value` once what was committed before is on disk */
+  #durably<T>(value: T): Promise<T> {
+    return this.#durable().then(() => value);
   }
 
   #tx<T>(fn: () => T): T {
@@ -270,7 +282,7 @@ export class SqliteStore implements Store {
 
   putTurns(sessionId: string, owner: Owner, turns: Turn[]): Promise<PutTurnsResult> {
     const now = new Date().toISOString();
-    return Promise.resolve(this.#tx((): PutTurnsResult => {
+    return this.#durably(this.#tx((): PutTurnsResult => {
       const claimed = this.#claim(sessionId, owner, now);
       if ("forbidden" in claimed) return { ok: false, reason: "forbidden", owner: claimed.forbidden };
       let open = claimed.row.status === "open" || claimed.row.status === "incomplete";
@@ -314,7 +326,7 @@ export class SqliteStore implements Store {
 
   endSession(sessionId: string, owner: Owner, turnCount: number, endedAt: string | undefined, opts: { disabled?: boolean } = {}): Promise<EndResult> {
     const now = new Date().toISOString();
-    return Promise.resolve(this.#tx((): EndResult => {
+    return this.#durably(this.#tx((): EndResult => {
       const claimed = this.#claim(sessionId, owner, now);
       if ("forbidden" in claimed) return { status: "forbidden", owner: claimed.forbidden };
       const status = claimed.row.status as string;
@@ -349,7 +361,7 @@ export class SqliteStore implements Store {
   purgeTranscripts(cutoffs: RetentionCutoffs, limit: number): Promise<number> {
     const now = new Date().toISOString();
     const due = `status in ('processed', 'failed') and updated_at < ? and turn_count > purged_below`;
-    return Promise.resolve(this.#tx(() => {
+    return this.#durably(this.#tx(() => {
       // the relay's retention, for every character without its own; then each character's own
       const ids = cutoffs.before === null ? [] : this.#all(
         `select session_id from sessions where ${due} and character_id not in (select value from json_each(?)) order by updated_at limit ?`,
@@ -379,7 +391,7 @@ export class SqliteStore implements Store {
 
   claimJob(maxAttempts: number, canRun: (owner: Owner) => boolean = () => true): Promise<Job | null> {
     const now = new Date().toISOString();
-    return Promise.resolve(this.#relaxed(() => this.#tx(() => {
+    return Promise.resolve(this.#tx(() => {
       const due = this.#all(
         `select j.id, j.session_id, j.attempts, j.last_error, j.created_at, s.end_user_id, s.character_id, s.stores from jobs j
            join sessions s on s.session_id = j.session_id
@@ -400,11 +412,11 @@ export class SqliteStore implements Store {
         return { id: Number(r.id), sessionId: r.session_id as string, attempts: Number(r.attempts) + 1, owner, queuedAt: r.created_at as string };
       }
       return null;
-    })));
+    }));
   }
 
   completeJob(job: Job, ops: MemoryOp[], at: string, by: { extractor: "llm" | "builtin"; note?: string; summary?: string | null }): Promise<MemoryAddResult[]> {
-    return Promise.resolve(this.#relaxed(() => this.#tx(() => {
+    return Promise.resolve(this.#tx(() => {
       const state = this.#get("select status from jobs where id = ?", job.id);
       if (state?.status !== "running") throw new Error(`job ${job.id} is ${state?.status ?? "gone"}, not running`);
       const results = this.#applyOps(ops, at, job.sessionId);
@@ -420,7 +432,7 @@ export class SqliteStore implements Store {
       this.#run("delete from jobs where id = ? and exists (select 1 from sessions where session_id = ? and status = 'open')", job.id, job.sessionId);
       this.#run("update jobs set status = 'done', updated_at = ? where id = ?", at, job.id);
       return results;
-    })));
+    }));
   }
 
   failJob(job: Job, error: string, maxAttempts: number, retryAt: string): Promise<void> {
@@ -432,7 +444,7 @@ export class SqliteStore implements Store {
       this.#run("update sessions set status = ?, error = ?, updated_at = ? where session_id = ?",
         parked ? "failed" : "queued", error, now, job.sessionId);
     });
-    return Promise.resolve();
+    return this.#durable();
   }
 
   nextJobAt(): Promise<string | null> {
@@ -448,7 +460,7 @@ export class SqliteStore implements Store {
 
   finalizeIdle(sessionId: string, before: string): Promise<boolean> {
     const now = new Date().toISOString();
-    return Promise.resolve(this.#tx(() => {
+    return this.#durably(this.#tx(() => {
       const r = this.#get("select status, updated_at from sessions where session_id = ?", sessionId);
       if (!r || (r.status !== "open" && r.status !== "incomplete") || (r.updated_at as string) >= before) return false;
       const top = this.#get("select max(seq) as seq from turns where session_id = ?", sessionId)!.seq;
@@ -468,7 +480,7 @@ export class SqliteStore implements Store {
   }
 
   touchSession(sessionId: string): Promise<void> {
-    this.#relaxed(() => this.#run("update sessions set updated_at = ? where session_id = ?", new Date().toISOString(), sessionId));
+    this.#run("update sessions set updated_at = ? where session_id = ?", new Date().toISOString(), sessionId);
     return Promise.resolve();
   }
 
@@ -597,7 +609,7 @@ export class SqliteStore implements Store {
   }
 
   putEmbeddings(model: string, items: { id: string; memory: string; vector: Float32Array }[]): Promise<number> {
-    return Promise.resolve(this.#tx(() => {
+    return this.#durably(this.#tx(() => {
       let stored = 0;
       for (const { id, memory, vector } of items) {
         const blob = new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength);
@@ -624,7 +636,7 @@ export class SqliteStore implements Store {
   }
 
   applyOps(ops: MemoryOp[], at: string, sessionId?: string): Promise<MemoryAddResult[]> {
-    return Promise.resolve(this.#tx(() => this.#applyOps(ops, at, sessionId)));
+    return this.#durably(this.#tx(() => this.#applyOps(ops, at, sessionId)));
   }
 
   #history(memoryId: string, scopeKey: string, event: MemoryEvent, memory: string, previous: string | null, at: string, sessionId?: string) {
@@ -697,7 +709,7 @@ export class SqliteStore implements Store {
   }
 
   patchMemory(id: string, patch: PatchMemory, at: string): Promise<StoredMemory | null> {
-    return Promise.resolve(this.#tx(() => {
+    return this.#durably(this.#tx(() => {
       const r = this.#get("select * from memories where id = ?", id);
       if (!r) return null;
       const memory = patch.memory ?? (r.memory as string);
@@ -714,7 +726,7 @@ export class SqliteStore implements Store {
   }
 
   deleteMemory(id: string, at: string): Promise<boolean> {
-    return Promise.resolve(this.#tx(() => {
+    return this.#durably(this.#tx(() => {
       const r = this.#get("select * from memories where id = ?", id);
       if (r) this.#deleteRow(r, at);
       return Boolean(r);
@@ -722,7 +734,7 @@ export class SqliteStore implements Store {
   }
 
   purgeExpired(now: string, limit: number): Promise<Scope[]> {
-    return Promise.resolve(this.#tx(() => {
+    return this.#durably(this.#tx(() => {
       const rows = this.#all("select * from memories where expires_at is not null and expires_at <= ? order by expires_at limit ?", now, limit);
       for (const r of rows) this.#deleteRow(r, now);
       return [...new Map(rows.map((r) => [r.scope_key as string, JSON.parse(r.scope as string) as Scope])).values()];
@@ -730,7 +742,7 @@ export class SqliteStore implements Store {
   }
 
   deleteScope(scope: Scope, at: string): Promise<number> {
-    return Promise.resolve(this.#tx(() => {
+    return this.#durably(this.#tx(() => {
       const rows = this.#all("select * from memories where scope_key = ?", scopeKey(scope));
       for (const r of rows) this.#deleteRow(r, at);
       return rows.length;
@@ -752,11 +764,11 @@ export class SqliteStore implements Store {
   }
 
   touchUser(endUserId: string, metadata: Record<string, unknown> | undefined, at: string): Promise<void> {
-    this.#relaxed(() => this.#run(
+    this.#run(
       `insert into users (end_user_id, last_active_at, metadata) values (?, ?, ?)
        on conflict (end_user_id) do update set last_active_at = excluded.last_active_at,
          metadata = case when ? is null then users.metadata else excluded.metadata end`,
-      endUserId, at, JSON.stringify(metadata ?? {}), metadata ? 1 : null));
+      endUserId, at, JSON.stringify(metadata ?? {}), metadata ? 1 : null);
     return Promise.resolve();
   }
 
@@ -832,7 +844,7 @@ export class SqliteStore implements Store {
   }
 
   deleteUser(endUserId: string): Promise<Erasure> {
-    return Promise.resolve(this.#tx(() => {
+    return this.#durably(this.#tx(() => {
       const { sessions, rows: authored } = this.#authored(endUserId);
       const mine = new Set(sessions);
       const scopes = new Map<string, Scope>();
@@ -880,7 +892,7 @@ export class SqliteStore implements Store {
       `insert into character_settings (character_id, settings, updated_at) values (?, ?, ?)
        on conflict (character_id) do update set settings = excluded.settings, updated_at = excluded.updated_at`,
       characterId, JSON.stringify(settings), at);
-    return Promise.resolve();
+    return this.#durable();
   }
 
   characterRetentions(): Promise<{ characterId: string; transcriptRetention: string }[]> {
@@ -890,8 +902,10 @@ export class SqliteStore implements Store {
       .map((r) => ({ characterId: r.character_id as string, transcriptRetention: String(r.retention) })));
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    for (let sync; (sync = this.#next ?? this.#syncing);) await sync;
+    await this.#wal?.close();
+    this.#wal = null;
     this.#db.close();
-    return Promise.resolve();
   }
 }
