@@ -152,6 +152,11 @@ const FAVE = /\b(my |is |are )(?:fave|fav|top pick|all-time fave)\b(?!\w)/gi;
 const AS_ASKED = /,?\s+(?:just\s+)?(?:like|as)\s+you\s+(?:asked|said|told\s+me(?:\s+to)?|wanted|suggested|requested)\b[^.!?]*/i;
 /** a wondering tacked on after a comma: "…, so who knows if I'll ever get a pet" */
 const WONDERING_TAIL = /,\s*(?:(?:so|and|but)\s+)?(?:who knows|i wonder|not sure)\b[^.!?]*[.!?]*$/i;
+/** what the user hopes for, tacked on after what they did: "I'll submit it and, hopefully, win a prize" (a sentence that starts with it is all hope) */
+const HOPED_TAIL = /,?\s+(?:and|but|so)?\s*,?\s*\(?hopefully\)?,?\s([^.!?]*)/i;
+/** …said as a hope when the user is the one hoping and a verb follows: "I'll submit it and hopefully win" → "I'll submit it and hope to win" */
+const hoped = (s: string) => s.replace(HOPED_TAIL, (_, rest: string, at: number) =>
+  /\bi\b/i.test(s.slice(0, at)) && !/^(the|a|an|my|our|your|it|its|that|this|they|we|he|she|you|i|so|not|soon|one)\b/i.test(rest) ? ` and hope to ${rest}` : "");
 /** a link back to the talk, tacked on at the end: "I just reorganized my shelf, speaking of." */
 const SPEAKING_OF = /,\s*speaking of(?: which| that)?(?=[.!]*$)/i;
 /** "I found out recently (that) I'm allergic to…", "I realized I love…": what the user came to know of themself, read as said */
@@ -659,8 +664,9 @@ function statements(text: string, said: string[], answers = false, tails = new M
     const asks = ASKS_ADVICE.exec(s);
     if (asks && !HYPOTHETICAL.test(asks[2])) s = `I am looking for ${asks[1].toLowerCase()} ${youAsThey(asks[2]).replace(/\bthey stay\b/, "to stay")}.`;
     s = s.replace(QUESTION_TAIL, ".").replace(WONDERING_TAIL, ".").replace(SPEAKING_OF, "").replace(AS_ASKED, "").replace(TELLING, "").replace(CAME_TO_KNOW, "$1").replace(FAVE, "$1favorite").replace(SHOWN, (_, lead, thing, verb, rest) => `${lead}I ${verb} ${thing}${rest}`);
+    s = hoped(s);
     s = beside(s);
-    const statement = !/\?\W*$/.test(s) && !HYPOTHETICAL.test(s) && !CATCHING_UP.test(s);
+    const statement = !/\?\W*$/.test(s) && !HYPOTHETICAL.test(s) && !CATCHING_UP.test(s) && !/^\W*hopefully\b/i.test(s);
     // "I went to a harvest fair. It was so much fun.": what "it" says belongs to the statement before
     if (statement && kept && CONTINUES.test(s) && (!SELF.test(s) || (CONTINUES_ON_USER.test(s) && !/\b(we|us|our|ours|ourselves)\b/i.test(s) && /^\W*(i|i'm|i've|we|we're|we've)\b/i.test(out[out.length - 1]))) && !SECOND_PERSON.test(s)) {
       out[out.length - 1] = andThen(out[out.length - 1], lowerFirst(s));
@@ -714,7 +720,7 @@ function sentencesOf(text: string): Tok[][] {
 }
 
 function tokensOf(terms: CompromiseTerm[]): Tok[] {
-  return terms.map((t, k) => passive(afterI(terms[k - 1], t), terms[k + 1])).map((t, k) => ({
+  return terms.map((_, k) => passive(afterI(terms, k), terms[k + 1])).map((t, k) => ({
     text: t.implicit ?? t.text,
     contracted: t.implicit != null && !t.tags.includes("Value") && !t.tags.includes("Unit"),
     w: (t.implicit ?? t.normal).toLowerCase(),
@@ -730,8 +736,13 @@ function passive(t: CompromiseTerm, next: CompromiseTerm | undefined): Compromis
 }
 
 /** "I work night shifts": right after "I", a word compromise took for a common noun is the verb */
-function afterI(prev: CompromiseTerm | undefined, t: CompromiseTerm): CompromiseTerm {
-  if ((prev?.implicit ?? prev?.normal)?.toLowerCase() !== "i" || !t.tags.includes("Singular") ||
+/** words said between "I" and its verb */
+const BETWEEN_I_AND_VERB = new Set(["still", "also", "always", "never", "really", "just", "usually", "often", "sometimes", "even", "truly", "totally", "actually", "definitely"]);
+function afterI(terms: CompromiseTerm[], k: number): CompromiseTerm {
+  const t = terms[k], word = (x: CompromiseTerm | undefined) => (x?.implicit ?? x?.normal)?.toLowerCase();
+  // ("I still love to…", "I also love…": an adverb between, which compromise may have tagged otherwise)
+  const prev = BETWEEN_I_AND_VERB.has(word(terms[k - 1]) ?? "") ? terms[k - 2] : terms[k - 1];
+  if (word(prev) !== "i" || !t.tags.includes("Singular") ||
     t.tags.some((tag) => tag === "Pronoun" || tag === "ProperNoun" || tag === "Verb" || tag === "Adverb")) return t;
   return { ...t, tags: ["Verb", "PresentTense", "Infinitive"] };
 }
@@ -1405,8 +1416,8 @@ function goal(c: Clause, modal: string | undefined, future: boolean, ctx: Ctx): 
 
 /** "I love hiking, camping and fishing", "I don't like coffee anymore", "I'm a big fan of jazz" (verb "fan"), "I'm into jazz" ("into") */
 function preference(c: Clause, verb: string, toks: Tok[], ctx: Ctx): void {
-  // "I like to race my motorbike, and it's red": what follows "and it" is about the thing, said on its own
-  const and = toks.findIndex((t, k) => k > 0 && JOINERS.has(t.w) && /^(it|that|he|she)$/.test(toks[k + 1]?.w ?? ""));
+  // "I like to race my motorbike, and it's red", "…, and this one is my favorite": what follows "and it" is about the thing, said on its own
+  const and = toks.findIndex((t, k) => k > 0 && JOINERS.has(t.w) && /^(it|that|he|she|they|this|these|those)$/.test(toks[k + 1]?.w ?? ""));
   if (and > 0) {
     preference(c, verb, toks.slice(0, and), ctx);
     ctx.thing = objectOf(c.toks.slice(0, c.toks.indexOf(toks[and])), ctx) ?? ctx.thing;

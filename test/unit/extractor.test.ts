@@ -912,6 +912,15 @@ describe("built-in extractor", () => {
     expect(jordan("My squad is awesome, they always have my back.")).toEqual(["Jordan's squad is awesome, they always have their back."]);
   });
 
+  it("what the user only hopes for is said as a hope, or not at all; an adverb after 'I' leaves the verb a verb", () => {
+    expect(jordan("I'm going to train hard and hopefully beat the champion.")).toEqual(["Jordan is going to train hard and hope to beat the champion."]);
+    expect(jordan("I found the key, hopefully the right one.")).toEqual(["Jordan found the key."]);
+    expect(jordan("It's a great chance for me to show my skills and, hopefully, get some loot from the raid.").join(" ")).not.toMatch(/hopefully|loot/);
+    noneFrom(["Hopefully, I'll find the key tomorrow."]);
+    expect(jordan("In my downtime, I still love to get lost in old maps.")).toEqual(["Jordan loves to get lost in old maps."]);
+    expect(jordan("On rainy days, I also love to bake bread.")).toEqual(["Jordan loves to bake bread."]);
+  });
+
   it("a statement that names the user's own first and the user after it says both; a link back to the talk at its end goes", () => {
     expect(jordan("My guild is tiny: me, Ash and Wren.")).toEqual(["Jordan's guild is tiny: Jordan, Ash and Wren."]);
     expect(jordan("I finally sorted my potion shelf, speaking of.")).toEqual(["Jordan finally sorted their potion shelf."]);
