@@ -10,6 +10,7 @@ import type {
   EndResult, EndUser, Erasure, Job, MemoryOp, Owner, PatchMemory, PutTurnsResult, RetentionCutoffs, SessionRow, SessionSummary, Store,
   StoredMemory, TermGroup, UserExport, UserFilter,
 } from "./store.ts";
+import { checkpoints } from "./checkpoint.ts";
 import { rank, ScopeIndex } from "./lexical.ts";
 import { mergeSources, ownerKey, scopeKey } from "./scope.ts";
 
@@ -149,6 +150,9 @@ export class SqliteStore implements Store {
     this.#db = new DatabaseSync(path.join(dataDir, "keepsake.db"));
     this.#db.exec("pragma journal_mode = wal; pragma synchronous = normal; pragma foreign_keys = on; pragma busy_timeout = 5000;");
     this.#walPath = path.join(dataDir, "keepsake.db-wal");
+    // the log is copied into the database file on another thread (./checkpoint.ts), not inside a commit
+    this.#db.exec("pragma wal_autocheckpoint = 0");
+    this.#checkpoints = checkpoints(path.join(dataDir, "keepsake.db"));
     this.#db.exec(SCHEMA);
     this.#addColumns({
       sessions: [
@@ -209,6 +213,7 @@ export class SqliteStore implements Store {
     return this.#syncing;
   }
   readonly #walPath: string;
+  readonly #checkpoints: { stop(): void };
   #wal: fs.promises.FileHandle | null = null;
   #syncing: Promise<void> | null = null;
   #next: Promise<void> | null = null;
@@ -903,6 +908,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.#checkpoints.stop();
     for (let sync; (sync = this.#next ?? this.#syncing);) await sync;
     await this.#wal?.close();
     this.#wal = null;

@@ -1,7 +1,8 @@
 // The store's writes wait for the disk off the relay's thread (relay/store/sqlite.ts): a write that must
 // survive a power cut resolves only after the WAL file was synced, the writes committed meanwhile share
-// one sync, and the event loop keeps running while the disk is slow. The store runs in the project's
-// Deno (Node 20 has no node:sqlite) with its WAL syncs made to take 200 ms, as a slow disk's would.
+// one sync, and the event loop keeps running while the disk is slow; the log is copied into the database
+// file on another thread (relay/store/checkpoint.ts). The store runs in the project's Deno (Node 20 has
+// no node:sqlite), in the first test with its WAL syncs made to take 200 ms, as a slow disk's would.
 import { execFile } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -65,3 +66,39 @@ it("a write waits for the WAL sync off the event loop, and writes made meanwhile
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+const CHECKPOINTS = `
+const { root, dataDir } = JSON.parse(Deno.env.get("KEEPSAKE_TEST"));
+const { SqliteStore } = await import(new URL("relay/store/sqlite.ts", root).href);
+const store = new SqliteStore(dataDir);
+const owner = { endUserId: "u", characterId: "c" };
+const text = "x".repeat(4000);
+const sizes = [];
+// three rounds of 4 MB of turns, a checkpoint's interval apart
+for (let round = 0; round < 3; round++) {
+  await store.putTurns("s" + round, owner, Array.from({ length: 1000 }, (_, seq) => ({ seq, role: "user", text, at: new Date().toISOString() })));
+  sizes.push(Deno.statSync(dataDir + "/keepsake.db-wal").size);
+  await new Promise((r) => setTimeout(r, 1500));
+}
+const db = Deno.statSync(dataDir + "/keepsake.db").size;
+await store.close();
+console.log(JSON.stringify({ sizes, db }));
+`;
+
+it("the log is copied into the database file on another thread, and starts over instead of growing", async () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "keepsake-checkpoint-"));
+  try {
+    const { stdout } = await promisify(execFile)(path.join(root, "node_modules/.bin/deno"), ["eval", "--quiet", CHECKPOINTS], {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: "1", KEEPSAKE_TEST: JSON.stringify({ root: pathToFileURL(`${root}/`).href, dataDir }) },
+    });
+    const { sizes, db } = JSON.parse(stdout.trim().split("\n").at(-1)!);
+    const MB = 1024 * 1024;
+    // the turns of the first two rounds are in the database file (the relay's own commits never copy them)
+    expect(db).toBeGreaterThan(8 * MB);
+    // and the log holds about one round, not all three
+    expect(Math.max(...sizes)).toBeLessThan(9 * MB);
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}, 20_000);
