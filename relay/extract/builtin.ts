@@ -310,7 +310,10 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
     if (t.role !== "user") return "";
     const text = namesInline(spelledOut(t.text.replace(ASIDE_NOTES, " ")).replace(/\s+([,.!?;:])/g, "$1").replace(/\s+/g, " ").trim());
     // "Have you been camping before?" — "Yeah, plenty of times.": the user said it of themself
-    const yes = turns[i - 1]?.role === "character" ? saidYes(turns[i - 1].text, text) : null;
+    const asked = turns[i - 1]?.role === "character" ? turns[i - 1].text : null;
+    const has = asked ? hasWhat(asked, text) : null;
+    if (has) return has;
+    const yes = asked ? saidYes(asked, text) : null;
     return yes ? `${yes} ${text}` : text;
   });
   // what the character asked about, of the user's: "What's your new comic about?" → "new comic"
@@ -501,6 +504,18 @@ function saidYes(question: string, answer: string): string | null {
     return past ? `I ${[past, ...after].join(" ")}.` : null;
   }
   return `I ${{ do: "", have: "have ", are: "am ", were: "was ", can: "can " }[aux] ?? ""}${rest}.`.replace(/\s+/g, " ");
+}
+
+/**
+ * "Do you have any pets?" "Yeah, two cats, Miso and Tofu.": an answer that names what the user has,
+ * said whole ("I have two cats, Miso and Tofu."), instead of a yes ("I have pets.") and a fragment with
+ * no verb. Not a moment or a thought the user has ("Got a minute?" "Sure, a few.").
+ */
+function hasWhat(question: string, answer: string): string | null {
+  if (!YES_NO.test(question) || !/\b(?:do you have|have you got)\b/i.test(question)) return null;
+  const m = /^\W*(?:(?:yes|yeah|yep|yup|yea|sure|i do)\b[\s,!.]*)?((?:a|an|one|two|three|four|five|six|seven|a few|a couple(?: of)?|several|\d+)\s[^.!?]+)(.*)$/i.exec(answer);
+  if (!m || /\b(minutes?|seconds?|moments?|sec|clue|idea|question|lot)\b/i.test(m[1])) return null;
+  return `I have ${lowerFirst(m[1])}${m[2] || "."}`;
 }
 
 /** Words that say nothing alone: "Jordan is too.", "Jordan does so." are no facts. */
@@ -1346,7 +1361,9 @@ function relations(rest: Tok[], ctx: Ctx): boolean {
     while (q >= 0 && is(rest[q], "Adjective")) q--;
     const count = rest[q];
     if (!count || !(indefinite(count) || is(count, "Value"))) continue;
-    const name = named ? nameFrom(rest.slice(k + 2)) : undefined;
+    // "a cat, Spook", "two cats, Miso and Tofu": the names right after a comma are theirs too
+    const apposed = !named && rest[k].post.includes(",") && isProper(rest[k + 1]);
+    const name = named || apposed ? namesFrom(rest.slice(k + (named ? 2 : 1)), !indefinite(count)) : undefined;
     relation(kind, /^an?$/.test(count.w) ? "a" : count.text, name, ctx, words(rest.slice(q + 1, k + 1)));
     found = true;
     // "a sister who's a nurse", "a son who is in high school": what the clause says of them (one of them)
@@ -1940,6 +1957,15 @@ function nameFrom(toks: Tok[]): string | undefined {
   if (!first || isPronoun(first) || is(first, "Determiner") || is(first, "Verb")) return undefined;
   const until = name.findIndex((t) => /[,.!;]/.test(t.post));
   return (until >= 0 ? name.slice(0, until + 1) : name).map((t) => capitalize(t.text)).join(" ");
+}
+
+/** A name, or for more than one ("two cats named Miso and Tofu") the names joined by "and". */
+function namesFrom(toks: Tok[], several: boolean): string | undefined {
+  const first = nameFrom(toks);
+  if (!first || !several) return first;
+  const at = first.split(" ").length;
+  const second = toks[at]?.w === "and" && isProper(toks[at + 1]) ? nameFrom(toks.slice(at + 1)) : undefined;
+  return second ? `${first.replace(/,$/, "")} and ${second}` : first;
 }
 
 /** The number some tokens say: "34", "thirty four", "a". NaN when they say none. */

@@ -178,6 +178,17 @@ describe("built-in extractor", () => {
     expect(one("I'm no longer a nurse.", "Jordan")).toMatchObject([{ slot: "occupation", retract: true }]);
   });
 
+  it("names said after a comma are the pet's or relative's; asked if they have one, a user who names it has it", () => {
+    expect(jordan("I have a cat, Spook.")).toEqual(["Jordan has a cat named Spook."]);
+    expect(jordan("I have two ferrets, Pip and Moss.")).toEqual(["Jordan has two ferrets named Pip and Moss."]);
+    expect(jordan("I have two ferrets named Pip and Moss.")).toEqual(["Jordan has two ferrets named Pip and Moss."]);
+    const asked = (question: string, reply: string) => texts(extractFacts([
+      { seq: 0, role: "character", text: question, at: AT }, { seq: 1, role: "user", text: reply, at: AT }], "Jordan"));
+    expect(asked("Do you have any pets?", "Yeah, two ferrets, Pip and Moss.")).toEqual(["Jordan has two ferrets named Pip and Moss."]);
+    expect(asked("Have you got a horse?", "Yes, a grey mare called Ash. She's fast.")).toEqual(["Jordan has a grey mare named Ash."]);
+    expect(asked("Do you have any pets?", "Two cats.")).toEqual(["Jordan has two cats."]);
+  });
+
   it("reads family and pets, attributed to the user", () => {
     const cases: [string, string, string][] = [
       ["I have two kids.", "Jordan has two kids.", "family:kid"],
