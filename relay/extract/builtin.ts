@@ -837,7 +837,7 @@ function clausesOf(toks: Tok[]): Tok[][] {
       // ("…, so no meat pies for me please")
       (t.w === "so" && (is(next, "Imperative") || (is(next, "Infinitive") && !is(next, "Noun")) || (next?.w === "do" && toks[k + 2]?.w === "not") ||
         toks.slice(k + 1).some((x) => /^(please|pls|plz)$/.test(x.w)))) ||
-      (/[,;:(]|\s[-–—]\s|^-\s|[–—]|\.\.\./.test(prev.post) && isPronoun(t) && !REFERS_BACK.has(t.w) && !timeLead(part)));
+      (/[,;:(]|\s[-–—]\s|^-\s|[–—]|\.\.\./.test(prev.post) && isPronoun(t) && !REFERS_BACK.has(t.w) && !leads(part)));
     // "I dance at the club and run a school": a second statement by the same "I"
     // ("and only listen to…": an adverb may come first)
     const verb = is(next, "Adverb") && !isVerb(next) ? toks[k + 2] : next;
@@ -906,7 +906,9 @@ function trimLeading(toks: Tok[]): Tok[] {
   // "Yesterday I…", "Last weekend, I…": when, said at the end of what the user did (its first clause)
   let d = k;
   while (d < toks.length && d - k < 5 && timeWord(toks[d])) d++;
-  if (!(d > k && toks[d]?.w === "i" && timeLead(toks.slice(k, d)))) return toks.slice(k);
+  // ("On rainy days, I bake bread": where or when, likewise)
+  if (!(d > k && toks[d]?.w === "i" && timeLead(toks.slice(k, d)))) d = toks.findIndex((t, q) => q > k && t.w === "i");
+  if (!(d > k && toks[d]?.w === "i" && leads(toks.slice(k, d)))) return toks.slice(k);
   let end = toks.findIndex((t, q) => q > d && /[,;:]|\s[-–—]\s/.test(t.post));
   if (end < 0) end = toks.length - 1;
   const when = toks.slice(k, d).map((t, q, all) => ({
@@ -918,13 +920,19 @@ function trimLeading(toks: Tok[]): Tok[] {
 /** A clause of "I", maybe after when ("Last week, I realized…") */
 function byI(part: Tok[]): boolean {
   const i = part.findIndex((t) => t.w === "i");
-  return i === 0 || (i > 0 && timeLead(part.slice(0, i)));
+  return i === 0 || (i > 0 && leads(part.slice(0, i)));
 }
 
 const TIME_NOUNS = /^(yesterday|today|tonight|morning|afternoon|evening|night|weekend)$/;
 const timeWord = (t: Tok) => is(t, "Date") || is(t, "Value") || TIME_NOUNS.test(t.w) || /^(last|this|next|on|in|at|the|early|late|earlier|ago)$/.test(t.w);
 /** "Last weekend", "Two days ago", "This morning", "On Saturday": words that only say when */
 const timeLead = (toks: Tok[]) => toks.length > 0 && toks.length <= 5 && toks.every(timeWord) && toks.some((t) => is(t, "Date") || TIME_NOUNS.test(t.w));
+/** "On rainy days,", "After work,", "In my downtime,": when or where, before a comma (not "In fact,", "At least,") */
+const circumstance = (toks: Tok[]) => toks.length >= 2 && toks.length <= 5 && /^(on|in|during|after|before|every|at|over|around|throughout)$/.test(toks[0].w) &&
+  toks[toks.length - 1].post.includes(",") && !toks.slice(0, -1).some((t) => /[,;.!?]/.test(t.post)) && !toks.some(isVerb) &&
+  !/^(in (fact|general|short|truth|total|any case|the end|my opinion|my view|my experience)|at (least|first|last|times|the moment|this point|the same time)|after all|in (other news|addition|the meantime)|on (top of that|the other hand|the bright side|the flip side|second thought|\w+( \w+)? note|that topic|my end))\b/.test(toks.map((t) => t.w).join(" "));
+/** when the user did it, said before "I": a time, or a circumstance ending in a comma */
+const leads = (toks: Tok[]) => timeLead(toks) || circumstance(toks);
 
 function clause(toks: Tok[], ctx: Ctx): void {
   const [head, second] = toks;

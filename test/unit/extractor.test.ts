@@ -178,6 +178,16 @@ describe("built-in extractor", () => {
     expect(one("I'm no longer a nurse.", "Jordan")).toMatchObject([{ slot: "occupation", retract: true }]);
   });
 
+  it("when or where said first ('On rainy days, I…') goes after what the user does, as if said there; 'In fact,' and 'On another note,' are no such", () => {
+    saysAs([
+      ["On rainy days, I love to bake bread.", ["Jordan loves to bake bread on rainy days."]],
+      ["Every morning, I walk my dog.", ["Jordan walks their dog every morning."]],
+      ["At the market, I bought a new sword.", ["Jordan bought a new sword at the market."]],
+      ["In fact, I love to ski.", ["Jordan loves to ski."]],
+      ["On a different note, I found a cave.", ["Jordan found a cave."]],
+    ]);
+  });
+
   it("names said after a comma are the pet's or relative's; asked if they have one, a user who names it has it", () => {
     expect(jordan("I have a cat, Spook.")).toEqual(["Jordan has a cat named Spook."]);
     expect(jordan("I have two ferrets, Pip and Moss.")).toEqual(["Jordan has two ferrets named Pip and Moss."]);
