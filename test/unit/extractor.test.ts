@@ -938,8 +938,8 @@ describe("built-in extractor", () => {
     expect(jordan("I found the key, hopefully the right one.")).toEqual(["Jordan found the key."]);
     expect(jordan("It's a great chance for me to show my skills and, hopefully, get some loot from the raid.").join(" ")).not.toMatch(/hopefully|loot/);
     noneFrom(["Hopefully, I'll find the key tomorrow."]);
-    expect(jordan("In my downtime, I still love to get lost in old maps.")).toEqual(["Jordan loves to get lost in old maps."]);
-    expect(jordan("On rainy days, I also love to bake bread.")).toEqual(["Jordan loves to bake bread."]);
+    expect(jordan("In my downtime, I still love to get lost in old maps.")).toEqual(["Jordan loves to get lost in old maps in their downtime."]);
+    expect(jordan("I also love to bake bread.")).toEqual(["Jordan loves to bake bread."]);
   });
 
   it("a statement that names the user's own first and the user after it says both; a link back to the talk at its end goes", () => {
