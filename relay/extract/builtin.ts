@@ -1789,7 +1789,8 @@ function words(toks: Tok[], verbAt = -1, who?: string): string {
     else if (t.w === "i") { w = "they"; they = true; }
     else if ((t.w === "you" || t.w === "your") && OBJECT_OF.has(before) && !t.contracted &&
       !(t.w === "you" && /^(know|see|guys|all)$/.test(toks[k + 1]?.w ?? ""))) w = t.w === "you" ? "the character" : "the character's";
-    else w = THIRD_PERSON[t.w] ?? (is(t, "Place") || is(t, "FirstName") || is(t, "LastName") ? capitalize(t.text)
+    // (a name written lowercase is capitalized, but not a person's after "the old": "the old smith" is a smith)
+    else w = THIRD_PERSON[t.w] ?? (is(t, "Place") || ((is(t, "FirstName") || is(t, "LastName")) && !is(toks[k - 1], "Determiner") && !is(toks[k - 1], "Adjective")) ? capitalize(t.text)
       : t.first && !isProper(t) && !is(t, "Acronym") ? t.text.toLowerCase() : t.text);
     before = w.toLowerCase();
     const last = k === toks.length - 1;

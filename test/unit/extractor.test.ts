@@ -178,6 +178,11 @@ describe("built-in extractor", () => {
     expect(one("I'm no longer a nurse.", "Jordan")).toMatchObject([{ slot: "occupation", retract: true }]);
   });
 
+  it("a name written lowercase is capitalized, a smith after 'the old' is not", () => {
+    expect(jordan("I hung out with jake and mia.")).toEqual(["Jordan hung out with Jake and Mia."]);
+    expect(jordan("I met the old smith today.")).toEqual(["Jordan met the old smith on 2025-03-12."]);
+  });
+
   it("when or where said first ('On rainy days, I…') goes after what the user does, as if said there; 'In fact,' and 'On another note,' are no such", () => {
     saysAs([
       ["On rainy days, I love to bake bread.", ["Jordan loves to bake bread on rainy days."]],
