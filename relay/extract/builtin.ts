@@ -295,16 +295,25 @@ interface Clause {
   rest: Tok[];
 }
 
+/** The session's note when some of its turns could not be read. */
+export const unreadNote = (unread: string[]) => `the built-in extractor could not read ${unread.join(", ")}; the other turns were read`;
+
 export class BuiltinExtractor implements Extractor {
   readonly name = "builtin";
 
   extract(input: ExtractInput): Promise<Extraction> {
-    return Promise.resolve({ facts: extractFacts(input.turns, input.knownName), extractor: "builtin" });
+    const unread: string[] = [];
+    const facts = extractFacts(input.turns, input.knownName, unread);
+    return Promise.resolve({ facts, extractor: "builtin", ...(unread.length ? { note: unreadNote(unread) } : {}) });
   }
 }
 
-/** Every fact about the user in one session's turns, in turn order. */
-export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
+/**
+ * Every fact about the user in one session's turns, in turn order. A turn whose reading throws (a bug
+ * of this file's, on words nobody tried) gives no facts, and the rest of the session is read as usual:
+ * its seq and the error go to `unread`, which the relay puts in the session's note.
+ */
+export function extractFacts(turns: Turn[], knownName?: string, unread: string[] = []): Fact[] {
   const ctx: Ctx = { name: knownName ? firstWord(knownName) : undefined, day: "", seq: [], facts: [], from: 0, dangling: new Set(), goesOn: new Set() };
   const texts = turns.map((t, i) => {
     if (t.role !== "user") return "";
@@ -325,7 +334,7 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
   // what a statement's sentence goes on to say of it, in a sentence without the user ("The view was breathtaking.")
   const tails = turns.map(() => new Map<number, string[]>());
   const said = tagged(turns.map((t, i) => (t.role === "event" ? [doneByUser(t.text)] : statements(texts[i], split[i], !!about[i] || back[i], tails[i]))));
-  turns.forEach((turn, i) => {
+  const read = (turn: Turn, i: number) => {
     ctx.day = turn.at.slice(0, 10);
     ctx.seq = [turn.seq];
     if (turn.role === "event") {
@@ -380,6 +389,15 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
     if (company) {
       const ours = new RegExp(`\\b(${subject(ctx)}|the user) and others\\b`, "g");
       for (const f of ctx.facts.slice(ctx.from)) f.text = f.text.replace(ours, `$1 and ${company}`);
+    }
+  };
+  turns.forEach((turn, i) => {
+    const before = ctx.facts.length;
+    try {
+      read(turn, i);
+    } catch (e) {
+      ctx.facts.length = before;
+      unread.push(`turn ${turn.seq} (${e instanceof Error ? e.message : String(e)})`);
     }
   });
   // the last guard: a fact that still speaks as the user, or to the character, is dropped
@@ -987,7 +1005,7 @@ function doing(toks: Tok[]): boolean {
 function laterVerb(toks: Tok[]): boolean {
   const end = toks.findIndex((t, k) => k > 0 && /[,;:—–-]/.test(toks[k - 1].post));
   return toks.slice(0, end < 0 ? undefined : end).some((t, k, all) =>
-    k > 0 && !/^(to|and|or|then)$/.test(all[k - 1].w) && isVerb(t) && !is(t, "Gerund") && !is(t, "Infinitive"));
+    k > 0 && !/^(to|and|or|then)$/.test(all[k - 1].w) && isVerb(t) && !is(t, "Gerund") && !is(t, "Infinitive") && !is(t, "Particle"));
 }
 
 /** A verb's past form, though compromise may have tagged it otherwise ("but lost half my gold": an adjective) */
@@ -1796,7 +1814,7 @@ function words(toks: Tok[], verbAt = -1, who?: string): string {
     const last = k === toks.length - 1;
     const p = t.post.trim();
     // ("parents' farm": a plural's possessive keeps its apostrophe)
-    out += w + (last ? "" : p.includes(",") ? ", " : /^\s*[—–]\s*$|\s-\s|^-\s/.test(t.post) ? " - " : /^['’]$/.test(p) ? "' " : p === ":" ? ": " : /\s/.test(t.post) || t.contracted || /[.!?;:]/.test(p) ? " " : p);
+    out += w + (last ? "" : p.includes(",") ? ", " : /^\s*[—–]\s*$|\s-\s|^-\s/.test(t.post) ? " - " : /^['’]$/.test(p) ? "' " : p === ":" || p === ";" ? `${p} ` : /\s/.test(t.post) || t.contracted || /[.!?;:]/.test(p) ? " " : p);
   });
   return out.replace(/["“”()]/g, "").trim();
 }
@@ -1861,6 +1879,11 @@ function relativeTime(toks: Tok[], k: number, day: string): [string, number] | n
     return [`on ${name} ${on(step < 0 ? -(((today - weekday + 6) % 7) + 1) : ((weekday - today + 6) % 7) + 1)}`, 2];
   }
   if (step && (next === "week" || next === "weekend")) return [`the ${next} ${step < 0 ? "before" : "after"} ${day}`, 2];
+  // "about five years ago": around the date
+  if (/^(about|around|roughly|nearly|almost|approximately)$/.test(w) && k + 1 < toks.length) {
+    const near = relativeTime(toks, k + 1, day);
+    if (near && toks[k + near[1]]?.w === "ago") return [near[0].replace(/^(in|on|around) /, "around "), near[1] + 1];
+  }
   const n = is(toks[k], "Value") && toks[k + 2]?.w === "ago" ? number(toks[k]) : NaN;
   if (Number.isFinite(n) && /^days?$/.test(next)) return [`on ${on(-n)}`, 3];
   if (Number.isFinite(n) && /^weeks?$/.test(next)) return [`around ${on(-7 * n)}`, 3];

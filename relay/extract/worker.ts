@@ -5,11 +5,11 @@
 // inside a worker it answers `{ id, input }` messages with `{ id, facts }` or `{ id, error }`, and
 // `{ id, warmMs }` (warm-up on made-up sessions, relay/extract/warmup.ts) with `{ id, facts: [] }`.
 import type { ExtractInput, Extraction, Extractor, Fact } from "./extractor.ts";
-import { extractFacts } from "./builtin.ts";
+import { extractFacts, unreadNote } from "./builtin.ts";
 import { warmUpSession } from "./warmup.ts";
 import process from "node:process";
 
-type Reply = { id: number; facts: Fact[] } | { id: number; error: string };
+type Reply = { id: number; facts: Fact[]; note?: string } | { id: number; error: string };
 
 // deno-lint-ignore no-explicit-any
 const inWorker = typeof (globalThis as any).WorkerGlobalScope !== "undefined";
@@ -29,7 +29,11 @@ if (inWorker) {
       if ("warmMs" in e.data) {
         for (let n = 0, until = performance.now() + e.data.warmMs; performance.now() < until; n++) extractFacts(warmUpSession(n));
         reply = { id, facts: [] };
-      } else reply = { id, facts: extractFacts(e.data.input.turns, e.data.input.knownName) };
+      } else {
+        const unread: string[] = [];
+        const facts = extractFacts(e.data.input.turns, e.data.input.knownName, unread);
+        reply = { id, facts, ...(unread.length ? { note: unreadNote(unread) } : {}) };
+      }
     } catch (err) {
       reply = { id, error: err instanceof Error ? err.message : String(err) };
     }
@@ -37,7 +41,8 @@ if (inWorker) {
   };
 }
 
-interface Slot { worker: Worker | null; pending: Map<number, { resolve: (f: Fact[]) => void; reject: (e: Error) => void }> }
+type Done = { facts: Fact[]; note?: string };
+interface Slot { worker: Worker | null; pending: Map<number, { resolve: (done: Done) => void; reject: (e: Error) => void }> }
 
 /** The built-in extractor in `size` worker threads; each call goes to the one with the least in hand. */
 export class WorkerExtractor implements Extractor {
@@ -56,7 +61,7 @@ export class WorkerExtractor implements Extractor {
       const p = slot.pending.get(e.data.id);
       slot.pending.delete(e.data.id);
       if ("error" in e.data) p?.reject(new Error(e.data.error));
-      else p?.resolve(e.data.facts);
+      else p?.resolve({ facts: e.data.facts, note: e.data.note });
     };
     worker.onerror = (e) => {
       e.preventDefault();
@@ -71,7 +76,7 @@ export class WorkerExtractor implements Extractor {
 
   extract(input: ExtractInput): Promise<Extraction> {
     const slot = this.#slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
-    return this.#send(slot, { input }).then((facts) => ({ facts, extractor: "builtin" }));
+    return this.#send(slot, { input }).then(({ facts, note }) => ({ facts, extractor: "builtin", ...(note ? { note } : {}) }));
   }
 
   /** Starts every worker and has each extract made-up sessions for `ms`, so that the first real ones are not slow. */
@@ -79,9 +84,9 @@ export class WorkerExtractor implements Extractor {
     await Promise.all(this.#slots.map((slot) => this.#send(slot, { warmMs: ms })));
   }
 
-  #send(slot: Slot, work: Work): Promise<Fact[]> {
+  #send(slot: Slot, work: Work): Promise<Done> {
     const id = this.#next++;
-    return new Promise<Fact[]>((resolve, reject) => {
+    return new Promise<Done>((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
       this.#start(slot).postMessage({ id, ...work } satisfies Request);
     });

@@ -178,6 +178,15 @@ describe("built-in extractor", () => {
     expect(one("I'm no longer a nurse.", "Jordan")).toMatchObject([{ slot: "occupation", retract: true }]);
   });
 
+  it("'about five years ago' is around that year; a phrasal verb's particle is no later verb of a gerund subject", () => {
+    expect(jordan("I started playing the lute about five years ago; it's been a great way to relax.")).toEqual([
+      "Jordan started playing the lute around 2020; it has been a great way to relax."]);
+    expect(jordan("Gonna continue my training and check out the guilds, which is pretty exciting!")).toEqual([
+      "Jordan is going to continue their training and check out the guilds."]);
+    // a sentence that ends on the word does not trip it
+    expect(jordan("That's a sword I care about")).toEqual([]);
+  });
+
   it("a name written lowercase is capitalized, a smith after 'the old' is not", () => {
     expect(jordan("I hung out with jake and mia.")).toEqual(["Jordan hung out with Jake and Mia."]);
     expect(jordan("I met the old smith today.")).toEqual(["Jordan met the old smith on 2025-03-12."]);
