@@ -873,7 +873,9 @@ function clausesOf(toks: Tok[]): Tok[][] {
       // "I like to drink wine and dance": the second statement likes, too ("I like to dance")
       const to = part.findIndex((p, q) => q > 1 && p.w === "to" && isVerb(part[q + 1]));
       const lead = to > 0 && !PREF_VERBS.has(lemma(verb!)) && !GOAL_VERBS.has(lemma(verb!)) && part.slice(1, to).every((p) => isVerb(p) || is(p, "Adverb") || is(p, "Negative") || SOFT_ADVERBS.has(p.w));
-      return parts.push([synthetic("I", "Pronoun"), ...(lead ? part.slice(1, to + 1).map((p) => ({ ...p, first: false })) : [])]);
+      // ("I'll keep pushing and make it happen": the second is said with "will" too, a plan, not a fact)
+      const modal = !lead && (is(part[1], "Modal") || part[1]?.w === "will") ? [{ ...part[1], first: false }] : [];
+      return parts.push([synthetic("I", "Pronoun"), ...modal, ...(lead ? part.slice(1, to + 1).map((p) => ({ ...p, first: false })) : [])]);
     }
     // "Been quite a ride - in a good way - had an audition yesterday": after a dash, a past verb with "I" left out starts a sentence of its own
     const restart = k > 0 && /\s[-–—]\s/.test(prev.post) && (is(t, "PastTense") || /^(had|got)$/.test(t.w)) && !is(t, "Participle") &&

@@ -178,6 +178,11 @@ describe("built-in extractor", () => {
     expect(one("I'm no longer a nurse.", "Jordan")).toMatchObject([{ slot: "occupation", retract: true }]);
   });
 
+  it("a second thing said after 'I'll …' is said with 'will' too: a plan, not something the user does", () => {
+    expect(jordan("I'll keep sharpening my blade and win the tournament.").join(" ")).not.toMatch(/wins the tournament/);
+    expect(jordan("I went to the market and bought a sword.")).toEqual(["Jordan went to the market.", "Jordan bought a sword."]);
+  });
+
   it("'about five years ago' is around that year; a phrasal verb's particle is no later verb of a gerund subject", () => {
     expect(jordan("I started playing the lute about five years ago; it's been a great way to relax.")).toEqual([
       "Jordan started playing the lute around 2020; it has been a great way to relax."]);
