@@ -753,7 +753,7 @@ function sentencesOf(text: string): Tok[][] {
 }
 
 function tokensOf(terms: CompromiseTerm[]): Tok[] {
-  return terms.map((_, k) => passive(afterI(terms, k), terms[k + 1])).map((t, k) => ({
+  return terms.map((_, k) => passive(afterI(terms, k), terms[k + 1], terms[k + 2])).map((t, k) => ({
     text: t.implicit ?? t.text,
     contracted: t.implicit != null && !t.tags.includes("Value") && !t.tags.includes("Unit"),
     w: (t.implicit ?? t.normal).toLowerCase(),
@@ -763,10 +763,18 @@ function tokensOf(terms: CompromiseTerm[]): Tok[] {
   })).filter((t) => !LAUGHS.test(t.w));
 }
 
-/** "It's called Dawnbreaker": compromise writes the "'s" out as "has"; before "called" or "named" it is "is" */
-function passive(t: CompromiseTerm, next: CompromiseTerm | undefined): CompromiseTerm {
-  return t.implicit === "has" && /^(called|named)$/i.test(next?.normal ?? "") ? { ...t, implicit: "is" } : t;
+/**
+ * "It's called Dawnbreaker", "It's filled with old maps": compromise writes the "'s" out as "has";
+ * before "called" or "named", or a word that says what a thing is made or filled with and a
+ * preposition after it, it is "is" ("It's made of oak", not "It's made me proud")
+ */
+function passive(t: CompromiseTerm, next: CompromiseTerm | undefined, after?: CompromiseTerm): CompromiseTerm {
+  if (t.implicit !== "has") return t;
+  const word = next?.normal ?? "";
+  const state = PASSIVE_STATES.has(word) && !!after?.tags.includes("Preposition");
+  return /^(called|named)$/i.test(word) || state ? { ...t, implicit: "is" } : t;
 }
+const PASSIVE_STATES = new Set(["filled", "made", "covered", "located", "based", "known", "packed", "loaded", "built", "designed", "surrounded", "decorated", "painted", "written", "carved", "stuffed", "lined", "topped", "crafted", "set", "inspired", "dedicated"]);
 
 /** "I work night shifts": right after "I", a word compromise took for a common noun is the verb */
 /** words said between "I" and its verb */

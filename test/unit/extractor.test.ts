@@ -178,6 +178,11 @@ describe("built-in extractor", () => {
     expect(one("I'm no longer a nurse.", "Jordan")).toMatchObject([{ slot: "occupation", retract: true }]);
   });
 
+  it("'It's filled with…', 'It's made of…' are 'is'; 'It's made me proud' stays 'has'", () => {
+    expect(jordan("I built a cabin. It's made of oak.")).toEqual(["Jordan built a cabin, and it is made of oak."]);
+    expect(jordan("I painted a shield. It's made me proud.").join(" ")).toMatch(/it has made/);
+  });
+
   it("a second thing said after 'I'll …' is said with 'will' too: a plan, not something the user does", () => {
     expect(jordan("I'll keep sharpening my blade and win the tournament.").join(" ")).not.toMatch(/wins the tournament/);
     expect(jordan("I went to the market and bought a sword.")).toEqual(["Jordan went to the market.", "Jordan bought a sword."]);
