@@ -870,7 +870,12 @@ function clausesOf(toks: Tok[]): Tok[][] {
     // ("I killed the troll but lost my gold": "but" and what the user did, too)
     // (not when someone else did the first thing: "…a turtle who was scared but explored the world")
     const butDid = t.w === "but" && pastForm(verb) && !part.some((p, q) => q > 0 && /^(who|that|which|he|she|they|it|we)$/.test(p.w));
-    const again = k > 1 && (t.w === "and" || butDid) && byI(part) && isVerb(verb) && !is(verb, "Gerund") && !is(verb, "Auxiliary") &&
+    // ("emotions like relief, excitement and worry": the last of a list of things, though compromise took it for a verb)
+    // (but "the piano, guitar, and sing", "the piano, guitar and sing": after a comma, or before a word
+    // that is only a verb, "and" starts a clause as usual)
+    const listing = t.w === "and" && is(prev, "Noun") && !prev.post.trim() && is(toks[k - 2], "Noun") && toks[k - 2].post.includes(",") &&
+      (is(next, "Noun") || /Noun/.test(model.two.switches?.[next?.w ?? ""] ?? ""));
+    const again = k > 1 && (t.w === "and" || butDid) && !listing && byI(part) && isVerb(verb) && !is(verb, "Gerund") && !is(verb, "Auxiliary") &&
       !thirdPersonVerb(verb!) &&
       !is(verb, "Copula") && part.some((p, q) => q > 0 && isContent(p));
     // "I'm an electrician who works on my parents' farm": what the user does, said of what they are

@@ -178,6 +178,12 @@ describe("built-in extractor", () => {
     expect(one("I'm no longer a nurse.", "Jordan")).toMatchObject([{ slot: "occupation", retract: true }]);
   });
 
+  it("'X, Y and Z' ends a list of things even when compromise takes Z for a verb; a word that is only a verb starts a clause", () => {
+    expect(jordan("I keep bouncing between emotions like relief, excitement and worry!")).toEqual([
+      "Jordan keeps bouncing between emotions like relief, excitement and worry."]);
+    expect(jordan("I play the lute, drums and sing.").join(" ")).not.toMatch(/and sing/);
+  });
+
   it("'It's filled with…', 'It's made of…' are 'is'; 'It's made me proud' stays 'has'", () => {
     expect(jordan("I built a cabin. It's made of oak.")).toEqual(["Jordan built a cabin, and it is made of oak."]);
     expect(jordan("I painted a shield. It's made me proud.").join(" ")).toMatch(/it has made/);
