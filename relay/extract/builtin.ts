@@ -381,7 +381,7 @@ export function extractFacts(turns: Turn[], knownName?: string, unread: string[]
         if (!last || last.slot || !fitTogether(last.text, tail)) break;
         last.text = andThen(last.text, `${lowerFirst(tail.replace(/^\W*(?:and|plus|also)\s+/i, "").replace(/[\s.!]+$/, ""))}.`);
       }
-      ctx.thing = subjectOf(sentence) ?? objectOf(sentence, ctx) ?? ctx.thing;
+      ctx.thing = subjectOf(sentence, ctx) ?? objectOf(sentence, ctx) ?? ctx.thing;
     }
     continued(ctx, texts[i]);
     // "we", said in a turn that names the user's people ("my kids", "the gang"), is the user and them
@@ -1566,7 +1566,9 @@ function statement(said: Tok[], ctx: Ctx): void {
   // "They've been supportive" right after "I told my parents": the user's own people, in the plural
   const group = thing?.toks[thing.toks.length - 1];
   const they = head === "they" && !!thing?.own && thing.kind !== "thing" && (is(group, "Plural") || /^(family|team|crew|folks|group|band|class)$/.test(group?.w ?? ""));
-  const resolved = !!thing && asVerb(toks[1]) && (definite || thing.kind !== "thing") &&
+  // ("It's empowering to know…", "It was great that…": an "it" that stands for what follows, no thing)
+  const ahead = head === "it" && is(toks[1], "Copula") && toks.slice(2, 5).some((t, q) => (is(t, "Adjective") || is(t, "Gerund")) && /^(to|that)$/.test(toks[q + 3]?.w ?? ""));
+  const resolved = !!thing && !ahead && asVerb(toks[1]) && (definite || thing.kind !== "thing") &&
     ((head === "it" || head === "that") && thing.kind === "thing" || (head === "he" || head === "she") && thing.kind !== "thing" || they);
   // "It really bugged me.", "That's what keeps me going.", after a statement of this turn's that "it" is
   // not a thing of: it goes on with that statement
@@ -1662,13 +1664,19 @@ function objectOf(toks: Tok[], ctx: Ctx): Thing | undefined {
   return undefined;
 }
 
-/** "Baking gives me so much joy.": a sentence's subject when it names a thing ("it" in the next one is baking, not joy). */
-function subjectOf(toks: Tok[]): Thing | undefined {
+/**
+ * "Baking gives me so much joy.": a sentence's subject when it names a thing ("it" in the next one is
+ * baking, not joy); "My art is about…": the user's own ("It's my way of…" is their art).
+ */
+function subjectOf(toks: Tok[], ctx: Ctx): Thing | undefined {
   // ("Dancing helps me": "helps", taken for a plural noun, is the verb when an object follows it)
   const v = toks.findIndex((t, k) => k > 0 && ((isVerb(t) && !is(t, "Gerund")) || (asVerb(t) && (isPronoun(toks[k + 1]) || is(toks[k + 1], "Determiner")))));
-  const np = toks.slice(0, v);
-  if (v < 1 || v > 3 || !isContent(np[np.length - 1]) || np.some((t) => isPronoun(t) || THIRD_PERSON[t.w] || !(isContent(t) || is(t, "Adjective") || is(t, "Determiner")))) return undefined;
-  return { toks: np.map((t, k) => ({ ...t, first: k === 0, post: k === np.length - 1 ? " " : t.post })), own: false, kind: "thing", subject: true };
+  const mine = toks[0]?.w === "my" ? 1 : 0;
+  const np = toks.slice(mine, v);
+  if (v < 1 + mine || v > 3 + mine || !isContent(np[np.length - 1]) || np.some((t) => isPronoun(t) || THIRD_PERSON[t.w] || !(isContent(t) || is(t, "Adjective") || is(t, "Determiner")))) return undefined;
+  const words = np.map((t, k) => ({ ...t, first: k === 0 && !mine, post: k === np.length - 1 ? " " : t.post }));
+  if (!mine) return { toks: words, own: false, kind: "thing", subject: true };
+  return { toks: [synthetic(`${object(ctx)}'s`, "ProperNoun"), ...words], own: true, kind: kindOf(np.map(lemma)), subject: true };
 }
 
 /** A game event as something the user did: "completed the quest" → "I completed the quest". */

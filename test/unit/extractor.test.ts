@@ -178,6 +178,15 @@ describe("built-in extractor", () => {
     expect(one("I'm no longer a nurse.", "Jordan")).toMatchObject([{ slot: "occupation", retract: true }]);
   });
 
+  it("'it' after 'My X is…' is the user's X; 'It's empowering to know…' stands for what follows, no thing", () => {
+    saysAs([
+      ["My art is about telling old legends. It's my way of keeping them alive.",
+        ["Jordan's art is about telling old legends, and their art is Jordan's way of keeping them alive."]],
+      ["My goal is to guard the village. It's really empowering to know I can help.", ["Jordan's goal is to guard the village."]],
+      ["My sister is a nurse. She works nights.", ["Jordan's sister is a nurse, and their sister works nights."]],
+    ]);
+  });
+
   it("'X, Y and Z' ends a list of things even when compromise takes Z for a verb; a word that is only a verb starts a clause", () => {
     expect(jordan("I keep bouncing between emotions like relief, excitement and worry!")).toEqual([
       "Jordan keeps bouncing between emotions like relief, excitement and worry."]);
