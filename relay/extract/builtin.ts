@@ -157,6 +157,10 @@ const HOPED_TAIL = /,?\s+(?:and|but|so)?\s*,?\s*\(?hopefully\)?,?\s([^.!?]*)/i;
 /** …said as a hope when the user is the one hoping and a verb follows: "I'll submit it and hopefully win" → "I'll submit it and hope to win" */
 const hoped = (s: string) => s.replace(HOPED_TAIL, (_, rest: string, at: number) =>
   /\bi\b/i.test(s.slice(0, at)) && !/^(the|a|an|my|our|your|it|its|that|this|they|we|he|she|you|i|so|not|soon|one)\b/i.test(rest) ? ` and hope to ${rest}` : "");
+/** "…a favorite of mine - I mean," left over from a question after it: talk, not a statement */
+const I_MEAN_TAIL = /\s*(?:[-–—,]\s*)?\bI mean\W*$/i;
+/** "a favorite of mine": one of the user's favorites, said as memories say it */
+const OF_MINE = /\ba (?:fav(?:ou?rite|e)) of mine\b/i;
 /** a link back to the talk, tacked on at the end: "I just reorganized my shelf, speaking of." */
 const SPEAKING_OF = /,\s*speaking of(?: which| that)?(?=[.!]*$)/i;
 /** "I found out recently (that) I'm allergic to…", "I realized I love…": what the user came to know of themself, read as said */
@@ -689,14 +693,14 @@ const OBJECT_OF = new Set((
  * job…") are left out before the slower tagging.
  */
 function statements(text: string, said: string[], answers = false, tails = new Map<number, string[]>()): string[] {
-  if (!text || (!answers && !SELF.test(text) && !IMPLIED_I_ANYWHERE.test(text) && !said.some((s) => ASKS_ADVICE.test(s)))) return [];
+  if (!text || (!answers && !SELF.test(text) && !OF_MINE.test(text) && !IMPLIED_I_ANYWHERE.test(text) && !said.some((s) => ASKS_ADVICE.test(s)))) return [];
   const out: string[] = [];
   let kept = false;
   for (let s of said) {
     // "Any advice on staying motivated?": the user asked for it
     const asks = ASKS_ADVICE.exec(s);
     if (asks && !HYPOTHETICAL.test(asks[2])) s = `I am looking for ${asks[1].toLowerCase()} ${youAsThey(asks[2]).replace(/\bthey stay\b/, "to stay")}.`;
-    s = s.replace(QUESTION_TAIL, ".").replace(WONDERING_TAIL, ".").replace(SPEAKING_OF, "").replace(AS_ASKED, "").replace(TELLING, "").replace(CAME_TO_KNOW, "$1").replace(FAVE, "$1favorite").replace(SHOWN, (_, lead, thing, verb, rest) => `${lead}I ${verb} ${thing}${rest}`);
+    s = s.replace(QUESTION_TAIL, ".").replace(I_MEAN_TAIL, ".").replace(OF_MINE, "one of my favorites").replace(WONDERING_TAIL, ".").replace(SPEAKING_OF, "").replace(AS_ASKED, "").replace(TELLING, "").replace(CAME_TO_KNOW, "$1").replace(FAVE, "$1favorite").replace(SHOWN, (_, lead, thing, verb, rest) => `${lead}I ${verb} ${thing}${rest}`);
     s = hoped(s);
     s = beside(s);
     const statement = !/\?\W*$/.test(s) && !HYPOTHETICAL.test(s) && !CATCHING_UP.test(s) && !/^\W*hopefully\b/i.test(s);
@@ -1585,6 +1589,10 @@ function statement(said: Tok[], ctx: Ctx): void {
   // "Made me proud…": "it" left out, and what it is was said before; "Had that show…", "Was nervous…",
   // "Hoping my script gets noticed": "I" left out ("I am" before a gerund)
   // ("Been so busy moving house": "I have"; but "Been quite a ride" says nothing of the user)
+  // ("Just skyped with…": an adverb first)
+  else if (SOFT_LEADS.has(head) && is(toks[1], "PastTense") && !is(toks[1], "Auxiliary") && !is(toks[1], "Participle") && !toks.some((t) => t.w === "me")) {
+    toks.splice(0, 1, synthetic("I", "Pronoun"), { ...toks[0], text: toks[0].text.toLowerCase(), first: false });
+  }
   else if ((is(toks[0], "PastTense") || doing(toks)) && !is(toks[0], "Auxiliary") && (head !== "been" || toks.slice(1, 4).some((t) => is(t, "Gerund") || /ing$/.test(t.w)))) {
     if (toks.some((t) => t.w === "me")) return;
     const aux = head === "been" ? [synthetic("have", "Verb", "Auxiliary")] : is(toks[0], "Gerund") ? [synthetic("am", "Verb", "Copula")] : [];

@@ -178,6 +178,14 @@ describe("built-in extractor", () => {
     expect(one("I'm no longer a nurse.", "Jordan")).toMatchObject([{ slot: "occupation", retract: true }]);
   });
 
+  it("'a favorite of mine' is one of the user's favorites; '- I mean,' before a question goes; 'Just skyped…' is the user's", () => {
+    saysAs([
+      ["The old castle has always been a favorite of mine - I mean, who doesn't love towers?", ["The old castle has always been one of Jordan's favorites."]],
+      ["This song is a favorite of mine.", ["The song is one of Jordan's favorites."]],
+      ["Just finished the quest!", ["Jordan finished the quest."]],
+    ]);
+  });
+
   it("'it' after 'My X is…' is the user's X; 'It's empowering to know…' stands for what follows, no thing", () => {
     saysAs([
       ["My art is about telling old legends. It's my way of keeping them alive.",
