@@ -870,7 +870,8 @@ function clausesOf(toks: Tok[]): Tok[][] {
       (/[,;:(]|\s[-–—]\s|^-\s|[–—]|\.\.\./.test(prev.post) && isPronoun(t) && !REFERS_BACK.has(t.w) && !leads(part)));
     // "I dance at the club and run a school": a second statement by the same "I"
     // ("and only listen to…": an adverb may come first)
-    const verb = is(next, "Adverb") && !isVerb(next) ? toks[k + 2] : next;
+    // (not "and emotionally-driven films": a hyphenated adverb goes with the word after it)
+    const verb = is(next, "Adverb") && !isVerb(next) && !is(next, "Hyphenated") ? toks[k + 2] : next;
     // ("I killed the troll but lost my gold": "but" and what the user did, too)
     // (not when someone else did the first thing: "…a turtle who was scared but explored the world")
     const butDid = t.w === "but" && pastForm(verb) && !part.some((p, q) => q > 0 && /^(who|that|which|he|she|they|it|we)$/.test(p.w));
@@ -879,7 +880,10 @@ function clausesOf(toks: Tok[]): Tok[][] {
     // that is only a verb, "and" starts a clause as usual)
     const listing = t.w === "and" && is(prev, "Noun") && !prev.post.trim() && is(toks[k - 2], "Noun") && toks[k - 2].post.includes(",") &&
       (is(next, "Noun") || /Noun/.test(model.two.switches?.[next?.w ?? ""] ?? ""));
-    const again = k > 1 && (t.w === "and" || butDid) && !listing && byI(part) && isVerb(verb) && !is(verb, "Gerund") && !is(verb, "Auxiliary") &&
+    // ("I went to town to buy bread and sell fish", "I want to make a place for people to dance and sing": after
+    // "to" and a verb that follow a thing named, a bare verb goes on with that one)
+    const nested = !is(verb, "PastTense") && part.some((p, q) => q > 2 && p.w === "to" && isVerb(part[q + 1]) && (is(part[q - 1], "Noun") || isPronoun(part[q - 1])));
+    const again = k > 1 && (t.w === "and" || butDid) && !listing && !nested && byI(part) && isVerb(verb) && !is(verb, "Gerund") && !is(verb, "Auxiliary") &&
       !thirdPersonVerb(verb!) &&
       !is(verb, "Copula") && part.some((p, q) => q > 0 && isContent(p));
     // "I'm an electrician who works on my parents' farm": what the user does, said of what they are
@@ -889,7 +893,8 @@ function clausesOf(toks: Tok[]): Tok[][] {
     if (again) {
       // "I like to drink wine and dance": the second statement likes, too ("I like to dance")
       const to = part.findIndex((p, q) => q > 1 && p.w === "to" && isVerb(part[q + 1]));
-      const lead = to > 0 && !PREF_VERBS.has(lemma(verb!)) && !GOAL_VERBS.has(lemma(verb!)) && part.slice(1, to).every((p) => isVerb(p) || is(p, "Adverb") || is(p, "Negative") || SOFT_ADVERBS.has(p.w));
+      // ("I went running to stay fit and joined a gym": a past verb is no "to …")
+      const lead = to > 0 && !is(verb, "PastTense") && !PREF_VERBS.has(lemma(verb!)) && !GOAL_VERBS.has(lemma(verb!)) && part.slice(1, to).every((p) => isVerb(p) || is(p, "Adverb") || is(p, "Negative") || SOFT_ADVERBS.has(p.w));
       // ("I'll keep pushing and make it happen": the second is said with "will" too, a plan, not a fact)
       const modal = !lead && (is(part[1], "Modal") || part[1]?.w === "will") ? [{ ...part[1], first: false }] : [];
       return parts.push([synthetic("I", "Pronoun"), ...modal, ...(lead ? part.slice(1, to + 1).map((p) => ({ ...p, first: false })) : [])]);

@@ -178,6 +178,16 @@ describe("built-in extractor", () => {
     expect(one("I'm no longer a nurse.", "Jordan")).toMatchObject([{ slot: "occupation", retract: true }]);
   });
 
+  it("after 'to' and a verb that follow a thing, 'and' + a bare verb goes on with that verb; a hyphenated adverb is no verb", () => {
+    saysAs([
+      ["I went to town to buy bread and sell fish.", ["Jordan went to town to buy bread and sell fish."]],
+      ["I want to build a hall for travelers to rest and share stories.", ["Jordan wants to build a hall for travelers to rest and share stories."]],
+      ["I went running to stay fit and joined a gym.", ["Jordan went running to stay fit.", "Jordan joined a gym."]],
+      ["I want to learn the lute and join a band.", ["Jordan wants to learn the lute.", "Jordan wants to join a band."]],
+      ["I really enjoy ballads and beautifully-written tales.", ["Jordan enjoys ballads and beautifully-written tales."]],
+    ]);
+  });
+
   it("'a favorite of mine' is one of the user's favorites; '- I mean,' before a question goes; 'Just skyped…' is the user's", () => {
     saysAs([
       ["The old castle has always been a favorite of mine - I mean, who doesn't love towers?", ["The old castle has always been one of Jordan's favorites."]],
