@@ -1484,7 +1484,7 @@ function goal(c: Clause, modal: string | undefined, future: boolean, ctx: Ctx): 
 /** "I love hiking, camping and fishing", "I don't like coffee anymore", "I'm a big fan of jazz" (verb "fan"), "I'm into jazz" ("into") */
 function preference(c: Clause, verb: string, toks: Tok[], ctx: Ctx): void {
   // "I like to race my motorbike, and it's red", "…, and this one is my favorite": what follows "and it" is about the thing, said on its own
-  const and = toks.findIndex((t, k) => k > 0 && JOINERS.has(t.w) && /^(it|that|he|she|they|this|these|those)$/.test(toks[k + 1]?.w ?? ""));
+  const and = toks.findIndex((t, k) => k > 0 && JOINERS.has(t.w) && /^(it|that|he|she|they|this|these|those|there)$/.test(toks[k + 1]?.w ?? ""));
   if (and > 0) {
     preference(c, verb, toks.slice(0, and), ctx);
     ctx.thing = objectOf(c.toks.slice(0, c.toks.indexOf(toks[and])), ctx) ?? ctx.thing;
@@ -1829,7 +1829,10 @@ function words(toks: Tok[], verbAt = -1, who?: string): string {
   const verb = toks[verbAt];
   // "I just beat the boss": after "just", a verb whose past is the same word is past
   const past = !!verb && /^(just|already)$/.test(toks[verbAt - 1]?.w ?? "") && formOf(lemma(verb), "PastTense") === verb.w;
-  toks = toks.filter((t) => !(INTENSIFIERS.has(t.w) && is(t, "Adverb")));
+  // ("so happy", "so much"; but "…my lifeline so losing it hurt", "so I left": "so" joining two statements stays)
+  const joins = (next: Tok | undefined, after: Tok | undefined) => isPronoun(next) || is(next, "Determiner") || next?.w === "that" ||
+    is(next, "Gerund") || (/ing$/.test(next?.w ?? "") && (isPronoun(after) || is(after, "Determiner")));
+  toks = toks.filter((t, k) => !(INTENSIFIERS.has(t.w) && is(t, "Adverb") && !(t.w === "so" && joins(toks[k + 1], toks[k + 2]))));
   verbAt = verb ? toks.indexOf(verb) : -1;
   toks.forEach((t, k) => {
     let w: string;

@@ -178,6 +178,14 @@ describe("built-in extractor", () => {
     expect(one("I'm no longer a nurse.", "Jordan")).toMatchObject([{ slot: "occupation", retract: true }]);
   });
 
+  it("a sentence with 'There was…' after a liking is no more of what is liked; 'so' joining two statements stays", () => {
+    saysAs([
+      ["I just love watching the jousts. There was this final a few years back with an epic charge.", ["Jordan loves watching the jousts."]],
+      ["As a knight, my sword is like half of my life so losing it was a major blow.", ["As a knight, Jordan's sword is like half of their life so losing it was a major blow."]],
+    ]);
+    expect(jordan("I'm so happy with my new bow.").join(" ")).not.toMatch(/\bso\b/);
+  });
+
   it("after 'to' and a verb that follow a thing, 'and' + a bare verb goes on with that verb; a hyphenated adverb is no verb", () => {
     saysAs([
       ["I went to town to buy bread and sell fish.", ["Jordan went to town to buy bread and sell fish."]],
@@ -809,7 +817,7 @@ describe("built-in extractor", () => {
 
   it("'it' after a sentence about a thing is that sentence's subject, not whatever it named last", () => {
     expect(jordan("Gardening gives me so much peace. It helps me forget my worries."))
-      .toEqual(["Gardening gives Jordan much peace, and gardening helps Jordan forget their worries."]);
+      .toEqual(["Gardening gives Jordan so much peace, and gardening helps Jordan forget their worries."]);
     expect(jordan("Skating helps me unwind. It's a must-have in my week.")).toEqual(["Skating helps Jordan unwind, and skating is a must-have in their week."]);
     // a bare word named after the verb is not taken for "it", nor one with a quantity ("so much joy")
     expect(jordan("I get so much peace from it. It helps me forget my worries.").join(" ")).not.toMatch(/peace helps/i);
