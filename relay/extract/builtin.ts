@@ -1645,7 +1645,9 @@ function statement(said: Tok[], ctx: Ctx): void {
   // ("Going to the fair with my sister was fun": the first "my", before any "I" or "me", names the user;
   // "My family is awesome - me, the missus…": "The user's family… - the user, the missus…")
   const self = toks.findIndex((t) => /^(i|me|myself|my)$/.test(t.w)), mine = toks[self]?.w === "my" ? self : -1;
-  const named = toks.slice(0, end).map((t, k) => (t.w === "me" || t.w === "myself" ? { ...synthetic(object(ctx), "ProperNoun"), post: t.post }
+  // ("…let me express myself": once the user is named, "myself" is "themselves")
+  const named = toks.slice(0, end).map((t, k) => (t.w === "myself" && toks.slice(0, k).some((x) => /^(i|me|my)$/.test(x.w)) ? { ...synthetic("themselves", "Pronoun"), post: t.post }
+    : t.w === "me" || t.w === "myself" ? { ...synthetic(object(ctx), "ProperNoun"), post: t.post }
     : k === mine ? { ...synthetic(`${object(ctx)}'s`, "ProperNoun"), post: t.post } : t));
   const { toks: timed } = datesOf(named, ctx.day);
   during(ctx, moment, () => add(ctx, { text: sentence(words(timed, -1, object(ctx))), importance: 0.3 }));

@@ -178,6 +178,10 @@ describe("built-in extractor", () => {
     expect(one("I'm no longer a nurse.", "Jordan")).toMatchObject([{ slot: "occupation", retract: true }]);
   });
 
+  it("once the user is named in a statement, 'myself' is 'themselves'", () => {
+    expect(jordan("Playing the flute lets me express myself and calm down.")).toEqual(["Playing the flute lets Jordan express themselves and calm down."]);
+  });
+
   it("a sentence with 'There was…' after a liking is no more of what is liked; 'so' joining two statements stays", () => {
     saysAs([
       ["I just love watching the jousts. There was this final a few years back with an epic charge.", ["Jordan loves watching the jousts."]],
