@@ -785,8 +785,11 @@ const PASSIVE_STATES = new Set(["filled", "made", "covered", "located", "based",
 const BETWEEN_I_AND_VERB = new Set(["still", "also", "always", "never", "really", "just", "usually", "often", "sometimes", "even", "truly", "totally", "actually", "definitely"]);
 function afterI(terms: CompromiseTerm[], k: number): CompromiseTerm {
   const t = terms[k], word = (x: CompromiseTerm | undefined) => (x?.implicit ?? x?.normal)?.toLowerCase();
+  // ("I absolutley love…": a misspelt adverb, a word compromise does not know, which it took for the verb)
+  const misspelt = (x: CompromiseTerm | undefined) => /^[a-z]{4,}l[e]?y$/.test(word(x) ?? "") && !model.one.lexicon[word(x)!];
+  if (word(terms[k - 1]) === "i" && misspelt(t) && terms[k + 1]?.tags.includes("Noun")) return { ...t, tags: ["Adverb"] };
   // ("I still love to…", "I also love…": an adverb between, which compromise may have tagged otherwise)
-  const prev = BETWEEN_I_AND_VERB.has(word(terms[k - 1]) ?? "") ? terms[k - 2] : terms[k - 1];
+  const prev = BETWEEN_I_AND_VERB.has(word(terms[k - 1]) ?? "") || (misspelt(terms[k - 1]) && word(terms[k - 2]) === "i") ? terms[k - 2] : terms[k - 1];
   if (word(prev) !== "i" || !t.tags.includes("Singular") ||
     t.tags.some((tag) => tag === "Pronoun" || tag === "ProperNoun" || tag === "Verb" || tag === "Adverb")) return t;
   return { ...t, tags: ["Verb", "PresentTense", "Infinitive"] };

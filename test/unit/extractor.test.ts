@@ -178,6 +178,11 @@ describe("built-in extractor", () => {
     expect(one("I'm no longer a nurse.", "Jordan")).toMatchObject([{ slot: "occupation", retract: true }]);
   });
 
+  it("a misspelt adverb after 'I' is no verb ('I absolutley love…')", () => {
+    expect(jordan("I absolutley love archery.")).toEqual(["Jordan loves archery."]);
+    expect(jordan("I apply war paint daily.")).toEqual(["Jordan applies war paint daily."]);
+  });
+
   it("once the user is named in a statement, 'myself' is 'themselves'", () => {
     expect(jordan("Playing the flute lets me express myself and calm down.")).toEqual(["Playing the flute lets Jordan express themselves and calm down."]);
   });
