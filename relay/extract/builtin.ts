@@ -883,9 +883,10 @@ function clausesOf(toks: Tok[]): Tok[][] {
     // that is only a verb, "and" starts a clause as usual)
     const listing = t.w === "and" && is(prev, "Noun") && !prev.post.trim() && is(toks[k - 2], "Noun") && toks[k - 2].post.includes(",") &&
       (is(next, "Noun") || /Noun/.test(model.two.switches?.[next?.w ?? ""] ?? ""));
-    // ("I went to town to buy bread and sell fish", "I want to make a place for people to dance and sing": after
-    // "to" and a verb that follow a thing named, a bare verb goes on with that one)
-    const nested = !is(verb, "PastTense") && part.some((p, q) => q > 2 && p.w === "to" && isVerb(part[q + 1]) && (is(part[q - 1], "Noun") || isPronoun(part[q - 1])));
+    // ("I went to town to buy bread and sell fish", "I want to make a place for people to dance and sing", "I'm
+    // getting people together to chat and plan": after "to" and a verb that do not follow a verb of the user's
+    // own, a bare verb goes on with that one)
+    const nested = !is(verb, "PastTense") && part.some((p, q) => q > 2 && p.w === "to" && isVerb(part[q + 1]) && !isVerb(part[q - 1]));
     const again = k > 1 && (t.w === "and" || butDid) && !listing && !nested && byI(part) && isVerb(verb) && !is(verb, "Gerund") && !is(verb, "Auxiliary") &&
       !thirdPersonVerb(verb!) &&
       !is(verb, "Copula") && part.some((p, q) => q > 0 && isContent(p));

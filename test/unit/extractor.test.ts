@@ -200,6 +200,7 @@ describe("built-in extractor", () => {
       ["I went to town to buy bread and sell fish.", ["Jordan went to town to buy bread and sell fish."]],
       ["I want to build a hall for travelers to rest and share stories.", ["Jordan wants to build a hall for travelers to rest and share stories."]],
       ["I went running to stay fit and joined a gym.", ["Jordan went running to stay fit.", "Jordan joined a gym."]],
+      ["I'm getting the villagers together to talk about the wolves and plan a hunt.", ["Jordan is getting the villagers together to talk about the wolves and plan a hunt."]],
       ["I want to learn the lute and join a band.", ["Jordan wants to learn the lute.", "Jordan wants to join a band."]],
       ["I really enjoy ballads and beautifully-written tales.", ["Jordan enjoys ballads and beautifully-written tales."]],
     ]);
