@@ -887,7 +887,9 @@ function clausesOf(toks: Tok[]): Tok[][] {
     // getting people together to chat and plan": after "to" and a verb that do not follow a verb of the user's
     // own, a bare verb goes on with that one)
     const nested = !is(verb, "PastTense") && part.some((p, q) => q > 2 && p.w === "to" && isVerb(part[q + 1]) && !isVerb(part[q - 1]));
-    const again = k > 1 && (t.w === "and" || butDid) && !listing && !nested && byI(part) && isVerb(verb) && !is(verb, "Gerund") && !is(verb, "Auxiliary") &&
+    // ("…, and support I got was helpful": a thing, with who got it after it)
+    const described = verb === next && /^(i|we|they|he|she|you)$/.test(toks[k + 2]?.w ?? "") && isVerb(toks[k + 3]);
+    const again = k > 1 && (t.w === "and" || butDid) && !listing && !nested && !described && byI(part) && isVerb(verb) && !is(verb, "Gerund") && !is(verb, "Auxiliary") &&
       !thirdPersonVerb(verb!) &&
       !is(verb, "Copula") && part.some((p, q) => q > 0 && isContent(p));
     // "I'm an electrician who works on my parents' farm": what the user does, said of what they are

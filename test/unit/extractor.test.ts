@@ -178,6 +178,10 @@ describe("built-in extractor", () => {
     expect(one("I'm no longer a nurse.", "Jordan")).toMatchObject([{ slot: "occupation", retract: true }]);
   });
 
+  it("'and' + a word compromise took for a verb, with who did it after it, names a thing ('and support I got')", () => {
+    expect(jordan("I struggled with my temper, and support I got was really helpful.")).toEqual(["Jordan struggled with their temper, and support they got was helpful."]);
+  });
+
   it("a misspelt adverb after 'I' is no verb ('I absolutley love…')", () => {
     expect(jordan("I absolutley love archery.")).toEqual(["Jordan loves archery."]);
     expect(jordan("I apply war paint daily.")).toEqual(["Jordan applies war paint daily."]);
