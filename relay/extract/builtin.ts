@@ -1845,6 +1845,9 @@ function words(toks: Tok[], verbAt = -1, who?: string): string {
   toks.forEach((t, k) => {
     let w: string;
     if (k === verbAt) w = past ? t.text.toLowerCase() : agree(t, false);
+    // "I cook and clean": the second verb of the user's agrees too (not one after "to": "likes to swim and dance")
+    else if (verb && !past && k > verbAt + 1 && /^(and|or)$/.test(toks[k - 1].w) && isVerb(t) && !is(t, "Gerund") && !is(t, "PastTense") &&
+      !is(t, "Auxiliary") && !is(verb, "PastTense") && !toks.slice(verbAt + 1, k).some((x) => x.w === "to" || isVerb(x) || /[,;.]/.test(x.post))) w = agree(t, false);
     else if ((they || one) && isVerb(t)) { w = agree(t, they); they = one = false; }
     else if (t.w === "i" && who) { w = who; one = true; }
     // "…a concert that we all enjoyed": "we" after the subject is the user and those with them

@@ -178,6 +178,13 @@ describe("built-in extractor", () => {
     expect(one("I'm no longer a nurse.", "Jordan")).toMatchObject([{ slot: "occupation", retract: true }]);
   });
 
+  it("the user's second verb after 'and' agrees too; one after 'to' stays", () => {
+    saysAs([
+      ["I sing and play the lute.", ["Jordan sings and plays the lute."]],
+      ["I like to swim and dance.", ["Jordan likes to swim and dance."]],
+    ]);
+  });
+
   it("'and' + a word compromise took for a verb, with who did it after it, names a thing ('and support I got')", () => {
     expect(jordan("I struggled with my temper, and support I got was really helpful.")).toEqual(["Jordan struggled with their temper, and support they got was helpful."]);
   });
