@@ -1582,7 +1582,9 @@ function statement(said: Tok[], ctx: Ctx): void {
   const group = thing?.toks[thing.toks.length - 1];
   const they = head === "they" && !!thing?.own && thing.kind !== "thing" && (is(group, "Plural") || /^(family|team|crew|folks|group|band|class)$/.test(group?.w ?? ""));
   // ("It's empowering to know…", "It was great that…": an "it" that stands for what follows, no thing)
-  const ahead = head === "it" && is(toks[1], "Copula") && toks.slice(2, 5).some((t, q) => (is(t, "Adjective") || is(t, "Gerund")) && /^(to|that)$/.test(toks[q + 3]?.w ?? ""));
+  // ("It was interesting hearing…": a gerund after the adjective, likewise)
+  const ahead = head === "it" && is(toks[1], "Copula") && toks.slice(2, 5).some((t, q) => (is(t, "Adjective") || is(t, "Gerund")) &&
+    (/^(to|that)$/.test(toks[q + 3]?.w ?? "") || (is(t, "Adjective") && /^\w{3,}ing$/.test(toks[q + 3]?.w ?? ""))));
   const resolved = !!thing && !ahead && asVerb(toks[1]) && (definite || thing.kind !== "thing") &&
     ((head === "it" || head === "that") && thing.kind === "thing" || (head === "he" || head === "she") && thing.kind !== "thing" || they);
   // "It really bugged me.", "That's what keeps me going.", after a statement of this turn's that "it" is
