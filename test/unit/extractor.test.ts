@@ -230,7 +230,8 @@ describe("built-in extractor", () => {
       ["My art is about telling old legends. It's my way of keeping them alive.",
         ["Jordan's art is about telling old legends, and their art is Jordan's way of keeping them alive."]],
       ["My goal is to guard the village. It's really empowering to know I can help.", ["Jordan's goal is to guard the village."]],
-      ["I went to the council meeting. It was really interesting hearing the elders argue.", ["Jordan went to the council meeting, and it was interesting hearing the elders argue."]],
+      ["Since we last spoke I went to that council meeting. It was really interesting hearing everyone's worries and how it affects our village.",
+        ["Jordan went to that council meeting."]],
       ["My sister is a nurse. She works nights.", ["Jordan's sister is a nurse, and their sister works nights."]],
     ]);
   });
