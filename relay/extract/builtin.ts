@@ -944,8 +944,14 @@ function trimLeading(toks: Tok[]): Tok[] {
   if (lead) k += lead.length;
   const last = toks[toks.length - 1];
   // "…, Bram!", "…, sorry.": a name or an interjection tacked on at the end
+  // (but "I have a sister, Mara", "two cats, Miso": the name of the one just brought up; "my dad, Kira" may be said to Kira)
+  const introduced = (at: number) => {
+    if (![FAMILY, PETS, PEOPLE].some((set) => set.has(lemma(toks[at])))) return false;
+    while (at > 0 && is(toks[at - 1], "Adjective")) at--;
+    return indefinite(toks[at - 1]) || is(toks[at - 1], "Value");
+  };
   if (toks.length > 2 && (is(last, "FirstName") || is(last, "Person") || is(last, "Expression") || is(last, "Interjection") || TACKED_ON.has(last.w)) &&
-    toks[toks.length - 2].post.includes(",")) toks = toks.slice(0, -1);
+    toks[toks.length - 2].post.includes(",") && !((is(last, "FirstName") || is(last, "Person")) && introduced(toks.length - 2))) toks = toks.slice(0, -1);
   // "Got it Mike!", "Love the thought Mike": a first name after what cannot take one (not "met Mike",
   // "with Mike", "my friend Mike")
   const before = toks[toks.length - 2];

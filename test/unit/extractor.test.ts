@@ -278,6 +278,9 @@ describe("built-in extractor", () => {
 
   it("names said after a comma are the pet's or relative's; asked if they have one, a user who names it has it", () => {
     expect(jordan("I have a cat, Spook.")).toEqual(["Jordan has a cat named Spook."]);
+    expect(jordan("I have an older sister, Mara.")).toEqual(["Jordan has an older sister named Mara."]);
+    // (but a name after "my dad," may be the one spoken to)
+    expect(jordan("I miss my dad, Kira.")).toEqual(["Jordan misses their dad."]);
     expect(jordan("I have two ferrets, Pip and Moss.")).toEqual(["Jordan has two ferrets named Pip and Moss."]);
     expect(jordan("I have two ferrets named Pip and Moss.")).toEqual(["Jordan has two ferrets named Pip and Moss."]);
     const asked = (question: string, reply: string) => texts(extractFacts([
