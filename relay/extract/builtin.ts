@@ -757,6 +757,7 @@ function sentencesOf(text: string): Tok[][] {
 }
 
 function tokensOf(terms: CompromiseTerm[]): Tok[] {
+  terms = owned(terms);
   return terms.map((_, k) => passive(afterI(terms, k), terms[k + 1], terms[k + 2])).map((t, k) => ({
     text: t.implicit ?? t.text,
     contracted: t.implicit != null && !t.tags.includes("Value") && !t.tags.includes("Unit"),
@@ -765,6 +766,24 @@ function tokensOf(terms: CompromiseTerm[]): Tok[] {
     post: t.post,
     first: k === 0,
   })).filter((t) => !LAUGHS.test(t.w));
+}
+
+/**
+ * "…to get the neighborhood's backing": compromise may write the "'s" out as "is"; after a verb or a
+ * preposition and "the", before a noun or an -ing word, it is the one whose it is ("The food's
+ * amazing" starts a sentence: "is").
+ */
+function owned(terms: CompromiseTerm[]): CompromiseTerm[] {
+  const out: CompromiseTerm[] = [];
+  for (let k = 0; k < terms.length; k++) {
+    const t = terms[k], is_ = terms[k + 1], next = terms[k + 2], the = terms[k - 1], before = terms[k - 2];
+    if (t.implicit && /'s$/i.test(t.text) && is_?.implicit === "is" && !is_.text && the?.normal === "the" &&
+      (before?.tags.includes("Verb") || before?.tags.includes("Preposition")) && (next?.tags.includes("Gerund") || next?.tags.includes("Noun"))) {
+      out.push({ ...t, implicit: null, normal: t.text.toLowerCase(), post: is_.post, tags: ["Noun", "Possessive"] });
+      k++;
+    } else out.push(t);
+  }
+  return out;
 }
 
 /**

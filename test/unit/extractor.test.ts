@@ -178,6 +178,11 @@ describe("built-in extractor", () => {
     expect(one("I'm no longer a nurse.", "Jordan")).toMatchObject([{ slot: "occupation", retract: true }]);
   });
 
+  it("'the village's backing' after a verb is whose it is, not 'the village is backing'", () => {
+    expect(jordan("I'm thinking about starting a guild project, so maybe we can work together to get the village's backing.")).toEqual([
+      "Jordan is thinking about starting a guild project, so maybe they can work together to get the village's backing."]);
+  });
+
   it("the user's second verb after 'and' agrees too; one after 'to' stays", () => {
     saysAs([
       ["I sing and play the lute.", ["Jordan sings and plays the lute."]],
