@@ -299,25 +299,32 @@ interface Clause {
   rest: Tok[];
 }
 
-/** The session's note when some of its turns could not be read. */
-export const unreadNote = (unread: string[]) => `the built-in extractor could not read ${unread.join(", ")}; the other turns were read`;
-
 export class BuiltinExtractor implements Extractor {
   readonly name = "builtin";
 
   extract(input: ExtractInput): Promise<Extraction> {
-    const unread: string[] = [];
-    const facts = extractFacts(input.turns, input.knownName, unread);
-    return Promise.resolve({ facts, extractor: "builtin", ...(unread.length ? { note: unreadNote(unread) } : {}) });
+    const { facts, note } = readSession(input.turns, input.knownName);
+    return Promise.resolve({ facts, extractor: "builtin", ...(note ? { note } : {}) });
   }
 }
 
+/** Every fact about the user in one session's turns, in turn order (readSession's facts). */
+export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
+  return readSession(turns, knownName).facts;
+}
+
 /**
- * Every fact about the user in one session's turns, in turn order. A turn whose reading throws (a bug
- * of this file's, on words nobody tried) gives no facts, and the rest of the session is read as usual:
- * its seq and the error go to `unread`, which the relay puts in the session's note.
+ * A session's facts, in turn order. A turn whose reading throws (a bug of this file's, on words nobody
+ * tried) gives no facts, and the rest of the session is read as usual: `unread` names it and its error,
+ * and `note` says so for the session's status.
  */
-export function extractFacts(turns: Turn[], knownName?: string, unread: string[] = []): Fact[] {
+export function readSession(turns: Turn[], knownName?: string): { facts: Fact[]; unread: string[]; note?: string } {
+  const unread: string[] = [];
+  const facts = readTurns(turns, knownName, unread);
+  return { facts, unread, ...(unread.length ? { note: `the built-in extractor could not read ${unread.join(", ")}; the other turns were read` } : {}) };
+}
+
+function readTurns(turns: Turn[], knownName: string | undefined, unread: string[]): Fact[] {
   const ctx: Ctx = { name: knownName ? firstWord(knownName) : undefined, day: "", seq: [], facts: [], from: 0, dangling: new Set(), goesOn: new Set() };
   const texts = turns.map((t, i) => {
     if (t.role !== "user") return "";
@@ -660,7 +667,7 @@ function askedThing(about: string, ctx: Ctx): Thing {
   const names = about.split(" "), last = names[names.length - 1].toLowerCase(), one = last.replace(/(?<=[^s])s$/, "");
   const kind = kindOf([one, last]);
   const toks = names.map((w, k) => synthetic(w, "Noun", ...(k === names.length - 1 && one !== last ? ["Plural"] : [])));
-  return { toks: [synthetic(`${object(ctx)}'s`, "ProperNoun"), ...toks], own: true, kind };
+  return { toks: [usersOwn(ctx), ...toks], own: true, kind };
 }
 
 /**
@@ -1679,9 +1686,9 @@ function statement(said: Tok[], ctx: Ctx): void {
   // "My family is awesome - me, the missus…": "The user's family… - the user, the missus…")
   const self = toks.findIndex((t) => /^(i|me|myself|my)$/.test(t.w)), mine = toks[self]?.w === "my" ? self : -1;
   // ("…let me express myself": once the user is named, "myself" is "themselves")
-  const named = toks.slice(0, end).map((t, k) => (t.w === "myself" && toks.slice(0, k).some((x) => /^(i|me|my)$/.test(x.w)) ? { ...synthetic("themselves", "Pronoun"), post: t.post }
-    : t.w === "me" || t.w === "myself" ? { ...synthetic(object(ctx), "ProperNoun"), post: t.post }
-    : k === mine ? { ...synthetic(`${object(ctx)}'s`, "ProperNoun"), post: t.post } : t));
+  const asNamed = (t: Tok, k: number): Tok => (t.w === "myself" && k > self ? synthetic("themselves", "Pronoun")
+    : t.w === "me" || t.w === "myself" ? synthetic(object(ctx), "ProperNoun") : k === mine ? usersOwn(ctx) : t);
+  const named = toks.slice(0, end).map((t, k) => { const u = asNamed(t, k); return u === t ? t : { ...u, post: t.post }; });
   const { toks: timed } = datesOf(named, ctx.day);
   during(ctx, moment, () => add(ctx, { text: sentence(words(timed, -1, object(ctx))), importance: 0.3 }));
   mark();
@@ -1706,7 +1713,7 @@ function objectOf(toks: Tok[], ctx: Ctx): Thing | undefined {
     const kind = kindOf(np.map((t) => (t === np[np.length - 1] ? head : lemma(t))));
     // "my dog", "I have a dog": the user's dog
     const had = v >= 0 && lemma(toks[v]) === "have" && !is(toks[v], "Auxiliary") && indefinite(np[0]);
-    if (toks[start - 1]?.w === "my" || had) return { toks: [synthetic(`${object(ctx)}'s`, "ProperNoun"), ...(had ? np.slice(1) : np)], own: true, kind };
+    if (toks[start - 1]?.w === "my" || had) return { toks: [usersOwn(ctx), ...(had ? np.slice(1) : np)], own: true, kind };
     return { toks: indefinite(np[0]) ? [{ ...np[0], text: "the", w: "the" }, ...np.slice(1)] : np, own: false, kind };
   }
   return undefined;
@@ -1724,7 +1731,7 @@ function subjectOf(toks: Tok[], ctx: Ctx): Thing | undefined {
   if (v < 1 + mine || v > 3 + mine || !isContent(np[np.length - 1]) || np.some((t) => isPronoun(t) || THIRD_PERSON[t.w] || !(isContent(t) || is(t, "Adjective") || is(t, "Determiner")))) return undefined;
   const words = np.map((t, k) => ({ ...t, first: k === 0 && !mine, post: k === np.length - 1 ? " " : t.post }));
   if (!mine) return { toks: words, own: false, kind: "thing", subject: true };
-  return { toks: [synthetic(`${object(ctx)}'s`, "ProperNoun"), ...words], own: true, kind: kindOf(np.map(lemma)), subject: true };
+  return { toks: [usersOwn(ctx), ...words], own: true, kind: kindOf(np.map(lemma)), subject: true };
 }
 
 /** A game event as something the user did: "completed the quest" → "I completed the quest". */
@@ -2093,6 +2100,8 @@ const firstWord = (s: string) => s.trim().split(/\s+/)[0];
 const subject = (ctx: Ctx) => ctx.name ?? "The user";
 /** the user inside a sentence: "Music makes the user happy" */
 const object = (ctx: Ctx) => ctx.name ?? "the user";
+/** "Jordan's", "the user's": the user's own, as one token */
+const usersOwn = (ctx: Ctx) => synthetic(`${object(ctx)}'s`, "ProperNoun");
 const possessive = (ctx: Ctx) => `${subject(ctx)}'s`;
 
 /** Capitalized, one period, no punctuation around it. */

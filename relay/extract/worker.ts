@@ -5,7 +5,7 @@
 // inside a worker it answers `{ id, input }` messages with `{ id, facts }` or `{ id, error }`, and
 // `{ id, warmMs }` (warm-up on made-up sessions, relay/extract/warmup.ts) with `{ id, facts: [] }`.
 import type { ExtractInput, Extraction, Extractor, Fact } from "./extractor.ts";
-import { extractFacts, unreadNote } from "./builtin.ts";
+import { extractFacts, readSession } from "./builtin.ts";
 import { warmUpSession } from "./warmup.ts";
 import process from "node:process";
 
@@ -30,9 +30,8 @@ if (inWorker) {
         for (let n = 0, until = performance.now() + e.data.warmMs; performance.now() < until; n++) extractFacts(warmUpSession(n));
         reply = { id, facts: [] };
       } else {
-        const unread: string[] = [];
-        const facts = extractFacts(e.data.input.turns, e.data.input.knownName, unread);
-        reply = { id, facts, ...(unread.length ? { note: unreadNote(unread) } : {}) };
+        const { facts, note } = readSession(e.data.input.turns, e.data.input.knownName);
+        reply = { id, facts, ...(note ? { note } : {}) };
       }
     } catch (err) {
       reply = { id, error: err instanceof Error ? err.message : String(err) };

@@ -1,5 +1,6 @@
-// The embedded store: one SQLite file (node:sqlite) in KEEPSAKE_DATA_DIR, WAL, synchronous=FULL,
-// so that an acknowledged write survives a crash. Search ranks a scope's memories by BM25 over that
+// The embedded store: one SQLite file (node:sqlite) in KEEPSAKE_DATA_DIR, WAL. An acknowledged write
+// survives a crash, and a durable one a power cut too, without the relay's thread waiting for the disk
+// (#durable, below; checkpoints in ./checkpoint.ts). Search ranks a scope's memories by BM25 over that
 // scope's own words (lexical.ts): read from the table once, then kept up to date by every write.
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { randomUUID } from "node:crypto";
@@ -144,6 +145,13 @@ export class SqliteStore implements Store {
    * to INDEXED_MEMORIES in all. Writes update them; a transaction rolled back drops them all.
    */
   readonly #indexes = new Map<string, ScopeIndex>();
+  /** the write-ahead log, synced by #durable; the worker that checkpoints it */
+  readonly #walPath: string;
+  #wal: fs.promises.FileHandle | null = null;
+  readonly #checkpoints: { stop(): void };
+  /** the sync in progress, and the one the writes committed meanwhile wait for */
+  #syncing: Promise<void> | null = null;
+  #next: Promise<void> | null = null;
 
   constructor(dataDir: string) {
     fs.mkdirSync(dataDir, { recursive: true });
@@ -212,11 +220,6 @@ export class SqliteStore implements Store {
     this.#syncing = this.#syncWal().finally(() => { this.#syncing = null; });
     return this.#syncing;
   }
-  readonly #walPath: string;
-  readonly #checkpoints: { stop(): void };
-  #wal: fs.promises.FileHandle | null = null;
-  #syncing: Promise<void> | null = null;
-  #next: Promise<void> | null = null;
   async #syncWal(): Promise<void> {
     this.#wal ??= await fs.promises.open(this.#walPath, "r+");
     await this.#wal.datasync();

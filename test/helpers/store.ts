@@ -39,6 +39,8 @@ await store.close();
 export interface StoreProcess {
   /** `planMerge(...args)` with the store as its lookup, `put(scope, memory, at)`, or any Store method, e.g. `applyOps` */
   call<T = any>(method: string, ...args: unknown[]): Promise<T>;
+  /** the store's data folder (removed by close) */
+  dataDir: string;
   close(): Promise<void>;
 }
 
@@ -71,6 +73,7 @@ export async function startStore(): Promise<StoreProcess> {
     res();
   }));
   return {
+    dataDir,
     call(method, ...args) {
       const id = next++;
       return new Promise((resolve, reject) => {

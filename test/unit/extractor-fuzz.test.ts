@@ -5,7 +5,7 @@
 // in the third person.
 import fc from "fast-check";
 import { expect, it } from "vitest";
-import { extractFacts } from "../../relay/extract/builtin.ts";
+import { BuiltinExtractor, extractFacts, readSession } from "../../relay/extract/builtin.ts";
 import type { Turn } from "../../sdk/src/protocol.ts";
 
 const WORDS = (
@@ -42,10 +42,9 @@ it("a turn whose reading throws gives no facts and is named; the session's other
     { seq: 1, role: "user", text: "I have a dog named Rex.", at: undefined as unknown as string },
     { seq: 2, role: "user", text: "I love to fish.", at },
   ] as Turn[];
-  const unread: string[] = [];
-  expect(extractFacts(turns, "Jordan", unread).map((f) => f.text)).toEqual(["Jordan lives in Lisbon.", "Jordan loves to fish."]);
+  const { facts, unread } = readSession(turns, "Jordan");
+  expect(facts.map((f) => f.text)).toEqual(["Jordan lives in Lisbon.", "Jordan loves to fish."]);
   expect(unread).toEqual([expect.stringMatching(/^turn 1 \(/)]);
-  const { BuiltinExtractor } = await import("../../relay/extract/builtin.ts");
   const extraction = await new BuiltinExtractor().extract({ sessionId: "s", turns, knownName: "Jordan" });
   expect(extraction.note).toMatch(/could not read turn 1 \(.+\); the other turns were read/);
   expect(extraction.facts).toHaveLength(2);

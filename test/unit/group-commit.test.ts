@@ -10,6 +10,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { expect, it } from "vitest";
+import { startStore } from "../helpers/store.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const SLOW_SYNC_MS = 200;
@@ -67,38 +68,26 @@ it("a write waits for the WAL sync off the event loop, and writes made meanwhile
   }
 });
 
-const CHECKPOINTS = `
-const { root, dataDir } = JSON.parse(Deno.env.get("KEEPSAKE_TEST"));
-const { SqliteStore } = await import(new URL("relay/store/sqlite.ts", root).href);
-const store = new SqliteStore(dataDir);
-const owner = { endUserId: "u", characterId: "c" };
-const text = "x".repeat(4000);
-const sizes = [];
-// three rounds of 4 MB of turns, a checkpoint's interval apart
-for (let round = 0; round < 3; round++) {
-  await store.putTurns("s" + round, owner, Array.from({ length: 1000 }, (_, seq) => ({ seq, role: "user", text, at: new Date().toISOString() })));
-  sizes.push(Deno.statSync(dataDir + "/keepsake.db-wal").size);
-  await new Promise((r) => setTimeout(r, 1500));
-}
-const db = Deno.statSync(dataDir + "/keepsake.db").size;
-await store.close();
-console.log(JSON.stringify({ sizes, db }));
-`;
-
 it("the log is copied into the database file on another thread, and starts over instead of growing", async () => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "keepsake-checkpoint-"));
+  const store = await startStore();
   try {
-    const { stdout } = await promisify(execFile)(path.join(root, "node_modules/.bin/deno"), ["eval", "--quiet", CHECKPOINTS], {
-      cwd: root,
-      env: { ...process.env, NO_COLOR: "1", KEEPSAKE_TEST: JSON.stringify({ root: pathToFileURL(`${root}/`).href, dataDir }) },
-    });
-    const { sizes, db } = JSON.parse(stdout.trim().split("\n").at(-1)!);
+    const owner = { endUserId: "u", characterId: "c" };
+    const text = "x".repeat(4000);
+    const sizes: number[] = [];
+    // three rounds of 4 MB of turns, a checkpoint's interval apart
+    for (let round = 0; round < 3; round++) {
+      await store.call("putTurns", `s${round}`, owner, Array.from({ length: 1000 }, (_, seq) => ({ seq, role: "user", text, at: new Date().toISOString() })));
+      sizes.push(fs.statSync(path.join(store.dataDir, "keepsake.db-wal")).size);
+      await new Promise((r) => setTimeout(r, 1500));
+    }
+    // (read before the store closes: closing copies the rest of the log)
+    const db = fs.statSync(path.join(store.dataDir, "keepsake.db")).size;
     const MB = 1024 * 1024;
     // the turns of the first two rounds are in the database file (the relay's own commits never copy them)
     expect(db).toBeGreaterThan(8 * MB);
     // and the log holds about one round, not all three
     expect(Math.max(...sizes)).toBeLessThan(9 * MB);
   } finally {
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await store.close();
   }
 }, 20_000);
