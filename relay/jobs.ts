@@ -4,13 +4,19 @@
 // up to `maxAttempts` attempts (counted at claim, so a job that crashes the relay counts too), then
 // parked with its error on the session.
 import type { MemoryAddResult } from "../sdk/src/protocol.ts";
-import type { Extractor } from "./extract/extractor.ts";
+import type { ExtractInput, Extraction, Extractor } from "./extract/extractor.ts";
 import { joinSummaries } from "./extract/summary.ts";
 import { log } from "./log.ts";
 import type { MemoryService } from "./memories.ts";
 import type { Metrics } from "./metrics.ts";
 import { scopeKey, writeScopes } from "./store/scope.ts";
 import type { Job, SessionRow, Store } from "./store/store.ts";
+
+/** sessions read ahead and not yet ended, kept at most */
+const AHEAD_KEPT = 64;
+/** what a reading depends on: the turns as the extractor reads them, and the user's known name */
+const readingKey = (input: ExtractInput) =>
+  JSON.stringify([input.knownName ?? null, input.turns.map((t) => [t.seq, t.role, t.text, t.at])]);
 
 export type OnProcessed = (session: SessionRow, results: MemoryAddResult[]) => void;
 
@@ -27,6 +33,8 @@ export interface QueueOptions {
 export class ExtractionQueue {
   /** jobs in hand, and the memories (scope keys) each writes */
   readonly #running = new Map<number, { done: Promise<void>; keys: string[] }>();
+  /** readings started before their session's end, by session (the oldest go beyond AHEAD_KEPT) */
+  readonly #ahead = new Map<string, { key: string; reading: Promise<Extraction> }>();
   #claiming: Promise<void> | null = null;
   #again = false;
   #stopped = false;
@@ -71,16 +79,53 @@ export class ExtractionQueue {
     }
   }
 
+  /**
+   * New turns of an open session were committed. When they are at least half of what it holds (a
+   * transcript shipped at its end, not one streamed turn by turn), the extractor starts reading it
+   * now, and the job at its end takes that reading if the turns and the user's name are still the
+   * same. Reading ahead so costs at most twice the reading at the end.
+   */
+  turnsArrived(sessionId: string, received: number, added: number): void {
+    if (!this.extractor.readsAhead || this.#stopped || added * 2 < received) return;
+    this.#input(sessionId).then((found) => {
+      if (!found) return;
+      const reading = this.extractor.extract(found.input);
+      reading.catch(() => {}); // the job reads again
+      this.#ahead.delete(sessionId);
+      this.#ahead.set(sessionId, { key: readingKey(found.input), reading });
+      if (this.#ahead.size > AHEAD_KEPT) this.#ahead.delete(this.#ahead.keys().next().value!);
+      this.opts.metrics?.readAhead.inc({ outcome: "started" });
+    }).catch(() => {});
+  }
+
+  /** The extraction of `input`: the one read ahead from the same turns and name, or a new one. */
+  #extract(input: ExtractInput): Promise<Extraction> {
+    const ahead = this.#ahead.get(input.sessionId);
+    this.#ahead.delete(input.sessionId);
+    if (!ahead) return this.extractor.extract(input);
+    const same = ahead.key === readingKey(input);
+    this.opts.metrics?.readAhead.inc({ outcome: same ? "used" : "stale" });
+    return same ? ahead.reading.catch(() => this.extractor.extract(input)) : this.extractor.extract(input);
+  }
+
+  /** What a session's extraction reads, and the memories it writes. */
+  async #input(sessionId: string) {
+    const session = await this.store.getSession(sessionId);
+    if (!session) return null;
+    // a session reopened after an idle end: only the turns added since are new
+    const turns = (await this.store.getTurns(sessionId)).filter((t) => t.seq >= session.extractedCount);
+    const scopes = writeScopes(session);
+    const knownName = (await this.store.findBySlot(scopes[0], "name"))[0]?.value ?? undefined;
+    return { session, scopes, input: { sessionId, turns, knownName } };
+  }
+
   async #run(job: Job): Promise<void> {
     const started = performance.now();
     try {
-      const session = await this.store.getSession(job.sessionId);
-      if (!session) throw new Error(`session ${job.sessionId} is gone`);
-      // a session reopened after an idle end: only the turns added since are new
-      const turns = (await this.store.getTurns(job.sessionId)).filter((t) => t.seq >= session.extractedCount);
-      const scopes = writeScopes(session);
-      const knownName = (await this.store.findBySlot(scopes[0], "name"))[0]?.value ?? undefined;
-      const extraction = await this.extractor.extract({ sessionId: job.sessionId, turns, knownName });
+      const found = await this.#input(job.sessionId);
+      if (!found) throw new Error(`session ${job.sessionId} is gone`);
+      const { session, scopes, input: { knownName } } = found;
+      const extraction = await this.#extract(found.input);
       const { extractor, note } = extraction;
       const { ops, summary: made } = await this.memories.digest(extraction, scopes, job.sessionId, knownName);
       // a session reopened after an idle end keeps what its earlier part said

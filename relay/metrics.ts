@@ -25,6 +25,11 @@ export class Metrics {
     name: "keepsake_session_end_to_processed_seconds", help: "Time from a session's end (its extraction queued) to its memories committed, queue waits and retries included.",
     buckets: SECONDS, registers: [this.registry],
   });
+  readonly readAhead = new client.Counter({
+    name: "keepsake_extraction_read_ahead_total",
+    help: "Sessions the built-in extractor began reading as their transcript arrived (started), and what their job did with that reading: used it, or read again because the turns or the user's name had changed since (stale).",
+    labelNames: ["outcome"] as const, registers: [this.registry],
+  });
   readonly extractionFailures = new client.Counter({
     name: "keepsake_extraction_failures_total", help: "Extraction attempts that failed (each is retried, up to 3 attempts in all).", registers: [this.registry],
   });

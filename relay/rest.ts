@@ -12,7 +12,7 @@ import { type MemoryService, toRecord } from "./memories.ts";
 import type { Metrics } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
 import { RateLimiter } from "./rate.ts";
-import { receiveTurns, type Sessions } from "./sessions.ts";
+import type { Sessions } from "./sessions.ts";
 import { scopeKey } from "./store/scope.ts";
 import type { Store } from "./store/store.ts";
 
@@ -160,7 +160,7 @@ export function restHandler(deps: RestDeps) {
     if (deps.tokens && caller.kind !== "admin") authorize(await deps.tokens.verify(b.token), b);
     sessions.spend(b.endUserId);
     const owner = { endUserId: b.endUserId, characterId: b.characterId, memoryStores: b.memoryStores };
-    return { ok: true, received: await receiveTurns(store, owner, params.sessionId, b.turns) };
+    return { ok: true, received: await sessions.receive(owner, params.sessionId, b.turns) };
   }, "public");
 
   // a character's settings; a field not set is the relay's default (memoryEnabled: true, said)

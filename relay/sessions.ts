@@ -46,16 +46,6 @@ export async function memoryEnabled(store: Store, characterId: string): Promise<
 const forbidden = (sessionId: string) =>
   new ProtocolError("E_FORBIDDEN", `session ${sessionId} belongs to another end user, character or set of stores`);
 
-/** Stores turns of a session for `owner`; the socket event and the REST page-hide path both come here. */
-export async function receiveTurns(store: Store, owner: Owner, sessionId: string, turns: Turn[]): Promise<number> {
-  if (!(await memoryEnabled(store, owner.characterId))) return new Set(turns.map((t) => t.seq)).size;
-  const r = await store.putTurns(sessionId, owner, turns);
-  if (r.ok) return r.received;
-  if (r.reason === "forbidden") throw forbidden(sessionId);
-  if (r.reason === "conflict") throw new ProtocolError("E_CONFLICT", `turns ${r.seq.join(", ")} of session ${sessionId} were already delivered with different text`);
-  throw new ProtocolError("E_CONFLICT", `session ${sessionId} has ended (${r.status}); it takes no new turns`);
-}
-
 const EVENTS = new Set(["transcript", "session:end", "memory:search"]);
 
 interface EndUserState { sockets: number; bucket: TokenBucket; forget?: ReturnType<typeof setTimeout> }
@@ -191,14 +181,14 @@ export class Sessions {
     handle("transcript", async (payload) => {
       const p = parse(TranscriptPayload, payload, "transcript");
       ships(p.sessionId);
-      return { received: await receiveTurns(store, owner, p.sessionId, p.turns) };
+      return { received: await this.receive(owner, p.sessionId, p.turns) };
     });
 
     handle("session:end", async (payload) => {
       const p = parse(SessionEndPayload, payload, "session:end");
       ships(p.sessionId);
       const disabled = !(await memoryEnabled(store, owner.characterId));
-      const r = await store.endSession(p.sessionId, owner, p.turnCount, p.endedAt, { disabled });
+      const r = await store.endSession(p.sessionId, owner, p.turnCount, p.endedAt, { disabled, queued: () => queue.kick() });
       switch (r.status) {
         case "forbidden": throw forbidden(p.sessionId);
         case "conflict": throw new ProtocolError("E_CONFLICT", r.message);
@@ -207,7 +197,7 @@ export class Sessions {
           throw new ProtocolError("E_INTERNAL", `extraction of session ${p.sessionId} failed and is parked: ${s?.error ?? "unknown error"}`);
         }
         case "incomplete": return { status: "incomplete", missing: r.missing };
-        case "queued": queue.kick(); return { status: "queued" };
+        case "queued": return { status: "queued" };
         case "processing": return { status: "queued" };
         default: return { status: r.status };
       }
@@ -231,6 +221,20 @@ export class Sessions {
       }
       if (typeof ack === "function") ack({ ok: false, error });
     });
+  }
+
+  /**
+   * Stores turns of a session for `owner` (the socket event and the REST page-hide path both come
+   * here); the extractor may start reading them at once (ExtractionQueue.turnsArrived).
+   */
+  async receive(owner: Owner, sessionId: string, turns: Turn[]): Promise<number> {
+    const { store, queue } = this.deps;
+    if (!(await memoryEnabled(store, owner.characterId))) return new Set(turns.map((t) => t.seq)).size;
+    const r = await store.putTurns(sessionId, owner, turns, { added: (received, added) => queue.turnsArrived(sessionId, received, added) });
+    if (r.ok) return r.received;
+    if (r.reason === "forbidden") throw forbidden(sessionId);
+    if (r.reason === "conflict") throw new ProtocolError("E_CONFLICT", `turns ${r.seq.join(", ")} of session ${sessionId} were already delivered with different text`);
+    throw new ProtocolError("E_CONFLICT", `session ${sessionId} has ended (${r.status}); it takes no new turns`);
   }
 
   /**

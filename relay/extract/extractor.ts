@@ -50,6 +50,11 @@ export interface Extraction {
 export interface Extractor {
   readonly name: "llm" | "builtin";
   extract(input: ExtractInput): Promise<Extraction>;
+  /**
+   * True when extracting costs nothing but this machine's CPU (the built-in extractor): the queue may
+   * start reading a session as its transcript arrives, before it ends.
+   */
+  readonly readsAhead?: boolean;
   /** releases what the extractor holds (a worker, connections) */
   close?(): void;
 }

@@ -46,6 +46,7 @@ interface Slot { worker: Worker | null; pending: Map<number, { resolve: (done: D
 /** The built-in extractor in `size` worker threads; each call goes to the one with the least in hand. */
 export class WorkerExtractor implements Extractor {
   readonly name = "builtin";
+  readonly readsAhead = true;
   readonly #slots: Slot[];
   #next = 0;
 

@@ -8,8 +8,8 @@ import fs from "node:fs";
 import path from "node:path";
 import type { CharacterSettings, HistoryEntry, MemoryAddResult, MemoryEvent, Scope, SessionStatus, Source, Turn } from "../../sdk/src/protocol.ts";
 import type {
-  EndResult, EndUser, Erasure, Job, MemoryOp, Owner, PatchMemory, PutTurnsResult, RetentionCutoffs, SessionRow, SessionSummary, Store,
-  StoredMemory, TermGroup, UserExport, UserFilter,
+  EndOptions, EndResult, EndUser, Erasure, Job, MemoryOp, Owner, PatchMemory, PutTurnsResult, RetentionCutoffs, SessionRow, SessionSummary, Store,
+  StoredMemory, TermGroup, TurnsOptions, UserExport, UserFilter,
 } from "./store.ts";
 import { checkpoints } from "./checkpoint.ts";
 import { rank, ScopeIndex } from "./lexical.ts";
@@ -288,9 +288,9 @@ export class SqliteStore implements Store {
     return { row };
   }
 
-  putTurns(sessionId: string, owner: Owner, turns: Turn[]): Promise<PutTurnsResult> {
+  putTurns(sessionId: string, owner: Owner, turns: Turn[], opts: TurnsOptions = {}): Promise<PutTurnsResult> {
     const now = new Date().toISOString();
-    return this.#durably(this.#tx((): PutTurnsResult => {
+    const put = this.#tx((): PutTurnsResult => {
       const claimed = this.#claim(sessionId, owner, now);
       if ("forbidden" in claimed) return { ok: false, reason: "forbidden", owner: claimed.forbidden };
       let open = claimed.row.status === "open" || claimed.row.status === "incomplete";
@@ -328,13 +328,15 @@ export class SqliteStore implements Store {
       }
       if (fresh.size) this.#run("update sessions set updated_at = ? where session_id = ?", now, sessionId);
       const held = Number(this.#get("select count(*) as n from turns where session_id = ?", sessionId)!.n);
-      return { ok: true, received: purged + held };
-    }));
+      return { ok: true, received: purged + held, added: fresh.size };
+    });
+    if (put.ok && put.added) opts.added?.(put.received, put.added);
+    return this.#durably(put);
   }
 
-  endSession(sessionId: string, owner: Owner, turnCount: number, endedAt: string | undefined, opts: { disabled?: boolean } = {}): Promise<EndResult> {
+  endSession(sessionId: string, owner: Owner, turnCount: number, endedAt: string | undefined, opts: EndOptions = {}): Promise<EndResult> {
     const now = new Date().toISOString();
-    return this.#durably(this.#tx((): EndResult => {
+    const ended = this.#tx((): EndResult => {
       const claimed = this.#claim(sessionId, owner, now);
       if ("forbidden" in claimed) return { status: "forbidden", owner: claimed.forbidden };
       const status = claimed.row.status as string;
@@ -355,7 +357,9 @@ export class SqliteStore implements Store {
       }
       if (next === "disabled") this.#run("delete from turns where session_id = ?", sessionId);
       return next === "incomplete" ? { status: "incomplete", missing } : { status: next };
-    }));
+    });
+    if (ended.status === "queued") opts.queued?.();
+    return this.#durably(ended);
   }
 
   getSession(sessionId: string): Promise<SessionRow | null> {

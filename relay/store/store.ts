@@ -81,7 +81,7 @@ export interface TermGroup {
 export interface PatchMemory { memory?: string; pinned?: boolean; metadata?: Record<string, unknown> }
 
 export type PutTurnsResult =
-  | { ok: true; received: number }
+  | { ok: true; received: number; added: number }
   | { ok: false; reason: "forbidden"; owner: Owner }
   | { ok: false; reason: "conflict"; seq: number[] }
   | { ok: false; reason: "closed"; status: SessionStatus };
@@ -91,6 +91,22 @@ export type EndResult =
   | { status: "incomplete"; missing: number[] }
   | { status: "forbidden"; owner: Owner }
   | { status: "conflict"; message: string };
+
+export interface TurnsOptions {
+  /** Called once new turns are committed, before they are on disk (the result still waits for the disk). */
+  added?: (received: number, added: number) => void;
+}
+
+export interface EndOptions {
+  /** memory is off for the character: the session ends "disabled" and its turns go */
+  disabled?: boolean;
+  /**
+   * Called once the session's job is committed, before the end is on disk: its extraction may start
+   * while the disk catches up. (Its results are committed after the end, so a power cut never keeps
+   * them without it; the acknowledgement still waits for the disk.)
+   */
+  queued?: () => void;
+}
 
 export interface EndUser { endUserId: string; lastActiveAt: string; metadata: Record<string, unknown> }
 /**
@@ -124,9 +140,9 @@ export interface Job {
 export interface Store {
   // ---- sessions and turns ----
   /** Stores turns once by (sessionId, seq); creates the session owned by `owner` on first delivery. */
-  putTurns(sessionId: string, owner: Owner, turns: Turn[]): Promise<PutTurnsResult>;
+  putTurns(sessionId: string, owner: Owner, turns: Turn[], opts?: TurnsOptions): Promise<PutTurnsResult>;
   /** Declares the session complete with turns 0..turnCount-1; when complete, commits status and job together. */
-  endSession(sessionId: string, owner: Owner, turnCount: number, endedAt: string | undefined, opts?: { disabled?: boolean }): Promise<EndResult>;
+  endSession(sessionId: string, owner: Owner, turnCount: number, endedAt: string | undefined, opts?: EndOptions): Promise<EndResult>;
   getSession(sessionId: string): Promise<SessionRow | null>;
   getTurns(sessionId: string): Promise<Turn[]>;
   /**
