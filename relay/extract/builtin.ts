@@ -334,7 +334,10 @@ function readTurns(turns: Turn[], knownName: string | undefined, unread: string[
     const has = asked ? hasWhat(asked, text) : null;
     if (has) return has;
     const yes = asked ? saidYes(asked, text) : null;
-    return yes ? `${yes} ${text}` : text;
+    if (yes) return `${yes} ${text}`;
+    // "What do you like about skateboarding?" "I love the freedom of it.": "it" is skateboarding
+    const topic = asked ? topicAsked(asked) : null;
+    return topic ? itIs(text, topic) : text;
   });
   // what the character asked about, of the user's: "What's your new comic about?" → "new comic"
   const about = turns.map((t, i) => (t.role === "user" && turns[i - 1]?.role === "character" ? askedAbout(turns[i - 1].text) : null));
@@ -641,6 +644,46 @@ function belief(said: string[], ctx: Ctx): void {
 }
 
 /** "What's your new comic about?" → "new comic": the user's thing a character's question is about, or null. */
+/**
+ * What the character asks the user's liking or kind of: "What do you like about being a plumber?",
+ * "What's your favorite thing about skateboarding?", "What part of the city do you like to explore?"
+ * → "being a plumber", "skateboarding", "the city" ("your job" as "my job"). Null for any other question.
+ */
+const TOPIC_ASKED = [
+  /\bwhat\s+(?:do|did)\s+you\s+(?:like|love|enjoy|miss)\s+(?:the\s+)?(?:most\s+|best\s+)?about\s+([^?.!,]+?)\s*\?/i,
+  /\b(?:what\s+(?:do|did)\s+you\s+think|how\s+(?:do|did)\s+you\s+feel)\s+(?:of|about)\s+([^?.!,]+?)\s*(?:so far\s*)?\?/i,
+  /\bwhat(?:'s|\s+is|\s+was)\s+(?:your\s+)?(?:favou?rite|best)\s+(?:thing|part)\s+about\s+([^?.!,]+?)\s*\?/i,
+  /\bwhat\s+(?:part|parts|kind|kinds|type|types|sort|sorts)\s+of\s+([^?.!,]+?)\s+(?:do|did|would)\s+you\b[^?.!]*\?/i,
+];
+function topicAsked(question: string): string | null {
+  for (const re of TOPIC_ASKED) {
+    const m = re.exec(question);
+    if (!m) continue;
+    const words = m[1].trim().split(/\s+/);
+    if (words.length > 5 || words.some((w) => /^(you|it|that|this|them|those|these|me|my|mine|our|him|her)$/i.test(w) || !/^[\p{L}'-]+$/u.test(w))) return null;
+    return words.map((w) => (/^your$/i.test(w) ? "my" : w)).join(" ");
+  }
+  return null;
+}
+
+/**
+ * `text` with "it" (or, for a plural topic, "them") said as `topic` where it is the object in the
+ * first sentence that has one: "I love the freedom of it." → "I love the freedom of skateboarding.";
+ * "I love learning about them and working with them." → both. Not an "it" that begins a clause
+ * ("it's great") or before a word that goes on with it ("make it big"), nor in a sentence that names
+ * the topic itself.
+ */
+function itIs(text: string, topic: string): string {
+  const last = topic.split(" ").pop()!.toLowerCase();
+  const plural = /[^s'u]s$/.test(last) || /^(people|children|kids|folks)$/.test(last);
+  const object = new RegExp(`(?<=\\b(?!(?:is|was|are|were|be|been|if|that|and|but|so|because|when|as|than|since|think|thought|guess|hope)\\b)[a-z]+\\s+)${plural ? "them" : "it"}\\b(?=\\s*(?:[,.!;]|$|\\s+(?:and|but|so|because|though|too|a lot|anymore|since|every|more|most|as well)\\b))`, "gi");
+  const said = sentencesIn(text);
+  const at = said.findIndex((x) => new RegExp(object.source, "i").test(x));
+  // ("I like blocks that have letters on them": the sentence names it itself)
+  if (at < 0 || new RegExp(`\\b${last}\\b`, "i").test(said[at])) return text;
+  return said.map((x, k) => (k === at ? x.replace(object, topic) : x)).join(" ");
+}
+
 const ASKED_ABOUT = /\b(?:what|what's|whats|which|how|how's|tell me about)\b[^?.!]*?\byour\s+([^?.!]+)\?/i;
 /** words that end what "your …" names: "your fan project going", "your script about" */
 const ASKED_ENDS = /^(going|doing|coming|is|was|are|were|been|like|about|called|named|so|far|today|lately|now|at|for|with|in|on|to|and|or|the|of|that|this|you|these|days|look|looking|turn|turning|work|working|react|feel|feeling|think|like|love|handle|take|say|says|said|do|did|does|get|got|make|made|enjoy|want|come|came|go|went)$/i;

@@ -295,6 +295,24 @@ describe("built-in extractor", () => {
     expect(asked("Do you have any pets?", "Two cats.")).toEqual(["Jordan has two cats."]);
   });
 
+  it("reads 'it' in an answer as what the character asked the user's liking of", () => {
+    const asked = (question: string, reply: string) => texts(extractFacts([
+      { seq: 0, role: "character", text: question, at: AT }, { seq: 1, role: "user", text: reply, at: AT }], "Jordan"));
+    expect(asked("So what do you like about being a ranger?", "I like the quiet of it, and I like tracking game.")).toEqual([
+      "Jordan likes the quiet of being a ranger.", "Jordan likes tracking game."]);
+    expect(asked("What's your favorite thing about sailing?", "I love the speed of it. Nothing beats it.")).toEqual(["Jordan loves the speed of sailing."]);
+    expect(asked("What do you love most about old maps?", "I love the stories behind them.")).toEqual(["Jordan loves the stories behind old maps."]);
+    expect(asked("What part of the harbor do you like to explore?", "I like to explore all of it.")).toEqual(["Jordan likes to explore all of the harbor."]);
+    expect(asked("How do you feel about your new guild?", "Honestly I love it.")).toEqual(["Jordan loves their new guild."]);
+    // an "it" that begins a clause, goes on with a word, or is not the topic's number is left as it was
+    expect(asked("What do you like about fishing?", "It's calm and it makes me patient.")).not.toContainEqual(expect.stringMatching(/fishing/));
+    expect(asked("What do you like about old maps?", "I love it.")).toEqual([]);
+    // the character's own thing is not the user's
+    expect(asked("What do you think of my new cloak?", "I love it.")).toEqual([]);
+    // a sentence that names the topic itself keeps its own "them"
+    expect(asked("What kind of swords do you collect?", "I collect swords that have runes on them.")).toEqual(["Jordan collects swords that have runes on them."]);
+  });
+
   it("reads family and pets, attributed to the user", () => {
     const cases: [string, string, string][] = [
       ["I have two kids.", "Jordan has two kids.", "family:kid"],
