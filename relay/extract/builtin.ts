@@ -852,11 +852,16 @@ const PASSIVE_STATES = new Set(["filled", "made", "covered", "located", "based",
 /** "I work night shifts": right after "I", a word compromise took for a common noun is the verb */
 /** words said between "I" and its verb */
 const BETWEEN_I_AND_VERB = new Set(["still", "also", "always", "never", "really", "just", "usually", "often", "sometimes", "even", "truly", "totally", "actually", "definitely"]);
+/** words that are verbs after "and" and before "to" + a verb, in the user's sentence */
+const AND_VERB_TO = new Set(["hope", "plan", "need", "want", "wish", "aim", "intend", "try", "promise", "decide", "love", "like", "hate"]);
 function afterI(terms: CompromiseTerm[], k: number): CompromiseTerm {
   const t = terms[k], word = (x: CompromiseTerm | undefined) => (x?.implicit ?? x?.normal)?.toLowerCase();
   // ("I absolutley love…": a misspelt adverb, a word compromise does not know, which it took for the verb)
   const misspelt = (x: CompromiseTerm | undefined) => /^[a-z]{4,}l[e]?y$/.test(word(x) ?? "") && !model.one.lexicon[word(x)!];
   if (word(terms[k - 1]) === "i" && misspelt(t) && terms[k + 1]?.tags.includes("Noun")) return { ...t, tags: ["Adverb"] };
+  // ("I love folk music and hope to make it big": after "and", before "to" and a verb, a verb of the user's)
+  if (AND_VERB_TO.has(word(t) ?? "") && t.tags.includes("Singular") && word(terms[k - 1]) === "and" && word(terms[k + 1]) === "to" &&
+    terms[k + 2]?.tags.includes("Infinitive") && terms.slice(0, k).some((x) => word(x) === "i")) return { ...t, tags: ["Verb", "PresentTense", "Infinitive"] };
   // ("I still love to…", "I also love…": an adverb between, which compromise may have tagged otherwise)
   const prev = BETWEEN_I_AND_VERB.has(word(terms[k - 1]) ?? "") || (misspelt(terms[k - 1]) && word(terms[k - 2]) === "i") ? terms[k - 2] : terms[k - 1];
   if (word(prev) !== "i" || !t.tags.includes("Singular") ||

@@ -313,6 +313,15 @@ describe("built-in extractor", () => {
     expect(asked("What kind of swords do you collect?", "I collect swords that have runes on them.")).toEqual(["Jordan collects swords that have runes on them."]);
   });
 
+  it("reads 'and hope to', 'and plan to' after a liking as a second statement, not a noun", () => {
+    saysAs([
+      ["I love baking and hope to open a bakery someday.", ["Jordan loves baking.", "Jordan hopes to open a bakery someday."]],
+      ["I like the sea and plan to sail around the cape.", ["Jordan likes the sea.", "Jordan plans to sail around the cape."]],
+      // (a noun before "to" + a verb stays a noun)
+      ["I packed bread and water to drink on the road.", ["Jordan packed bread and water to drink on the road."]],
+    ]);
+  });
+
   it("reads family and pets, attributed to the user", () => {
     const cases: [string, string, string][] = [
       ["I have two kids.", "Jordan has two kids.", "family:kid"],
