@@ -337,7 +337,9 @@ function readTurns(turns: Turn[], knownName: string | undefined, unread: string[
     if (yes) return `${yes} ${text}`;
     // "What do you like about skateboarding?" "I love the freedom of it.": "it" is skateboarding
     const topic = asked ? topicAsked(asked) : null;
-    return topic ? itIs(text, topic) : text;
+    // "What kind of flowers do you grow?" "…my favorite are roses.": the favorite flowers
+    const kind = asked ? kindAsked(asked) : null;
+    return favoriteOf(topic ? itIs(text, topic) : text, kind);
   });
   // what the character asked about, of the user's: "What's your new comic about?" → "new comic"
   const about = turns.map((t, i) => (t.role === "user" && turns[i - 1]?.role === "character" ? askedAbout(turns[i - 1].text) : null));
@@ -664,6 +666,22 @@ function topicAsked(question: string): string | null {
     return words.map((w) => (/^your$/i.test(w) ? "my" : w)).join(" ");
   }
   return null;
+}
+
+/** What a favorite is said of after the character asks "What's your favorite X?" or "What kind of X…?": X. */
+const KIND_ASKED = /\bwhat(?:'s|\s+is|\s+are|\s+(?:kind|kinds|type|types|sort|sorts)\s+of)\s+(?:(?:your|ur)\s+(?:favou?rite|fave|fav)\s+)?(?:(?:kind|type|sort)\s+of\s+)?([a-z][a-z-]*(?:\s+[a-z][a-z-]*)?)\s*(?:\?|\s+(?:do|did|would|are|have)\s+you\b[^?.!]*\?)/i;
+function kindAsked(question: string): string | null {
+  const m = KIND_ASKED.exec(question);
+  if (!m || !/\b(?:your|ur)\s+(?:favou?rite|fave|fav)\b|\b(?:kind|kinds|type|types|sort|sorts)\s+of\b/i.test(m[0])) return null;
+  return m[1].split(/\s+/).some((w) => /^(you|it|that|this|thing|things|one|ones|is|are|my|your)$/i.test(w)) ? null : m[1];
+}
+
+/** "my favorite is roses", "my favorite are roses" with what it is a favorite of: "my favorite flowers are roses". */
+function favoriteOf(text: string, kind: string | null): string {
+  if (!kind) return text;
+  const plural = /[^s'u]s$/.test(kind);
+  return text.replace(/\bmy (favou?rite|fave|fav) (is|are|was|were)\b/i, (_, _f, verb: string) =>
+    `my favorite ${kind} ${/^(was|were)$/i.test(verb) ? (plural ? "were" : "was") : plural ? "are" : "is"}`);
 }
 
 /**

@@ -322,6 +322,16 @@ describe("built-in extractor", () => {
     ]);
   });
 
+  it("says what a favorite is a favorite of when the character asked", () => {
+    const asked = (question: string, reply: string) => texts(extractFacts([
+      { seq: 0, role: "character", text: question, at: AT }, { seq: 1, role: "user", text: reply, at: AT }], "Jordan"));
+    expect(asked("What's your favorite weapon?", "My favorite is the longbow.")).toEqual(["Jordan's favorite weapon is the longbow."]);
+    expect(asked("What kind of potions do you brew?", "All sorts, but my favorite are healing draughts.")).toEqual(["Jordan's favorite potions are healing draughts."]);
+    expect(asked("What type of RPG do you play?", "My favorite was Baldur's Gate.")).toEqual(["Jordan's favorite RPG was Baldur's Gate."]);
+    // (not asked: as said)
+    expect(asked("How was the market today?", "My favorite is the fish stall.")).toEqual(["Jordan's favorite is the fish stall."]);
+  });
+
   it("reads family and pets, attributed to the user", () => {
     const cases: [string, string, string][] = [
       ["I have two kids.", "Jordan has two kids.", "family:kid"],
