@@ -981,7 +981,9 @@ function clausesOf(toks: Tok[]): Tok[][] {
     const nested = !is(verb, "PastTense") && part.some((p, q) => q > 2 && p.w === "to" && isVerb(part[q + 1]) && !isVerb(part[q - 1]));
     // ("…, and support I got was helpful": a thing, with who got it after it)
     const described = verb === next && /^(i|we|they|he|she|you)$/.test(toks[k + 2]?.w ?? "") && isVerb(toks[k + 3]);
-    const again = k > 1 && (t.w === "and" || butDid) && !listing && !nested && !described && byI(part) && isVerb(verb) && !is(verb, "Gerund") && !is(verb, "Auxiliary") &&
+    // ("I love to go hiking and rock climbing": an activity named by a word compromise took for a verb, and an -ing word)
+    const activity = verb === next && is(prev, "Gerund") && is(toks[k + 2], "Gerund") && lemma(verb!) !== "go";
+    const again = k > 1 && (t.w === "and" || butDid) && !listing && !nested && !described && !activity && byI(part) && isVerb(verb) && !is(verb, "Gerund") && !is(verb, "Auxiliary") &&
       !thirdPersonVerb(verb!) &&
       !is(verb, "Copula") && part.some((p, q) => q > 0 && isContent(p));
     // "I'm an electrician who works on my parents' farm": what the user does, said of what they are

@@ -332,6 +332,15 @@ describe("built-in extractor", () => {
     expect(asked("How was the market today?", "My favorite is the fish stall.")).toEqual(["Jordan's favorite is the fish stall."]);
   });
 
+  it("reads 'rock climbing' after another -ing activity as an activity, not a verb", () => {
+    saysAs([
+      ["I love to go hiking and rock climbing on weekends.", ["Jordan loves to go hiking and rock climbing on weekends."]],
+      ["I like sailing and rock climbing.", ["Jordan likes sailing and rock climbing."]],
+      // (but "go" after "and" is the user going)
+      ["I love hiking and go swimming every week.", ["Jordan loves hiking.", "Jordan goes swimming every week."]],
+    ]);
+  });
+
   it("reads family and pets, attributed to the user", () => {
     const cases: [string, string, string][] = [
       ["I have two kids.", "Jordan has two kids.", "family:kid"],
