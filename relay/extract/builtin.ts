@@ -431,6 +431,8 @@ function companyOf(text: string, theirs = false): string | undefined {
   return `${m[2] ? "the" : "their"} ${m[3].toLowerCase()}`;
 }
 
+/** "Oh, I see.", "I know!", "Got it.": the user taking in what was said */
+const ACKNOWLEDGES = /^\W*(?:(?:oh|ah|ok|okay|yeah|yes|well|hmm|right)\W+)*(?:i )?(?:see|know|understand|get it|got it|hear you|agree|bet|guess|gotcha)\W*$/i;
 /** a short yes or exclamation: "Yeah, plenty of times.", "Totally!", "Haha, yes." (four words at most, fillerYes) */
 const FILLER_YES = /^\W*(?:yes|yeah|yep|yup|totally|definitely|absolutely|sure|haha|lol|wow|oh|aw+|of course)\b[^.!?]*[.!?]*$/i;
 const fillerYes = (s: string) => FILLER_YES.test(s) && s.trim().split(/\s+/).length <= 4;
@@ -789,6 +791,8 @@ function statements(text: string, said: string[], answers = false, tails = new M
     }
     // "Yeah, plenty of times.": a short yes says nothing itself, and what follows goes on from before it
     if (kept && fillerYes(s)) continue;
+    // "Oh, I see.", "I know!": taking in what the character said, no statement (nor one to go on from)
+    if (ACKNOWLEDGES.test(s)) { kept = false; continue; }
     // the first sentence of an answer about the user's thing: "It's a mix of horror and comedy."
     kept = statement && (SELF.test(s) || IMPLIED_I.test(s) || (answers && !out.length && /^\W*(it|it's|they|they're|he|he's|she|she's)\b/i.test(s) && !SECOND_PERSON.test(s)));
     if (kept) out.push(s);

@@ -341,6 +341,14 @@ describe("built-in extractor", () => {
     ]);
   });
 
+  it("takes 'Oh, I see.' and 'I know!' as taking in what was said, not a statement to go on from", () => {
+    noneFrom(["Oh, I see. That sounds like a tough quest.", "I see.", "Got it."]);
+    saysAs([
+      ["I know! I joined the guild to meet people.", ["Jordan joined the guild to meet people."]],
+      ["I see the harbor from my window.", ["Jordan sees the harbor from their window."]],
+    ]);
+  });
+
   it("reads family and pets, attributed to the user", () => {
     const cases: [string, string, string][] = [
       ["I have two kids.", "Jordan has two kids.", "family:kid"],
