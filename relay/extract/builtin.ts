@@ -124,6 +124,8 @@ const LAUGHS = /^(lol|lmao|haha+|hehe+|ha|xd|rofl)$/;
  * yesterday". Groups: what leads, the thing, the verb, what follows.
  */
 const SHOWN = /^((?:\W*(?:yup|yeah|yes|so|oh|well|and|wow|thanks|hey)\b\W+)*)(?:here's|here is|this is|check out|look at|it's|it is)\s+(?:(?:a|the)\s+(?:pic|photo|picture|shot|snap)\s+of\s+)?((?:a|an|the|this|that|my|another|some)\s+(?!reason)[\w'-]+(?:\s+(?!that\b|which\b|i\b)[\w'-]+){0,5})\s+(?:that\s+|which\s+)?i\s+(\w+ed|made|got|found|took|bought|wrote|drew|built|did|go\s+to|use|visit)\b((?:\s+[\w'-]+){0,5}\W*)$/i;
+/** "I've been busy painting - here's something I finished": a showing after a dash is a sentence of its own */
+const SHOWING_AFTER_DASH = /\s+[-–—]+\s+(?=(?:here's|here is|here are|check out|check it out|look at|take a look)\b)/gi;
 /**
  * Advice the user gives the character, whole sentences only: "You should fix the north gate first",
  * "Make sure you bring rope", "When picking a sword, make sure it fits your hand", "I think you'd love
@@ -328,7 +330,7 @@ function readTurns(turns: Turn[], knownName: string | undefined, unread: string[
   const ctx: Ctx = { name: knownName ? firstWord(knownName) : undefined, day: "", seq: [], facts: [], from: 0, dangling: new Set(), goesOn: new Set() };
   const texts = turns.map((t, i) => {
     if (t.role !== "user") return "";
-    const text = namesInline(spelledOut(t.text.replace(ASIDE_NOTES, " ")).replace(/\s+([,.!?;:])/g, "$1").replace(/\s+/g, " ").trim());
+    const text = namesInline(spelledOut(t.text.replace(ASIDE_NOTES, " ").replace(SHOWING_AFTER_DASH, ". ")).replace(/\s+([,.!?;:])/g, "$1").replace(/\s+/g, " ").trim());
     // "Have you been camping before?" — "Yeah, plenty of times.": the user said it of themself
     const asked = turns[i - 1]?.role === "character" ? turns[i - 1].text : null;
     const has = asked ? hasWhat(asked, text) : null;

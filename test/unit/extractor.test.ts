@@ -349,6 +349,13 @@ describe("built-in extractor", () => {
     ]);
   });
 
+  it("reads a showing after a dash as a sentence of its own", () => {
+    saysAs([
+      ["I went to the lake - here's a photo of the cabin I rented.", ["Jordan went to the lake.", "Jordan rented the cabin."]],
+      ["I've been busy forging swords for the guild - here's one I just finished.", ["Jordan has been busy forging swords for the guild."]],
+    ]);
+  });
+
   it("reads family and pets, attributed to the user", () => {
     const cases: [string, string, string][] = [
       ["I have two kids.", "Jordan has two kids.", "family:kid"],
