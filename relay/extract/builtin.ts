@@ -114,6 +114,8 @@ const JOINERS = new Set(["and", "so", "or", "then", "plus"]);
 const HYPOTHETICAL = /\b(if|wish|imagine|unless|suppose|pretend|whether|hypothetically)\b/i;
 /** notes beside the words, not said by the user: "[shares a photo of …]", "[name]", "*waves*" */
 const ASIDE_NOTES = /\[[^\]]*\]|\*[^*\n]{1,60}\*/g;
+/** a template's placeholder left in the text, with the word that led to it: "I hike in [user1_hiking_location]" → "I hike" */
+const PLACEHOLDER_SLOT = /(?:\s+(?:in|at|to|from|on|near|with|called|named))?\s*\[[a-z0-9]+(?:_[a-z0-9]+)+\]/gi;
 /** a question after a statement, in the same sentence: "I'm George, what's your name?" */
 const QUESTION_TAIL = /,\s*(?:(?:and|but|so)\s+)?(?:what|how|where|who|which|why|when|do|does|did|are|is|have|has|can|could|would|will|wanna|you)\b[^,.!?]*\?+\W*$/i;
 /** laughter and the like, wherever it stands: "I love pizza lol" */
@@ -330,7 +332,7 @@ function readTurns(turns: Turn[], knownName: string | undefined, unread: string[
   const ctx: Ctx = { name: knownName ? firstWord(knownName) : undefined, day: "", seq: [], facts: [], from: 0, dangling: new Set(), goesOn: new Set() };
   const texts = turns.map((t, i) => {
     if (t.role !== "user") return "";
-    const text = namesInline(spelledOut(t.text.replace(ASIDE_NOTES, " ").replace(SHOWING_AFTER_DASH, ". ")).replace(/\s+([,.!?;:])/g, "$1").replace(/\s+/g, " ").trim());
+    const text = namesInline(spelledOut(t.text.replace(PLACEHOLDER_SLOT, "").replace(ASIDE_NOTES, " ").replace(SHOWING_AFTER_DASH, ". ")).replace(/\s+([,.!?;:])/g, "$1").replace(/\s+/g, " ").trim());
     // "Have you been camping before?" — "Yeah, plenty of times.": the user said it of themself
     const asked = turns[i - 1]?.role === "character" ? turns[i - 1].text : null;
     const has = asked ? hasWhat(asked, text) : null;

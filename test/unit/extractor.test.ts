@@ -356,6 +356,14 @@ describe("built-in extractor", () => {
     ]);
   });
 
+  it("leaves out a template's placeholder with the word that led to it", () => {
+    saysAs([
+      ["I like to fish in [player_home_town].", ["Jordan likes to fish."]],
+      ["I live near [city_name] with my two cats.", ["Jordan lives with their two cats."]],
+    ]);
+    noneFrom(["My name is [player_name]."]);
+  });
+
   it("reads family and pets, attributed to the user", () => {
     const cases: [string, string, string][] = [
       ["I have two kids.", "Jordan has two kids.", "family:kid"],
