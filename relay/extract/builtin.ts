@@ -805,14 +805,21 @@ function statements(text: string, said: string[], answers = false, tails = new M
 }
 
 /**
- * A wish or a condition on one side of ", but" and a statement on the other: the statement. "Wish I
- * had a vacation lined up, but right now my writing is consuming me." → "Right now my writing is
- * consuming me."; "I love hiking, but only if it's sunny." is left whole (the condition is of the fact).
+ * A wish or a condition on one side of a comma and a statement of the user's on the other: the
+ * statement. "Wish I had a vacation lined up, but right now my writing is consuming me." → "Right now
+ * my writing is consuming me."; "I'm from Brazil, so sorry if my English is bad." → "I'm from
+ * Brazil."; "I love hiking, but only if it's sunny." is left whole (the condition is of the fact).
  */
 function beside(s: string): string {
-  const m = /^(.*?),\s*but\s+(.+)$/i.exec(s);
-  if (!m || !HYPOTHETICAL.test(m[1]) || HYPOTHETICAL.test(m[2]) || !SELF.test(m[2])) return s;
-  return capitalize(m[2]);
+  const but = /^(.*?),\s*but\s+(.+)$/i.exec(s);
+  if (but && HYPOTHETICAL.test(but[1]) && !HYPOTHETICAL.test(but[2]) && SELF.test(but[2])) return capitalize(but[2]);
+  const first = /^([^,;]+?)[,;]\s+(.+)$/.exec(s);
+  // ("…, but only if it's sunny": a condition of the statement itself, which is then no fact; "…, if you ever visit" is not)
+  const ofIt = first && /^(?:but\s+)?(?:only\s+)?(?:if|unless|as long as)\s+(?!you\b)/i.test(first[2]);
+  if (first && !ofIt && !HYPOTHETICAL.test(first[1]) && HYPOTHETICAL.test(first[2]) && SELF.test(first[1]) && first[1].split(/\s+/).length >= 3) {
+    return `${first[1].replace(/[\s.!]+$/, "")}.`;
+  }
+  return s;
 }
 
 /**

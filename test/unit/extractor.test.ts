@@ -364,6 +364,16 @@ describe("built-in extractor", () => {
     noneFrom(["My name is [player_name]."]);
   });
 
+  it("keeps a statement that a condition or wish follows after a comma, and drops the condition", () => {
+    saysAs([
+      ["I'm from Lisbon, so sorry if my English is bad.", ["Jordan is from Lisbon."]],
+      ["I work night shifts, so let me know if you need a hand.", ["Jordan works night shifts."]],
+      ["I'm a medic, so I don't know if I can raid every night.", ["Jordan is a medic."]],
+      ["I live in Riverwood, if you ever pass through.", ["Jordan lives in Riverwood."]],
+    ]);
+    noneFrom(["If I win this duel, I'll buy the armor.", "I wish I had more time to play."]);
+  });
+
   it("reads family and pets, attributed to the user", () => {
     const cases: [string, string, string][] = [
       ["I have two kids.", "Jordan has two kids.", "family:kid"],
