@@ -109,6 +109,8 @@ const DEMONSTRATIVES = new Set(["that", "this", "those", "these"]);
 const CLAUSE_BREAK = new Set(["because", "cause", "which", "whereas", "although", "though", "but"]);
 /** pronouns that point back into the statement they follow: "…and it was so powerful" */
 const REFERS_BACK = new Set(["it", "that", "this", "there", "which"]);
+/** pronouns that are never a clause's subject: "a healer, a tank and me as the rogue" goes on with the list */
+const OBJECT_PRONOUNS = new Set(["me", "him", "us", "them"]);
 const JOINERS = new Set(["and", "so", "or", "then", "plus"]);
 /** sentences that are not statements of fact */
 const HYPOTHETICAL = /\b(if|wish|imagine|unless|suppose|pretend|whether|hypothetically)\b/i;
@@ -971,7 +973,7 @@ function clausesOf(toks: Tok[]): Tok[][] {
       (/^(while|when|as|after|before|since)$/.test(t.w) && next?.w === "you") ||
       // "It feels like it paid off now that I'm head baker"
       (t.w === "i" && prev.w === "that" && toks[k - 2]?.w === "now") ||
-      (JOINERS.has(t.w) && ((isPronoun(next) && !REFERS_BACK.has(next!.w)) || next?.w === "my")) ||
+      (JOINERS.has(t.w) && ((isPronoun(next) && !REFERS_BACK.has(next!.w) && !OBJECT_PRONOUNS.has(next!.w)) || next?.w === "my")) ||
       // "…, so keep Whiskers away from me": what the user asks of the character
       // ("…, so please don't send me into the cave": asked too)
       // ("…, so no meat pies for me please")
@@ -1944,6 +1946,9 @@ function say(who: string, body: Tok[], verb: Tok | undefined, ctx: Ctx, dated: b
     body = body.slice(0, end);
   }
   if (dated) body = body.filter((t, k) => k >= at || !/^(just|recently)$/.test(t.w));
+  // ("a healer, a tank and me as the rogue", "Sam and me": one of several is named, not "them")
+  body = body.map((t, k) => (t.w === "me" && (/^(and|or)$/.test(body[k - 1]?.w ?? "") ||
+    (body[k + 1]?.w === "and" && (isProper(body[k + 2]) || /^(my|the|a|an)$/.test(body[k + 2]?.w ?? "")))) ? synthetic(object(ctx), "ProperNoun") : t));
   const { toks: timed, hasTime } = datesOf(body, ctx.day);
   return sentence(`${who} ${words(timed, verb ? timed.indexOf(verb) : -1)}${dated && !hasTime ? ` on ${ctx.day}` : ""}`);
 }

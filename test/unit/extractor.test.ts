@@ -374,6 +374,15 @@ describe("built-in extractor", () => {
     noneFrom(["If I win this duel, I'll buy the armor.", "I wish I had more time to play."]);
   });
 
+  it("keeps 'and me' in a list as the user, named", () => {
+    saysAs([
+      ["My party has a healer, a tank and me as the rogue.", ["Jordan's party has a healer, a tank and Jordan as the rogue."]],
+      ["My sister and me went fishing at the lake.", ["Jordan's sister and Jordan went fishing at the lake."]],
+      // (one "me" alone is "them" once the user is named)
+      ["My brother got me into this game.", ["Jordan's brother got them into this game."]],
+    ]);
+  });
+
   it("reads family and pets, attributed to the user", () => {
     const cases: [string, string, string][] = [
       ["I have two kids.", "Jordan has two kids.", "family:kid"],
