@@ -1066,7 +1066,9 @@ function trimLeading(toks: Tok[]): Tok[] {
   // "Got it Mike!", "Love the thought Mike": a first name after what cannot take one (not "met Mike",
   // "with Mike", "my friend Mike")
   const before = toks[toks.length - 2];
-  if (toks.length > 2 && is(toks[toks.length - 1], "FirstName") && !isVerb(before) && !is(before, "Preposition") && !is(before, "Conjunction") &&
+  // (nor "call me Jo": the name the user goes by)
+  const callMe = before?.w === "me" && /^call(s|ed)?$/.test(toks[toks.length - 3]?.w ?? "");
+  if (toks.length > 2 && !callMe && is(toks[toks.length - 1], "FirstName") && !isVerb(before) && !is(before, "Preposition") && !is(before, "Conjunction") &&
     !is(before, "Determiner") && !is(before, "Possessive") && !isProper(before) && !FAMILY.has(lemma(before)) && !PEOPLE.has(lemma(before))) toks = toks.slice(0, -1);
   // "Yesterday I…", "Last weekend, I…": when, said at the end of what the user did (its first clause)
   let d = k;
@@ -1390,9 +1392,9 @@ function setName(name: string, ctx: Ctx): void {
   ctx.name = firstWord(name);
 }
 
-/** "call me Jo", "you can call me Jo", "people call me Jo" */
+/** "call me Jo", "you can call me Jo", "everyone calls me Jo" */
 function callMe(toks: Tok[], ctx: Ctx): boolean {
-  const at = toks.findIndex((t, k) => t.w === "call" && toks[k + 1]?.w === "me");
+  const at = toks.findIndex((t, k) => /^call(s|ed)?$/.test(t.w) && toks[k + 1]?.w === "me");
   const rest = at < 0 ? [] : toks.slice(at + 2);
   // "call me Jo", not "call me on 415-555-2671" or "call me tomorrow"
   if (at < 0 || at > 3 || rest.length === 0 || rest.length > 2 || !rest.every((t) => isProper(t) || is(t, "Noun")) ||

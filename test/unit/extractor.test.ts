@@ -84,6 +84,10 @@ describe("built-in extractor", () => {
     for (const line of ["You can call me on 415-555-2671.", "Call me tomorrow.", "Call me anytime.", "The name is on the list."]) {
       expect(one(line).filter((f) => f.slot === "name"), line).toEqual([]);
     }
+    // a first name the tagger knows as one, which a name tacked on at the end would be taken for
+    for (const line of ["Call me Sam.", "Please call me Sam!", "Everyone calls me Sam."]) {
+      expect(one(line).map(({ slot, value }) => ({ slot, value })), line).toEqual([{ slot: "name", value: "Sam" }]);
+    }
     // a bare answer to the character's question, sourced from both turns
     const answered = extractFacts(session(["C:What's your name, stranger?", "Ana."]));
     expect(answered).toMatchObject([{ text: "The user's name is Ana.", slot: "name", seq: [0, 1] }]);
