@@ -1959,8 +1959,11 @@ function say(who: string, body: Tok[], verb: Tok | undefined, ctx: Ctx, dated: b
 function words(toks: Tok[], verbAt = -1, who?: string): string {
   let out = "", they = false, one = false, before = "";
   const verb = toks[verbAt];
-  // "I just beat the boss": after "just", a verb whose past is the same word is past
-  const past = !!verb && /^(just|already)$/.test(toks[verbAt - 1]?.w ?? "") && formOf(lemma(verb), "PastTense") === verb.w;
+  // "I just beat the boss", "I beat it twice already", "I quit after ten years": a verb whose past is
+  // the same word is past after "just" or "already", or before "already", "ago" or "after" some years
+  const pastMark = toks.some((t, k) => k > verbAt && (/^(already|ago)$/.test(t.w) ||
+    (t.w === "after" && is(toks[k + 1], "Value") && /^(years?|decades?)$/.test(toks[k + 2]?.w ?? ""))));
+  const past = !!verb && (/^(just|already)$/.test(toks[verbAt - 1]?.w ?? "") || pastMark) && formOf(lemma(verb), "PastTense") === verb.w;
   // ("so happy", "so much"; but "…my lifeline so losing it hurt", "so I left": "so" joining two statements stays)
   const joins = (next: Tok | undefined, after: Tok | undefined) => isPronoun(next) || is(next, "Determiner") || next?.w === "that" ||
     is(next, "Gerund") || (/ing$/.test(next?.w ?? "") && (isPronoun(after) || is(after, "Determiner")));

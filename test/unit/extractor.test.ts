@@ -387,6 +387,16 @@ describe("built-in extractor", () => {
     ]);
   });
 
+  it("says a verb whose past is the same word as past before 'already', 'ago' or 'after' some years", () => {
+    saysAs([
+      ["I beat the game twice already.", ["Jordan beat the game twice already."]],
+      ["I quit the guild after three years.", ["Jordan quit the guild after three years."]],
+      ["I cut my hair short years ago.", ["Jordan cut their hair short years ago."]],
+      // (a habit stays present)
+      ["I always beat my brother at chess.", ["Jordan always beats their brother at chess."]],
+    ]);
+  });
+
   it("reads family and pets, attributed to the user", () => {
     const cases: [string, string, string][] = [
       ["I have two kids.", "Jordan has two kids.", "family:kid"],
