@@ -1609,11 +1609,14 @@ function goal(c: Clause, modal: string | undefined, future: boolean, ctx: Ctx): 
 /** "I love hiking, camping and fishing", "I don't like coffee anymore", "I'm a big fan of jazz" (verb "fan"), "I'm into jazz" ("into") */
 function preference(c: Clause, verb: string, toks: Tok[], ctx: Ctx): void {
   // "I like to race my motorbike, and it's red", "…, and this one is my favorite": what follows "and it" is about the thing, said on its own
-  const and = toks.findIndex((t, k) => k > 0 && JOINERS.has(t.w) && /^(it|that|he|she|they|this|these|those|there)$/.test(toks[k + 1]?.w ?? ""));
+  // ("I love PvP, it's so fun": after a comma too, without "and")
+  const about = (t: Tok | undefined) => /^(it|that|he|she|they|this|these|those|there)$/.test(t?.w ?? "");
+  const and = toks.findIndex((t, k) => k > 0 && ((JOINERS.has(t.w) && about(toks[k + 1])) || (toks[k - 1].post.includes(",") && about(t) && isVerb(toks[k + 1]))));
   if (and > 0) {
+    const said = JOINERS.has(toks[and].w) ? and + 1 : and;
     preference(c, verb, toks.slice(0, and), ctx);
     ctx.thing = objectOf(c.toks.slice(0, c.toks.indexOf(toks[and])), ctx) ?? ctx.thing;
-    return statement(toks.slice(and + 1), ctx);
+    return statement(toks.slice(said), ctx);
   }
   const object = cut(toks.filter((t) => !ASIDES.has(t.w)));
   // "I love to cook": the activity is the thing liked

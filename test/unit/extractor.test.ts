@@ -397,6 +397,14 @@ describe("built-in extractor", () => {
     ]);
   });
 
+  it("reads ', it's…' after a liking as said of the thing, not as another thing liked", () => {
+    saysAs([
+      ["I love PvP, it's so fun.", ["Jordan loves PvP."]],
+      ["I don't really like dungeons, it's too dark down there.", ["Jordan doesn't like dungeons."]],
+      ["I love Paris, Rome and London.", ["Jordan loves Paris.", "Jordan loves Rome.", "Jordan loves London."]],
+    ]);
+  });
+
   it("reads family and pets, attributed to the user", () => {
     const cases: [string, string, string][] = [
       ["I have two kids.", "Jordan has two kids.", "family:kid"],
