@@ -847,7 +847,10 @@ function tokensOf(terms: CompromiseTerm[]): Tok[] {
     text: t.implicit ?? t.text,
     contracted: t.implicit != null && !t.tags.includes("Value") && !t.tags.includes("Unit"),
     w: (t.implicit ?? t.normal).toLowerCase(),
-    tags: new Set(t.tags),
+    // ("last summer", "next spring": a time, which compromise leaves a noun)
+    // (not "last summer's job", "my summer job")
+    tags: new Set(SEASONS[(t.normal ?? "").toLowerCase()] !== undefined && /^(last|this|next)$/i.test(terms[k - 1]?.normal ?? "") &&
+      !(terms[k + 1]?.tags.includes("Noun") && !terms[k + 1]?.tags.includes("Pronoun") && !/,/.test(t.post)) && !/'s$/.test(t.text) ? [...t.tags, "Date"] : t.tags),
     post: t.post,
     first: k === 0,
   })).filter((t) => !LAUGHS.test(t.w));
@@ -2036,6 +2039,21 @@ const PLACE = /(?<!\b(?:talk|talked|talking|speak|spoke|spoken|say|said|tell|tol
 const STEPS: Record<string, number> = { last: -1, this: 0, next: 1 };
 const WEEKDAYS = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
 
+/** the month (0-based) each season starts in (the northern hemisphere's) */
+const SEASONS: Record<string, number> = { spring: 2, summer: 5, fall: 8, autumn: 8, winter: 11 };
+/**
+ * "last summer", "this winter", "next spring" said in month `m` (1-based) of year `y`: "the summer of
+ * 2025", "the winter of 2025–26". "this" is the one under way, or else the nearest one.
+ */
+function season(name: string, step: number, y: number, m: number): string {
+  const at = y * 12 + m - 1, start = (year: number) => year * 12 + SEASONS[name];
+  const recent = start(y) <= at ? y : y - 1;
+  const during = at < start(recent) + 3;
+  const year = during ? recent + step : step < 0 ? recent : step > 0 ? recent + 1
+    : at - start(recent) <= start(recent + 1) - at ? recent : recent + 1;
+  return `the ${name} of ${name === "winter" ? `${year}–${String(year + 1).slice(2)}` : year}`;
+}
+
 /** The date a relative time at `toks[k]` means, and how many tokens say it: "last year" → ["in 2024", 2]. */
 function relativeTime(toks: Tok[], k: number, day: string): [string, number] | null {
   const [y, m, d] = day.split("-").map(Number);
@@ -2059,6 +2077,7 @@ function relativeTime(toks: Tok[], k: number, day: string): [string, number] | n
     return [`on ${name} ${on(step < 0 ? -(((today - weekday + 6) % 7) + 1) : ((weekday - today + 6) % 7) + 1)}`, 2];
   }
   if (step && (next === "week" || next === "weekend")) return [`the ${next} ${step < 0 ? "before" : "after"} ${day}`, 2];
+  if (step !== undefined && SEASONS[next] !== undefined && is(toks[k + 1], "Date")) return [`in ${season(next, step, y, m)}`, 2];
   // "about five years ago": around the date
   if (/^(about|around|roughly|nearly|almost|approximately)$/.test(w) && k + 1 < toks.length) {
     const near = relativeTime(toks, k + 1, day);

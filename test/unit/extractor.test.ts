@@ -405,6 +405,19 @@ describe("built-in extractor", () => {
     ]);
   });
 
+  it("resolves 'last summer', 'this summer', 'next winter' against the turn's day (2025-03-12)", () => {
+    saysAs([
+      ["I went to Japan last summer.", ["Jordan went to Japan in the summer of 2024."]],
+      ["Last winter, I learned to ski.", ["Jordan learned to ski in the winter of 2024–25."]],
+      ["I'm going to Japan this summer.", ["Jordan is going to Japan in the summer of 2025."]],
+      ["I'll visit Rome next winter.", ["Jordan will visit Rome in the winter of 2025–26."]],
+      // (a season that names a kind of thing is no time)
+      ["My last summer job was at a farm.", ["Jordan's last summer job was at a farm."]],
+      // (and a move's time is not part of the place)
+      ["I moved to Toronto last spring.", ["Jordan lives in Toronto."]],
+    ]);
+  });
+
   it("reads family and pets, attributed to the user", () => {
     const cases: [string, string, string][] = [
       ["I have two kids.", "Jordan has two kids.", "family:kid"],
@@ -667,7 +680,7 @@ describe("built-in extractor", () => {
       ["I carved a figurehead for the guild ship. I wanted to capture the spirit of the old captains.",
         ["Jordan carved a figurehead for the guild ship, and wanted to capture the spirit of the old captains."]],
       // what "it" did to the user, when "it" is no thing the user named; with nothing before it, it says nothing
-      ["Last winter I was mapping caves up north. It really wore me out.", ["Last winter Jordan was mapping caves up north, and it wore Jordan out."]],
+      ["Last winter I was mapping caves up north. It really wore me out.", ["Jordan was mapping caves up north in the winter of 2024–25, and it wore Jordan out."]],
       ["It really wore me out.", []],
       // a statement that says little alone but of "it", after one that names it, goes on with that one
       ["I entered the harvest fair's pie contest. I was so proud of it.", ["Jordan entered the harvest fair's pie contest, and was proud of it."]],
