@@ -1630,10 +1630,14 @@ function preference(c: Clause, verb: string, toks: Tok[], ctx: Ctx): void {
     ? `is ${c.noLonger ? "no longer " : c.neg ? "not " : ""}${being}`
     : c.noLonger ? `no longer ${formOf(verb, "PresentTense")}` : c.neg ? `doesn't ${verb}` : formOf(verb, "PresentTense");
   // ("Love you guys, thanks for always being there": thanks tacked on is no second thing liked)
-  for (const item of listItems(object).filter((item) => !TALK.test(item.map((t) => t.text).join(" ")))) {
+  for (let item of listItems(object).filter((item) => !TALK.test(item.map((t) => t.text).join(" ")))) {
+    // ("fantasy games, especially Skyrim": the one singled out, liked as well)
+    if (item.length > 1 && SINGLING_OUT.has(item[0].w)) item = item.slice(1);
     add(ctx, { text: sentence(`${subject(ctx)} ${says} ${words(item)}`), slot: `pref:${key(item)}`, value: words(item), importance: 0.5 });
   }
 }
+
+const SINGLING_OUT = new Set(["especially", "particularly", "mostly", "mainly", "primarily", "specifically", "notably", "chiefly"]);
 
 /** The clause's modal ("would", "can"…), and whether it is a plan ("going to", "gonna"). */
 function modality(c: Clause): { modal?: string; future: boolean } {

@@ -418,6 +418,13 @@ describe("built-in extractor", () => {
     ]);
   });
 
+  it("takes the one singled out in a liking ('…, especially Skyrim') as liked, without the 'especially'", () => {
+    saysAs([
+      ["I love fantasy games, especially Skyrim.", ["Jordan loves fantasy games.", "Jordan loves Skyrim."]],
+      ["I'm a huge fan of Zelda, especially Breath of the Wild.", ["Jordan is a fan of Zelda.", "Jordan is a fan of Breath of the Wild."]],
+    ]);
+  });
+
   it("reads family and pets, attributed to the user", () => {
     const cases: [string, string, string][] = [
       ["I have two kids.", "Jordan has two kids.", "family:kid"],
