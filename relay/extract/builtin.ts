@@ -843,7 +843,7 @@ function sentencesOf(text: string): Tok[][] {
 
 function tokensOf(terms: CompromiseTerm[]): Tok[] {
   terms = owned(terms);
-  return terms.map((_, k) => passive(afterI(terms, k), terms[k + 1], terms[k + 2])).map((t, k) => ({
+  return terms.map((_, k) => passive(afterI(terms, k), terms[k + 1], terms[k + 2])).map(pluralAfterPreposition).map((t, k) => ({
     text: t.implicit ?? t.text,
     contracted: t.implicit != null && !t.tags.includes("Value") && !t.tags.includes("Unit"),
     w: (t.implicit ?? t.normal).toLowerCase(),
@@ -854,6 +854,18 @@ function tokensOf(terms: CompromiseTerm[]): Tok[] {
     post: t.post,
     first: k === 0,
   })).filter((t) => !LAUGHS.test(t.w));
+}
+
+/**
+ * "I'm terrible at puzzles", "good with horses": right after a preposition (not "to", nor the "who"
+ * compromise may tag as one), a word ending in -s that compromise took for a verb is a plural noun.
+ */
+const PREPOSITIONS = new Set(["at", "in", "on", "with", "for", "of", "about", "from", "by", "into", "over", "under", "between", "among", "without", "through", "near", "around"]);
+function pluralAfterPreposition(t: CompromiseTerm, k: number, terms: CompromiseTerm[]): CompromiseTerm {
+  const before = terms[k - 1];
+  if (!before?.tags.includes("Preposition") || !PREPOSITIONS.has(before.normal) || !t.tags.includes("PresentTense") || t.tags.includes("Gerund") ||
+    !/[^s]s$/.test(t.normal)) return t;
+  return { ...t, tags: ["Noun", "Plural"] };
 }
 
 /**

@@ -425,6 +425,15 @@ describe("built-in extractor", () => {
     ]);
   });
 
+  it("reads a plural after a preposition as a thing, not a verb ('terrible at puzzles')", () => {
+    saysAs([
+      ["I'm terrible at puzzles.", ["Jordan is terrible at puzzles."]],
+      ["I'm good with horses.", ["Jordan is good with horses."]],
+      // ("who", which the tagger may take for a preposition, still leads a verb)
+      ["I'm a smith who works on my uncle's farm.", ["Jordan is a smith.", "Jordan works on their uncle's farm."]],
+    ]);
+  });
+
   it("reads family and pets, attributed to the user", () => {
     const cases: [string, string, string][] = [
       ["I have two kids.", "Jordan has two kids.", "family:kid"],
