@@ -518,7 +518,10 @@ const THING_NAMED = /\b(a|an|my)\s+((?:[\w-]+\s+)?[\w-]+)[,.;]?\s+(?:and\s+)?(?:
 const KIN_NAMED = new RegExp(`\\b([Mm]y|an?)\\s+(${[...FAMILY, ...PETS].join("|")})\\b([^.!?]*?)[,.;]\\s*(?:and\\s+)?(?:[Hh]is|[Hh]er|[Ii]ts|[Tt]heir)\\s+name\\s+is\\s+(\\p{Lu}[\\w'-]*)`, "gu");
 /** "My name isn't Kira, it's Kiri": the name it is */
 const NAME_CORRECTED = /\b([Mm])y\s+name(?:'s|’s|\s+is)(?:\s+not|n't|n’t)\s+\p{Lu}[\w'-]*,?\s+(?:it's|it’s|it\s+is|its)\s+(?=\p{Lu})/gu;
+/** "I'm Sam, a ranger from the north" → "I'm Sam. I'm a ranger from the north": who the user is, said beside their name */
+const NAME_AND_WHAT = /(^|[.!?]\s+|\b(?:[Hh]i|[Hh]ey|[Hh]ello)[,!]?\s+)(I'?m|I am|[Mm]y name is) (\p{Lu}[\p{L}'-]+), (an? )(?=\p{Ll})/gu;
 const namesInline = (text: string) => text.replace(NAME_GIVEN, "$1My name is ").replace(NAME_CORRECTED, "$1y name is ")
+  .replace(NAME_AND_WHAT, (_, lead: string, said: string, name: string, a: string) => `${lead}${said} ${name}. I'm ${a}`)
   .replace(THING_NAMED, "$1 $2 named $3")
   .replace(KIN_NAMED, (_, det, kin, rest, name) => `${det} ${kin} ${/^my$/i.test(det) ? "" : "named "}${name}${rest}`);
 

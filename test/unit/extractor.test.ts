@@ -434,6 +434,14 @@ describe("built-in extractor", () => {
     ]);
   });
 
+  it("reads who the user is, said beside their name ('I'm Sam, a ranger…')", () => {
+    const said = (line: string) => texts(one(line));
+    expect(said("I'm Sam, a ranger from the north.")).toEqual(["The user's name is Sam.", "Sam is a ranger."]);
+    expect(said("Hi, I'm Ana, a nurse.")).toEqual(["The user's name is Ana.", "Ana is a nurse."]);
+    // (not a feeling after a comma)
+    expect(said("I'm happy, a little tired though.")).toEqual([]);
+  });
+
   it("reads family and pets, attributed to the user", () => {
     const cases: [string, string, string][] = [
       ["I have two kids.", "Jordan has two kids.", "family:kid"],
