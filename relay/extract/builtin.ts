@@ -341,6 +341,9 @@ function readTurns(turns: Turn[], knownName: string | undefined, unread: string[
     if (has) return has;
     const yes = asked ? saidYes(asked, text) : null;
     if (yes) return `${yes} ${text}`;
+    // "What class do you play?" "Usually a druid.": "I usually play a druid."
+    const what = asked ? whatAnswered(asked, text) : null;
+    if (what) return what;
     // "What do you like about skateboarding?" "I love the freedom of it.": "it" is skateboarding
     const topic = asked ? topicAsked(asked) : null;
     // "What kind of flowers do you grow?" "…my favorite are roses.": the favorite flowers
@@ -677,6 +680,26 @@ function topicAsked(question: string): string | null {
     return words.map((w) => (/^your$/i.test(w) ? "my" : w)).join(" ");
   }
   return null;
+}
+
+/** "What class do you play?", "What kind of music do you listen to at work?": what, the verb, and the rest */
+const WHAT_DO_YOU = /(?:^|[.!?]\s+)(?:(?:so|and|oh|but|hey),?\s+)?what\s+(?:(?:kind|kinds|type|types|sort|sorts)\s+of\s+)?([a-z]+(?:\s+[a-z]+)?)\s+do\s+you\s+(?:usually\s+|normally\s+|mostly\s+)?(play|like|love|enjoy|prefer|listen to|read|watch|drive|cook|collect|study|use|main|eat|drink|speak|ride)\b([^?.!]*)\?\s*$/i;
+/** a short answer: a thing named, maybe with how often ("Usually a druid.", "RPGs, mostly.") */
+const SHORT_ANSWER = /^\W*(?:(usually|mostly|mainly|normally|often|always)\s+)?([\p{L}\p{N}'&-]+(?:\s+[\p{L}\p{N}'&-]+){0,4}?)(?:,?\s+(usually|mostly|mainly|normally))?\s*[.!]*\s*$/iu;
+/** words that make a reply more than a thing named */
+const NOT_A_THING = /^(?:i|i'm|my|me|it|it's|that|this|those|these|they|you|we|not|no|nope|nothing|everything|anything|depends|idk|dunno|yes|yeah|sure|hmm|none|same|whatever|lots|many|all)$/i;
+/**
+ * A thing named in answer to "What X do you play/like/read…?", said whole: "What class do you play?"
+ * "Usually a druid." → "I usually play a druid."; null for any other question or a longer reply.
+ */
+function whatAnswered(question: string, answer: string): string | null {
+  const q = WHAT_DO_YOU.exec(question), a = SHORT_ANSWER.exec(answer);
+  if (!q || !a || a[2].split(/\s+/).some((w) => NOT_A_THING.test(w)) || /\b(is|are|was|were|do|does|did|have|has)\b/i.test(a[2])) return null;
+  const often = a[1] ?? a[3];
+  const rest = q[3].replace(/\byour\b/gi, "my").replace(/\byou\b/gi, "me").trimEnd();
+  // (the reply's capital is the sentence's, unless the word is a name: "A red Volvo" → "a red Volvo")
+  const thing = a[2].replace(/^\p{Lu}\p{Ll}*\b/u, (w) => (/^(a|an|the|some|my)$/i.test(w) || model.one.lexicon[w.toLowerCase()] ? w.toLowerCase() : w));
+  return `I ${often ? `${often.toLowerCase()} ` : ""}${q[2].toLowerCase()} ${thing}${rest}.`;
 }
 
 /** What a favorite is said of after the character asks "What's your favorite X?" or "What kind of X…?": X. */

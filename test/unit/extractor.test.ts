@@ -442,6 +442,17 @@ describe("built-in extractor", () => {
     expect(said("I'm happy, a little tired though.")).toEqual([]);
   });
 
+  it("reads a thing named in answer to 'What X do you play/like/drive…?' as said whole", () => {
+    const asked = (question: string, reply: string) => texts(extractFacts([
+      { seq: 0, role: "character", text: question, at: AT }, { seq: 1, role: "user", text: reply, at: AT }], "Jordan"));
+    expect(asked("What class do you play?", "Usually a druid.")).toEqual(["Jordan usually plays a druid."]);
+    expect(asked("What kind of music do you listen to at work?", "Metal, mostly.")).toEqual(["Jordan mostly listens to metal at work."]);
+    expect(asked("So what car do you drive?", "A red Volvo.")).toEqual(["Jordan drives a red Volvo."]);
+    // (no thing named, or a reply that says more: read as usual)
+    expect(asked("What games do you like?", "Not sure.")).toEqual([]);
+    expect(asked("What games do you like?", "I like RPGs.")).toEqual(["Jordan likes RPGs."]);
+  });
+
   it("reads family and pets, attributed to the user", () => {
     const cases: [string, string, string][] = [
       ["I have two kids.", "Jordan has two kids.", "family:kid"],
