@@ -684,6 +684,8 @@ function topicAsked(question: string): string | null {
 
 /** "What class do you play?", "What kind of music do you listen to at work?": what, the verb, and the rest */
 const WHAT_DO_YOU = /(?:^|[.!?]\s+)(?:(?:so|and|oh|but|hey),?\s+)?what\s+(?:(?:kind|kinds|type|types|sort|sorts)\s+of\s+)?([a-z]+(?:\s+[a-z]+)?)\s+do\s+you\s+(?:usually\s+|normally\s+|mostly\s+)?(play|like|love|enjoy|prefer|listen to|read|watch|drive|cook|collect|study|use|main|eat|drink|speak|ride)\b([^?.!]*)\?\s*$/i;
+/** the character asking what the user does for fun */
+const FOR_FUN = /(?:^|[.!?]\s+)(?:(?:so|and|oh|but|hey),?\s+)?(?:any hobbies|what are your hobbies|what do you do for fun|what do you like to do(?: for fun| in your free time)?)\s*\?\s*$/i;
 /** a short answer: a thing named, maybe with how often ("Usually a druid.", "RPGs, mostly.") */
 const SHORT_ANSWER = /^\W*(?:(usually|mostly|mainly|normally|often|always)\s+)?([\p{L}\p{N}'&-]+(?:\s+[\p{L}\p{N}'&-]+){0,4}?)(?:,?\s+(usually|mostly|mainly|normally))?\s*[.!]*\s*$/iu;
 /** words that make a reply more than a thing named */
@@ -693,7 +695,8 @@ const NOT_A_THING = /^(?:i|i'm|my|me|it|it's|that|this|those|these|they|you|we|n
  * "Usually a druid." → "I usually play a druid."; null for any other question or a longer reply.
  */
 function whatAnswered(question: string, answer: string): string | null {
-  const q = WHAT_DO_YOU.exec(question), a = SHORT_ANSWER.exec(answer);
+  // ("Any hobbies?", "What do you do for fun?" "Mostly hiking." → "I mostly enjoy hiking.")
+  const q = WHAT_DO_YOU.exec(question) ?? (FOR_FUN.test(question) ? [question, "", "enjoy", ""] : null), a = SHORT_ANSWER.exec(answer);
   if (!q || !a || a[2].split(/\s+/).some((w) => NOT_A_THING.test(w)) || /\b(is|are|was|were|do|does|did|have|has)\b/i.test(a[2])) return null;
   const often = a[1] ?? a[3];
   const rest = q[3].replace(/\byour\b/gi, "my").replace(/\byou\b/gi, "me").trimEnd();

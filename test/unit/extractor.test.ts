@@ -451,6 +451,9 @@ describe("built-in extractor", () => {
     // (no thing named, or a reply that says more: read as usual)
     expect(asked("What games do you like?", "Not sure.")).toEqual([]);
     expect(asked("What games do you like?", "I like RPGs.")).toEqual(["Jordan likes RPGs."]);
+    // what the user does for fun
+    expect(asked("Any hobbies?", "Mostly fishing and board games.")).toEqual(["Jordan enjoys fishing and board games."]);
+    expect(asked("What do you do for fun?", "Nothing much.")).toEqual([]);
   });
 
   it("reads family and pets, attributed to the user", () => {
