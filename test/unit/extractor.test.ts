@@ -24,6 +24,8 @@ const bySlot = (facts: Fact[], slot: string) => facts.find((f) => f.slot === slo
 const jordan = (line: string) => texts(one(line, "Jordan"));
 /** Each line alone gives Jordan no memory (the line names itself when one does). */
 const noneFrom = (lines: string[]) => { for (const line of lines) expect(jordan(line), line).toEqual([]); };
+/** What Jordan's reply to the character's question gives. */
+const asked = (question: string, reply: string) => texts(extractFacts(session([`C:${question}`, reply]), "Jordan"));
 /** Each line alone gives Jordan exactly these memories (the line names itself when it does not). */
 const saysAs = (cases: [string, string[]][]) => { for (const [line, memories] of cases) expect(jordan(line), line).toEqual(memories); };
 
@@ -292,16 +294,12 @@ describe("built-in extractor", () => {
     expect(jordan("I miss my dad, Kira.")).toEqual(["Jordan misses their dad."]);
     expect(jordan("I have two ferrets, Pip and Moss.")).toEqual(["Jordan has two ferrets named Pip and Moss."]);
     expect(jordan("I have two ferrets named Pip and Moss.")).toEqual(["Jordan has two ferrets named Pip and Moss."]);
-    const asked = (question: string, reply: string) => texts(extractFacts([
-      { seq: 0, role: "character", text: question, at: AT }, { seq: 1, role: "user", text: reply, at: AT }], "Jordan"));
     expect(asked("Do you have any pets?", "Yeah, two ferrets, Pip and Moss.")).toEqual(["Jordan has two ferrets named Pip and Moss."]);
     expect(asked("Have you got a horse?", "Yes, a grey mare called Ash. She's fast.")).toEqual(["Jordan has a grey mare named Ash."]);
     expect(asked("Do you have any pets?", "Two cats.")).toEqual(["Jordan has two cats."]);
   });
 
   it("reads 'it' in an answer as what the character asked the user's liking of", () => {
-    const asked = (question: string, reply: string) => texts(extractFacts([
-      { seq: 0, role: "character", text: question, at: AT }, { seq: 1, role: "user", text: reply, at: AT }], "Jordan"));
     expect(asked("So what do you like about being a ranger?", "I like the quiet of it, and I like tracking game.")).toEqual([
       "Jordan likes the quiet of being a ranger.", "Jordan likes tracking game."]);
     expect(asked("What's your favorite thing about sailing?", "I love the speed of it. Nothing beats it.")).toEqual(["Jordan loves the speed of sailing."]);
@@ -327,8 +325,6 @@ describe("built-in extractor", () => {
   });
 
   it("says what a favorite is a favorite of when the character asked", () => {
-    const asked = (question: string, reply: string) => texts(extractFacts([
-      { seq: 0, role: "character", text: question, at: AT }, { seq: 1, role: "user", text: reply, at: AT }], "Jordan"));
     expect(asked("What's your favorite weapon?", "My favorite is the longbow.")).toEqual(["Jordan's favorite weapon is the longbow."]);
     expect(asked("What kind of potions do you brew?", "All sorts, but my favorite are healing draughts.")).toEqual(["Jordan's favorite potions are healing draughts."]);
     expect(asked("What type of RPG do you play?", "My favorite was Baldur's Gate.")).toEqual(["Jordan's favorite RPG was Baldur's Gate."]);
@@ -443,8 +439,6 @@ describe("built-in extractor", () => {
   });
 
   it("reads a thing named in answer to 'What X do you play/like/drive…?' as said whole", () => {
-    const asked = (question: string, reply: string) => texts(extractFacts([
-      { seq: 0, role: "character", text: question, at: AT }, { seq: 1, role: "user", text: reply, at: AT }], "Jordan"));
     expect(asked("What class do you play?", "Usually a druid.")).toEqual(["Jordan usually plays a druid."]);
     expect(asked("What kind of music do you listen to at work?", "Metal, mostly.")).toEqual(["Jordan mostly listens to metal at work."]);
     expect(asked("So what car do you drive?", "A red Volvo.")).toEqual(["Jordan drives a red Volvo."]);
@@ -823,7 +817,6 @@ describe("built-in extractor", () => {
   });
 
   it("reads a short answer to the character's 'What's your favorite …?' as the user's favorite", () => {
-    const asked = (q: string, a: string) => texts(extractFacts(session([`C: ${q}`, a]), "Jordan"));
     expect(asked("What's your favorite food?", "Pizza, for sure! What's yours?")).toEqual(["Jordan's favorite food is pizza."]);
     expect(asked("What is your favourite kind of music?", "Jazz. You?")).toEqual(["Jordan's favorite music is jazz."]);
     expect(extractFacts(session(["C: What's your favorite season?", "Probably winter."]), "Jordan")[0])
