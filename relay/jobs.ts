@@ -2,7 +2,8 @@
 // `concurrency` run at once, but never two that write the same memories (one player's pair, or a
 // shared store), so merges never race. A job that throws is retried after `retryMs` × 2^(attempt − 1),
 // up to `maxAttempts` attempts (counted at claim, so a job that crashes the relay counts too), then
-// parked with its error on the session.
+// parked with its error on the session. The built-in extractor may read a session ahead, as its
+// transcript arrives (turnsArrived); its job takes that reading when nothing it read has changed.
 import type { MemoryAddResult } from "../sdk/src/protocol.ts";
 import type { ExtractInput, Extraction, Extractor } from "./extract/extractor.ts";
 import { joinSummaries } from "./extract/summary.ts";
