@@ -561,13 +561,20 @@ function saidYes(question: string, answer: string): string | null {
  */
 function hasWhat(question: string, answer: string): string | null {
   if (!YES_NO.test(question) || !/\b(?:do you have|have you got)\b/i.test(question)) return null;
+  // "Do you have any crazy stories?" "Oh, I have a few.": a few crazy stories
+  const any = /\b(?:do you have|have you got) any ([a-z][a-z\s-]{0,30}?)\s*\?\W*$/i.exec(question);
+  const few = /^\W*(?:(?:oh|yeah|yes|yep|well|sure|haha|ha)\b\W+)*i (?:have|do have|'ve got|have got|got) (a few|a couple|some|several|plenty|lots|two|three|four|five)\s*[.!]+\s*/i.exec(answer);
+  if (any && few && /s$/.test(any[1]) && !/\b(you|your|it|them|that|this|minutes|seconds|moments|questions|ideas|plans)\b/i.test(any[1])) {
+    return `I have ${few[1].toLowerCase()} ${any[1].toLowerCase()}. ${answer.slice(few[0].length)}`.trim();
+  }
   const m = /^\W*(?:(?:yes|yeah|yep|yup|yea|sure|i do)\b[\s,!.]*)?((?:a|an|one|two|three|four|five|six|seven|a few|a couple(?: of)?|several|\d+)\s[^.!?]+)(.*)$/i.exec(answer);
   if (!m || /\b(minutes?|seconds?|moments?|sec|clue|idea|question|lot)\b/i.test(m[1])) return null;
   return `I have ${lowerFirst(m[1])}${m[2] || "."}`;
 }
 
-/** Words that say nothing alone: "Jordan is too.", "Jordan does so." are no facts. */
-const EMPTY_WORDS = new Set("is am are was were be been being has have had does do did too so also really very just still even not the a an and or but to of it that this there then now much more most quite pretty as well".split(" "));
+/** Words that say nothing alone: "Jordan is too.", "Jordan does so.", "Jordan has a few." are no facts. */
+const EMPTY_WORDS = new Set(("is am are was were be been being has have had does do did too so also really very just still even not the a an and or but to of it that this there then now much more most quite pretty as well " +
+  "few couple some several plenty lots one two three").split(" "));
 const hollow = (text: string, who: string) => !(text.replace(who, "").toLowerCase().match(/[a-z0-9']+/g) ?? []).some((w) => !EMPTY_WORDS.has(w));
 
 /** "We could go to the zoo", "We should hang out sometime": a suggestion to the character, not a fact */

@@ -450,6 +450,12 @@ describe("built-in extractor", () => {
     expect(asked("What do you do for fun?", "Nothing much.")).toEqual([]);
   });
 
+  it("reads 'I have a few.' after 'Do you have any X?' as a few X; a quantity alone says nothing", () => {
+    expect(asked("Do you have any war stories?", "Oh, I have a few.")).toEqual(["Jordan has a few war stories."]);
+    expect(asked("Do you have any siblings?", "I have two.")).toEqual(["Jordan has two siblings."]);
+    expect(asked("Do you have any questions?", "I have a few.")).toEqual([]);
+  });
+
   it("reads family and pets, attributed to the user", () => {
     const cases: [string, string, string][] = [
       ["I have two kids.", "Jordan has two kids.", "family:kid"],
