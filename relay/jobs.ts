@@ -35,7 +35,7 @@ export class ExtractionQueue {
   /** jobs in hand, and the memories (scope keys) each writes */
   readonly #running = new Map<number, { done: Promise<void>; keys: string[] }>();
   /** readings started before their session's end, by session (the oldest go beyond AHEAD_KEPT) */
-  readonly #ahead = new Map<string, { key: string; reading: Promise<Extraction> }>();
+  readonly #ahead = new Map<string, { key: string; reading: Promise<Extraction>; endUserId: string }>();
   #claiming: Promise<void> | null = null;
   #again = false;
   #stopped = false;
@@ -93,10 +93,19 @@ export class ExtractionQueue {
       const reading = this.extractor.extract(found.input);
       reading.catch(() => {}); // the job reads again
       this.#ahead.delete(sessionId);
-      this.#ahead.set(sessionId, { key: readingKey(found.input), reading });
+      this.#ahead.set(sessionId, { key: readingKey(found.input), reading, endUserId: found.session.endUserId });
       if (this.#ahead.size > AHEAD_KEPT) this.#ahead.delete(this.#ahead.keys().next().value!);
       this.opts.metrics?.readAhead.inc({ outcome: "started" });
     }).catch(() => {});
+  }
+
+  /** An end user was erased: what was read ahead of their sessions goes too. */
+  forget(endUserId: string): void {
+    for (const [sessionId, ahead] of this.#ahead) {
+      if (ahead.endUserId !== endUserId) continue;
+      this.#ahead.delete(sessionId);
+      this.opts.metrics?.readAhead.inc({ outcome: "erased" });
+    }
   }
 
   /** The extraction of `input`: the one read ahead from the same turns and name, or a new one. */

@@ -27,7 +27,7 @@ export class Metrics {
   });
   readonly readAhead = new client.Counter({
     name: "keepsake_extraction_read_ahead_total",
-    help: "Sessions the built-in extractor began reading as their transcript arrived (started), and what their job did with that reading: used it, or read again because the turns or the user's name had changed since (stale).",
+    help: "Sessions the built-in extractor began reading as their transcript arrived (started), and what became of that reading: their job used it, or read again because the turns or the user's name had changed since (stale), or it was dropped with its end user's erasure (erased).",
     labelNames: ["outcome"] as const, registers: [this.registry],
   });
   readonly extractionFailures = new client.Counter({

@@ -138,6 +138,7 @@ export function restHandler(deps: RestDeps) {
   });
   route("DELETE", "/v1/users/:endUserId", async ({ params }) => {
     const { scopes, ...erased } = await store.deleteUser(params.endUserId);
+    sessions.erased(params.endUserId);
     if (scopes.length) void sessions.changed(scopes);
     return { deleted: true, endUserId: params.endUserId, ...erased };
   });

@@ -237,6 +237,11 @@ export class Sessions {
     throw new ProtocolError("E_CONFLICT", `session ${sessionId} has ended (${r.status}); it takes no new turns`);
   }
 
+  /** An end user was erased: nothing read ahead of their sessions is kept. */
+  erased(endUserId: string): void {
+    this.deps.queue.forget(endUserId);
+  }
+
   /**
    * Ends sessions whose client is gone: no socket of theirs connected and no delivery for `idleMs`.
    * They are extracted with the turns they hold, so a player who never comes back is remembered.

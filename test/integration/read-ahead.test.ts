@@ -12,18 +12,21 @@ let relay: Relay;
 beforeAll(async () => { relay = await startRelay(); });
 afterAll(async () => { await relay?.stop(); });
 
-async function readAhead(): Promise<Record<"started" | "used" | "stale", number>> {
+const OUTCOMES = ["started", "used", "stale", "erased"] as const;
+async function readAhead(): Promise<Record<(typeof OUTCOMES)[number], number>> {
   const text = await (await fetch(`${relay.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).text();
   const count = (outcome: string) => Number(new RegExp(`^keepsake_extraction_read_ahead_total\\{outcome="${outcome}"\\} (\\S+)$`, "m").exec(text)?.[1] ?? 0);
-  return { started: count("started"), used: count("used"), stale: count("stale") };
+  return Object.fromEntries(OUTCOMES.map((o) => [o, count(o)])) as Record<(typeof OUTCOMES)[number], number>;
 }
 
-/** What the counters moved by while `fn` ran. */
+/** What the counters moved by while `fn` ran (erased only when it did). */
 async function counted(fn: () => Promise<void>) {
   const before = await readAhead();
   await fn();
   const after = await readAhead();
-  return { started: after.started - before.started, used: after.used - before.used, stale: after.stale - before.stale };
+  const moved = Object.fromEntries(OUTCOMES.map((o) => [o, after[o] - before[o]]));
+  if (!moved.erased) delete moved.erased;
+  return moved;
 }
 
 /** Ships `batches` of turns in that order on one socket, then ends the session and waits until it is processed. */
@@ -76,6 +79,20 @@ describe("reading ahead", () => {
       expect(moved).toEqual({ started: 2, used: 1, stale: 1 });
     } finally { c.close(); }
     expect(await memoriesOf(pair)).toContain("Sam works as a blacksmith.");
+  });
+
+  it("drops what it read ahead of a player who is erased before the session ends", async () => {
+    const pair = newPair("erased");
+    const sessionId = uid("s");
+    const moved = await counted(async () => {
+      const c = await connectClient(relay.url, authFor(pair, sessionId));
+      try {
+        expect((await emit(c.socket, "transcript", { sessionId, turns: turns("My name is Sam.", "I keep bees.") })).ok).toBe(true);
+      } finally { c.close(); }
+      const erased = await fetch(`${relay.url}/v1/users/${pair.endUserId}`, { method: "DELETE", headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+      expect(erased.status).toBe(200);
+    });
+    expect(moved).toEqual({ started: 1, used: 0, stale: 0, erased: 1 });
   });
 
   it("reads a session streamed one turn at a time ahead twice at most", async () => {
