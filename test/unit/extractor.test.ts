@@ -1250,25 +1250,14 @@ describe("built-in extractor", () => {
     }
   });
 
-  it("is deterministic and quick", () => {
+  it("is deterministic", () => {
     const turns = session(Array.from({ length: 30 }, (_, i) => [
       "C:How was your day?", "I went rock climbing with my brother.", "C:Nice!", "I'm a nurse and I live in Denver.",
       "I really like spicy food.", "E:opened the northern gate", "I'm good, thanks.", "I want to learn the violin.",
       "My dog Rex is getting old.", "Do you like music?",
     ][i % 10]));
-    const first = extractFacts(turns, "Jordan");
-    expect(extractFacts(turns, "Jordan")).toEqual(first);
-    // after warm-up, the best of a few rounds; beside it, what compromise alone takes to tag the same
-    // turns, so that a machine busy with other work does not decide the outcome
-    const best = (f: () => void) => Math.min(...Array.from({ length: 6 }, () => {
-      const t0 = performance.now();
-      for (let i = 0; i < 5; i++) f();
-      return (performance.now() - t0) / 5;
-    }));
-    const said = turns.filter((t) => t.role !== "character").map((t) => t.text);
-    const extract = best(() => extractFacts(turns, "Jordan"));
-    const tagOnly = best(() => said.forEach((t) => nlp(t).json()));
-    expect(extract < 10 || extract < 2 * tagOnly, `${extract.toFixed(1)} ms (compromise alone: ${tagOnly.toFixed(1)} ms)`).toBe(true);
+    // (its speed is measured by `npm run bench`, bench/extract.ts, not here)
+    expect(extractFacts(turns, "Jordan")).toEqual(extractFacts(turns, "Jordan"));
   });
 });
 
