@@ -99,12 +99,12 @@ export class ExtractionQueue {
     }).catch(() => {});
   }
 
-  /** An end user was erased: what was read ahead of their sessions goes too. */
-  forget(endUserId: string): void {
+  /** What was read ahead of sessions no job will read (an erased end user's, or one ended with memory off) goes. */
+  forget(which: { endUserId: string } | { sessionId: string }): void {
     for (const [sessionId, ahead] of this.#ahead) {
-      if (ahead.endUserId !== endUserId) continue;
+      if ("endUserId" in which ? ahead.endUserId !== which.endUserId : sessionId !== which.sessionId) continue;
       this.#ahead.delete(sessionId);
-      this.opts.metrics?.readAhead.inc({ outcome: "erased" });
+      this.opts.metrics?.readAhead.inc({ outcome: "dropped" });
     }
   }
 

@@ -27,7 +27,7 @@ export class Metrics {
   });
   readonly readAhead = new client.Counter({
     name: "keepsake_extraction_read_ahead_total",
-    help: "Sessions the built-in extractor began reading as their transcript arrived (started), and what became of that reading: their job used it, or read again because the turns or the user's name had changed since (stale), or it was dropped with its end user's erasure (erased).",
+    help: "Sessions the built-in extractor began reading as their transcript arrived (started), and what became of that reading: their job used it, or read again because the turns or the user's name had changed since (stale), or it was dropped unread, with its end user's erasure or its session ended with memory switched off (dropped).",
     labelNames: ["outcome"] as const, registers: [this.registry],
   });
   readonly extractionFailures = new client.Counter({

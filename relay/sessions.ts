@@ -189,6 +189,7 @@ export class Sessions {
       ships(p.sessionId);
       const disabled = !(await memoryEnabled(store, owner.characterId));
       const r = await store.endSession(p.sessionId, owner, p.turnCount, p.endedAt, { disabled, queued: () => queue.kick() });
+      if (r.status === "disabled") queue.forget({ sessionId: p.sessionId });
       switch (r.status) {
         case "forbidden": throw forbidden(p.sessionId);
         case "conflict": throw new ProtocolError("E_CONFLICT", r.message);
@@ -239,7 +240,7 @@ export class Sessions {
 
   /** An end user was erased: nothing read ahead of their sessions is kept. */
   erased(endUserId: string): void {
-    this.deps.queue.forget(endUserId);
+    this.deps.queue.forget({ endUserId });
   }
 
   /**

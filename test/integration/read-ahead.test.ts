@@ -12,20 +12,20 @@ let relay: Relay;
 beforeAll(async () => { relay = await startRelay(); });
 afterAll(async () => { await relay?.stop(); });
 
-const OUTCOMES = ["started", "used", "stale", "erased"] as const;
+const OUTCOMES = ["started", "used", "stale", "dropped"] as const;
 async function readAhead(): Promise<Record<(typeof OUTCOMES)[number], number>> {
   const text = await (await fetch(`${relay.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).text();
   const count = (outcome: string) => Number(new RegExp(`^keepsake_extraction_read_ahead_total\\{outcome="${outcome}"\\} (\\S+)$`, "m").exec(text)?.[1] ?? 0);
   return Object.fromEntries(OUTCOMES.map((o) => [o, count(o)])) as Record<(typeof OUTCOMES)[number], number>;
 }
 
-/** What the counters moved by while `fn` ran (erased only when it did). */
+/** What the counters moved by while `fn` ran (dropped only when it did). */
 async function counted(fn: () => Promise<void>) {
   const before = await readAhead();
   await fn();
   const after = await readAhead();
   const moved = Object.fromEntries(OUTCOMES.map((o) => [o, after[o] - before[o]]));
-  if (!moved.erased) delete moved.erased;
+  if (!moved.dropped) delete moved.dropped;
   return moved;
 }
 
@@ -92,7 +92,24 @@ describe("reading ahead", () => {
       const erased = await fetch(`${relay.url}/v1/users/${pair.endUserId}`, { method: "DELETE", headers: { authorization: `Bearer ${ADMIN_KEY}` } });
       expect(erased.status).toBe(200);
     });
-    expect(moved).toEqual({ started: 1, used: 0, stale: 0, erased: 1 });
+    expect(moved).toEqual({ started: 1, used: 0, stale: 0, dropped: 1 });
+  });
+
+  it("drops what it read ahead of a session that ends with memory switched off", async () => {
+    const pair = newPair("off");
+    const sessionId = uid("s");
+    const admin = { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" };
+    const c = await connectClient(relay.url, authFor(pair, sessionId));
+    try {
+      const said = turns("My name is Sam.", "I keep bees.");
+      const moved = await counted(async () => {
+        expect((await emit(c.socket, "transcript", { sessionId, turns: said })).ok).toBe(true);
+        const off = await fetch(`${relay.url}/v1/characters/${pair.characterId}/settings`, { method: "PUT", headers: admin, body: JSON.stringify({ memoryEnabled: false }) });
+        expect(off.status).toBe(200);
+        expect(await emit(c.socket, "session:end", { sessionId, turnCount: said.length })).toMatchObject({ ok: true, status: "disabled" });
+      });
+      expect(moved).toEqual({ started: 1, used: 0, stale: 0, dropped: 1 });
+    } finally { c.close(); }
   });
 
   it("reads a session streamed one turn at a time ahead twice at most", async () => {
