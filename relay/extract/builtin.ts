@@ -1702,6 +1702,10 @@ const hedgedPast = (c: Clause) => !c.neg && c.aux.some((a) => a === "may" || a =
 const factual = (c: Clause, modal: string | undefined) => !modal || modal === "can" || hedgedPast(c);
 
 /** A first-person statement that is worth remembering at all. */
+/** what a player does or does not do, said alone: "I don't drink", "I smoke", "I don't drive" */
+const HABITS = new Set(["drink", "smoke", "vape", "drive", "swim", "gamble", "dance", "cook", "sing", "fish", "hunt", "ski", "surf", "skate", "knit", "bake", "garden"]);
+/** what may follow a habit: "I don't drink anymore", "I don't smoke at all" */
+const HABIT_TAILS = new Set(["anymore", "at", "all", "much", "either", "often", "really", "ever", "though", "now", "alcohol"]);
 function lasting(c: Clause, modal: string | undefined, future: boolean): boolean {
   if (opinion(c) || future) return false;
   if (!factual(c, modal)) return false;
@@ -1714,6 +1718,10 @@ function lasting(c: Clause, modal: string | undefined, future: boolean): boolean
   // "I'm in the army", "I'm in my thirties" (but "I'm in!", "I'm in the kitchen")
   const belongs = c.lemma === "be" && c.rest[0]?.w === "in" && c.rest.some((t) => isContent(t) && !MOMENTARY.has(t.w));
   if ((!belongs && state.some((t) => PASSING_STATES.has(t.w))) || (c.lemma === "be" && !c.rest.length)) return false;
+  // "I don't drink", "I smoke": a habit, said with no object (and with nothing after it: "I don't surf,
+  // but reading…" is read whole)
+  if (HABITS.has(c.lemma) && c.rest.every((t) => HABIT_TAILS.has(t.w)) && !is(c.toks[c.mainAt], "Gerund") && !is(c.toks[c.mainAt], "PastTense") &&
+    !/[,;:-]/.test(c.toks[c.toks.length - 1].post)) return true;
   // "I got promoted", "I'm retired": a passive needs no object
   if (c.rest.length === 0) {
     return c.mainAt > c.verbAt && !FEELINGS.has(c.toks[c.mainAt].w) && (/^(got|was|were)$/.test(c.toks[c.verbAt].w) || is(c.toks[c.verbAt], "Copula"));

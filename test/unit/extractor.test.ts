@@ -456,6 +456,17 @@ describe("built-in extractor", () => {
     expect(asked("Do you have any questions?", "I have a few.")).toEqual([]);
   });
 
+  it("reads a habit said alone ('I don't drink', 'I smoke') as a fact", () => {
+    saysAs([
+      ["Just water, I don't drink.", ["Jordan does not drink."]],
+      ["I don't smoke anymore.", ["Jordan does not smoke anymore."]],
+      ["I don't drive.", ["Jordan does not drive."]],
+    ]);
+    // (not what the user does not know or mind, nor a habit a comma goes on from)
+    noneFrom(["I don't know.", "I don't mind."]);
+    expect(jordan("I don't surf, but reading a good book helps me relax.")).toEqual(["Reading a good book helps Jordan relax."]);
+  });
+
   it("reads family and pets, attributed to the user", () => {
     const cases: [string, string, string][] = [
       ["I have two kids.", "Jordan has two kids.", "family:kid"],
