@@ -278,6 +278,8 @@ interface Ctx {
   moment?: boolean;
   /** what the user's last sentence in this turn was about: what a following "it" (or "he", "she") means */
   thing?: Thing;
+  /** the person or pet the turn last named, clause by clause: who a following "him" or "her" is */
+  who?: Thing;
   /** where this turn's statements begin in `facts` */
   from: number;
   /** "It made me proud.", with no thing to put for "it": kept only joined to the statement before it */
@@ -372,6 +374,7 @@ function readTurns(turns: Turn[], knownName: string | undefined, unread: string[
     // "It's a mix of horror and comedy." after "What's your new comic like?": the user's new comic
     // (or, asked back about it, what the user's last turn spoke of)
     ctx.thing = about[i] ? askedThing(about[i]!, ctx) : back[i] ? ctx.thing : undefined;
+    ctx.who = undefined;
     advice(split[i], ctx);
     gratitude(split[i], ctx);
     belief(split[i], ctx);
@@ -387,9 +390,12 @@ function readTurns(turns: Turn[], knownName: string | undefined, unread: string[
       if (promise(sentence, ctx)) continue;
       const parts = clausesOf(sentence);
       let firstEmpty = false;
-      for (const [p, part] of parts.entries()) {
+      for (let [p, part] of parts.entries()) {
         const m = ctx.facts.length;
+        part = parts[p] = withWho(part, ctx);
         clause(part, ctx);
+        const named = subjectOf(part, ctx) ?? objectOf(part, ctx);
+        if (named && named.kind !== "thing") ctx.who = named;
         // "…, and we went biking": a statement of the user's that no rule took, beside one that a rule did
         if (ctx.facts.length === m && ctx.facts.length > n && /^(we|i)$/.test(part[0].w)) statement(part, ctx);
         if (p === 0 && ctx.facts.length === m && /^(we|i)$/.test(part[0].w)) firstEmpty = true;
@@ -2004,6 +2010,30 @@ function render(c: Pick<Clause, "toks" | "verbAt">, ctx: Ctx, dated: boolean, ma
  * as dates, and the date of the turn when `dated` and nothing else says when. Empty when nothing
  * worth saying fits in `max` words.
  */
+/** "him", or "her" not before what is hers ("her up", "her to the vet"; not "her leg") */
+const isObjectPronoun = (t: Tok, next: Tok | undefined) =>
+  t.w === "him" || (t.w === "her" && !(is(next, "Noun") || is(next, "Adjective") || is(next, "Value")) || t.w === "her" && !next);
+const FEMALE = new Set(["mom", "mother", "mum", "sister", "daughter", "wife", "girlfriend", "aunt", "niece", "grandma", "grandmother", "gf"]);
+const MALE = new Set(["dad", "father", "brother", "son", "husband", "boyfriend", "uncle", "nephew", "grandpa", "grandfather", "bf"]);
+/** whether "him" or "her" can be `who` (a mother is no "him") */
+function fits(who: Thing, pronoun: string): boolean {
+  const heads = who.toks.map((t) => lemma(t));
+  return !heads.some((w) => (pronoun === "him" ? FEMALE : MALE).has(w));
+}
+/**
+ * `toks` with an object "him" or "her" said as the person or pet the turn just named: "My cat Luna is
+ * sick, I'm taking her to the vet" → "…taking Luna to the vet"; "My sister is visiting, I'm picking
+ * her up" → "…picking my sister up". By name when there is one.
+ */
+function withWho(toks: Tok[], ctx: Ctx): Tok[] {
+  const who = ctx.who;
+  if (!who) return toks;
+  const named = who.toks.slice(who.own ? 1 : 0).filter(isProper);
+  const says = named.length ? named : who.own ? [synthetic("my"), ...who.toks.slice(1)] : who.toks;
+  return toks.flatMap((t, k) => (k > 0 && isObjectPronoun(t, toks[k + 1]) && fits(who, t.w)
+    ? says.map((x, q) => ({ ...x, first: false, post: q === says.length - 1 ? t.post : " " })) : [t]));
+}
+
 function say(who: string, body: Tok[], verb: Tok | undefined, ctx: Ctx, dated: boolean, max = MAX_WORDS): string {
   const at = verb ? body.indexOf(verb) : 0;
   if (body.length > max - 2) {

@@ -467,6 +467,17 @@ describe("built-in extractor", () => {
     expect(jordan("I don't surf, but reading a good book helps me relax.")).toEqual(["Reading a good book helps Jordan relax."]);
   });
 
+  it("reads 'him' or 'her' as the person or pet the turn just named, by name when there is one", () => {
+    saysAs([
+      ["My cat Luna is sick, I'm taking her to the healer tomorrow.", ["Jordan has a cat named Luna.", "Jordan is taking Luna to the healer on 2025-03-13."]],
+      ["My mom is sick. I visit her every day.", ["Jordan visits their mom every day."]],
+      ["My dad is great, I call him every week.", ["Jordan calls their dad every week."]],
+    ]);
+    // (a sister is no "him"; "her cooking" is hers, not her)
+    expect(jordan("My sister is great, I call him every week.")).toEqual(["Jordan calls him every week."]);
+    expect(jordan("My aunt visited. I love her cooking.")).not.toContainEqual(expect.stringMatching(/aunt cooking/));
+  });
+
   it("reads family and pets, attributed to the user", () => {
     const cases: [string, string, string][] = [
       ["I have two kids.", "Jordan has two kids.", "family:kid"],
@@ -970,7 +981,7 @@ describe("built-in extractor", () => {
       ["I'm a vegetarian, so no meat pies for me please.", ["Jordan is a vegetarian."]],
       ["My wife and I just had a baby girl!", ["Jordan had a baby girl with their wife."]],
       // a pet that died is one the user had: no "has a dog"
-      ["My dog Rex died last year and I still miss him.", ["Jordan's dog Rex died in 2024."]],
+      ["My dog Rex died last year and I still miss him.", ["Jordan's dog Rex died in 2024.", "Jordan still misses Rex."]],
     ]);
     const corrected = extractFacts(session(["My name is Kira.", "Actually my name isn't Kira, it's Kiri."]));
     expect(corrected.filter((f) => f.slot === "name").map((f) => f.value)).toEqual(["Kira", "Kiri"]);
