@@ -25,7 +25,7 @@ const FAMILY = new Set([
   "mom", "mother", "dad", "father", "parent", "sister", "brother", "sibling", "son", "daughter", "kid",
   "child", "wife", "husband", "partner", "spouse", "boyfriend", "girlfriend", "fiance", "fiancee",
   "grandma", "grandmother", "grandpa", "grandfather", "grandparent", "grandson", "granddaughter",
-  "grandchild", "grandkid", "aunt", "uncle", "cousin", "niece", "nephew", "twin", "stepmom", "stepdad",
+  "grandchild", "grandkid", "aunt", "uncle", "cousin", "niece", "nephew", "twin", "stepmom", "stepdad", "boy", "girl",
 ]);
 /** people the user knows who are not family: who "he", "she" or "they" can be */
 const PEOPLE = new Set(["friend", "colleague", "coworker", "co-worker", "classmate", "teammate", "neighbor", "neighbour", "roommate", "boss", "mentor", "team", "crew", "family", "folks"]);
@@ -565,7 +565,11 @@ function saidYes(question: string, answer: string): string | null {
  * said whole ("I have two cats, Miso and Tofu."), instead of a yes ("I have pets.") and a fragment with
  * no verb. Not a moment or a thought the user has ("Got a minute?" "Sure, a few.").
  */
+/** "Kids?", "Any pets?", "Got any siblings?": the short way of asking whether the user has some */
+const ANY_OF_KIN = /(?:^|[.!?]\s+)(?:(?:so|and|oh|hey),?\s+)?(?:(?:got\s+)?any\s+)?(kids|children|pets|siblings|brothers|sisters|dogs|cats)\s*\?\s*$/i;
 function hasWhat(question: string, answer: string): string | null {
+  const kin = ANY_OF_KIN.exec(question);
+  if (kin) question = `Do you have any ${kin[1].toLowerCase()}?`;
   if (!YES_NO.test(question) || !/\b(?:do you have|have you got)\b/i.test(question)) return null;
   // "Do you have any crazy stories?" "Oh, I have a few.": a few crazy stories
   const any = /\b(?:do you have|have you got) any ([a-z][a-z\s-]{0,30}?)\s*\?\W*$/i.exec(question);
@@ -1359,7 +1363,8 @@ function iClause(c: Clause, ctx: Ctx): void {
     if (workAs(c, ctx)) return;
   }
   if (verb === "turn" && past && ageIs(rest, ctx, c.neg)) return;
-  if ((verb === "have" || (verb === "get" && aux.includes("have"))) && !modal && !past && !c.neg) {
+  // (not "I'm having a boy": expecting one)
+  if ((verb === "have" || (verb === "get" && aux.includes("have"))) && !modal && !past && !c.neg && !is(c.toks[c.mainAt], "Gerund")) {
     if (relations(rest, ctx)) return;
   }
   if (goal(c, modal, future, ctx)) return;
@@ -1596,7 +1601,9 @@ function relations(rest: Tok[], ctx: Ctx): boolean {
     // "a cat, Spook", "two cats, Miso and Tofu": the names right after a comma are theirs too
     const apposed = !named && rest[k].post.includes(",") && isProper(rest[k + 1]);
     const name = named || apposed ? namesFrom(rest.slice(k + (named ? 2 : 1)), !indefinite(count)) : undefined;
-    relation(kind, /^an?$/.test(count.w) ? "a" : count.text, name, ctx, words(rest.slice(q + 1, k + 1)));
+    // ("a few kids", "a couple kids": the "a" goes with the count)
+    const many = /^(few|couple)$/.test(count.w) && /^an?$/.test(rest[q - 1]?.w ?? "") ? `a ${count.text}` : count.text;
+    relation(kind, /^an?$/.test(count.w) ? "a" : many, name, ctx, words(rest.slice(q + 1, k + 1)));
     found = true;
     // "a sister who's a nurse", "a son who is in high school": what the clause says of them (one of them)
     const verb = /^(who|that)$/.test(after?.w ?? "") ? rest[k + 2] : undefined;

@@ -478,6 +478,15 @@ describe("built-in extractor", () => {
     expect(jordan("My aunt visited. I love her cooking.")).not.toContainEqual(expect.stringMatching(/aunt cooking/));
   });
 
+  it("reads a bare answer to 'Kids?' or 'Any pets?' as what the user has", () => {
+    expect(asked("Lively house then? Kids?", "Two boys, Tiago and Rui.")).toEqual(["Jordan has two boys named Tiago and Rui."]);
+    expect(asked("Any pets?", "A dog named Rex.")).toEqual(["Jordan has a dog named Rex."]);
+    expect(asked("Kids?", "I have a few.")).toEqual(["Jordan has a few kids."]);
+    expect(asked("Kids?", "Nope.")).toEqual([]);
+    // (expecting one is not having one)
+    expect(jordan("I'm having a boy.")).toEqual(["Jordan is having a boy."]);
+  });
+
   it("reads family and pets, attributed to the user", () => {
     const cases: [string, string, string][] = [
       ["I have two kids.", "Jordan has two kids.", "family:kid"],
