@@ -356,11 +356,15 @@ function readTurns(turns: Turn[], knownName: string | undefined, unread: string[
   const about = turns.map((t, i) => (t.role === "user" && turns[i - 1]?.role === "character" ? askedAbout(turns[i - 1].text) : null));
   // "How did they react?", "What's on it?": the character asks back about what the user just spoke of
   const back = turns.map((t, i) => t.role === "user" && turns[i - 1]?.role === "character" && turns[i - 2]?.role === "user" && ASKS_BACK.test(turns[i - 1].text));
+  // ("My uncle Joe offered to teach me." "That's kind of him." "Yeah, he's a retired bus driver.": the
+  // character spoke of someone the user's last turn named, and the user goes on about them)
+  const spokeOf = turns.map((t, i) => t.role === "user" && turns[i - 1]?.role === "character" && turns[i - 2]?.role === "user" &&
+    /\b(him|her|he|she|his)\b/i.test(turns[i - 1].text) && !/\?\W*$/.test(turns[i - 1].text));
   // each user turn's sentences, split once: read as statements (tagged) and by the rules that read text
   const split = texts.map((text) => (text ? sentencesIn(text) : []));
   // what a statement's sentence goes on to say of it, in a sentence without the user ("The view was breathtaking.")
   const tails = turns.map(() => new Map<number, string[]>());
-  const said = tagged(turns.map((t, i) => (t.role === "event" ? [doneByUser(t.text)] : statements(texts[i], split[i], !!about[i] || back[i], tails[i]))));
+  const said = tagged(turns.map((t, i) => (t.role === "event" ? [doneByUser(t.text)] : statements(texts[i], split[i], !!about[i] || back[i] || spokeOf[i], tails[i]))));
   const read = (turn: Turn, i: number) => {
     ctx.day = turn.at.slice(0, 10);
     ctx.seq = [turn.seq];
@@ -373,8 +377,9 @@ function readTurns(turns: Turn[], knownName: string | undefined, unread: string[
     if (asked && answer(asked, texts[i], ctx)) return;
     // "It's a mix of horror and comedy." after "What's your new comic like?": the user's new comic
     // (or, asked back about it, what the user's last turn spoke of)
-    ctx.thing = about[i] ? askedThing(about[i]!, ctx) : back[i] ? ctx.thing : undefined;
-    ctx.who = undefined;
+    const still = !about[i] && !back[i] && spokeOf[i] ? ctx.who : undefined;
+    ctx.thing = about[i] ? askedThing(about[i]!, ctx) : back[i] ? ctx.thing : still;
+    ctx.who = still;
     advice(split[i], ctx);
     gratitude(split[i], ctx);
     belief(split[i], ctx);
@@ -846,7 +851,7 @@ function statements(text: string, said: string[], answers = false, tails = new M
     // "Oh, I see.", "I know!": taking in what the character said, no statement (nor one to go on from)
     if (ACKNOWLEDGES.test(s)) { kept = false; continue; }
     // the first sentence of an answer about the user's thing: "It's a mix of horror and comedy."
-    kept = statement && (SELF.test(s) || IMPLIED_I.test(s) || (answers && !out.length && /^\W*(it|it's|they|they're|he|he's|she|she's)\b/i.test(s) && !SECOND_PERSON.test(s)));
+    kept = statement && (SELF.test(s) || IMPLIED_I.test(s) || (answers && !out.length && /^\W*(?:(?:yeah|yes|yep|oh|well|haha|and)\b\W+)*(it|it's|they|they're|he|he's|she|she's)\b/i.test(s) && !SECOND_PERSON.test(s)));
     if (kept) out.push(s);
   }
   return out;

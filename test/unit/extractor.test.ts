@@ -487,6 +487,16 @@ describe("built-in extractor", () => {
     expect(jordan("I'm having a boy.")).toEqual(["Jordan is having a boy."]);
   });
 
+  it("reads 'he' or 'she' in the user's next turn as the one they named, when the character spoke of them between", () => {
+    const said = (lines: string[]) => texts(extractFacts(session(lines), "Jordan"));
+    expect(said(["My uncle Joe offered to teach me on weekends.", "C:That's kind of him.", "Yeah, he's a retired ferryman."]))
+      .toContainEqual("Jordan's uncle Joe is a retired ferryman.");
+    expect(said(["My mom is coming to visit tomorrow.", "C:I'm sure she misses you.", "Yeah, she has been really supportive."]))
+      .toContainEqual("Jordan's mom has been supportive.");
+    // (the character speaking of someone else: nothing said of them)
+    expect(said(["I went fishing.", "C:My brother loves fishing, he goes every day.", "He sounds fun."])).toEqual(["Jordan went fishing."]);
+  });
+
   it("reads family and pets, attributed to the user", () => {
     const cases: [string, string, string][] = [
       ["I have two kids.", "Jordan has two kids.", "family:kid"],
