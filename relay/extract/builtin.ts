@@ -1045,6 +1045,9 @@ function clausesOf(toks: Tok[]): Tok[][] {
       // ("…, so no meat pies for me please")
       (t.w === "so" && (is(next, "Imperative") || (is(next, "Infinitive") && !is(next, "Noun")) || (next?.w === "do" && toks[k + 2]?.w === "not") ||
         toks.slice(k + 1).some((x) => /^(please|pls|plz)$/.test(x.w)))) ||
+      // "…, don't tell anyone", "…, please don't laugh", "…, keep it secret": asked of the character after a comma
+      (prev.post.includes(",") && ((t.w === "do" && next?.w === "not" && isVerb(toks[k + 2])) || /^(please|pls|plz)$/.test(t.w) ||
+        (/^(keep|wish|promise|tell)$/.test(t.w) && /^(it|me|anyone|nobody|no)$/.test(next?.w ?? "")))) ||
       (/[,;:(]|\s[-–—]\s|^-\s|[–—]|\.\.\./.test(prev.post) && isPronoun(t) && !REFERS_BACK.has(t.w) && !leads(part)));
     // "I dance at the club and run a school": a second statement by the same "I"
     // ("and only listen to…": an adverb may come first)

@@ -497,6 +497,16 @@ describe("built-in extractor", () => {
     expect(said(["I went fishing.", "C:My brother loves fishing, he goes every day.", "He sounds fun."])).toEqual(["Jordan went fishing."]);
   });
 
+  it("leaves out what the user asks of the character after a comma ('…, don't tell anyone')", () => {
+    saysAs([
+      ["I'm saving up for a ring, don't tell anyone.", ["Jordan is saving up for a ring."]],
+      ["I lost my sword, please don't laugh.", ["Jordan lost their sword."]],
+      ["I found a ring, keep it secret.", ["Jordan found a ring."]],
+      // (a list of things liked goes on as before)
+      ["I like to watch plays, spend time with family, and read.", ["Jordan likes to watch plays.", "Jordan likes to spend time with family.", "Jordan likes to read."]],
+    ]);
+  });
+
   it("reads family and pets, attributed to the user", () => {
     const cases: [string, string, string][] = [
       ["I have two kids.", "Jordan has two kids.", "family:kid"],
