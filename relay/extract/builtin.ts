@@ -205,7 +205,7 @@ const CONTINUES_ON_USER = /^\W*(it|it's|there's|there is|there are)\b/i;
 /** a sentence about someone the sentence before named: "She's a nurse." */
 const ABOUT_THEM = /^\W*(he|she|he's|she's)\b/i;
 /** a character's question whose bare answer is a fact */
-const ASKS = /\byour name\b|\bcall you\b|\bhow old\b|\byour fav(?:ou?rite|e)\b|\bwhere (?:are|do) you (?:from|come from|live|living)\b|\bhow often do you\b|\bhow long have you been\b/i;
+const ASKS = /\byour name\b|\bcall you\b|\bhow old\b|\byour fav(?:ou?rite|e)\b|\bwhere (?:are|were|do|did) you (?:originally |born and raised |born )?(?:from|come from|hail from|grow up|live|living)\b|\bhow often do you\b|\bhow long have you been\b/i;
 /** "How long have you been painting?": what the user has been doing */
 const HOW_LONG = /\bhow long have you been ([a-z' -]{2,60}?)\s*\?/i;
 /** an answer that says how long: "Since I was 17 or so", "For ten years", "About six months now" */
@@ -418,6 +418,7 @@ function readTurns(turns: Turn[], knownName: string | undefined, unread: string[
         last.text = andThen(last.text, `${lowerFirst(tail.replace(/^\W*(?:and|plus|also)\s+/i, "").replace(/[\s.!]+$/, ""))}.`);
       }
       ctx.thing = subjectOf(sentence, ctx) ?? objectOf(sentence, ctx) ?? ctx.thing;
+      kinNamed(sentence, ctx);
     }
     continued(ctx, texts[i]);
     // "we", said in a turn that names the user's people ("my kids", "the gang"), is the user and them
@@ -1623,6 +1624,22 @@ function relations(rest: Tok[], ctx: Ctx): boolean {
   return found;
 }
 
+/** "…with my dog Rex", "Just me and my cat Mochi": whoever the user names as theirs, the user has */
+function kinNamed(toks: Tok[], ctx: Ctx): void {
+  // (not one the user had: "My dog Rex died last year")
+  if (toks.some((t) => /^(died|passed|dead|late|lost|buried|funeral)$/.test(t.w))) return;
+  toks.forEach((t, k) => {
+    const kind = t.w === "my" && toks[k + 1] ? lemma(toks[k + 1]) : "";
+    // ("my dad, Kira": Kira may be the one spoken to; "my dog, Trooper" is the dog)
+    if (!(FAMILY.has(kind) || PETS.has(kind)) || is(toks[k + 1], "Plural") || (toks[k + 1].post.trim() && !PETS.has(kind)) ||
+      !isProper(toks[k + 2]) || isProper(toks[k + 3])) return;
+    // ("my daughter Sara's recital": Sara)
+    const name = capitalize(toks[k + 2].text.replace(/['’]s$/i, ""));
+    const slot = `${FAMILY.has(kind) ? "family" : "pet"}:${kind}:${name.toLowerCase()}`;
+    if (!ctx.facts.some((f) => f.slot === slot)) relation(kind, "a", name, ctx);
+  });
+}
+
 function relation(kind: string, count: string, name: string | undefined, ctx: Ctx, said = kind): void {
   const family = FAMILY.has(kind);
   // ("an uncle", "an older brother": the article goes with the word after it)
@@ -2003,7 +2020,7 @@ function answer(asked: Turn, text: string, ctx: Ctx): boolean {
 
 /** "Where are you from?" "Portland, Oregon!"; "Where do you live?" "In Leeds." : a place alone answers. */
 function placeAnswer(asked: string, toks: Tok[], ctx: Ctx): boolean {
-  const from = /\bwhere are you from\b|\bwhere do you come from\b/i.test(asked);
+  const from = /\bwhere (?:are|were) you (?:originally |born and raised |born )?from\b|\bwhere do you (?:come|hail) from\b|\bwhere did you grow up\b/i.test(asked);
   if (!from && !/\bwhere do you live\b|\bwhere are you living\b/i.test(asked)) return false;
   const place = toks.filter((t) => !/^(from|in|live|come|originally|actually|right|now)$/.test(t.w));
   if (!place.length || place.length > 4 || !place.every(isProper)) return false;

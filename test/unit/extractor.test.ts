@@ -507,6 +507,16 @@ describe("built-in extractor", () => {
     ]);
   });
 
+  it("reads 'my dog Rex' anywhere as a dog the user has, and 'Where are you originally from?' answered", () => {
+    saysAs([
+      ["I went hunting with my dog Rex.", ["Jordan went hunting with their dog Rex.", "Jordan has a dog named Rex."]],
+      ["Just me and my cat Mochi.", ["Jordan has a cat named Mochi."]],
+      ["I went to my daughter Sara's recital.", ["Jordan went to their daughter Sara's recital.", "Jordan has a daughter named Sara."]],
+    ]);
+    expect(asked("Where are you originally from?", "Mumbai.")).toEqual(["Jordan is from Mumbai."]);
+    expect(asked("Where do you hail from?", "Leeds originally, but I live in York now.")).toEqual(["Jordan is from Leeds.", "Jordan lives in York."]);
+  });
+
   it("reads family and pets, attributed to the user", () => {
     const cases: [string, string, string][] = [
       ["I have two kids.", "Jordan has two kids.", "family:kid"],
@@ -662,7 +672,7 @@ describe("built-in extractor", () => {
     expect(jordan("I have a daughter who's a child prodigy.")).toEqual(["Jordan has a daughter.", "Jordan's daughter is a child prodigy."]);
     expect(one("I also have a dog walking business.").some((f) => f.slot?.startsWith("pet:"))).toBe(false);
     expect(jordan("I have two dogs myself, a terrier and a dachshund.")).toContain("Jordan has two dogs.");
-    expect(jordan("I like to play with my cat, Spook.")).toEqual(["Jordan likes to play with their cat, Spook."]);
+    expect(jordan("I like to play with my cat, Spook.")).toEqual(["Jordan likes to play with their cat, Spook.", "Jordan has a cat named Spook."]);
   });
 
   it("conjugates verbs compromise misreads", () => {
