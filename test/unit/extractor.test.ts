@@ -517,6 +517,13 @@ describe("built-in extractor", () => {
     expect(asked("Where do you hail from?", "Leeds originally, but I live in York now.")).toEqual(["Jordan is from Leeds.", "Jordan lives in York."]);
   });
 
+  it("does not take people named as a place or an addressee for the 'we' of the turn", () => {
+    expect(jordan("We just bought a house near my parents.")).toEqual(["Jordan and others bought a house near Jordan's parents."]);
+    expect(jordan("We used to write letters to my friends.")).toEqual(["Jordan and others used to write letters to Jordan's friends."]);
+    // (but "with my kids" or "my kids and I" are who "we" is)
+    expect(jordan("My kids and I went camping.")).toEqual(["Jordan went camping with their kids."]);
+  });
+
   it("reads family and pets, attributed to the user", () => {
     const cases: [string, string, string][] = [
       ["I have two kids.", "Jordan has two kids.", "family:kid"],
