@@ -719,13 +719,15 @@ const NOT_A_THING = /^(?:i|i'm|my|me|it|it's|that|this|those|these|they|you|we|n
  */
 function whatAnswered(question: string, answer: string): string | null {
   // ("Any hobbies?", "What do you do for fun?" "Mostly hiking." → "I mostly enjoy hiking.")
-  const q = WHAT_DO_YOU.exec(question) ?? (FOR_FUN.test(question) ? [question, "", "enjoy", ""] : null), a = SHORT_ANSWER.exec(answer);
+  // ("Bouldering, and I paint on Sundays.": the thing named, then a statement of its own)
+  const then = /^([^,.!?]+?),?\s+(?:and|plus)\s+(I\b.*)$/i.exec(answer);
+  const q = WHAT_DO_YOU.exec(question) ?? (FOR_FUN.test(question) ? [question, "", "enjoy", ""] : null), a = SHORT_ANSWER.exec(then ? then[1] : answer);
   if (!q || !a || a[2].split(/\s+/).some((w) => NOT_A_THING.test(w)) || /\b(is|are|was|were|do|does|did|have|has)\b/i.test(a[2])) return null;
   const often = a[1] ?? a[3];
   const rest = q[3].replace(/\byour\b/gi, "my").replace(/\byou\b/gi, "me").trimEnd();
   // (the reply's capital is the sentence's, unless the word is a name: "A red Volvo" → "a red Volvo")
-  const thing = a[2].replace(/^\p{Lu}\p{Ll}*\b/u, (w) => (/^(a|an|the|some|my)$/i.test(w) || model.one.lexicon[w.toLowerCase()] ? w.toLowerCase() : w));
-  return `I ${often ? `${often.toLowerCase()} ` : ""}${q[2].toLowerCase()} ${thing}${rest}.`;
+  const thing = a[2].replace(/^\p{Lu}\p{Ll}*\b/u, (w) => (/^(a|an|the|some|my)$/i.test(w) || /ing$/.test(w) || model.one.lexicon[w.toLowerCase()] ? w.toLowerCase() : w));
+  return `I ${often ? `${often.toLowerCase()} ` : ""}${q[2].toLowerCase()} ${thing}${rest}.${then ? ` ${then[2]}` : ""}`;
 }
 
 /** What a favorite is said of after the character asks "What's your favorite X?" or "What kind of X…?": X. */

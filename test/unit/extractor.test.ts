@@ -448,6 +448,8 @@ describe("built-in extractor", () => {
     // what the user does for fun
     expect(asked("Any hobbies?", "Mostly fishing and board games.")).toEqual(["Jordan enjoys fishing and board games."]);
     expect(asked("What do you do for fun?", "Nothing much.")).toEqual([]);
+    // (a thing named, then a statement of its own)
+    expect(asked("What do you do for fun?", "Bouldering, and I paint on Sundays.")).toEqual(["Jordan enjoys bouldering.", "Jordan paints on Sundays."]);
   });
 
   it("reads 'I have a few.' after 'Do you have any X?' as a few X; a quantity alone says nothing", () => {
