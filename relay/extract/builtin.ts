@@ -547,7 +547,9 @@ const namesInline = (text: string) => text.replace(NAME_GIVEN, "$1My name is ").
   .replace(KIN_NAMED, (_, det, kin, rest, name) => `${det} ${kin} ${/^my$/i.test(det) ? "" : "named "}${name}${rest}`);
 
 /** the character's yes-or-no question about the user, at the end of its turn: "Have you ever been camping?" */
-const YES_NO = /(?:^|[.!?]\s+)(?:(?:so|and|oh|but|hey),?\s+)?(do|did|have|are|were|can) you ((?:\w[\w'-]*,?\s*){1,10}?)\?\W*(?:\[[^\]]*\])?\s*$/i;
+// (each word once, then a comma or spaces: a pattern that could split a word two ways made this the
+// extractor's slowest regex, trying every split at every sentence of a long turn)
+const YES_NO = /(?:^|[.!?]\s+)(?:(?:so|and|oh|but|hey),?\s+)?(do|did|have|are|were|can) you (\w[\w'-]*(?:(?:,\s*|\s+)\w[\w'-]*){0,9}(?:,\s*|\s+)?)\?\W*(?:\[[^\]]*\])?\s*$/i;
 /** questions that are not about what the user does, has or is: offers, opinions, open-ended ones */
 const NOT_OF_THE_USER = /\b(me|my|mine|us|we|our|you|or|think|know|remember|mean|want|wanna|need|mind|feel like|agree|anything|anyone|something|someone|any other|what|how|why|where|when|who|which)\b/i;
 /** an answer that says yes, and nothing against it in its first sentence */
@@ -1226,7 +1228,7 @@ function doing(toks: Tok[]): boolean {
   const verb = lemma({ ...head, tags: new Set(["Verb", "Gerund"]) });
   if (LIGHT_VERBS.has(verb) || OPINION_VERBS.has(verb) || CHAT_VERBS.has(verb)) return false;
   // up to the first break in the sentence, nothing but the gerund's own words: no verb of its own
-  const end = toks.findIndex((t, k) => k > 0 && /[,;:—–-]/.test(toks[k - 1].post));
+  const end = toks.findIndex((_t, k) => k > 0 && /[,;:—–-]/.test(toks[k - 1].post));
   return !toks.slice(1, end < 0 ? undefined : end).some((t) => isVerb(t) && !is(t, "Gerund") && !is(t, "Infinitive")) &&
     toks.slice(1).some(isContent);
 }
@@ -1236,7 +1238,7 @@ function doing(toks: Tok[]): boolean {
  * "to", nor one joined to it ("going to finish school and find a job").
  */
 function laterVerb(toks: Tok[]): boolean {
-  const end = toks.findIndex((t, k) => k > 0 && /[,;:—–-]/.test(toks[k - 1].post));
+  const end = toks.findIndex((_t, k) => k > 0 && /[,;:—–-]/.test(toks[k - 1].post));
   return toks.slice(0, end < 0 ? undefined : end).some((t, k, all) =>
     k > 0 && !/^(to|and|or|then)$/.test(all[k - 1].w) && isVerb(t) && !is(t, "Gerund") && !is(t, "Infinitive") && !is(t, "Particle"));
 }
@@ -2190,11 +2192,15 @@ function season(name: string, step: number, y: number, m: number): string {
   return `the ${name} of ${name === "winter" ? `${year}–${String(year + 1).slice(2)}` : year}`;
 }
 
+/** the words a relative time starts with (or a number: "five years ago") */
+const TIME_LEADS = new Set(["yesterday", "today", "tonight", "tomorrow", ...Object.keys(STEPS), "about", "around", "roughly", "nearly", "almost", "approximately"]);
 /** The date a relative time at `toks[k]` means, and how many tokens say it: "last year" → ["in 2024", 2]. */
 function relativeTime(toks: Tok[], k: number, day: string): [string, number] | null {
+  const w = toks[k].w, next = toks[k + 1]?.w ?? "", step = STEPS[w];
+  // (asked of every word: most words start none)
+  if (!TIME_LEADS.has(w) && !is(toks[k], "Value")) return null;
   const [y, m, d] = day.split("-").map(Number);
   const on = (days: number) => new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
-  const w = toks[k].w, next = toks[k + 1]?.w ?? "", step = STEPS[w];
   if (w === "yesterday") return [`on ${on(-1)}`, 1];
   if (w === "today" || w === "tonight") return [`on ${day}`, 1];
   if (w === "tomorrow") return [`on ${on(1)}`, 1];

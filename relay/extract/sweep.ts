@@ -1,24 +1,42 @@
-// compromise's post-tagger sweeps its match patterns (some 730 of them, each hooked on the words and
-// tags it needs) over every sentence. For each sentence, compromise lists the patterns of every hook
-// the sentence has by checking all the hooks against it, in array copies, then drops the repeats and
-// those whose needs are missing: in a CPU profile of the relay's extraction worker, that listing took
-// more time than running the patterns. quickerSweep() lists them from the sentence's own words and
-// tags instead, in the same order and with the same checks, then runs them as compromise does: the
-// same patterns run in the same order, so the same tags come out (test/unit/extractor.test.ts compares).
+// compromise's post-tagger sweeps its match patterns (570 of them, each hooked on every word and tag
+// it needs or wants: 2,268 entries under 730 hooks) over every sentence. For each sentence, compromise
+// lists the patterns of every hook the sentence has, in array copies, then drops the repeats and those
+// whose needs are missing: in a CPU profile of the relay's extraction worker, that listing took more
+// time than running the patterns. quickerSweep() lists each pattern under one hook it cannot do
+// without, checks only those the sentence's own words and tags reach, with compromise's checks, and
+// puts them in compromise's order before running them as compromise does: the same patterns run in
+// the same order, so the same tags come out (test/unit/extractor.test.ts compares).
 // deno-lint-ignore no-explicit-any
 type Pattern = { match: string; needs: string[]; ifNo?: string[]; wants: string[]; minWant: number; minWords: number; unTag?: unknown; [k: string]: any };
 type Net = { hooks: Record<string, Pattern[]>; always: Pattern[] };
-/** per net: its hook keys in order, each key's rank, each hook's patterns as ids (one per match text), and which were listed for which sentence */
-interface Order { keys: string[]; rank: Map<string, number>; ids: Int32Array[]; listed: Int32Array; sentence: number }
-const orders = new WeakMap<Net, Order>();
-function orderOf(net: Net): Order {
-  let order = orders.get(net);
-  if (!order) {
-    const keys = Object.keys(net.hooks), idOf = new Map<string, number>();
-    const ids = keys.map((k) => Int32Array.from(net.hooks[k], (m) => idOf.get(m.match) ?? idOf.set(m.match, idOf.size).size - 1));
-    orders.set(net, order = { keys, rank: new Map(keys.map((k, i) => [k, i])), ids, listed: new Int32Array(idOf.size).fill(-1), sentence: 0 });
-  }
-  return order;
+/**
+ * Per net: each pattern once (an id per match text, as compromise dedupes them), where it stands in
+ * compromise's order (its hooks' entries, by the hooks' order), and an index that lists it under one
+ * hook only: a need it cannot run without (a word before a tag; common tags last), or each of its
+ * wants when it needs nothing. `seen` marks the patterns already taken for the sentence at hand.
+ */
+interface Index { patterns: Pattern[]; entries: { key: string; at: number }[][]; under: Map<string, number[]>; seen: Int32Array; sentence: number }
+/** tags most sentences have: a need among them is the last to index a pattern by */
+const COMMON = ["#Noun", "#Verb", "#Determiner", "#Adjective", "#Adverb", "#Preposition", "#Pronoun", "#Singular", "#Plural", "#PresentTense", "#Copula", "#Conjunction", "#Infinitive", "#PastTense", "#Value", "#ProperNoun"];
+const rarity = (need: string) => (need.startsWith("#") ? COMMON.indexOf(need) === -1 ? 1 : 2 + COMMON.length - COMMON.indexOf(need) : 0);
+const indexes = new WeakMap<Net, Index>();
+function indexOf(net: Net): Index {
+  let index = indexes.get(net);
+  if (index) return index;
+  const patterns: Pattern[] = [], entries: { key: string; at: number }[][] = [], idOf = new Map<string, number>();
+  Object.keys(net.hooks).forEach((key, rank) => net.hooks[key].forEach((m, i) => {
+    let id = idOf.get(m.match);
+    if (id === undefined) idOf.set(m.match, id = patterns.push(m) - 1), entries.push([]);
+    entries[id].push({ key, at: rank * 65536 + i });
+  }));
+  const under = new Map<string, number[]>();
+  const put = (key: string, id: number) => (under.get(key) ?? under.set(key, []).get(key)!).push(id);
+  patterns.forEach((m, id) => {
+    if (m.needs.length) put([...m.needs].sort((a, b) => rarity(a) - rarity(b))[0], id);
+    else for (const w of new Set(m.wants)) put(w, id);
+  });
+  indexes.set(net, index = { patterns, entries, under, seen: new Int32Array(patterns.length).fill(-1), sentence: 0 });
+  return index;
 }
 const hasAll = (have: Set<string>, words: string[]) => {
   for (const w of words) if (!have.has(w)) return false;
@@ -35,26 +53,22 @@ const hasMany = (have: Set<string>, words: string[], least: number) => {
 };
 // deno-lint-ignore no-explicit-any
 export const sweep = (docs: any[][], net: Net, methods: any, opts: { matchOne?: boolean } = {}) => {
-  const order = orderOf(net), results = [];
+  const index = indexOf(net), results = [];
   for (const [n, have] of (methods.one.cacheDoc(docs) as Set<string>[]).entries()) {
-    const ranks: number[] = [];
+    if (index.sentence === 2 ** 30) index.seen.fill(-1), index.sentence = 0;
+    const sentence = index.sentence++, listed: [number, Pattern][] = [];
     for (const k of have) {
-      const r = order.rank.get(k);
-      if (r !== undefined) ranks.push(r);
-    }
-    ranks.sort((a, b) => a - b);
-    if (order.sentence === 2 ** 30) order.listed.fill(-1), order.sentence = 0;
-    const list: Pattern[] = [], sentence = order.sentence++;
-    for (const r of ranks) {
-      const patterns = net.hooks[order.keys[r]], ids = order.ids[r];
-      for (let i = 0; i < patterns.length; i++) {
-        if (order.listed[ids[i]] === sentence) continue;
-        order.listed[ids[i]] = sentence;
-        const m = patterns[i];
-        if (hasAll(have, m.needs) && !hasSome(have, m.ifNo) && (!m.wants.length || hasMany(have, m.wants, m.minWant))) list.push(m);
+      for (const id of index.under.get(k) ?? []) {
+        if (index.seen[id] === sentence) continue;
+        index.seen[id] = sentence;
+        const m = index.patterns[id];
+        if (!hasAll(have, m.needs) || hasSome(have, m.ifNo) || (m.wants.length && !hasMany(have, m.wants, m.minWant))) continue;
+        // (compromise's place for it: its first entry under a hook the sentence has)
+        listed.push([index.entries[id].find((e) => have.has(e.key))!.at, m]);
       }
     }
-    for (const m of net.always.length ? list.concat(net.always) : list) {
+    listed.sort((a, b) => a[0] - b[0]);
+    for (const m of net.always.length ? listed.map((l) => l[1]).concat(net.always) : listed.map((l) => l[1])) {
       if (!(docs[n].length >= m.minWords)) continue;
       const res = methods.one.match([docs[n]], m);
       for (const ptr of res.ptrs) {

@@ -1300,6 +1300,21 @@ describe("built-in extractor", () => {
       "My party has a healer, a tank and me as the rogue; we're camping by the ruins tonight.",
       "I couldn't've done it without my sister's map, honestly. She's the navigator.",
     ];
+    // the post-tagger's own list of matches, sentence by sentence, in its order
+    // deno-lint-ignore no-explicit-any
+    const world = (nlp as any).world();
+    // deno-lint-ignore no-explicit-any
+    let net: any;
+    try {
+      // deno-lint-ignore no-explicit-any
+      one.bulkMatch = (docs: any[][], n: any, methods: any, opts: any) => (net ??= n, sweep(docs, n, methods, opts));
+      nlp("I went home.").json();
+    } finally {
+      one.bulkMatch = sweep;
+    }
+    const listed = (how: typeof sweep) => lines.map((l) => how(nlp(l).docs, net, world.methods).map((r: { match: string; pointer: number[] }) => `${r.match}@${r.pointer.slice(0, 3).join(",")}`));
+    expect(listed(sweep).flat().length).toBeGreaterThan(200);
+    expect(listed(sweep)).toEqual(listed(compromiseSweep!));
     const tags = () => lines.map((l) => (nlp(l).json() as { terms: { text: string; tags: string[] }[] }[]).map((s) => s.terms.map((t) => `${t.text}:${t.tags.join(",")}`)));
     const quick = tags();
     try {
