@@ -350,7 +350,9 @@ function readTurns(turns: Turn[], knownName: string | undefined, unread: string[
     const has = hasWhat(asked, text);
     if (has) return has;
     const yes = saidYes(asked, text);
-    if (yes) return `${yes} ${text}`;
+    if (yes) return `${yes} ${SHORT_YES.test(text) ? afterShortYes(text) : text}`.trim();
+    // (a short yes to what no rule reads says nothing: what follows it stands alone)
+    if (SHORT_YES.test(text)) return afterShortYes(text);
     // "What class do you play?" "Usually a druid.": "I usually play a druid."
     const what = whatAnswered(asked, text);
     if (what) return what;
@@ -556,13 +558,23 @@ const NOT_OF_THE_USER = /\b(me|my|mine|us|we|our|you|or|think|know|remember|mean
 const YES = /^\W*(yes|yeah|yep|yup|yea|definitely|of course|sure|absolutely|totally|certainly|indeed)\b(?![^.!?]*\b(not|never|no)\b|[^.!?]*n't\b)/i;
 
 /**
+ * "I do!", "I have, and…", "Yeah, I am.": a yes said with the question's own verb and nothing after it
+ * (not "I do love it", "I have to go"). Groups: the verb.
+ */
+const SHORT_YES = /^\W*(?:(?:yes|yeah|yep|yup|oh|well|sure|haha|of course)\b\W+)*i (do|did|have|am|was|can)(?:\s+(?:too|as well|indeed))?(?:\s*[,.!]+\s*(?:(?:and|but|so)\b\s*)?|\s+(?:and|but|so)\s+|\s*$)/i;
+/** the verb a short yes answers each question with: "Are you…?" "I am." */
+const SHORT_YES_TO: Record<string, string> = { do: "do", did: "did", have: "have", are: "am", were: "was", can: "can" };
+/** An answer without its short yes ("I have, and it's a popular chain." → "It's a popular chain."): the yes says nothing itself. */
+const afterShortYes = (answer: string) => capitalize(answer.replace(SHORT_YES, ""));
+
+/**
  * What the user said yes to, as the user would say it: "Have you been camping before?" and "Yeah,
  * plenty of times." → "I have been camping before."; "Did you go to the fair?" → "I went to the fair."
  * Null when the character did not end on a yes-or-no question about the user, or the answer is no.
  */
 function saidYes(question: string, answer: string): string | null {
-  const m = YES_NO.exec(question);
-  if (!m || !YES.test(answer)) return null;
+  const m = YES_NO.exec(question), short = SHORT_YES.exec(answer);
+  if (!m || !(YES.test(answer) || (short && SHORT_YES_TO[m[1].toLowerCase()] === short[1].toLowerCase()))) return null;
   const rest = m[2].replace(/\byourself\b/gi, "myself").replace(/\byour\b/gi, "my").replace(/\b(ever|any|anymore|anytime|yet|too|as well)\b/gi, " ").replace(/[\s,]+/g, " ").trim();
   if (!rest || NOT_OF_THE_USER.test(rest)) return null;
   const aux = m[1].toLowerCase();

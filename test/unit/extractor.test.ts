@@ -777,6 +777,19 @@ describe("built-in extractor", () => {
     expect(yes("Do you like my new hat?", "Yes!")).toEqual([]);
   });
 
+  it("takes a yes said with the question's own verb ('I have!', 'I am, and…') as a yes, and what follows it on its own", () => {
+    expect(asked("Have you ever been to the Sunken Market?", "I have, and it's a maze.")).toEqual(["Jordan has been to the Sunken Market, and it is a maze."]);
+    expect(asked("Are you a blacksmith?", "I am!")).toEqual(["Jordan is a blacksmith."]);
+    expect(asked("Did you finish the lighthouse quest?", "Yeah, I did. It took me all night.")).toEqual(["Jordan finished the lighthouse quest, and it took them all night."]);
+    expect(asked("Do you play the lute?", "I do too, mostly at the tavern on Fridays.")).toEqual(["Jordan plays the lute."]);
+    // not a yes: the verb goes on ("I do love…", "I have to…"), or it is another question's verb
+    expect(asked("Do you play the lute?", "I have to go, sorry.")).toEqual([]);
+    expect(asked("Are you a blacksmith?", "I do.")).toEqual([]);
+    // a short yes no rule reads says nothing, and what follows it is read alone
+    expect(asked("Do you think the storm will pass?", "I do, and I've sailed these waters for years.")).toEqual(["Jordan has sailed these waters for years."]);
+    expect(asked("Do you think the storm will pass?", "I do, and it's late.")).toEqual([]);
+  });
+
   it("keeps a statement that goes on about the one before it in the same memory", () => {
     saysAs([
       // and what there is of it
