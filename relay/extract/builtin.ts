@@ -1362,7 +1362,8 @@ function analyze(toks: Tok[]): Clause | null {
     const t = toks[r];
     if (t.w === "no" && toks[r + 1]?.w === "longer") { neg = noLonger = true; r++; continue; }
     if (is(t, "Negative") || t.w === "never") { neg = true; continue; }
-    if (!is(t, "Adverb") || isVerb(t)) break;
+    // ("I like a lot of different music": compromise may tag "a lot" an adverb there; "a lot of" is how much)
+    if (!is(t, "Adverb") || isVerb(t) || (t.w === "a" && toks[r + 1]?.w === "lot" && toks[r + 2]?.w === "of")) break;
   }
   const rest = toks.slice(r);
   if (rest.some((t) => t.w === "anymore")) noLonger = neg;
@@ -2319,11 +2320,12 @@ function listItems(toks: Tok[]): Tok[][] {
 
 /** The slot key of a phrase: lemmas, no articles or possessives. "to bake cookies" → "bake cookie" */
 function key(toks: Tok[]): string {
+  // ("a lot of old songs", "lots of bands": old songs, bands; "a lot" may be tagged an adverb, so "of" leads)
   return toks
     .filter((t, k) => !is(t, "Determiner") && !is(t, "Possessive") && !is(t, "Adverb") && !is(t, "Date") &&
       !((is(t, "Value") || is(t, "Adjective")) && is(toks[k + 1], "Date")) &&
       !ASIDES.has(t.w) && t.w !== "to" && !THIRD_PERSON[t.w])
-    .map(lemma).join(" ").toLowerCase().replace(/[^a-z0-9 '-]/g, "").trim();
+    .map(lemma).join(" ").toLowerCase().replace(/[^a-z0-9 '-]/g, "").trim().replace(/^(?:(?:lot|plenty|ton) )?of /, "");
 }
 
 function isContent(t: Tok): boolean {

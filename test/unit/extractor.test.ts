@@ -148,6 +148,9 @@ describe("built-in extractor", () => {
     expect(one("I'm really into jazz.", "Jordan")).toMatchObject([{ text: "Jordan is into jazz.", slot: "pref:jazz" }]);
     expect(one("I can't stand loud music.", "Jordan")).toMatchObject([{ text: "Jordan hates loud music.", slot: "pref:loud music" }]);
     expect(one("I enjoy baking bread.", "Jordan")).toMatchObject([{ text: "Jordan enjoys baking bread.", slot: "pref:bake bread" }]);
+    // how much is said, and left out of the slot: "a lot of old sea shanties" is on the slot of old sea shanties
+    expect(one("I like a lot of old sea shanties.", "Jordan")).toMatchObject([{ text: "Jordan likes a lot of old sea shanties.", slot: "pref:old sea shanty" }]);
+    expect(one("I love lots of card games.", "Jordan")).toMatchObject([{ text: "Jordan loves lots of card games.", slot: "pref:card game" }]);
     expect(one("My favorite color is blue.", "Jordan")).toMatchObject([
       { text: "Jordan's favorite color is blue.", slot: "pref:favorite color", value: "blue" },
     ]);
