@@ -10,7 +10,7 @@
 import type { Scope, Source } from "../sdk/src/protocol.ts";
 import type { Embeddings } from "./embeddings.ts";
 import type { Store, StoredMemory, TermGroup } from "./store/store.ts";
-import { related } from "./wordnet.ts";
+import { known, related } from "./wordnet.ts";
 
 export type Scored = StoredMemory & { score: number };
 
@@ -106,6 +106,19 @@ function analyze(query: string, name: string | null): Query {
     if (names.has(w) || PLAYER.has(w)) q.person = ["user", ...names];
     else if (STOP.has(w)) { if (!FILLER.has(w)) add(q.stop, w); }
     else if (!QUESTION.has(w)) add(q.words, w);
+  }
+  // one word written as two, or two as one: "work out" and "workout", "every day" and "everyday" (when
+  // WordNet has both); the two words then count together, as a phrase ("work out" is not "works at the mill")
+  const said = wordsOf(when.rest);
+  for (let i = 0; i + 1 < said.length; i++) {
+    const [a, b] = [said[i], said[i + 1]];
+    if (a.length < 2 || b.length < 2 || (a + b).length < 6 || !known(a + b)) continue;
+    q.words = q.words.filter((w) => w !== a && w !== b);
+    add(q.words, `${a} ${b}`);
+    add(q.words, a + b);
+  }
+  for (const w of [...q.words]) {
+    for (let k = 3; k <= w.length - 2; k++) if (known(`${w.slice(0, k)}_${w.slice(k)}`)) add(q.words, `${w.slice(0, k)} ${w.slice(k)}`);
   }
   q.words.push(...when.exact);
   q.days = when.days;

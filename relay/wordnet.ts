@@ -103,6 +103,11 @@ function baseForms(pos: Pos, word: string): string[] {
   return [...new Set(forms)].filter((f) => f.length > 1 && indexLine(pos, f));
 }
 
+/** Whether WordNet has `lemma` (lowercase, "_" between the words of a phrase: "work_out"), in any form; false until loaded. */
+export function known(lemma: string): boolean {
+  return !!open() && /^[a-z][a-z_'-]*$/.test(lemma) && POS.some((pos) => baseForms(pos, lemma).length > 0);
+}
+
 /** Words related to `word` (lowercase), best first; [] when WordNet has none or is unavailable. */
 export function related(word: string): string[] {
   const hit = cache.get(word);

@@ -79,6 +79,16 @@ describe("memory:search ranking", () => {
     expect(hits.slice(0, 2)).toEqual(["The user sold a car last spring.", "The user drives an old automobile."]);
   });
 
+  it("one word written as two, or two as one, finds the memory ('work out' and 'workout', 'firefighter' and 'fire fighter')", async () => {
+    const other = newPair("compounds");
+    await add(other, [
+      "The user does a workout at the barracks every morning.", "The user works at the mill.", "The user was a fire fighter in the old city.",
+      "The user fights in the arena.", "The user lights a fire at camp.",
+    ]);
+    expect(texts(await search(authFor(other), "When does Jordan work out?"))[0]).toBe("The user does a workout at the barracks every morning.");
+    expect(texts(await search(authFor(other), "Was Jordan ever a firefighter?"))[0]).toBe("The user was a fire fighter in the old city.");
+  });
+
   it("a question that names a kind of memory (hobbies, pets, family, job, books, films, trips, exercise, how often, excitement) finds memories of that kind", async () => {
     const other = newPair("kinds");
     await add(other, [
