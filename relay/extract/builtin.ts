@@ -919,7 +919,7 @@ function sentencesOf(text: string): Tok[][] {
 
 function tokensOf(terms: CompromiseTerm[]): Tok[] {
   terms = owned(terms);
-  return terms.map((_, k) => passive(afterI(terms, k), terms[k + 1], terms[k + 2])).map(pluralAfterPreposition).map((t, k) => ({
+  return terms.map((_, k) => passive(afterI(terms, k), terms[k + 1], terms[k + 2])).map(pluralAfterPreposition).map(hyphenedAdjective).map((t, k) => ({
     text: t.implicit ?? t.text,
     contracted: t.implicit != null && !t.tags.includes("Value") && !t.tags.includes("Unit"),
     w: (t.implicit ?? t.normal).toLowerCase(),
@@ -934,6 +934,13 @@ function seasonAt(terms: CompromiseTerm[], k: number): boolean {
   const t = terms[k], next = terms[k + 1];
   return SEASONS[(t.normal ?? "").toLowerCase()] !== undefined && /^(last|this|next)$/i.test(terms[k - 1]?.normal ?? "") &&
     !(next?.tags.includes("Noun") && !next.tags.includes("Pronoun") && !t.post.includes(",")) && !/'s$/.test(t.text);
+}
+
+/** "left-handed", "short-tempered": the second half of a hyphened word, which compromise may take for a past verb, is an adjective */
+function hyphenedAdjective(t: CompromiseTerm, k: number, terms: CompromiseTerm[]): CompromiseTerm {
+  const before = terms[k - 1];
+  return before?.post === "-" && before.tags.includes("Hyphenated") && t.tags.includes("Hyphenated") && t.tags.includes("PastTense")
+    ? { ...t, tags: ["Adjective", "Hyphenated"] } : t;
 }
 
 /**
@@ -1794,8 +1801,11 @@ function lasting(c: Clause, modal: string | undefined, future: boolean): boolean
     return c.mainAt > c.verbAt && !FEELINGS.has(c.toks[c.mainAt].w) && (/^(got|was|were)$/.test(c.toks[c.verbAt].w) || is(c.toks[c.verbAt], "Copula"));
   }
   // "I'm shy", "I'm very lonely", "I'm left-handed": what the user is like (not a mood of the moment)
-  if (c.lemma === "be" && c.rest.length === 1 && is(c.rest[0], "Adjective") && !is(c.rest[0], "Comparable") &&
-    ![PASSING_STATES, FEELINGS, MOODS, CHAT_STATES].some((set) => set.has(c.rest[0].w))) return true;
+  // (a hyphened word is one: "left-handed")
+  const oneWord = c.rest.length === 1 || c.rest.slice(0, -1).every((t) => t.post === "-");
+  const like = c.rest[c.rest.length - 1];
+  if (c.lemma === "be" && oneWord && is(like, "Adjective") && !is(like, "Comparable") &&
+    ![PASSING_STATES, FEELINGS, MOODS, CHAT_STATES].some((set) => set.has(like.w))) return true;
   // "I'm a feminist" (tagged as an adjective): who the user is
   const last = c.rest[c.rest.length - 1];
   if (c.lemma === "be" && !c.neg && indefinite(c.rest[0]) && c.rest.length <= 3 && (is(last, "Adjective") || is(last, "Noun")) && !/^(fan|mess|fool|joke|wreck)$/.test(last.w) && !VAGUE_NOUNS.has(last.w)) {
@@ -2212,6 +2222,8 @@ function relativeTime(toks: Tok[], k: number, day: string): [string, number] | n
   const w = toks[k].w, next = toks[k + 1]?.w ?? "", step = STEPS[w];
   // (asked of every word: most words start none)
   if (!TIME_LEADS.has(w) && !is(toks[k], "Value")) return null;
+  // ("my last year of school", "the next day": whose or which one, not a time from the turn's day)
+  if (step !== undefined && k > 0 && (is(toks[k - 1], "Possessive") || /^(my|our|your|his|her|their|its|the|a|that)$/.test(toks[k - 1].w))) return null;
   const [y, m, d] = day.split("-").map(Number);
   const on = (days: number) => new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
   if (w === "yesterday") return [`on ${on(-1)}`, 1];

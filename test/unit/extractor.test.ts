@@ -780,6 +780,13 @@ describe("built-in extractor", () => {
     expect(yes("Do you like my new hat?", "Yes!")).toEqual([]);
   });
 
+  it("what the user is like, said in one hyphened word ('left-handed'), is a fact", () => {
+    expect(jordan("I'm left-handed, which makes archery weird.")).toEqual(["Jordan is left-handed."]);
+    expect(jordan("I'm short-tempered.")).toEqual(["Jordan is short-tempered."]);
+    // (not a feeling of the moment)
+    expect(jordan("I'm so over-tired.")).toEqual([]);
+  });
+
   it("takes a yes said with the question's own verb ('I have!', 'I am, and…') as a yes, and what follows it on its own", () => {
     expect(asked("Have you ever been to the Sunken Market?", "I have, and it's a maze.")).toEqual(["Jordan has been to the Sunken Market, and it is a maze."]);
     expect(asked("Are you a blacksmith?", "I am!")).toEqual(["Jordan is a blacksmith."]);
@@ -951,6 +958,8 @@ describe("built-in extractor", () => {
     expect(jordan("I went to a jazz festival two days ago.")).toEqual(["Jordan went to a jazz festival on 2025-03-10."]);
     expect(jordan("I started playing guitar 5 years ago.")).toEqual(["Jordan started playing guitar in 2020."]);
     expect(jordan("I quit smoking last year.")).toEqual(["Jordan quit smoking in 2024."]);
+    // whose or which one ("my last year", "the next day") is no time from the turn's day
+    expect(jordan("I'm in my last year at the academy.")).toEqual(["Jordan is in their last year at the academy."]);
     expect(jordan("Last weekend I joined a rowing club.")).toEqual(["Jordan joined a rowing club the weekend before 2025-03-12."]);
     // 2025-03-12 is a Wednesday: "last Wednesday" is a week before, not that day
     expect(jordan("I passed my driving test last Friday.")).toEqual(["Jordan passed their driving test on Friday 2025-03-07."]);
