@@ -1128,7 +1128,10 @@ function clausesOf(toks: Tok[]): Tok[][] {
     parts[parts.length - 1].push(restart ? { ...t, first: true } : t);
   });
   // ("I ran again - even though I lost before": "even" goes with what was cut off)
-  return parts.map((p) => trimLeading(p.at(-1) && DANGLING_ENDS.has(p.at(-1)!.w) ? p.slice(0, -1) : p)).filter((p) => p.length > 1);
+  // ("I can't swim, so no boats please": what follows "so" is what comes of it, so the comma before it
+  // leaves the statement whole, unlike a "but")
+  const ended = (p: Tok[], next: Tok[] | undefined) => (next?.[0]?.w === "so" && p.at(-1)?.post.includes(",") ? [...p.slice(0, -1), { ...p.at(-1)!, post: p.at(-1)!.post.replace(",", "") }] : p);
+  return parts.map((p, i) => trimLeading(ended(p.at(-1) && DANGLING_ENDS.has(p.at(-1)!.w) ? p.slice(0, -1) : p, parts[i + 1]))).filter((p) => p.length > 1);
 }
 
 /** words a clause cannot end on once what they led into is cut off */

@@ -470,6 +470,9 @@ describe("built-in extractor", () => {
     // (not what the user does not know or mind, nor a habit a comma goes on from)
     noneFrom(["I don't know.", "I don't mind."]);
     expect(jordan("I don't surf, but reading a good book helps me relax.")).toEqual(["Reading a good book helps Jordan relax."]);
+    // what comes of it after "so" leaves it whole
+    expect(jordan("I can't swim, so no boats please.")).toEqual(["Jordan can not swim."]);
+    expect(jordan("I can't swim, so I take the bridge.")).toEqual(["Jordan can not swim.", "Jordan takes the bridge."]);
   });
 
   it("reads 'him' or 'her' as the person or pet the turn just named, by name when there is one", () => {
