@@ -349,6 +349,9 @@ function readTurns(turns: Turn[], knownName: string | undefined, unread: string[
     // the user said it of themself
     const has = hasWhat(asked, text);
     if (has) return has;
+    // "My brother joined the mercenaries." "What's his name?" "Tomas.": the name of the one the user spoke of
+    const named = nameGiven(asked, turns[i - 2]?.role === "user" ? turns[i - 2].text : "", text);
+    if (named) return named;
     const yes = saidYes(asked, text);
     if (yes) return `${yes} ${SHORT_YES.test(text) ? afterShortYes(text) : text}`.trim();
     // (a short yes to what no rule reads says nothing: what follows it stands alone)
@@ -606,6 +609,22 @@ function hasWhat(question: string, answer: string): string | null {
   const m = /^\W*(?:(?:yes|yeah|yep|yup|yea|sure|i do)\b[\s,!.]*)?((?:a|an|one|two|three|four|five|six|seven|a few|a couple(?: of)?|several|\d+)\s[^.!?]+)(.*)$/i.exec(answer);
   if (!m || /\b(minutes?|seconds?|moments?|sec|clue|idea|question|lot)\b/i.test(m[1])) return null;
   return `I have ${lowerFirst(m[1])}${m[2] || "."}`;
+}
+
+/** "What's his name?", "What was her name?": the character asks the name of someone the user spoke of */
+const NAME_ASKED = /\bwhat(?:'s|\s+is|\s+was)\s+(?:his|her|their|its)\s+name\s*\?\W*$/i;
+/** the user's family or pet in a turn ("my older brother", "my cat"): the last one named */
+const KIN_SAID = new RegExp(`\\bmy\\s+(?:[a-z-]+\\s+)?(${[...FAMILY, ...PETS].join("|")})\\b`, "gi");
+/** a reply that is a name ("Tomas.", "Oh, it's Mira!", "His name's Bo"), and what follows it */
+const NAME_LEAD = /^\W*(?:(?:oh|well|so|it's|its|it is|his name's|her name's|his name is|her name is|that's|that would be)\W+)*/i;
+const NAME_REPLY = /^(\p{Lu}[\p{Ll}'-]+)\s*(?:[.!]+\s*|$)/u;
+const NOT_NAMES = /^(yes|yeah|yep|yup|no|nope|sure|why|oh|well|haha|thanks|idk|dunno|not|it|that|he|she|they|his|her|what|who|never|nothing|hmm|um)$/i;
+/** "What's his name?" after "My brother joined the mercenaries", answered "Tomas.": "My brother is named Tomas." and what follows; or null. */
+function nameGiven(question: string, before: string, answer: string): string | null {
+  const kin = NAME_ASKED.test(question) ? [...before.matchAll(KIN_SAID)].pop() : undefined;
+  const reply = answer.replace(NAME_LEAD, ""), m = kin && NAME_REPLY.exec(reply);
+  if (!kin || !m || NOT_NAMES.test(m[1])) return null;
+  return `My ${kin[1].toLowerCase()} is named ${m[1]}. ${reply.slice(m[0].length)}`.trim();
 }
 
 /** Words that say nothing alone: "Jordan is too.", "Jordan does so.", "Jordan has a few." are no facts. */

@@ -110,6 +110,18 @@ describe("built-in extractor", () => {
     expect(named("My sister lives in Oslo. Her name is on the lease.").map((f) => f.text).join(" ")).not.toMatch(/sister (named )?On/);
   });
 
+  it("a name given when the character asks it ('What's his name?' 'Tomas.') is the name of the family member or pet the user spoke of", () => {
+    const talk = (lines: string[]) => texts(extractFacts(session(lines), "Jordan"));
+    expect(talk(["I'm looking for my older brother.", "C:What's his name?", "Tomas. He has a scar over his left eye."])).toEqual([
+      "Jordan is looking for their older brother.", "Jordan has a brother named Tomas.", "Jordan's brother has a scar over his left eye.",
+    ]);
+    expect(talk(["My cat keeps stealing fish.", "C:Ha! What's her name?", "Oh, it's Mira!"])).toContain("Jordan has a cat named Mira.");
+    // not a name ("Why do you ask?", "Yeah."), nor with no one of the user's named before
+    expect(talk(["My brother is away.", "C:What's his name?", "Why do you ask?"])).toEqual(["Jordan's brother is away."]);
+    expect(talk(["My brother is away.", "C:What's his name?", "Yeah."])).toEqual(["Jordan's brother is away."]);
+    expect(talk(["I met a smith today.", "C:What's his name?", "Bram."]).join(" ")).not.toMatch(/Bram/);
+  });
+
   it("an answer to 'Where are you from?' ends at 'but'; what follows is read as usual; a fragment with no verb says nothing", () => {
     const asked = (q: string, a: string) => extractFacts(session([`C: ${q}`, a]), "Jordan").map(({ text, slot }) => ({ text, slot }));
     expect(asked("Where are you from?", "Originally from Seoul, but I live in Toronto now.")).toEqual([
