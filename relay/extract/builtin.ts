@@ -1001,7 +1001,10 @@ function passive(t: CompromiseTerm, next: CompromiseTerm | undefined, after?: Co
   if (t.implicit !== "has") return t;
   const word = next?.normal ?? "";
   const state = PASSIVE_STATES.has(word) && !!after?.tags.includes("Preposition");
-  return /^(called|named)$/i.test(word) || state ? { ...t, implicit: "is" } : t;
+  // ("it's why I came", "it's what I do": "has" only goes before a past participle, or "got")
+  const done = (x: CompromiseTerm | undefined) => !!x?.tags.some((tag) => tag === "Participle" || tag === "PastTense") || /^(been|got|gotten|to)$/.test(x?.normal ?? "");
+  const ofHas = done(next) || (!!next?.tags.includes("Adverb") && done(after));
+  return /^(called|named)$/i.test(word) || state || !ofHas ? { ...t, implicit: "is" } : t;
 }
 const PASSIVE_STATES = new Set(["filled", "made", "covered", "located", "based", "known", "packed", "loaded", "built", "designed", "surrounded", "decorated", "painted", "written", "carved", "stuffed", "lined", "topped", "crafted", "set", "inspired", "dedicated"]);
 

@@ -1164,6 +1164,9 @@ describe("built-in extractor", () => {
       .toEqual(["Jordan took their kids to the old war memorial."]);
     // the "'s" of "it's called" is "is" wherever it stands
     expect(jordan("My sword's named Dawnbreaker.")).toEqual(["Jordan's sword is named Dawnbreaker."]);
+    // and before anything but a past participle ("it's why…"); "has" before one, an adverb between or not
+    expect(jordan("My mom used to sing the river ballad, it's why I came here.")).toEqual(["Jordan's mom used to sing the river ballad, it is why they came here."]);
+    expect(jordan("My sister's always been the brave one.")).toEqual(["Jordan's sister has always been the brave one."]);
     // "they", "he" or "she" after a question about the user's people
     expect(texts(extractFacts(session(["C:How did your kids react to the fireworks?", "They were awestruck and humbled."]), "Jordan")))
       .toEqual(["Jordan's kids were awestruck and humbled."]);
