@@ -983,8 +983,12 @@ function owned(terms: CompromiseTerm[]): CompromiseTerm[] {
   const out: CompromiseTerm[] = [];
   for (let k = 0; k < terms.length; k++) {
     const t = terms[k], is_ = terms[k + 1], next = terms[k + 2], the = terms[k - 1], before = terms[k - 2];
-    if (t.implicit && /'s$/i.test(t.text) && is_?.implicit === "is" && !is_.text && the?.normal === "the" &&
-      (before?.tags.includes("Verb") || before?.tags.includes("Preposition")) && (next?.tags.includes("Gerund") || next?.tags.includes("Noun"))) {
+    // ("my cousin's wedding in Porto" too, but not "my cousin's getting married")
+    const whose = the?.normal === "the" ? next?.tags.includes("Gerund") || next?.tags.includes("Noun")
+      : /^(my|your|our|his|her|their)$/.test(the?.normal ?? "") && (next?.tags.includes("Noun") && !next.tags.includes("Gerund") ||
+        next?.tags.includes("Gerund") && !terms[k + 3]?.tags.some((tag) => tag === "Verb" || tag === "Adjective"));
+    if (t.implicit && /'s$/i.test(t.text) && is_?.implicit === "is" && !is_.text && whose &&
+      (before?.tags.includes("Verb") || before?.tags.includes("Preposition"))) {
       out.push({ ...t, implicit: null, normal: t.text.toLowerCase(), post: is_.post, tags: ["Noun", "Possessive"] });
       k++;
     } else out.push(t);

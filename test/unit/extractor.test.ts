@@ -202,6 +202,9 @@ describe("built-in extractor", () => {
   it("'the village's backing' after a verb is whose it is, not 'the village is backing'", () => {
     expect(jordan("I'm thinking about starting a guild project, so maybe we can work together to get the village's backing.")).toEqual([
       "Jordan is thinking about starting a guild project, so maybe they can work together to get the village's backing."]);
+    // and after "my": "my cousin's wedding" (not "my cousin's getting married")
+    expect(jordan("I went to my cousin's wedding in Porto.")).toEqual(["Jordan went to their cousin's wedding in Porto."]);
+    expect(jordan("I fixed the roof of my aunt's cabin.")).toEqual(["Jordan fixed the roof of their aunt's cabin."]);
   });
 
   it("the user's second verb after 'and' agrees too; one after 'to' stays", () => {
