@@ -414,6 +414,13 @@ function readTurns(turns: Turn[], knownName: string | undefined, unread: string[
         if (named && named.kind !== "thing") ctx.who = named;
         // "…, and we went biking": a statement of the user's that no rule took, beside one that a rule did
         if (ctx.facts.length === m && ctx.facts.length > n && /^(we|i)$/.test(part[0].w)) statement(part, ctx);
+        // ("I have one daughter, she's four": what is said of the one just named, too)
+        if (ctx.facts.length === m && ctx.facts.length > n && p > 0 && /^(he|she)$/.test(part[0].w) && ctx.who) {
+          const was = ctx.thing;
+          ctx.thing = ctx.who;
+          statement(part, ctx);
+          ctx.thing = was;
+        }
         if (p === 0 && ctx.facts.length === m && /^(we|i)$/.test(part[0].w)) firstEmpty = true;
       }
       // (and the first, when no rule took it but one took a later part: it comes first)
@@ -1971,8 +1978,10 @@ function objectOf(toks: Tok[], ctx: Ctx): Thing | undefined {
     // ("my friend Sam": the name is the head, the kind is a friend's)
     const kind = kindOf(np.map((t) => (t === np[np.length - 1] ? head : lemma(t))));
     // "my dog", "I have a dog": the user's dog
-    const had = v >= 0 && lemma(toks[v]) === "have" && !is(toks[v], "Auxiliary") && indefinite(np[0]);
-    if (toks[start - 1]?.w === "my" || had) return { toks: [usersOwn(ctx), ...(had ? np.slice(1) : np)], own: true, kind };
+    // ("I have one daughter": the user's too)
+    const one = toks[start - 1]?.w === "one";
+    const had = v >= 0 && lemma(toks[v]) === "have" && !is(toks[v], "Auxiliary") && (indefinite(np[0]) || one);
+    if (toks[start - 1]?.w === "my" || had) return { toks: [usersOwn(ctx), ...(had && !one ? np.slice(1) : np)], own: true, kind };
     return { toks: indefinite(np[0]) ? [{ ...np[0], text: "the", w: "the" }, ...np.slice(1)] : np, own: false, kind };
   }
   return undefined;

@@ -520,6 +520,16 @@ describe("built-in extractor", () => {
     expect(said(["I went fishing.", "C:My brother loves fishing, he goes every day.", "He sounds fun."])).toEqual(["Jordan went fishing."]);
   });
 
+  it("reads 'he' or 'she' after a comma as the one just named ('I have one daughter, she's four')", () => {
+    saysAs([
+      ["I have one daughter, she's four.", ["Jordan has one daughter.", "Jordan's daughter is four."]],
+      ["I have a brother, he lives in Oslo.", ["Jordan has a brother.", "Jordan's brother lives in Oslo."]],
+    ]);
+    expect(asked("Kids?", "One daughter, she's four.")).toEqual(["Jordan has one daughter.", "Jordan's daughter is four."]);
+    // (not someone else's)
+    expect(jordan("I met a smith, he was rude.")).toEqual(["Jordan met a smith."]);
+  });
+
   it("leaves out what the user asks of the character after a comma ('…, don't tell anyone')", () => {
     saysAs([
       ["I'm saving up for a ring, don't tell anyone.", ["Jordan is saving up for a ring."]],
