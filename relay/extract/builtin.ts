@@ -440,7 +440,9 @@ function readTurns(turns: Turn[], knownName: string | undefined, unread: string[
     }
     continued(ctx, texts[i]);
     // "we", said in a turn that names the user's people ("my kids", "the gang"), is the user and them
-    const company = companyOf(texts[i]) ?? companyOf(turns[i - 1]?.role === "character" ? turns[i - 1].text : "", true);
+    // (or in the user's turn before: "My partner Alex isn't thrilled." "We've been together six years.")
+    const lastOwn = turns[i - 1]?.role === "user" ? texts[i - 1] : turns[i - 2]?.role === "user" && turns[i - 1]?.role === "character" ? texts[i - 2] : "";
+    const company = companyOf(texts[i]) ?? companyOf(turns[i - 1]?.role === "character" ? turns[i - 1].text : "", true) ?? companyOf(lastOwn);
     if (company) {
       const ours = new RegExp(`\\b(${subject(ctx)}|the user) and others\\b`, "g");
       for (const f of ctx.facts.slice(ctx.from)) f.text = f.text.replace(ours, `$1 and ${company}`);
@@ -547,8 +549,9 @@ const NAME_GIVEN = /(^|[.!?]\s+)(?:[Tt]he\s+)?[Nn]ame(?:'s|’s|\s+is)\s+(?=\p{L
  * "I have a dog, her name is Bella." → "… a dog named Bella"; "My brother plays too, his name is Sam." →
  * "My brother Sam plays too"; "I adopted a kitten last week. His name is Pip." → "… a kitten named Pip last week"
  */
-const THING_NAMED = /\b(a|an|my)\s+((?:[\w-]+\s+)?[\w-]+)[,.;]?\s+(?:and\s+)?(?:[Hh]is|[Hh]er|[Ii]ts|[Tt]heir)\s+name\s+is\s+(\p{Lu}[\w'-]*)/gu;
-const KIN_NAMED = new RegExp(`\\b([Mm]y|an?)\\s+(${[...FAMILY, ...PETS].join("|")})\\b([^.!?]*?)[,.;]\\s*(?:and\\s+)?(?:[Hh]is|[Hh]er|[Ii]ts|[Tt]heir)\\s+name\\s+is\\s+(\\p{Lu}[\\w'-]*)`, "gu");
+// ("…a rescue greyhound! His name's Biscuit.")
+const THING_NAMED = /\b(a|an|my)\s+((?:[\w-]+\s+)?[\w-]+)[,.;!]?\s+(?:and\s+)?(?:[Hh]is|[Hh]er|[Ii]ts|[Tt]heir)\s+name(?:\s+is|'s|’s)\s+(\p{Lu}[\w'-]*)/gu;
+const KIN_NAMED = new RegExp(`\\b([Mm]y|an?)\\s+(${[...FAMILY, ...PETS].join("|")})\\b([^.!?]*?)[,.;!]\\s*(?:and\\s+)?(?:[Hh]is|[Hh]er|[Ii]ts|[Tt]heir)\\s+name(?:\\s+is|'s|’s)\\s+(\\p{Lu}[\\w'-]*)`, "gu");
 /** "My name isn't Kira, it's Kiri": the name it is */
 const NAME_CORRECTED = /\b([Mm])y\s+name(?:'s|’s|\s+is)(?:\s+not|n't|n’t)\s+\p{Lu}[\w'-]*,?\s+(?:it's|it’s|it\s+is|its)\s+(?=\p{Lu})/gu;
 /** "I'm Sam, a ranger from the north" → "I'm Sam. I'm a ranger from the north": who the user is, said beside their name */

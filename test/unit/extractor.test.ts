@@ -105,6 +105,8 @@ describe("built-in extractor", () => {
     ]);
     expect(named("I have an uncle named Rob in Perth.")).toEqual([{ text: "The user has an uncle named Rob.", slot: "family:uncle:rob" }]);
     expect(named("I have a friend, his name is Tom.").map((f) => f.text)).toEqual(["The user has a friend named Tom."]);
+    expect(named("I just adopted a rescue greyhound! His name's Biscuit.").map((f) => f.text)).toEqual(["The user adopted a rescue greyhound named Biscuit."]);
+    expect(named("I have a dog! Her name's Bella.")).toEqual([{ text: "The user has a dog named Bella.", slot: "pet:dog:bella" }]);
     expect(named("My aunt Rose lives in Leeds.")[0]).toEqual({ text: "The user has an aunt named Rose.", slot: "family:aunt:rose" });
     // a name that is not given ("her name is on the lease") changes nothing
     expect(named("My sister lives in Oslo. Her name is on the lease.").map((f) => f.text).join(" ")).not.toMatch(/sister (named )?On/);
@@ -760,6 +762,11 @@ describe("built-in extractor", () => {
     expect(jordan("Spent the day with the gang - we went sailing past the old lighthouse.")).toContain("Jordan and the gang went sailing past the old lighthouse.");
     expect(texts(extractFacts(session(["C:What do you like doing with your family?", "We bake bread every Sunday morning."]), "Jordan")))
       .toEqual(["Jordan and their family bake bread every Sunday morning."]);
+    // or the user's turn before
+    expect(texts(extractFacts(session(["My partner Alex isn't thrilled lol", "We've been together six years."]), "Jordan")))
+      .toContain("Jordan and their partner have been together six years.");
+    expect(texts(extractFacts(session(["My kids love the fair.", "C:Oh?", "We camp by the lake every spring."]), "Jordan")))
+      .toContain("Jordan and their kids camp by the lake every spring.");
     // nobody named: others
     expect(jordan("We went sailing past the old lighthouse.")).toEqual(["Jordan and others went sailing past the old lighthouse."]);
   });
