@@ -662,6 +662,9 @@ function salvaged(f: Fact, user: string): Fact | null {
   return text.startsWith(`${user} `) && text.split(" ").length >= 7 && !speaksAsUser(text) ? { ...f, text } : null;
 }
 
+/** verbs an -ing word follows as what is done: "start running", "keep trying" (not "rock climbing") */
+const TAKES_ING = new Set(["start", "stop", "keep", "try", "quit", "begin", "miss", "avoid", "finish", "practice", "consider", "mind", "continue", "recommend", "remember", "love", "like", "hate", "enjoy", "go"]);
+
 /** Whether a text goes on past one sentence. */
 const severalSentences = (text: string) => /[.!?;]\s+\S/.test(text);
 
@@ -1140,7 +1143,9 @@ function clausesOf(toks: Tok[]): Tok[][] {
     // ("…, and support I got was helpful": a thing, with who got it after it)
     const described = verb === next && /^(i|we|they|he|she|you)$/.test(toks[k + 2]?.w ?? "") && isVerb(toks[k + 3]);
     // ("I love to go hiking and rock climbing": an activity named by a word compromise took for a verb, and an -ing word)
-    const activity = verb === next && is(prev, "Gerund") && is(toks[k + 2], "Gerund") && lemma(verb!) !== "go";
+    // ("board games and rock climbing": after a thing too, when the word can be a noun and takes no -ing word after it)
+    const activity = verb === next && is(toks[k + 2], "Gerund") && lemma(verb!) !== "go" && (is(prev, "Gerund") ||
+      (is(prev, "Noun") && /Noun/.test(model.two.switches?.[verb!.w] ?? "") && !PREF_VERBS.has(lemma(verb!)) && !TAKES_ING.has(lemma(verb!))));
     const again = k > 1 && (t.w === "and" || butDid) && !listing && !nested && !described && !activity && byI(part) && isVerb(verb) && !is(verb, "Gerund") && !is(verb, "Auxiliary") &&
       !thirdPersonVerb(verb!) &&
       !is(verb, "Copula") && part.some((p, q) => q > 0 && isContent(p));

@@ -358,6 +358,9 @@ describe("built-in extractor", () => {
       ["I like sailing and rock climbing.", ["Jordan likes sailing and rock climbing."]],
       // (but "go" after "and" is the user going)
       ["I love hiking and go swimming every week.", ["Jordan loves hiking.", "Jordan goes swimming every week."]],
+      // after a thing too ("board games and rock climbing"), but not a verb that takes the -ing word ("and love climbing")
+      ["I love board games and rock climbing.", ["Jordan loves board games and rock climbing."]],
+      ["I play card games and love climbing.", ["Jordan plays card games.", "Jordan loves climbing."]],
     ]);
   });
 
