@@ -336,6 +336,7 @@ export function readSession(turns: Turn[], knownName?: string): { facts: Fact[];
 }
 
 function readTurns(turns: Turn[], knownName: string | undefined, unread: string[]): Fact[] {
+  turns = turns.map((t) => (t.role === "character" ? { ...t, text: askedOut(t.text) } : t));
   const ctx: Ctx = { name: knownName ? firstWord(knownName) : undefined, day: "", seq: [], facts: [], from: 0, dangling: new Set(), goesOn: new Set() };
   // what the character said right before a user's turn, and that said between two of the user's
   const before = (i: number) => (turns[i].role === "user" && turns[i - 1]?.role === "character" ? turns[i - 1].text : null);
@@ -542,6 +543,10 @@ const SHORTHAND: Record<string, string> = {
 };
 const SHORTHAND_WORD = new RegExp(`(?<![\\w'])(${Object.keys(SHORTHAND).join("|")})(?![\\w'])`, "gi");
 const spelledOut = (text: string) => text.replace(SHORTHAND_WORD, (w) => SHORTHAND[w.toLowerCase()] ?? w);
+/** the character's chat shorthand, for reading its questions: "whats ur fav game?" is "what's your fav game?" */
+const ASKED_SHORT: Record<string, string> = { u: "you", ur: "your", fav: "favorite", fave: "favorite", whats: "what's", wat: "what", wats: "what's", hbu: "how about you", wbu: "what about you" };
+const ASKED_SHORT_WORD = new RegExp(`(?<![\\w'])(${Object.keys(ASKED_SHORT).join("|")})(?![\\w'])`, "gi");
+const askedOut = (text: string) => text.replace(ASKED_SHORT_WORD, (w) => ASKED_SHORT[w.toLowerCase()] ?? w);
 
 /** "Name's Kira.", "The name is Kira": how players give their name, said as "My name is Kira." */
 const NAME_GIVEN = /(^|[.!?]\s+)(?:[Tt]he\s+)?[Nn]ame(?:'s|’s|\s+is)\s+(?=\p{Lu})/gu;

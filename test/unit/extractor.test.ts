@@ -795,6 +795,11 @@ describe("built-in extractor", () => {
     ]);
   });
 
+  it("reads the character's questions in chat shorthand ('whats ur fav game?', 'do u have any pets?')", () => {
+    expect(asked("cool! whats ur fav game?", "minecraft for sure")).toEqual(["Jordan's favorite game is minecraft."]);
+    expect(asked("do u have any pets?", "yeah 2 cats")).toEqual(["Jordan has 2 cats."]);
+  });
+
   it("spells out chat shorthand", () => {
     expect(jordan("Took some pics of the new biz for my fam.")).toEqual(["Jordan took some pictures of the new business for their family."]);
     expect(jordan("Gonna finish my edu first.")).toEqual(["Jordan is going to finish their education first."]);
