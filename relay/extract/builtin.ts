@@ -1197,6 +1197,8 @@ function trimLeading(toks: Tok[]): Tok[] {
   // "I think I left my sword in the cave": the hedge goes, what the user did stays
   const hedge = toks[k]?.w === "i" && HEDGES.has(toks[k + 1]?.w ?? "") ? (toks[k + 2]?.w === "that" ? 3 : 2) : 0;
   if (hedge && toks[k + hedge]?.w === "i" && isVerb(toks[k + hedge + 1])) k += hedge;
+  // ("I think my favorite part is the meditation": the same with the user's own thing)
+  else if (hedge && toks[k + hedge]?.w === "my" && is(toks[k + hedge + 1], "Noun") || hedge && toks[k + hedge]?.w === "my" && is(toks[k + hedge + 2], "Noun")) k += hedge;
   // "Last time I bought a map from you": "last time" says nothing the session's own time does not
   if (toks[k]?.w === "last" && toks[k + 1]?.w === "time" && toks[k + 2]?.w === "i") k += 2;
   // "Since we last spoke, I…": the time since the last talk with the character, likewise
@@ -1529,7 +1531,9 @@ function possessiveClause(toks: Tok[], ctx: Ctx): void {
     if (given) return;
   }
   // "my mom passed away", "my dog is old": what happens to the user's family and pets needs no object
-  const aboutKin = (FAMILY.has(kind) || PETS.has(kind)) && what.length <= 2 && after.length > 0 && !CHAT_VERBS.has(lemma(toks[v])) &&
+  // ("My mom would love that": what they might do is no fact)
+  const might = /^(would|could|might|should|may)$/.test(toks[v].w);
+  const aboutKin = (FAMILY.has(kind) || PETS.has(kind)) && what.length <= 2 && after.length > 0 && !CHAT_VERBS.has(lemma(toks[v])) && !might &&
     (!copula || after.some((t) => is(t, "Adjective") && !PASSING_STATES.has(t.w) && !FEELINGS.has(t.w) && !MOODS.has(t.w)));
   if (after.some(isContent) || aboutKin) add(ctx, { text: say(possessive(ctx), toks.slice(1), undefined, ctx, false), importance: 0.4 });
 }

@@ -986,6 +986,11 @@ describe("built-in extractor", () => {
     expect(jordan("I think I left my sword in the cave.")).toEqual(["Jordan left their sword in the cave."]);
     expect(jordan("I guess I'm a night owl.")).toEqual(["Jordan is a night owl."]);
     expect(jordan("I think I can do it.")).toEqual([]);
+    // and before what the user's own is
+    expect(one("I think my favorite quest was the lighthouse one.", "Jordan")).toMatchObject([{ text: "Jordan's favorite quest was the lighthouse one.", slot: "pref:favorite quest" }]);
+    // (what their own might do is no fact: "My mom would love that")
+    expect(jordan("I think my mom would love that.")).toEqual([]);
+    expect(jordan("My mom would love that.")).toEqual([]);
   });
 
   it("keeps a promise whole, with who it was made to", () => {
