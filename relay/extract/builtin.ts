@@ -1388,10 +1388,12 @@ function objectClause(toks: Tok[], ctx: Ctx): void {
   // ("to", which compromise may tag as a conjunction, goes on: "Art has allowed me to explore…")
   const end = toks.findIndex((t, k) => k > v && ((is(t, "Conjunction") && t.w !== "to") || toks[k - 1].post.includes(",")));
   const said = end < 0 ? toks : toks.slice(0, end);
-  const me = said.findIndex((t, k) => k > v && (t.w === "me" || t.w === "my"));
+  // ("Life has been good since I got my dog": the first "I" names the user, and its verb agrees)
+  const me = said.findIndex((t, k) => k > v && (t.w === "me" || t.w === "my" || t.w === "i"));
   if (me < 0 || said.length < v + 3 || said.length > MAX_WORDS - 1) return;
-  const user = object(ctx);
-  const named = said.map((t, k) => (k === me ? synthetic(t.w === "me" ? user : `${user}'s`, "ProperNoun") : t));
+  const user = object(ctx), i = said[me].w === "i";
+  const named = said.map((t, k) => (k === me ? synthetic(t.w === "my" ? `${user}'s` : user, "ProperNoun")
+    : i && k === me + 1 && isVerb(t) ? { ...t, text: agree(t, false) } : t));
   add(ctx, { text: say("", named, undefined, ctx, false), importance: 0.4 });
 }
 

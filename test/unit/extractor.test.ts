@@ -1084,6 +1084,9 @@ describe("built-in extractor", () => {
     expect(jordan("Been working on a new quilt for my sister.")).toEqual(["Jordan has been working on a new quilt for their sister."]);
     // a gerund that is the subject, one of a list (an answer), or a talk verb is not
     expect(jordan("Painting helps me relax.")).toEqual(["Painting helps Jordan relax."]);
+    // (an "I" in it names the user, its verb agreeing, and "my" after it is "their")
+    expect(jordan("Training has been tough since I started my new job as a paramedic.")).toEqual(["Training has been tough since Jordan started their new job as a paramedic."]);
+    expect(jordan("Life is calmer since I work from home.")).toEqual(["Life is calmer since Jordan works from home."]);
     expect(one("Writing and hanging with friends!")).toEqual([]);
     expect(one("Looking forward to it!")).toEqual([]);
     expect(one("Seeing them happy is the best.")).toEqual([]);
