@@ -1456,7 +1456,12 @@ function iClause(c: Clause, ctx: Ctx): void {
   }
   if (verb === "come" && rest[0]?.w === "from" && !past && place(c, rest.slice(1), "origin", "is from", 0.7, ctx)) return;
   if ((verb === "live" || verb === "reside") && rest[0]?.w === "in" && !modal && !past && place(c, rest.slice(1), "home", "lives in", 0.8, ctx)) return;
-  if ((verb === "move" || verb === "relocate") && rest[0]?.w === "to" && past && !c.neg && place(c, rest.slice(1), "home", "lives in", 0.8, ctx)) return;
+  if ((verb === "move" || verb === "relocate") && rest[0]?.w === "to" && past && !c.neg && place(c, rest.slice(1), "home", "lives in", 0.8, ctx)) {
+    // ("I moved to Austin last month for a new job": when or why stays with the move, beside the home it made)
+    const after = rest.slice(1 + nounPhrase(rest.slice(1)).length);
+    if (after.some((t) => isContent(t) || is(t, "Date"))) general(c, ctx, true);
+    return;
+  }
   if (verb === "work" && !modal && !past && (rest[0]?.w === "as" || rest[0]?.w === "at" || rest[0]?.w === "for")) {
     if (workAs(c, ctx)) return;
   }

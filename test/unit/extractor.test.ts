@@ -137,7 +137,7 @@ describe("built-in extractor", () => {
       ["I'm 34", "Jordan is 34 years old.", "age", "34"],
       ["I am 34 years old.", "Jordan is 34 years old.", "age", "34"],
       ["I live in Denver.", "Jordan lives in Denver.", "home", "Denver"],
-      ["I moved to Austin last year.", "Jordan lives in Austin.", "home", "Austin"],
+      ["I moved to Austin.", "Jordan lives in Austin.", "home", "Austin"],
       ["I'm from Ohio.", "Jordan is from Ohio.", "origin", "Ohio"],
       ["I'm originally from Lagos.", "Jordan is from Lagos.", "origin", "Lagos"],
       ["I work as a nurse.", "Jordan works as a nurse.", "occupation", "nurse"],
@@ -149,6 +149,10 @@ describe("built-in extractor", () => {
     for (const [line, text, slot, value] of cases) {
       expect(one(line, "Jordan").map((f) => [f.text, f.slot, f.value]), line).toEqual([[text, slot, value]]);
     }
+    // when or why the user moved stays with the move, beside the home it made
+    expect(one("I moved to Austin last year for a new job.", "Jordan").map((f) => [f.text, f.slot])).toEqual([
+      ["Jordan lives in Austin.", "home"], ["Jordan moved to Austin in 2024 for a new job.", undefined],
+    ]);
     // a former job is not the occupation
     expect(one("I used to be a chef.", "Jordan")).toMatchObject([{ text: "Jordan used to be a chef." }]);
     expect(one("I used to be a chef.", "Jordan")[0].slot).toBeUndefined();
@@ -433,7 +437,7 @@ describe("built-in extractor", () => {
       // (a season that names a kind of thing is no time)
       ["My last summer job was at a farm.", ["Jordan's last summer job was at a farm."]],
       // (and a move's time is not part of the place)
-      ["I moved to Toronto last spring.", ["Jordan lives in Toronto."]],
+      ["I moved to Toronto last spring.", ["Jordan lives in Toronto.", "Jordan moved to Toronto in the spring of 2024."]],
     ]);
   });
 
