@@ -400,10 +400,11 @@ function readTurns(turns: Turn[], knownName: string | undefined, unread: string[
     for (let [j, sentence] of said[i].entries()) {
       if (there) sentence = sentence.flatMap((t, k, all) => (t.w === "there" && k > 0 && !isVerb(all[k + 1])
         ? [synthetic(TOWARDS.test(all[k - 1].w) ? "to" : there.at), ...there.name] : [t]));
-      const n = ctx.facts.length;
       ctx.now = MOMENT.test(sentence.map((t) => t.text).join(" "));
       sentence = together(sentence);
       homeCountry(sentence, ctx);
+      // (the home country said in passing is no reading of the sentence: "This necklace is special to me - a gift from my home country, Sweden")
+      const n = ctx.facts.length;
       if (promise(sentence, ctx)) continue;
       const parts = clausesOf(sentence);
       let firstEmpty = false;
@@ -2214,7 +2215,7 @@ function words(toks: Tok[], verbAt = -1, who?: string): string {
     else if ((t.w === "you" || t.w === "your") && OBJECT_OF.has(before) && !t.contracted &&
       !(t.w === "you" && /^(know|see|guys|all)$/.test(toks[k + 1]?.w ?? ""))) w = t.w === "you" ? "the character" : "the character's";
     // (a name written lowercase is capitalized, but not a person's after "the old": "the old smith" is a smith)
-    else w = THIRD_PERSON[t.w] ?? (is(t, "Place") || ((is(t, "FirstName") || is(t, "LastName")) && !is(toks[k - 1], "Determiner") && !is(toks[k - 1], "Adjective")) ? capitalize(t.text)
+    else w = THIRD_PERSON[t.w] ?? ((is(t, "Place") && is(t, "ProperNoun")) || ((is(t, "FirstName") || is(t, "LastName")) && !is(toks[k - 1], "Determiner") && !is(toks[k - 1], "Adjective")) ? capitalize(t.text)
       : t.first && !isProper(t) && !is(t, "Acronym") ? t.text.toLowerCase() : t.text);
     before = w.toLowerCase();
     const last = k === toks.length - 1;

@@ -1186,9 +1186,13 @@ describe("built-in extractor", () => {
     expect(jordan("It feels great now that I'm a head chef.")).toEqual(["Jordan is a head chef."]);
   });
 
-  it("'my home country, Norway' anywhere in a sentence is where the user is from", () => {
+  it("'my home country, Norway' anywhere in a sentence is where the user is from, and the sentence is read as well", () => {
     const facts = one("This ring is special to me - a gift from my aunt in my home country, Norway.", "Jordan");
-    expect(facts).toEqual([expect.objectContaining({ text: "Jordan is from Norway.", slot: "origin", value: "Norway" })]);
+    expect(facts).toEqual([
+      expect.objectContaining({ text: "Jordan is from Norway.", slot: "origin", value: "Norway" }),
+      // ("home country" written as the tagger's place is no name: no capital)
+      expect.objectContaining({ text: "The ring is special to Jordan - a gift from their aunt in their home country, Norway." }),
+    ]);
     expect(jordan("I flew back to my hometown, Oslo, last week.")).toContain("Jordan is from Oslo.");
   });
 
