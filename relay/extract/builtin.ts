@@ -348,6 +348,9 @@ function readTurns(turns: Turn[], knownName: string | undefined, unread: string[
     if (!asked) return text;
     // "Do you have any pets?" "Two cats." and "Have you been camping before?" "Yeah, plenty of times.":
     // the user said it of themself
+    // "What's your name?" "Sam. I'm a blacksmith…": a bare first answer, said whole, then the rest read as usual
+    const first = firstAnswered(asked, text);
+    if (first) return first;
     const has = hasWhat(asked, text);
     if (has) return has;
     // "My brother joined the mercenaries." "What's his name?" "Tomas.": the name of the one the user spoke of
@@ -625,6 +628,44 @@ function hasWhat(question: string, answer: string): string | null {
   const m = /^\W*(?:(?:yes|yeah|yep|yup|yea|sure|i do)\b[\s,!.]*)?((?:a|an|one|two|three|four|five|six|seven|a few|a couple(?: of)?|several|\d+)\s[^.!?]+)(.*)$/i.exec(answer);
   if (!m || /\b(minutes?|seconds?|moments?|sec|clue|idea|question|lot)\b/i.test(m[1])) return null;
   return `I have ${lowerFirst(m[1])}${m[2] || "."}`;
+}
+
+/** a turn's first sentence, when it is short, and what follows it */
+const FIRST_AND_REST = /^\s*([^.!?]{1,40}?)\s*[.!?]+\s+(?=\S)([\s\S]+)$/;
+/** words before a bare answer that say nothing: "Oh, Sam.", "Definitely pizza!" */
+const ANSWER_LEAD = /^(?:(?:oh|well|um|hmm|haha|hi|hey|hello|yeah|yes|sure|definitely|probably|easily|honestly)\b\W*)*/i;
+/** words that make a first sentence more than a bare answer */
+const NOT_BARE = /\b(i|i'm|im|my|me|you|your|it|it's|is|are|am|was|were|that|this|not|no|nope|idk|dunno|depends|same|none|nothing|everything|anything)\b/i;
+const PROPER_WORDS = /^\p{Lu}[\p{L}'-]+(?:,?\s+\p{Lu}[\p{L}'-]+){0,3}$/u;
+/**
+ * A bare answer in the first sentence of a longer turn, said whole, and the rest of the turn: "What's
+ * your name?" "Sam. I'm a blacksmith." → "My name is Sam. I'm a blacksmith."; also "How old are
+ * you?" "34. …", "Where are you from?" "Portland! …", "What's your favorite food?" "Pizza! …". Null
+ * for a one-sentence answer (read as an answer), or a first sentence that is more than a bare answer.
+ */
+function firstAnswered(question: string, text: string): string | null {
+  const m = FIRST_AND_REST.exec(text);
+  if (!m) return null;
+  const bare = m[1].replace(ANSWER_LEAD, "").replace(/\s+(?:for sure|hands down|of course)$/i, "").trim(), rest = m[2];
+  if (!bare || NOT_BARE.test(bare) || bare.split(/\s+/).length > 4) return null;
+  let said: string | null = null;
+  if (/\byour name\b|\bcall you\b/i.test(question)) {
+    if (/^\p{Lu}[\p{L}'-]+(?:\s+\p{Lu}[\p{L}'-]+)?$/u.test(bare) && !NOT_NAMES.test(bare.split(/\s+/)[0])) said = `My name is ${bare}.`;
+  } else if (/\bhow old\b/i.test(question)) {
+    const age = /^(\d{1,3})(?:\s*(?:years old|yrs old|yrs|y\/o))?$/i.exec(bare);
+    if (age) said = `I am ${age[1]} years old.`;
+  } else if (WHERE_FROM.test(question) || WHERE_LIVE.test(question)) {
+    const place = bare.replace(/^(?:originally\s+)?(?:from|in)\s+/i, "");
+    if (PROPER_WORDS.test(place)) said = WHERE_FROM.test(question) ? `I'm from ${place}.` : `I live in ${place}.`;
+  } else {
+    const thing = FAVORITE_ASKED.exec(question)?.[1]?.toLowerCase().replace(/\s+/g, " ").replace(/^(kind|type|sort) of /, "");
+    // (a thing named, not "Hard to say": no verb; its capital is the sentence's unless it is a name)
+    const terms = thing ? ((nlp(bare).json() as { terms: CompromiseTerm[] }[])[0]?.terms ?? []) : [];
+    const named = terms.length > 0 && !terms.some((t) => t.tags.includes("Verb") && !t.tags.includes("Gerund"));
+    const value = terms[0]?.tags.includes("ProperNoun") ? bare : bare.charAt(0).toLowerCase() + bare.slice(1);
+    if (thing && named && !NON_ANSWERS.has(value.toLowerCase())) said = `My favorite ${thing} is ${value}.`;
+  }
+  return said && `${said} ${rest}`;
 }
 
 /** "What's his name?", "What was her name?": the character asks the name of someone the user spoke of */

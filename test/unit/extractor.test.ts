@@ -1291,6 +1291,17 @@ describe("built-in extractor", () => {
     expect(extractFacts(session(["C:How often do you visit the market?", "Not much."]), "Jordan")).toEqual([]);
   });
 
+  it("a bare answer that starts a longer turn ('Sam. I'm a blacksmith…') answers the question, and the rest is read as usual", () => {
+    const talk = (lines: string[]) => texts(extractFacts(session(lines)));
+    expect(talk(["C:What's your name?", "Sam. I'm a blacksmith and I love fishing."])).toEqual(["The user's name is Sam.", "Sam is a blacksmith.", "Sam loves fishing."]);
+    expect(talk(["C:How old are you?", "34. I have two kids, Mia and Leo."])).toEqual(["The user is 34 years old.", "The user has two kids named Mia and Leo."]);
+    expect(talk(["C:Where are you from?", "Portland! I moved to Denver for work."])).toEqual(["The user is from Portland.", "The user lives in Denver.", "The user moved to Denver for work."]);
+    expect(talk(["C:What's your favorite food?", "Pizza! My dad owns a pizzeria in Naples."])).toEqual(["The user's favorite food is pizza.", "The user's dad owns a pizzeria in Naples."]);
+    // not a bare answer: nothing made of it
+    expect(talk(["C:What's your favorite food?", "Hmm, hard to say. I like most things."])).toEqual([]);
+    expect(talk(["C:What's your name?", "Why? Who's asking?"])).toEqual([]);
+  });
+
   it("a place alone answers 'Where are you from?' or 'Where do you live?'; a home that is no place name is said whole", () => {
     const from = extractFacts(session(["C:Where are you from, traveler?", "Portland, Oregon!"]), "Jordan");
     expect(from).toEqual([expect.objectContaining({ text: "Jordan is from Portland, Oregon.", slot: "origin", seq: [0, 1] })]);
