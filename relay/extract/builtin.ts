@@ -419,8 +419,8 @@ function readTurns(turns: Turn[], knownName: string | undefined, unread: string[
         if (named && named.kind !== "thing") ctx.who = named;
         // "…, and we went biking": a statement of the user's that no rule took, beside one that a rule did
         if (ctx.facts.length === m && ctx.facts.length > n && /^(we|i)$/.test(part[0].w)) statement(part, ctx);
-        // ("I have one daughter, she's four": what is said of the one just named, too)
-        if (ctx.facts.length === m && ctx.facts.length > n && p > 0 && /^(he|she)$/.test(part[0].w) && ctx.who) {
+        // ("I have one daughter, she's four", "two cats, and they sleep all day": what is said of those just named, too)
+        if (ctx.facts.length === m && ctx.facts.length > n && p > 0 && /^(he|she|they)$/.test(part[0].w) && ctx.who) {
           const was = ctx.thing;
           ctx.thing = ctx.who;
           statement(part, ctx);
@@ -644,12 +644,19 @@ const PROPER_WORDS = /^\p{Lu}[\p{L}'-]+(?:,?\s+\p{Lu}[\p{L}'-]+){0,3}$/u;
  * for a one-sentence answer (read as an answer), or a first sentence that is more than a bare answer.
  */
 function firstAnswered(question: string, text: string): string | null {
-  const m = FIRST_AND_REST.exec(text);
+  // (a job named alone answers too: "What do you do for a living?" "Nurse.")
+  const job = JOB_ASKED.test(question);
+  const m = FIRST_AND_REST.exec(text) ?? (job ? [text, text.replace(/[.!?\s]+$/, ""), ""] : null);
   if (!m) return null;
   const bare = m[1].replace(ANSWER_LEAD, "").replace(/\s+(?:for sure|hands down|of course)$/i, "").trim(), rest = m[2];
   if (!bare || NOT_BARE.test(bare) || bare.split(/\s+/).length > 4) return null;
   let said: string | null = null;
-  if (/\byour name\b|\bcall you\b/i.test(question)) {
+  if (job) {
+    const what = bare.toLowerCase().replace(/\s+(?:lol|haha|lmao)$/, "");
+    if (!NON_ANSWERS.has(what) && !TALK.test(what) && !LAUGHS.test(what)) {
+      said = /^(a|an|the)\s/.test(what) || /^\w+ed$/.test(what) ? `I'm ${what}.` : `I'm ${article(what)} ${what}.`;
+    }
+  } else if (/\byour name\b|\bcall you\b/i.test(question)) {
     if (/^\p{Lu}[\p{L}'-]+(?:\s+\p{Lu}[\p{L}'-]+)?$/u.test(bare) && !NOT_NAMES.test(bare.split(/\s+/)[0])) said = `My name is ${bare}.`;
   } else if (/\bhow old\b/i.test(question)) {
     const age = /^(\d{1,3})(?:\s*(?:years old|yrs old|yrs|y\/o))?$/i.exec(bare);
@@ -665,8 +672,10 @@ function firstAnswered(question: string, text: string): string | null {
     const value = terms[0]?.tags.includes("ProperNoun") ? bare : bare.charAt(0).toLowerCase() + bare.slice(1);
     if (thing && named && !NON_ANSWERS.has(value.toLowerCase())) said = `My favorite ${thing} is ${value}.`;
   }
-  return said && `${said} ${rest}`;
+  return said && `${said} ${rest}`.trim();
 }
+/** "What do you do for a living?", "What's your job?", "What kind of work do you do?" */
+const JOB_ASKED = /\bwhat do you do(?:\s+for\s+(?:a\s+living|work|money))?\s*\?|\bwhat(?:'s|\s+is)\s+your\s+(?:job|occupation|profession|line of work)\b|\bwhat\s+(?:kind\s+of\s+)?work\s+do\s+you\s+do\b/i;
 
 /** "What's his name?", "What was her name?": the character asks the name of someone the user spoke of */
 const NAME_ASKED = /\bwhat(?:'s|\s+is|\s+was)\s+(?:his|her|their|its)\s+name\s*\?\W*$/i;
@@ -998,7 +1007,7 @@ function sentencesOf(text: string): Tok[][] {
 
 function tokensOf(terms: CompromiseTerm[]): Tok[] {
   terms = owned(terms);
-  return terms.map((_, k) => passive(afterI(terms, k), terms[k + 1], terms[k + 2])).map(pluralAfterPreposition).map(hyphenedAdjective).map((t, k) => ({
+  return terms.map((_, k) => passive(afterI(terms, k), terms[k + 1], terms[k + 2])).map(pluralAfterPreposition).map(hyphenedAdjective).map(verbAfterBoth).map((t, k) => ({
     text: t.implicit ?? t.text,
     contracted: t.implicit != null && !t.tags.includes("Value") && !t.tags.includes("Unit"),
     w: (t.implicit ?? t.normal).toLowerCase(),
@@ -1013,6 +1022,13 @@ function seasonAt(terms: CompromiseTerm[], k: number): boolean {
   const t = terms[k], next = terms[k + 1];
   return SEASONS[(t.normal ?? "").toLowerCase()] !== undefined && /^(last|this|next)$/i.test(terms[k - 1]?.normal ?? "") &&
     !(next?.tags.includes("Noun") && !next.tags.includes("Pronoun") && !t.post.includes(",")) && !/'s$/.test(t.text);
+}
+
+/** "They both live in Chicago": after "they (or we) both" or "all", a word that can be a verb and that compromise took for an adjective is the verb */
+function verbAfterBoth(t: CompromiseTerm, k: number, terms: CompromiseTerm[]): CompromiseTerm {
+  const [who, both] = [terms[k - 2]?.normal, terms[k - 1]?.normal];
+  return /^(they|we)$/.test(who ?? "") && /^(both|all)$/.test(both ?? "") && t.tags.includes("Adjective") && /Present/.test(model.two.switches?.[t.normal] ?? "")
+    ? { ...t, tags: ["Verb", "PresentTense"] } : t;
 }
 
 /** "left-handed", "short-tempered": the second half of a hyphened word, which compromise may take for a past verb, is an adjective */
@@ -1949,7 +1965,9 @@ function statement(said: Tok[], ctx: Ctx): void {
   // ("It was interesting hearing…": a gerund after the adjective, likewise)
   const ahead = head === "it" && is(toks[1], "Copula") && toks.slice(2, 5).some((t, q) => (is(t, "Adjective") || is(t, "Gerund")) &&
     (/^(to|that)$/.test(toks[q + 3]?.w ?? "") || (is(t, "Adjective") && /^\w{3,}ing$/.test(toks[q + 3]?.w ?? ""))));
-  const resolved = !!thing && !ahead && asVerb(toks[1]) && (definite || thing.kind !== "thing") &&
+  // ("They both live in Chicago": a word between the pronoun and its verb)
+  const verbNext = asVerb(toks[1]) || (head === "they" && /^(both|all)$/.test(toks[1]?.w ?? "") && asVerb(toks[2]));
+  const resolved = !!thing && !ahead && verbNext && (definite || thing.kind !== "thing") &&
     ((head === "it" || head === "that") && thing.kind === "thing" || (head === "he" || head === "she") && thing.kind !== "thing" || they);
   // "It really bugged me.", "That's what keeps me going.", after a statement of this turn's that "it" is
   // not a thing of: it goes on with that statement
@@ -2034,6 +2052,8 @@ function objectOf(toks: Tok[], ctx: Ctx): Thing | undefined {
   const v = toks.findIndex((t) => isVerb(t));
   for (let k = Math.max(v, 0) + 1; k < toks.length; k++) {
     if (!isContent(toks[k]) || is(toks[k], "Gerund")) continue;
+    // ("two older brothers": a count goes with the thing counted)
+    if (is(toks[k], "Value") && (is(toks[k + 1], "Adjective") || is(toks[k + 1], "Noun"))) continue;
     let start = k;
     while (start > 0 && (is(toks[start - 1], "Adjective") || is(toks[start - 1], "Noun") || is(toks[start - 1], "Determiner")) && !isPronoun(toks[start - 1]) && !THIRD_PERSON[toks[start - 1].w]) start--;
     let end = k + 1;
@@ -2044,10 +2064,10 @@ function objectOf(toks: Tok[], ctx: Ctx): Thing | undefined {
     // ("my friend Sam": the name is the head, the kind is a friend's)
     const kind = kindOf(np.map((t) => (t === np[np.length - 1] ? head : lemma(t))));
     // "my dog", "I have a dog": the user's dog
-    // ("I have one daughter": the user's too)
-    const one = toks[start - 1]?.w === "one";
-    const had = v >= 0 && lemma(toks[v]) === "have" && !is(toks[v], "Auxiliary") && (indefinite(np[0]) || one);
-    if (toks[start - 1]?.w === "my" || had) return { toks: [usersOwn(ctx), ...(had && !one ? np.slice(1) : np)], own: true, kind };
+    // ("I have one daughter", "two older brothers": the user's too)
+    const counted = toks[start - 1]?.w === "one" || is(toks[start - 1], "Value") || is(np[0], "Value");
+    const had = v >= 0 && lemma(toks[v]) === "have" && !is(toks[v], "Auxiliary") && (indefinite(np[0]) || counted);
+    if (toks[start - 1]?.w === "my" || had) return { toks: [usersOwn(ctx), ...(had && !counted ? np.slice(1) : np)], own: true, kind };
     return { toks: indefinite(np[0]) ? [{ ...np[0], text: "the", w: "the" }, ...np.slice(1)] : np, own: false, kind };
   }
   return undefined;

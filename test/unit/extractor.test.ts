@@ -535,8 +535,12 @@ describe("built-in extractor", () => {
       ["I have a brother, he lives in Oslo.", ["Jordan has a brother.", "Jordan's brother lives in Oslo."]],
     ]);
     expect(asked("Kids?", "One daughter, she's four.")).toEqual(["Jordan has one daughter.", "Jordan's daughter is four."]);
+    // ("they" after a count, "both" between it and its verb)
+    expect(jordan("I have two cats. They sleep all day.")).toEqual(["Jordan has two cats.", "Jordan's cats sleep all day."]);
+    expect(asked("Do you have any siblings?", "Two older brothers. They both live in Chicago.")).toEqual(["Jordan has two older brothers.", "Jordan's older brothers both live in Chicago."]);
     // (not someone else's)
     expect(jordan("I met a smith, he was rude.")).toEqual(["Jordan met a smith."]);
+    expect(jordan("I met some elves, they were rude.")).toEqual(["Jordan met some elves."]);
   });
 
   it("leaves out what the user asks of the character after a comma ('…, don't tell anyone')", () => {
@@ -1297,7 +1301,13 @@ describe("built-in extractor", () => {
     expect(talk(["C:How old are you?", "34. I have two kids, Mia and Leo."])).toEqual(["The user is 34 years old.", "The user has two kids named Mia and Leo."]);
     expect(talk(["C:Where are you from?", "Portland! I moved to Denver for work."])).toEqual(["The user is from Portland.", "The user lives in Denver.", "The user moved to Denver for work."]);
     expect(talk(["C:What's your favorite food?", "Pizza! My dad owns a pizzeria in Naples."])).toEqual(["The user's favorite food is pizza.", "The user's dad owns a pizzeria in Naples."]);
+    // a job named alone answers what the user does for a living
+    expect(talk(["C:What do you do for a living?", "Nurse. Night shifts mostly."])).toEqual(["The user is a nurse."]);
+    expect(talk(["C:What's your job?", "Software engineer."])).toEqual(["The user is a software engineer."]);
+    expect(talk(["C:What do you do for a living?", "Retired."])).toEqual(["The user is retired."]);
+    expect(talk(["C:What do you do for fun?", "Hiking."])).toEqual(["The user enjoys hiking."]);
     // not a bare answer: nothing made of it
+    expect(talk(["C:What do you do?", "Nothing much lol"])).toEqual([]);
     expect(talk(["C:What's your favorite food?", "Hmm, hard to say. I like most things."])).toEqual([]);
     expect(talk(["C:What's your name?", "Why? Who's asking?"])).toEqual([]);
   });
