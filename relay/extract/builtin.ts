@@ -640,8 +640,9 @@ const PROPER_WORDS = /^\p{Lu}[\p{L}'-]+(?:,?\s+\p{Lu}[\p{L}'-]+){0,3}$/u;
 /**
  * A bare answer in the first sentence of a longer turn, said whole, and the rest of the turn: "What's
  * your name?" "Sam. I'm a blacksmith." → "My name is Sam. I'm a blacksmith."; also "How old are
- * you?" "34. …", "Where are you from?" "Portland! …", "What's your favorite food?" "Pizza! …". Null
- * for a one-sentence answer (read as an answer), or a first sentence that is more than a bare answer.
+ * you?" "34. …", "Where are you from?" "Portland! …", "What's your favorite food?" "Pizza! …"; and a job
+ * named, alone or first ("What do you do for a living?" "Nurse." → "I'm a nurse."). Null for any other
+ * one-sentence answer (read as an answer), or a first sentence that is more than a bare answer.
  */
 function firstAnswered(question: string, text: string): string | null {
   // (a job named alone answers too: "What do you do for a living?" "Nurse.")
@@ -719,7 +720,7 @@ function salvaged(f: Fact, user: string): Fact | null {
 }
 
 /** verbs an -ing word follows as what is done: "start running", "keep trying" (not "rock climbing") */
-const TAKES_ING = new Set(["start", "stop", "keep", "try", "quit", "begin", "miss", "avoid", "finish", "practice", "consider", "mind", "continue", "recommend", "remember", "love", "like", "hate", "enjoy", "go"]);
+const TAKES_ING = new Set(["start", "stop", "keep", "try", "quit", "begin", "miss", "avoid", "finish", "practice", "consider", "mind", "continue", "recommend", "remember", ...PREF_VERBS]);
 
 /** Whether a text goes on past one sentence. */
 const severalSentences = (text: string) => /[.!?;]\s+\S/.test(text);
@@ -1082,7 +1083,7 @@ function passive(t: CompromiseTerm, next: CompromiseTerm | undefined, after?: Co
   const word = next?.normal ?? "";
   const state = PASSIVE_STATES.has(word) && !!after?.tags.includes("Preposition");
   // ("it's why I came", "it's what I do": "has" only goes before a past participle, or "got")
-  const done = (x: CompromiseTerm | undefined) => !!x?.tags.some((tag) => tag === "Participle" || tag === "PastTense") || /^(been|got|gotten|to)$/.test(x?.normal ?? "");
+  const done = (x: CompromiseTerm | undefined) => !!x?.tags.some((tag) => tag === "Participle" || tag === "PastTense") || /^(been|got|gotten)$/.test(x?.normal ?? "");
   const ofHas = done(next) || (!!next?.tags.includes("Adverb") && done(after));
   return /^(called|named)$/i.test(word) || state || !ofHas ? { ...t, implicit: "is" } : t;
 }
@@ -1208,7 +1209,7 @@ function clausesOf(toks: Tok[]): Tok[][] {
     // ("I love to go hiking and rock climbing": an activity named by a word compromise took for a verb, and an -ing word)
     // ("board games and rock climbing": after a thing too, when the word can be a noun and takes no -ing word after it)
     const activity = verb === next && is(toks[k + 2], "Gerund") && lemma(verb!) !== "go" && (is(prev, "Gerund") ||
-      (is(prev, "Noun") && /Noun/.test(model.two.switches?.[verb!.w] ?? "") && !PREF_VERBS.has(lemma(verb!)) && !TAKES_ING.has(lemma(verb!))));
+      (is(prev, "Noun") && /Noun/.test(model.two.switches?.[verb!.w] ?? "") && !TAKES_ING.has(lemma(verb!))));
     const again = k > 1 && (t.w === "and" || butDid) && !listing && !nested && !described && !activity && byI(part) && isVerb(verb) && !is(verb, "Gerund") && !is(verb, "Auxiliary") &&
       !thirdPersonVerb(verb!) &&
       !is(verb, "Copula") && part.some((p, q) => q > 0 && isContent(p));
