@@ -343,7 +343,7 @@ function readTurns(turns: Turn[], knownName: string | undefined, unread: string[
   const between = (i: number) => (turns[i - 2]?.role === "user" ? before(i) : null);
   const texts = turns.map((t, i) => {
     if (t.role !== "user") return "";
-    const text = namesInline(spelledOut(t.text.replace(PLACEHOLDER_SLOT, "").replace(ASIDE_NOTES, " ").replace(SHOWING_AFTER_DASH, ". ")).replace(/\s+([,.!?;:])/g, "$1").replace(/\s+/g, " ").trim());
+    let text = namesInline(spelledOut(t.text.replace(PLACEHOLDER_SLOT, "").replace(ASIDE_NOTES, " ").replace(SHOWING_AFTER_DASH, ". ")).replace(/\s+([,.!?;:])/g, "$1").replace(/\s+/g, " ").trim());
     const asked = before(i);
     if (!asked) return text;
     // "Do you have any pets?" "Two cats." and "Have you been camping before?" "Yeah, plenty of times.":
@@ -356,6 +356,9 @@ function readTurns(turns: Turn[], knownName: string | undefined, unread: string[
     // "My brother joined the mercenaries." "What's his name?" "Tomas.": the name of the one the user spoke of
     const named = nameGiven(asked, turns[i - 2]?.role === "user" ? turns[i - 2].text : "", text);
     if (named) return named;
+    // ("Do you like jazz?" "Yes! I listen to it every day.": "it" is jazz)
+    const asks = yesNoTopic(asked);
+    if (asks) text = itIs(text, asks);
     const yes = saidYes(asked, text);
     if (yes) return `${yes} ${SHORT_YES.test(text) ? afterShortYes(text) : text}`.trim();
     // (a short yes to what no rule reads says nothing: what follows it stands alone)
@@ -606,6 +609,22 @@ function saidYes(question: string, answer: string): string | null {
     return past ? `I ${[past, ...after].join(" ")}.` : null;
   }
   return `I ${{ do: "", have: "have ", are: "am ", were: "was ", can: "can " }[aux] ?? ""}${rest}.`.replace(/\s+/g, " ");
+}
+
+/**
+ * What a yes-or-no question asks about, when it names it: "Do you like jazz?" → "jazz", "Have you
+ * ever read Dune?" → "Dune", "Have you been to Lisbon?" → "Lisbon". Null for anything vaguer ("a dog",
+ * "it", "your sword") or longer than four words.
+ */
+function yesNoTopic(question: string): string | null {
+  const m = YES_NO.exec(question);
+  if (!m) return null;
+  const words = m[2].replace(/\b(ever|yet|still|already|too|really|before|lately|recently|much|often|anymore|at all)\b/gi, " ").replace(/[\s,]+/g, " ").trim().split(" ");
+  let k = 1;
+  if (/^(to|into|in|on|at|of|with|about)$/i.test(words[k] ?? "")) k++;
+  const topic = words.slice(k);
+  if (!topic.length || topic.length > 4 || topic.some((w) => /^(you|your|yours|my|me|it|its|them|that|this|these|those|us|our|we|a|an|any|some|one|or)$/i.test(w))) return null;
+  return topic.join(" ");
 }
 
 /** "Kids?", "Any pets?", "Got any siblings?": the short way of asking whether the user has some */
@@ -866,7 +885,8 @@ function favoriteOf(text: string, kind: string | null): string {
  */
 function itIs(text: string, topic: string): string {
   const last = topic.split(" ").pop()!.toLowerCase();
-  const object = new RegExp(`(?<=\\b(?!(?:is|was|are|were|be|been|if|that|and|but|so|because|when|as|than|since|think|thought|guess|hope)\\b)[a-z]+\\s+)${pluralWord(last) ? "them" : "it"}\\b(?=\\s*(?:[,.!;]|$|\\s+(?:and|but|so|because|though|too|a lot|anymore|since|every|more|most|as well)\\b))`, "gi");
+  // ("I've read it three times", "I played it in high school": how often, when or where after it; but not "make it to…", "get it done")
+  const object = new RegExp(`(?<=\\b(?!(?:is|was|are|were|be|been|if|that|and|but|so|because|when|as|than|since|think|thought|guess|hope|make|made|making|take|took|get|got|getting|keep|kept|let)\\b)[a-z]+\\s+)${pluralWord(last) ? "them" : "it"}\\b(?=\\s*(?:[,.!;]|$|\\s+(?:and|but|so|because|though|too|a lot|anymore|since|every|more|most|as well|in|at|on|for|with|during|after|before|when|while|once|twice|again|\\d+|one|two|three|four|five|several|many|a few|yesterday|today|last|this)\\b))`, "gi");
   const said = sentencesIn(text), one = new RegExp(object.source, "i");
   const at = said.findIndex((x) => one.test(x));
   // ("I like blocks that have letters on them": the sentence names it itself)
@@ -1008,7 +1028,7 @@ function sentencesOf(text: string): Tok[][] {
 
 function tokensOf(terms: CompromiseTerm[]): Tok[] {
   terms = owned(terms);
-  return terms.map((_, k) => passive(afterI(terms, k), terms[k + 1], terms[k + 2])).map(pluralAfterPreposition).map(hyphenedAdjective).map(verbAfterBoth).map((t, k) => ({
+  return terms.map((_, k) => passive(afterI(terms, k), terms[k + 1], terms[k + 2])).map(pluralAfterPreposition).map(hyphenedAdjective).map(verbAfterBoth).map(heardThing).map((t, k) => ({
     text: t.implicit ?? t.text,
     contracted: t.implicit != null && !t.tags.includes("Value") && !t.tags.includes("Unit"),
     w: (t.implicit ?? t.normal).toLowerCase(),
@@ -1023,6 +1043,12 @@ function seasonAt(terms: CompromiseTerm[], k: number): boolean {
   const t = terms[k], next = terms[k + 1];
   return SEASONS[(t.normal ?? "").toLowerCase()] !== undefined && /^(last|this|next)$/i.test(terms[k - 1]?.normal ?? "") &&
     !(next?.tags.includes("Noun") && !next.tags.includes("Pronoun") && !t.post.includes(",")) && !/'s$/.test(t.text);
+}
+
+/** "I listen to jazz": after "listen to", what compromise took for a verb ("to jazz") is what is listened to */
+function heardThing(t: CompromiseTerm, k: number, terms: CompromiseTerm[]): CompromiseTerm {
+  return terms[k - 1]?.normal === "to" && /^listen(s|ed|ing)?$/.test(terms[k - 2]?.normal ?? "") && t.tags.includes("Verb") && !t.tags.includes("Gerund")
+    ? { ...t, tags: ["Noun", "Singular"] } : t;
 }
 
 /** "They both live in Chicago": after "they (or we) both" or "all", a word that can be a verb and that compromise took for an adjective is the verb */

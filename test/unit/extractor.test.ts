@@ -838,6 +838,15 @@ describe("built-in extractor", () => {
     expect(jordan("I'm so over-tired.")).toEqual([]);
   });
 
+  it("'it' in the answer to a yes-or-no question that names a thing is that thing ('Have you read Dune?' 'I've read it three times.')", () => {
+    expect(asked("Have you ever read Dune?", "I've read it three times.")).toEqual(["Jordan has read Dune three times."]);
+    expect(asked("Do you play chess?", "I used to play it in high school.")).toEqual(["Jordan used to play chess in high school."]);
+    expect(asked("Do you like jazz?", "Yes! I listen to it every day.")).toEqual(["Jordan likes jazz.", "Jordan listens to jazz every day."]);
+    // not a vague thing ("a dog"), nor "it" in a saying ("make it to…", "get away from it all")
+    expect(asked("Do you have a dog?", "Yes, I walk it every day.").join(" ")).not.toMatch(/walks a dog/);
+    expect(asked("Have you been camping before?", "Yes, it's a great way to get away from it all.").join(" ")).not.toMatch(/from camping/);
+  });
+
   it("takes a yes said with the question's own verb ('I have!', 'I am, and…') as a yes, and what follows it on its own", () => {
     expect(asked("Have you ever been to the Sunken Market?", "I have, and it's a maze.")).toEqual(["Jordan has been to the Sunken Market, and it is a maze."]);
     expect(asked("Are you a blacksmith?", "I am!")).toEqual(["Jordan is a blacksmith."]);
