@@ -361,6 +361,9 @@ function readTurns(turns: Turn[], knownName: string | undefined, unread: string[
     if (asks) text = itIs(text, asks);
     const yes = saidYes(asked, text);
     if (yes) return `${yes} ${SHORT_YES.test(text) ? afterShortYes(text) : text}`.trim();
+    // "Have you been to Japan?" "No, never.": "I have not been to Japan."
+    const no = saidNo(asked, text);
+    if (no) return `${no} ${text.replace(NO, "")}`.trim();
     // (a short yes to what no rule reads says nothing: what follows it stands alone)
     if (SHORT_YES.test(text)) return afterShortYes(text);
     // "What class do you play?" "Usually a druid.": "I usually play a druid."
@@ -625,6 +628,22 @@ function yesNoTopic(question: string): string | null {
   const topic = words.slice(k);
   if (!topic.length || topic.length > 4 || topic.some((w) => /^(you|your|yours|my|me|it|its|them|that|this|these|those|us|our|we|a|an|any|some|one|or)$/i.test(w))) return null;
   return topic.join(" ");
+}
+
+/** a short no: "No.", "Nope, never!", "Definitely not lol" */
+const NO = /^\W*(?:(?:oh|haha|lol|hmm|well)\W+)*(?:no|nope|nah|not really|definitely not|not at all|never|no way)\b(?:[\s,]+(?:never|not really|not at all|sadly|unfortunately|lol|haha)\b)*\s*[.!]*\s*/i;
+/**
+ * What the user said no to, as the user would say it: "Have you been to Japan?" "No, never." → "I
+ * have not been to Japan."; "Are you a morning person?" "Definitely not" → "I am not a morning
+ * person." Null unless the answer starts with a no that is its whole sentence ("No, I hate it" is
+ * read as said), to a question saidYes would read.
+ */
+function saidNo(question: string, answer: string): string | null {
+  const m = YES_NO.exec(question), no = NO.exec(answer);
+  if (!m || !no || (answer.slice(no[0].length).trim() && !/[.!]\s*$/.test(no[0]))) return null;
+  const rest = m[2].replace(/\byourself\b/gi, "myself").replace(/\byour\b/gi, "my").replace(/\b(ever|any|anymore|anytime|yet|too|as well)\b/gi, " ").replace(/[\s,]+/g, " ").trim();
+  if (!rest || NOT_OF_THE_USER.test(rest)) return null;
+  return `I ${{ do: "don't", did: "didn't", have: "haven't", are: "am not", were: "wasn't", can: "can't" }[m[1].toLowerCase()] ?? "don't"} ${rest}.`;
 }
 
 /** "Kids?", "Any pets?", "Got any siblings?": the short way of asking whether the user has some */

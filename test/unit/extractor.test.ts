@@ -829,6 +829,14 @@ describe("built-in extractor", () => {
     expect(yes("Would you like to come along?", "Yes!")).toEqual([]);
     expect(yes("Do you think it will rain?", "Yeah.")).toEqual([]);
     expect(yes("Do you like my new hat?", "Yes!")).toEqual([]);
+    // a no that is its whole sentence is the user saying the opposite
+    expect(yes("Are you a morning person?", "Definitely not lol")).toEqual(["Jordan is not a morning person."]);
+    expect(yes("Have you ever been to Oslo?", "No, never. I'd love to go though.")).toEqual(["Jordan has not been to Oslo."]);
+    // (a no that goes on is read as said; an offer, an opinion asked, a no with a but say nothing)
+    expect(yes("Do you like coffee?", "No, I hate it.")).toEqual(["Jordan hates coffee."]);
+    expect(yes("Would you like some tea?", "No thanks.")).toEqual([]);
+    expect(yes("Do you think it will rain?", "No.")).toEqual([]);
+    expect(yes("Did you finish the lighthouse quest?", "Not yet, but soon.")).toEqual([]);
   });
 
   it("what the user is like, said in one hyphened word ('left-handed'), is a fact", () => {
