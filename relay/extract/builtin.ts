@@ -1665,8 +1665,14 @@ function setName(name: string, ctx: Ctx): void {
 
 /** "call me Jo", "you can call me Jo", "everyone calls me Jo" */
 function callMe(toks: Tok[], ctx: Ctx): boolean {
-  const at = toks.findIndex((t, k) => /^call(s|ed)?$/.test(t.w) && toks[k + 1]?.w === "me");
-  const rest = at < 0 ? [] : toks.slice(at + 2);
+  // ("I go by Lex, not Alexandra": the name the user goes by, before a comma)
+  const by = toks.findIndex((t, k) => k > 0 && toks[k - 1].w === "i" && /^go(es)?$/.test(t.w) && toks[k + 1]?.w === "by");
+  const at = by > 0 ? by : toks.findIndex((t, k) => /^call(s|ed)?$/.test(t.w) && toks[k + 1]?.w === "me");
+  const after = at < 0 ? [] : toks.slice(at + 2);
+  const comma = after.findIndex((t) => /[,;]/.test(t.post));
+  const rest = by > 0 && comma >= 0 ? after.slice(0, comma + 1) : after;
+  // (a name, not "I go by bus")
+  if (by > 0 && !rest.every(isProper)) return false;
   // "call me Jo", not "call me on 415-555-2671" or "call me tomorrow"
   if (at < 0 || at > 3 || rest.length === 0 || rest.length > 2 || !rest.every((t) => isProper(t) || is(t, "Noun")) ||
     rest.some((t) => is(t, "Preposition") || is(t, "Value") || is(t, "Date") || isPronoun(t) || /\d/.test(t.w))) return false;
