@@ -380,7 +380,11 @@ function readTurns(turns: Turn[], knownName: string | undefined, unread: string[
   const back = turns.map((_, i) => ASKS_BACK.test(between(i) ?? ""));
   // ("My uncle Joe offered to teach me." "That's kind of him." "Yeah, he's a retired bus driver.": the
   // character spoke of someone the user's last turn named, and the user goes on about them)
-  const spokeOf = turns.map((_, i) => { const said = between(i); return !!said && /\b(him|her|he|she|his)\b/i.test(said) && !/\?\W*$/.test(said); });
+  // (or asked of them, "Is she doing well?", or only said "Wow!" between: the user goes on about the same one)
+  const spokeOf = turns.map((_, i) => {
+    const said = between(i);
+    return !!said && (/\b(him|her|he|she|his)\b/i.test(said) || (said.split(/\s+/).length <= 4 && !/\p{Lu}\p{Ll}+\s+\p{Lu}|\?/u.test(said.slice(1))));
+  });
   // each user turn's sentences, split once: read as statements (tagged) and by the rules that read text
   const split = texts.map((text) => (text ? sentencesIn(text) : []));
   // what a statement's sentence goes on to say of it, in a sentence without the user ("The view was breathtaking.")

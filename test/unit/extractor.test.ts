@@ -525,8 +525,14 @@ describe("built-in extractor", () => {
       .toContainEqual("Jordan's uncle Joe is a retired ferryman.");
     expect(said(["My mom is coming to visit tomorrow.", "C:I'm sure she misses you.", "Yeah, she has been really supportive."]))
       .toContainEqual("Jordan's mom has been supportive.");
+    // the character asking of them ("Is she doing well?"), or only saying "Wow!" between
+    expect(said(["Gonna visit my grandma in Ohio.", "C:That's sweet. Is she doing well?", "She's 92 and still gardens every day!", "C:Wow!",
+      "She taught me how to knit when I was 7."])).toEqual([
+      "Jordan is going to visit their grandma in Ohio.", "Jordan's grandma is 92 and still gardens every day.", "Jordan's grandma taught Jordan how to knit when Jordan was 7.",
+    ]);
     // (the character speaking of someone else: nothing said of them)
     expect(said(["I went fishing.", "C:My brother loves fishing, he goes every day.", "He sounds fun."])).toEqual(["Jordan went fishing."]);
+    expect(said(["My grandma lives in Ohio.", "C:Ask Captain Rowe about the ferry.", "He knows the tides."])).toEqual(["Jordan's grandma lives in Ohio."]);
   });
 
   it("reads 'he' or 'she' after a comma as the one just named ('I have one daughter, she's four')", () => {
