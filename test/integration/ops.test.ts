@@ -32,7 +32,9 @@ function parsePrometheus(text: string): { types: Map<string, string>; samples: S
     if (m[2] && pairs.join(",") !== m[2].replace(/,$/, "")) throw new Error(`malformed labels: ${line}`);
     for (const p of pairs) { const [, k, v] = /(\w+)="(.*)"/.exec(p)!; labels[k] = v; }
     const value = m[3] === "+Inf" ? Infinity : m[3] === "-Inf" ? -Infinity : Number(m[3]);
-    if (Number.isNaN(value) && m[3] !== "NaN") throw new Error(`not a number: ${line}`);
+    // (a value is what Go's ParseFloat reads, as Prometheus says: "NaN" in any case; prom-client writes an
+    // event-loop lag not yet sampled as "Nan", which failed this once)
+    if (Number.isNaN(value) && m[3].toLowerCase() !== "nan") throw new Error(`not a number: ${line}`);
     const family = m[1].replace(/_(bucket|sum|count)$/, "");
     if (!types.has(m[1]) && types.get(family) !== "histogram") throw new Error(`sample before its # TYPE: ${line}`);
     samples.push({ name: m[1], labels, value });
