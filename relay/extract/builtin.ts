@@ -2511,13 +2511,15 @@ function listItems(toks: Tok[]): Tok[][] {
 }
 
 /** The slot key of a phrase: lemmas, no articles or possessives. "to bake cookies" → "bake cookie" */
-function key(toks: Tok[]): string {
+function key(toks: Tok[], dates = false): string {
   // ("a lot of old songs", "lots of bands": old songs, bands; "a lot" may be tagged an adverb, so "of" leads)
-  return toks
-    .filter((t, k) => !is(t, "Determiner") && !is(t, "Possessive") && !is(t, "Adverb") && !is(t, "Date") &&
-      !((is(t, "Value") || is(t, "Adjective")) && is(toks[k + 1], "Date")) &&
+  const said = toks
+    .filter((t, k) => !is(t, "Determiner") && !is(t, "Possessive") && !is(t, "Adverb") && (dates || (!is(t, "Date") &&
+      !((is(t, "Value") || is(t, "Adjective")) && is(toks[k + 1], "Date")))) &&
       !ASIDES.has(t.w) && t.w !== "to" && !THIRD_PERSON[t.w])
     .map(lemma).join(" ").toLowerCase().replace(/[^a-z0-9 '-]/g, "").trim().replace(/^(?:(?:lot|plenty|ton) )?of /, "");
+  // ("I hate Mondays", "my favorite season": when the thing itself is a time, it is the key)
+  return said || dates ? said : key(toks, true);
 }
 
 function isContent(t: Tok): boolean {

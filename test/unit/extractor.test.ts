@@ -166,6 +166,10 @@ describe("built-in extractor", () => {
     expect(one("I'm really into jazz.", "Jordan")).toMatchObject([{ text: "Jordan is into jazz.", slot: "pref:jazz" }]);
     expect(one("I can't stand loud music.", "Jordan")).toMatchObject([{ text: "Jordan hates loud music.", slot: "pref:loud music" }]);
     expect(one("I enjoy baking bread.", "Jordan")).toMatchObject([{ text: "Jordan enjoys baking bread.", slot: "pref:bake bread" }]);
+    // a thing that is a time is its own slot (not one empty slot that "Mondays" and "my favorite season" would share)
+    expect(one("I hate Mondays.", "Jordan")).toMatchObject([{ text: "Jordan hates Mondays.", slot: "pref:monday" }]);
+    expect(one("My favorite season is winter.", "Jordan")).toMatchObject([{ slot: "pref:favorite season", value: "winter" }]);
+    expect(one("My favorite day is Friday.", "Jordan")).toMatchObject([{ slot: "pref:favorite day", value: "Friday" }]);
     // how much is said, and left out of the slot: "a lot of old sea shanties" is on the slot of old sea shanties
     expect(one("I like a lot of old sea shanties.", "Jordan")).toMatchObject([{ text: "Jordan likes a lot of old sea shanties.", slot: "pref:old sea shanty" }]);
     expect(one("I love lots of card games.", "Jordan")).toMatchObject([{ text: "Jordan loves lots of card games.", slot: "pref:card game" }]);
