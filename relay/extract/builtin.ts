@@ -860,7 +860,8 @@ const WHAT_DO_YOU = /(?:^|[.!?]\s+)(?:(?:so|and|oh|but|hey),?\s+)?what\s+(?:(?:k
 /** the character asking what the user does for fun */
 const FOR_FUN = /(?:^|[.!?]\s+)(?:(?:so|and|oh|but|hey),?\s+)?(?:any hobbies|what are your hobbies|what do you do for fun|what do you like to do(?: for fun| in your free time)?)\s*\?\s*$/i;
 /** a short answer: a thing named, maybe with how often ("Usually a druid.", "RPGs, mostly.") */
-const SHORT_ANSWER = /^\W*(?:(usually|mostly|mainly|normally|often|always)\s+)?([\p{L}\p{N}'&-]+(?:\s+[\p{L}\p{N}'&-]+){0,4}?)(?:,?\s+(usually|mostly|mainly|normally))?\s*[.!]*\s*$/iu;
+// ("Mostly indie rock, some jazz.": a few things, a comma between)
+const SHORT_ANSWER = /^\W*(?:(usually|mostly|mainly|normally|often|always)\s+)?([\p{L}\p{N}'&-]+(?:,?\s+[\p{L}\p{N}'&-]+){0,5}?)(?:,?\s+(usually|mostly|mainly|normally))?\s*[.!]*\s*$/iu;
 /** words that make a reply more than a thing named */
 const NOT_A_THING = /^(?:i|i'm|my|me|it|it's|that|this|those|these|they|you|we|not|no|nope|nothing|everything|anything|depends|idk|dunno|yes|yeah|sure|hmm|none|same|whatever|lots|many|all)$/i;
 /**

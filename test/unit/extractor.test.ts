@@ -471,6 +471,8 @@ describe("built-in extractor", () => {
 
   it("reads a thing named in answer to 'What X do you play/like/drive…?' as said whole", () => {
     expect(asked("What class do you play?", "Usually a druid.")).toEqual(["Jordan usually plays a druid."]);
+    // a few things, a comma between
+    expect(asked("What kind of music do you like?", "Mostly sea shanties, some jazz.")).toEqual(["Jordan likes sea shanties.", "Jordan likes some jazz."]);
     expect(asked("What kind of music do you listen to at work?", "Metal, mostly.")).toEqual(["Jordan mostly listens to metal at work."]);
     expect(asked("So what car do you drive?", "A red Volvo.")).toEqual(["Jordan drives a red Volvo."]);
     // (no thing named, or a reply that says more: read as usual)
