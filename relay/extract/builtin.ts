@@ -122,6 +122,10 @@ const PLACEHOLDER_SLOT = /(?:\s+(?:in|at|to|from|on|near|with|called|named))?\s*
 const QUESTION_TAIL = /,\s*(?:(?:and|but|so)\s+)?(?:what|how|where|who|which|why|when|do|does|did|are|is|have|has|can|could|would|will|wanna|you)\b[^,.!?]*\?+\W*$/i;
 /** laughter and the like, wherever it stands: "I love pizza lol" */
 const LAUGHS = /^(lol|lmao|haha+|hehe+|ha|xd|rofl)$/;
+/** chat asides, wherever they stand: "I'm vegan btw" */
+const CHAT_ASIDES = /\s*\b(?:btw|tbh|ngl|fyi|imo|imho)\b/gi;
+/** "my birthday's next Tuesday": the "'s" of a day the tagger takes for whose */
+const DAY_IS = /\b(birthday|bday|anniversary)['’]s\b/gi;
 /**
  * "Here's a new shield I forged yesterday", "It's a tavern I go to often", "Here's a pic of a pie I
  * baked": something shown or named, then what the user did with it. Read as "I forged a new shield
@@ -343,7 +347,8 @@ function readTurns(turns: Turn[], knownName: string | undefined, unread: string[
   const between = (i: number) => (turns[i - 2]?.role === "user" ? before(i) : null);
   const texts = turns.map((t, i) => {
     if (t.role !== "user") return "";
-    let text = namesInline(spelledOut(t.text.replace(PLACEHOLDER_SLOT, "").replace(ASIDE_NOTES, " ").replace(SHOWING_AFTER_DASH, ". ")).replace(/\s+([,.!?;:])/g, "$1").replace(/\s+/g, " ").trim());
+    let text = namesInline(spelledOut(t.text.replace(PLACEHOLDER_SLOT, "").replace(ASIDE_NOTES, " ").replace(SHOWING_AFTER_DASH, ". ").replace(CHAT_ASIDES, "")
+      .replace(DAY_IS, "$1 is")).replace(/\s+([,.!?;:])/g, "$1").replace(/\s+/g, " ").replace(/^[\s,]+/, "").trim());
     const asked = before(i);
     if (!asked) return text;
     // "Do you have any pets?" "Two cats." and "Have you been camping before?" "Yeah, plenty of times.":
@@ -1232,7 +1237,8 @@ function clausesOf(toks: Tok[]): Tok[][] {
       // "…, so keep Whiskers away from me": what the user asks of the character
       // ("…, so please don't send me into the cave": asked too)
       // ("…, so no meat pies for me please")
-      (t.w === "so" && (is(next, "Imperative") || (is(next, "Infinitive") && !is(next, "Noun")) || (next?.w === "do" && toks[k + 2]?.w === "not") ||
+      // ("…, so no meat pies": a "no" after it is asked of the character too)
+      (t.w === "so" && (is(next, "Imperative") || (is(next, "Infinitive") && !is(next, "Noun")) || (next?.w === "do" && toks[k + 2]?.w === "not") || (next?.w === "no" && !is(toks[k + 2], "Pronoun") && toks[k + 2]?.w !== "one") ||
         toks.slice(k + 1).some((x) => /^(please|pls|plz)$/.test(x.w)))) ||
       // "…, don't tell anyone", "…, please don't laugh", "…, keep it secret": asked of the character after a comma
       (prev.post.includes(",") && ((t.w === "do" && next?.w === "not" && isVerb(toks[k + 2])) || /^(please|pls|plz)$/.test(t.w) ||
@@ -1651,7 +1657,9 @@ function possessiveClause(toks: Tok[], ctx: Ctx): void {
   const might = /^(would|could|might|should|may)$/.test(toks[v].w);
   const aboutKin = (FAMILY.has(kind) || PETS.has(kind)) && what.length <= 2 && after.length > 0 && !CHAT_VERBS.has(lemma(toks[v])) && !might &&
     (!copula || after.some((t) => is(t, "Adjective") && !PASSING_STATES.has(t.w) && !FEELINGS.has(t.w) && !MOODS.has(t.w)));
-  if (after.some(isContent) || aboutKin) add(ctx, { text: say(possessive(ctx), toks.slice(1), undefined, ctx, false), importance: 0.4 });
+  // ("My birthday's next Tuesday": a day of the user's, said with its date)
+  const dayOf = /^(birthday|bday|anniversary)$/.test(kind) && copula && after.some((t) => is(t, "Date") || relativeTime(after, after.indexOf(t), ctx.day));
+  if (after.some(isContent) || aboutKin || dayOf) add(ctx, { text: say(possessive(ctx), toks.slice(1), undefined, ctx, false), importance: 0.4 });
 }
 
 function nameIs(toks: Tok[], ctx: Ctx, neg: boolean): boolean {

@@ -820,6 +820,14 @@ describe("built-in extractor", () => {
     expect(asked("do u have any pets?", "yeah 2 cats")).toEqual(["Jordan has 2 cats."]);
   });
 
+  it("leaves out chat asides ('btw', 'tbh') and what is asked after ', so no …'; reads 'my birthday's next Tuesday'", () => {
+    expect(jordan("I'm vegan btw, so no meat pies.")).toEqual(["Jordan is vegan."]);
+    expect(jordan("tbh I love pizza.")).toEqual(["Jordan loves pizza."]);
+    expect(jordan("My birthday's next Tuesday!")).toEqual(["Jordan's birthday is on Tuesday 2025-03-18."]);
+    // (but "so no one…" is a statement)
+    expect(jordan("I worked late, so no one was home.")).toEqual(["Jordan worked late, no one was home."]);
+  });
+
   it("spells out chat shorthand", () => {
     expect(jordan("Took some pics of the new biz for my fam.")).toEqual(["Jordan took some pictures of the new business for their family."]);
     expect(jordan("Gonna finish my edu first.")).toEqual(["Jordan is going to finish their education first."]);
