@@ -2053,7 +2053,9 @@ function statement(said: Tok[], ctx: Ctx): void {
   else if (SOFT_LEADS.has(head) && is(toks[1], "PastTense") && !is(toks[1], "Auxiliary") && !is(toks[1], "Participle") && !toks.some((t) => t.w === "me")) {
     toks.splice(0, 1, synthetic("I", "Pronoun"), { ...toks[0], text: toks[0].text.toLowerCase(), first: false });
   }
-  else if ((is(toks[0], "PastTense") || doing(toks)) && !is(toks[0], "Auxiliary") && (head !== "been" || toks.slice(1, 4).some((t) => is(t, "Gerund") || /ing$/.test(t.w)))) {
+  else if ((is(toks[0], "PastTense") || doing(toks)) && !is(toks[0], "Auxiliary") && (head !== "been" || toks.slice(1, 4).some((t) => is(t, "Gerund") || /ing$/.test(t.w)) ||
+    // ("Been vegan for 5 years": what the user has been, and for how long)
+    (!is(toks[1], "Gerund") && !isPronoun(toks[1]) && !/^(there|here|up|out|away|home|busy|around)$/.test(toks[1].w) && /^(for|since)$/.test(toks[2]?.w ?? "")))) {
     if (toks.some((t) => t.w === "me")) return;
     const aux = head === "been" ? [synthetic("have", "Verb", "Auxiliary")] : is(toks[0], "Gerund") ? [synthetic("am", "Verb", "Copula")] : [];
     toks.splice(0, 1, synthetic("I", "Pronoun"), ...aux, { ...toks[0], text: toks[0].text.toLowerCase(), first: false });

@@ -1127,6 +1127,9 @@ describe("built-in extractor", () => {
   it("reads a sentence that starts with what the user is doing, or has been doing, with 'I am' or 'I have' left out", () => {
     expect(jordan("Researching old shipwrecks these days.")).toEqual(["Jordan is researching old shipwrecks these days."]);
     expect(jordan("Been working on a new quilt for my sister.")).toEqual(["Jordan has been working on a new quilt for their sister."]);
+    // ("Been vegan for 5 years": what the user has been, for how long; not where they have been)
+    expect(jordan("Been vegan for 5 years.")).toEqual(["Jordan has been vegan for 5 years."]);
+    expect(jordan("Been there for hours.")).toEqual([]);
     // a gerund that is the subject, one of a list (an answer), or a talk verb is not
     expect(jordan("Painting helps me relax.")).toEqual(["Painting helps Jordan relax."]);
     // (an "I" in it names the user, its verb agreeing, and "my" after it is "their")
