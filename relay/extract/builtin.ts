@@ -212,7 +212,10 @@ const ABOUT_THEM = /^\W*(he|she|he's|she's)\b/i;
 /** "Where are you (originally) from?", "Where do you hail from?", "Where did you grow up?"; "Where do you live?" */
 const WHERE_FROM = /\bwhere (?:are|were) you (?:originally |born and raised |born )?from\b|\bwhere do you (?:come|hail) from\b|\bwhere did you grow up\b/i;
 const WHERE_LIVE = /\bwhere do you live\b|\bwhere are you living\b/i;
-const ASKS = new RegExp(`\\byour name\\b|\\bcall you\\b|\\bhow old\\b|\\byour fav(?:ou?rite|e)\\b|${WHERE_FROM.source}|${WHERE_LIVE.source}|\\bhow often do you\\b|\\bhow long have you been\\b`, "i");
+/** "What's your name?", "What can I call you?"; "How old are you?" */
+const NAME_ASKED_OF_USER = /\byour name\b|\bcall you\b/i;
+const AGE_ASKED = /\bhow old\b/i;
+const ASKS = new RegExp(`${NAME_ASKED_OF_USER.source}|${AGE_ASKED.source}|\\byour fav(?:ou?rite|e)\\b|${WHERE_FROM.source}|${WHERE_LIVE.source}|\\bhow often do you\\b|\\bhow long have you been\\b`, "i");
 /** "How long have you been painting?": what the user has been doing */
 const HOW_LONG = /\bhow long have you been ([a-z' -]{2,60}?)\s*\?/i;
 /** an answer that says how long: "Since I was 17 or so", "For ten years", "About six months now" */
@@ -362,12 +365,13 @@ function readTurns(turns: Turn[], knownName: string | undefined, unread: string[
     const named = nameGiven(asked, turns[i - 2]?.role === "user" ? turns[i - 2].text : "", text);
     if (named) return named;
     // ("Do you like jazz?" "Yes! I listen to it every day.": "it" is jazz)
-    const asks = yesNoTopic(asked);
+    const yesNo = yesNoAsked(asked);
+    const asks = yesNoTopic(yesNo);
     if (asks) text = itIs(text, asks);
-    const yes = saidYes(asked, text);
+    const yes = saidYes(yesNo, text);
     if (yes) return `${yes} ${SHORT_YES.test(text) ? afterShortYes(text) : text}`.trim();
     // "Have you been to Japan?" "No, never.": "I have not been to Japan."
-    const no = saidNo(asked, text);
+    const no = saidNo(yesNo, text);
     if (no) return `${no} ${text.replace(NO, "")}`.trim();
     // (a short yes to what no rule reads says nothing: what follows it stands alone)
     if (SHORT_YES.test(text)) return afterShortYes(text);
@@ -595,6 +599,20 @@ const NOT_OF_THE_USER = /\b(me|my|mine|us|we|our|you|or|think|know|remember|mean
 const YES = /^\W*(yes|yeah|yep|yup|yea|definitely|of course|sure|absolutely|totally|certainly|indeed)\b(?![^.!?]*\b(not|never|no)\b|[^.!?]*n't\b)/i;
 
 /**
+ * The character's yes-or-no question about the user, read once for saidYes, saidNo and yesNoTopic:
+ * its verb ("do", "have"…), the words it asks as said ("ever been to Lisbon"), and those words as the
+ * user would say them ("been to Lisbon", "my sword"), or "" when the question is not of the user
+ * (an offer, an opinion, a question about the character).
+ */
+interface YesNo { aux: string; asked: string; rest: string }
+function yesNoAsked(question: string): YesNo | null {
+  const m = YES_NO.exec(question);
+  if (!m) return null;
+  const rest = m[2].replace(/\byourself\b/gi, "myself").replace(/\byour\b/gi, "my").replace(/\b(ever|any|anymore|anytime|yet|too|as well)\b/gi, " ").replace(/[\s,]+/g, " ").trim();
+  return { aux: m[1].toLowerCase(), asked: m[2], rest: NOT_OF_THE_USER.test(rest) ? "" : rest };
+}
+
+/**
  * "I do!", "I have, and…", "Yeah, I am.": a yes said with the question's own verb and nothing after it
  * (not "I do love it", "I have to go"). Groups: the verb.
  */
@@ -609,12 +627,10 @@ const afterShortYes = (answer: string) => capitalize(answer.replace(SHORT_YES, "
  * plenty of times." → "I have been camping before."; "Did you go to the fair?" → "I went to the fair."
  * Null when the character did not end on a yes-or-no question about the user, or the answer is no.
  */
-function saidYes(question: string, answer: string): string | null {
-  const m = YES_NO.exec(question), short = SHORT_YES.exec(answer);
-  if (!m || !(YES.test(answer) || (short && SHORT_YES_TO[m[1].toLowerCase()] === short[1].toLowerCase()))) return null;
-  const rest = m[2].replace(/\byourself\b/gi, "myself").replace(/\byour\b/gi, "my").replace(/\b(ever|any|anymore|anytime|yet|too|as well)\b/gi, " ").replace(/[\s,]+/g, " ").trim();
-  if (!rest || NOT_OF_THE_USER.test(rest)) return null;
-  const aux = m[1].toLowerCase();
+function saidYes(q: YesNo | null, answer: string): string | null {
+  const short = SHORT_YES.exec(answer);
+  if (!q?.rest || !(YES.test(answer) || (short && SHORT_YES_TO[q.aux] === short[1].toLowerCase()))) return null;
+  const { aux, rest } = q;
   if (aux === "did") {
     const [verb, ...after] = rest.split(" ");
     const past = transform.verb.conjugate(verb.toLowerCase(), model)?.PastTense;
@@ -628,10 +644,9 @@ function saidYes(question: string, answer: string): string | null {
  * ever read Dune?" → "Dune", "Have you been to Lisbon?" → "Lisbon". Null for anything vaguer ("a dog",
  * "it", "your sword") or longer than four words.
  */
-function yesNoTopic(question: string): string | null {
-  const m = YES_NO.exec(question);
-  if (!m) return null;
-  const words = m[2].replace(/\b(ever|yet|still|already|too|really|before|lately|recently|much|often|anymore|at all)\b/gi, " ").replace(/[\s,]+/g, " ").trim().split(" ");
+function yesNoTopic(q: YesNo | null): string | null {
+  if (!q) return null;
+  const words = q.asked.replace(/\b(ever|yet|still|already|too|really|before|lately|recently|much|often|anymore|at all)\b/gi, " ").replace(/[\s,]+/g, " ").trim().split(" ");
   let k = 1;
   if (/^(to|into|in|on|at|of|with|about)$/i.test(words[k] ?? "")) k++;
   const topic = words.slice(k);
@@ -647,12 +662,10 @@ const NO = /^\W*(?:(?:oh|haha|lol|hmm|well)\W+)*(?:no|nope|nah|not really|defini
  * person." Null unless the answer starts with a no that is its whole sentence ("No, I hate it" is
  * read as said), to a question saidYes would read.
  */
-function saidNo(question: string, answer: string): string | null {
-  const m = YES_NO.exec(question), no = NO.exec(answer);
-  if (!m || !no || (answer.slice(no[0].length).trim() && !/[.!]\s*$/.test(no[0]))) return null;
-  const rest = m[2].replace(/\byourself\b/gi, "myself").replace(/\byour\b/gi, "my").replace(/\b(ever|any|anymore|anytime|yet|too|as well)\b/gi, " ").replace(/[\s,]+/g, " ").trim();
-  if (!rest || NOT_OF_THE_USER.test(rest)) return null;
-  return `I ${{ do: "don't", did: "didn't", have: "haven't", are: "am not", were: "wasn't", can: "can't" }[m[1].toLowerCase()] ?? "don't"} ${rest}.`;
+function saidNo(q: YesNo | null, answer: string): string | null {
+  const no = NO.exec(answer);
+  if (!q?.rest || !no || (answer.slice(no[0].length).trim() && !/[.!]\s*$/.test(no[0]))) return null;
+  return `I ${{ do: "don't", did: "didn't", have: "haven't", are: "am not", were: "wasn't", can: "can't" }[q.aux] ?? "don't"} ${q.rest}.`;
 }
 
 /** "Kids?", "Any pets?", "Got any siblings?": the short way of asking whether the user has some */
@@ -704,16 +717,16 @@ function firstAnswered(question: string, text: string): string | null {
     if (!NON_ANSWERS.has(what) && !TALK.test(what) && !LAUGHS.test(what)) {
       said = /^(a|an|the)\s/.test(what) || /^\w+ed$/.test(what) ? `I'm ${what}.` : `I'm ${article(what)} ${what}.`;
     }
-  } else if (/\byour name\b|\bcall you\b/i.test(question)) {
+  } else if (NAME_ASKED_OF_USER.test(question)) {
     if (/^\p{Lu}[\p{L}'-]+(?:\s+\p{Lu}[\p{L}'-]+)?$/u.test(bare) && !NOT_NAMES.test(bare.split(/\s+/)[0])) said = `My name is ${bare}.`;
-  } else if (/\bhow old\b/i.test(question)) {
+  } else if (AGE_ASKED.test(question)) {
     const age = /^(\d{1,3})(?:\s*(?:years old|yrs old|yrs|y\/o))?$/i.exec(bare);
     if (age) said = `I am ${age[1]} years old.`;
   } else if (WHERE_FROM.test(question) || WHERE_LIVE.test(question)) {
     const place = bare.replace(/^(?:originally\s+)?(?:from|in)\s+/i, "");
     if (PROPER_WORDS.test(place)) said = WHERE_FROM.test(question) ? `I'm from ${place}.` : `I live in ${place}.`;
   } else {
-    const thing = FAVORITE_ASKED.exec(question)?.[1]?.toLowerCase().replace(/\s+/g, " ").replace(/^(kind|type|sort) of /, "");
+    const thing = favoriteAsked(question);
     // (a thing named, not "Hard to say": no verb; its capital is the sentence's unless it is a name)
     const terms = thing ? ((nlp(bare).json() as { terms: CompromiseTerm[] }[])[0]?.terms ?? []) : [];
     const named = terms.length > 0 && !terms.some((t) => t.tags.includes("Verb") && !t.tags.includes("Gerund"));
@@ -2200,7 +2213,7 @@ function longAnswer(asked: string, text: string, ctx: Ctx): boolean {
 }
 
 function favoriteAnswer(asked: Turn, text: string, sentences: Tok[][], ctx: Ctx): boolean {
-  const thing = FAVORITE_ASKED.exec(asked.text)?.[1]?.toLowerCase().replace(/\s+/g, " ").replace(/^(kind|type|sort) of /, "");
+  const thing = favoriteAsked(asked.text);
   if (!thing || SELF.test(text)) return false;
   const said = sentences.filter((s) => !/\?$/.test(s.map((t) => t.text + t.post).join("").trim()));
   if (said.length !== 1) return false;
@@ -2219,6 +2232,8 @@ function favoriteAnswer(asked: Turn, text: string, sentences: Tok[][], ctx: Ctx)
 }
 /** "what's your favorite food", "what is your favourite kind of music" */
 const FAVORITE_ASKED = /\bwhat(?:'s|\s+is|\s+are)\s+your\s+(?:fav(?:ou?rite|e)|most\s+loved)\s+([a-z]+(?:\s+(?!is\b|are\b)[a-z]+){0,2})\s*\?/i;
+/** what "What's your favorite…?" asks the favorite of: "food", "music" (not "kind of music"); undefined for another question */
+const favoriteAsked = (question: string) => FAVORITE_ASKED.exec(question)?.[1]?.toLowerCase().replace(/\s+/g, " ").replace(/^(kind|type|sort) of /, "");
 /** one-word replies that name nothing */
 const NON_ANSWERS = new Set(["nothing", "everything", "anything", "none", "same", "yours", "idk", "dunno", "depends", "yes", "no", "yeah", "nope", "sure", "hmm"]);
 /** words that soften an answer: "Definitely pizza", "Probably winter" */
@@ -2241,8 +2256,8 @@ function answer(asked: Turn, text: string, ctx: Ctx): boolean {
   const said = but > 0 ? sentences[0].slice(0, but) : sentences[0];
   const toks = sentences.length === 1 ? said.filter((t) => !LEADING.has(t.w) && !/^(it|is|am|i|name|my|'s)$/.test(t.w)) : [];
   const done = favoriteAnswer(asked, text, sentences, ctx) || (toks.length > 0 && (
-    (/\byour name\b|\bcall you\b/i.test(asked.text) && nameIs(toks, ctx, false)) ||
-    (/\bhow old\b/i.test(asked.text) && ageIs(toks, ctx, false)) ||
+    (NAME_ASKED_OF_USER.test(asked.text) && nameIs(toks, ctx, false)) ||
+    (AGE_ASKED.test(asked.text) && ageIs(toks, ctx, false)) ||
     placeAnswer(asked.text, toks, ctx)));
   ctx.seq = seq;
   return done && but < 0;
