@@ -568,14 +568,21 @@ export class SqliteStore implements Store {
   /** The best `limit` live memories of `scopes` by rank() (lexical.ts), ties by age, as whole memories. */
   #ranked(scopes: Scope[], groups: TermGroup[], limit: number): (StoredMemory & { score: number })[] {
     const scores = rank(scopes.map((s) => this.#index(scopeKey(s))), groups);
-    if (!scores.size) return [];
-    const ids = (rowids: number[]) => JSON.stringify(rowids);
-    const live = new Set(this.#all("select rowid from memories where rowid in (select value from json_each(?)) and (expires_at is null or expires_at > ?)",
-      ids([...scores.keys()]), new Date().toISOString()).map((r) => Number(r.rowid)));
-    const best = [...scores].filter(([rowid]) => live.has(rowid)).sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, limit);
-    const rows = new Map(this.#all("select * from memories where rowid in (select value from json_each(?))", ids(best.map(([rowid]) => rowid)))
-      .map((r) => [Number(r.rowid), r]));
-    return best.map(([rowid, score]) => ({ ...this.#memory(rows.get(rowid)!), score }));
+    const ranked = [...scores].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+    // only the best are read, live ones (an expired memory waits for its sweep): a few more than
+    // asked for, and more again in the rare case that too many of those have expired
+    const out: (StoredMemory & { score: number })[] = [];
+    const now = new Date().toISOString();
+    for (let from = 0; out.length < limit && from < ranked.length;) {
+      const next = ranked.slice(from, (from += limit - out.length + 8));
+      const rows = new Map(this.#all("select * from memories where rowid in (select value from json_each(?)) and (expires_at is null or expires_at > ?)",
+        JSON.stringify(next.map(([rowid]) => rowid)), now).map((r) => [Number(r.rowid), r]));
+      for (const [rowid, score] of next) {
+        const r = rows.get(rowid);
+        if (r && out.length < limit) out.push({ ...this.#memory(r), score });
+      }
+    }
+    return out;
   }
 
   /** The index of one scope's memories: read from the table when not held, then kept up to date by every write. */

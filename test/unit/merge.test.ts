@@ -200,6 +200,21 @@ describe("merge planning", () => {
     expect(stored.find((m) => m.slot === "name")!.sources).toEqual([{ sessionId: "s1", seq: [0] }, { sessionId: "s2", seq: [0] }]);
   });
 
+  it("looks up stored memories best first, passing over expired ones however many rank above the live", async () => {
+    const lookup = new Memories();
+    // twelve session memories that expired an hour ago, each a better match than the lasting one
+    const gone = new Date(Date.now() - 3_600_000).toISOString();
+    const expired: MemoryOp[] = Array.from({ length: 12 }, (_, i) => ({
+      event: "add", scope: lookup.scope, memory: { memory: `The user left the lantern lantern at camp ${i}.`, importance: 0.5, expiresAt: gone },
+    }));
+    await lookup.apply(expired);
+    await lookup.put("The user keeps a lantern by the door.");
+    await lookup.put("The user's lantern is red.");
+    const found: (StoredMemory & { score: number })[] = await store.call("searchMemories", [lookup.scope], "lantern", 2);
+    expect(found.map((m) => m.memory).sort()).toEqual(["The user keeps a lantern by the door.", "The user's lantern is red."]);
+    expect(found[0].score).toBeGreaterThanOrEqual(found[1].score);
+  });
+
   it("compares facts by their content words, with thresholds that hold", () => {
     expect(DUPLICATE).toBeGreaterThan(PARAPHRASE);
     expect(PARAPHRASE).toBeGreaterThan(CONTAINED);
