@@ -110,6 +110,11 @@ create table if not exists character_settings (
  * searched least recently are let go (and read again when next searched).
  */
 const INDEXED_MEMORIES = 50_000;
+/**
+ * How many vector components the vector caches hold at most (4 bytes each: 32 MB, about 5,000 memories
+ * at 1,536 dimensions): past it, the scopes searched least recently are let go (and read again).
+ */
+const CACHED_FLOATS = 8_000_000;
 
 /** A stored vector as Float32 (copied when SQLite's bytes are not 4-aligned). */
 function floats(blob: Uint8Array): Float32Array {
@@ -145,6 +150,11 @@ export class SqliteStore implements Store {
    * to INDEXED_MEMORIES in all. Writes update them; a transaction rolled back drops them all.
    */
   readonly #indexes = new Map<string, ScopeIndex>();
+  /**
+   * The vectors of the scopes searched last by meaning, of one model each, least recently searched
+   * first; up to CACHED_FLOATS components in all. Kept up to date and dropped as #indexes are.
+   */
+  readonly #vectors = new Map<string, { model: string; rows: Map<number, Float32Array> }>();
   /** the write-ahead log, synced by #durable; the worker that checkpoints it */
   readonly #walPath: string;
   #wal: fs.promises.FileHandle | null = null;
@@ -240,6 +250,7 @@ export class SqliteStore implements Store {
       this.#db.exec("rollback");
       // (what the indexes took from it is undone by reading them anew)
       this.#indexes.clear();
+      this.#vectors.clear();
       throw e;
     }
   }
@@ -568,9 +579,16 @@ export class SqliteStore implements Store {
   /** The best `limit` live memories of `scopes` by rank() (lexical.ts), ties by age, as whole memories. */
   #ranked(scopes: Scope[], groups: TermGroup[], limit: number): (StoredMemory & { score: number })[] {
     const scores = rank(scopes.map((s) => this.#index(scopeKey(s))), groups);
-    const ranked = [...scores].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
-    // only the best are read, live ones (an expired memory waits for its sweep): a few more than
-    // asked for, and more again in the rare case that too many of those have expired
+    return this.#bestLive([...scores], limit);
+  }
+
+  /**
+   * The best `limit` of scored memories (rowid, score), ties by age, as whole memories: only the best
+   * are read, live ones (an expired memory waits for its sweep), a few more than asked for, and more
+   * again in the rare case that too many of those have expired.
+   */
+  #bestLive(scored: [number, number][], limit: number): (StoredMemory & { score: number })[] {
+    const ranked = scored.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
     const out: (StoredMemory & { score: number })[] = [];
     const now = new Date().toISOString();
     for (let from = 0; out.length < limit && from < ranked.length;) {
@@ -632,27 +650,49 @@ export class SqliteStore implements Store {
     return this.#durably(this.#tx(() => {
       let stored = 0;
       for (const { id, memory, vector } of items) {
-        const blob = new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength);
-        stored += Number(this.#run(
-          "insert or replace into memory_vectors (rowid, model, vector) select rowid, ?, ? from memories where id = ? and memory = ?",
-          model, blob, id, memory).changes);
+        // (a memory changed or deleted since it was read for embedding is left to the next indexing)
+        const r = this.#get("select rowid, scope_key from memories where id = ? and memory = ?", id, memory);
+        if (!r) continue;
+        this.#run("insert or replace into memory_vectors (rowid, model, vector) values (?, ?, ?)",
+          r.rowid, model, new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength));
+        const cached = this.#vectors.get(r.scope_key as string);
+        if (cached?.model === model) cached.rows.set(Number(r.rowid), vector.slice());
+        else cached?.rows.delete(Number(r.rowid)); // (the row now holds another model's vector)
+        stored++;
       }
       return stored;
     }));
   }
 
   nearestMemories(scopes: Scope[], model: string, vector: Float32Array, limit: number) {
-    const keys = scopes.map(scopeKey);
-    const rows = this.#all(
-      `select v.rowid, v.vector from memories m join memory_vectors v on v.rowid = m.rowid
-        where m.scope_key in (${keys.map(() => "?").join(", ")}) and v.model = ? and (m.expires_at is null or m.expires_at > ?)`,
-      ...keys, model, new Date().toISOString());
-    // a dot product of unit vectors: the cosine; the best `limit`, then their whole rows, in one read
-    const best = rows.map((r) => ({ rowid: Number(r.rowid), score: dot(vector, floats(r.vector as Uint8Array)) }))
-      .filter((h) => Number.isFinite(h.score)).sort((a, b) => b.score - a.score).slice(0, limit);
-    const whole = new Map(this.#all("select * from memories where rowid in (select value from json_each(?))", JSON.stringify(best.map((h) => h.rowid)))
-      .map((r) => [Number(r.rowid), r]));
-    return Promise.resolve(best.map((h) => ({ ...this.#memory(whole.get(h.rowid)!), score: h.score })));
+    // a dot product of unit vectors: the cosine
+    const scored: [number, number][] = [];
+    for (const scope of scopes) {
+      for (const [rowid, v] of this.#vectorsOf(scopeKey(scope), model)) {
+        const score = dot(vector, v);
+        if (Number.isFinite(score)) scored.push([rowid, score]);
+      }
+    }
+    return Promise.resolve(this.#bestLive(scored, limit));
+  }
+
+  /** One scope's vectors of `model`, by rowid: read from the table when not held, then kept up to date by every write. */
+  #vectorsOf(key: string, model: string): Map<number, Float32Array> {
+    const held = this.#vectors.get(key);
+    this.#vectors.delete(key);
+    if (held?.model === model) return this.#vectors.set(key, held).get(key)!.rows;
+    const rows = new Map(this.#all("select v.rowid, v.vector from memories m join memory_vectors v on v.rowid = m.rowid where m.scope_key = ? and v.model = ?", key, model)
+      .map((r) => [Number(r.rowid), floats(r.vector as Uint8Array)]));
+    const size = (x: Map<number, Float32Array>) => x.size ? x.values().next().value!.length * x.size : 0;
+    let floatsHeld = size(rows);
+    for (const x of this.#vectors.values()) floatsHeld += size(x.rows);
+    for (const [k, x] of this.#vectors) {
+      if (floatsHeld <= CACHED_FLOATS) break;
+      this.#vectors.delete(k);
+      floatsHeld -= size(x.rows);
+    }
+    this.#vectors.set(key, { model, rows });
+    return rows;
   }
 
   applyOps(ops: MemoryOp[], at: string, sessionId?: string): Promise<MemoryAddResult[]> {
@@ -714,6 +754,7 @@ export class SqliteStore implements Store {
   #retext(r: Row, memory: string) {
     this.#indexes.get(r.scope_key as string)?.add(Number(r.rowid), memory);
     this.#run("delete from memory_vectors where rowid = ?", r.rowid);
+    this.#vectors.get(r.scope_key as string)?.rows.delete(Number(r.rowid));
   }
 
   /** Removes a memory with its vector, and from its scope's index. */
@@ -721,6 +762,7 @@ export class SqliteStore implements Store {
     this.#run("delete from memories where rowid = ?", r.rowid);
     this.#run("delete from memory_vectors where rowid = ?", r.rowid);
     this.#indexes.get(r.scope_key as string)?.remove(Number(r.rowid));
+    this.#vectors.get(r.scope_key as string)?.rows.delete(Number(r.rowid));
   }
 
   #deleteRow(r: Row, at: string, sessionId?: string) {

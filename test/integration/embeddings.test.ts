@@ -92,6 +92,26 @@ describe("with an embeddings endpoint", () => {
     const [m] = await listAll(relay.url, pair);
     expect(m.memory).toMatch(/no longer/);
   });
+
+  it("a memory edited after a search is never found by its old meaning, nor a deleted one at all", async () => {
+    const pair = newPair("emb-edit");
+    const [beagle, bread, , , puppy] = await add(relay.url, pair, [BEAGLE, ...OTHERS, "The user feeds a puppy at noon."]);
+    // both dogs mean "dog" alike; the older memory comes first
+    expect((await search(relay.url, pair, "hound")).slice(0, 2).map((h) => h.id)).toEqual([beagle.id, puppy.id]);
+    // the beagle's memory now says something else, and the endpoint is down so its new text has no vector
+    // yet: "hound" (its vector kept from the search before) must not find it by the old text's meaning
+    fake.mode = "down";
+    try {
+      const patched = await rest(relay.url, "PATCH", `${pairPath(pair)}/${beagle.id}`, { memory: "The user collects old maps." });
+      expect(patched.status, patched.text).toBe(200);
+      expect((await search(relay.url, pair, "hound"))[0].id).toBe(puppy.id);
+    } finally {
+      fake.mode = "ok";
+    }
+    expect((await search(relay.url, pair, "rye bread"))[0].id).toBe(bread.id);
+    expect((await rest(relay.url, "DELETE", `${pairPath(pair)}/${bread.id}`)).status).toBe(200);
+    expect((await search(relay.url, pair, "rye bread")).map((h) => h.id)).not.toContain(bread.id);
+  });
 });
 
 describe("with the embeddings endpoint failing", () => {
