@@ -188,7 +188,7 @@ const SOFT_LEADS = new Set(["just", "finally", "recently", "also", "actually", "
  */
 const GERUND_LEAD = "(?!(?:any|no|some|every)thing\\b)\\w+ing(?!(?:'s)?\\s+(?:[\\w-]+\\s+){0,3}?(?:is|was|are|were|can|could|would|will|must|makes?|made|helps?|keeps?|gives?|looks?|takes?|brings?|means?)\\b)";
 /** a sentence that starts with a verb and leaves out "I": "Finished the marathon!", "Planning a trip" */
-const IMPLIED_VERB = `(?:(?:${[...SOFT_LEADS].join("|")})\\s+)?(?:\\w+ed|went|got|had|made|took|saw|found|ran|won|lost|bought|met|began|built|spent|became|gonna|wanna|love|enjoy|been|${GERUND_LEAD})\\b`;
+const IMPLIED_VERB = `(?:(?:${[...SOFT_LEADS].join("|")})\\s+)?(?:\\w+ed|went|got|had|made|took|saw|found|ran|won|lost|bought|met|began|built|spent|became|gonna|wanna|love|enjoy|been|grew|${GERUND_LEAD})\\b`;
 const IMPLIED_I = new RegExp(`^\\W*${IMPLIED_VERB}`, "i");
 /** the same, at the start of any sentence of a turn */
 const IMPLIED_I_ANYWHERE = new RegExp(`(?:^|[.!?]\\s)\\W*${IMPLIED_VERB}`, "i");
@@ -351,7 +351,7 @@ function readTurns(turns: Turn[], knownName: string | undefined, unread: string[
   const texts = turns.map((t, i) => {
     if (t.role !== "user") return "";
     let text = namesInline(spelledOut(t.text.replace(PLACEHOLDER_SLOT, "").replace(ASIDE_NOTES, " ").replace(SHOWING_AFTER_DASH, ". ").replace(CHAT_ASIDES, "")
-      .replace(DAY_IS, "$1 is")).replace(/\s+([,.!?;:])/g, "$1").replace(/\s+/g, " ").replace(/^[\s,]+/, "").trim());
+      .replace(DAY_IS, "$1 is").replace(BORN_LEAD, (_, lead: string, said: string) => `${lead}I was ${said.toLowerCase()}`)).replace(/\s+([,.!?;:])/g, "$1").replace(/\s+/g, " ").replace(/^[\s,]+/, "").trim());
     const asked = before(i);
     if (!asked) return text;
     // "Do you have any pets?" "Two cats." and "Have you been camping before?" "Yeah, plenty of times.":
@@ -373,6 +373,9 @@ function readTurns(turns: Turn[], knownName: string | undefined, unread: string[
     // "Have you been to Japan?" "No, never.": "I have not been to Japan."
     const no = saidNo(yesNo, text);
     if (no) return `${no} ${text.replace(NO, "")}`.trim();
+    // "Do you speak German?" "A little.": a yes, and how much
+    const some = yesNo?.aux === "do" && yesNo.rest ? HOW_MUCH.exec(text) : null;
+    if (some) return `I ${yesNo!.rest} ${some[1].toLowerCase()}. ${text.slice(some[0].length)}`.trim();
     // (a short yes to what no rule reads says nothing: what follows it stands alone)
     if (SHORT_YES.test(text)) return afterShortYes(text);
     // "What class do you play?" "Usually a druid.": "I usually play a druid."
@@ -654,6 +657,10 @@ function yesNoTopic(q: YesNo | null): string | null {
   return topic.join(" ");
 }
 
+/** "Born in Manila", "Raised by my grandma", "Born and raised in Ohio": "I was" left out */
+const BORN_LEAD = /(^|[.!?]\s+)((?:born|raised|born and raised)\s+(?:in|on|by|near|outside)\b)/gi;
+/** a reply that is only how much: "A little.", "A lot!", "Fluently." (and what follows it) */
+const HOW_MUCH = /^\W*(?:(?:oh|well|um|hmm|haha)\W+)*(a little bit|a little|a bit|a lot|quite a bit|fluently|pretty well|very well|quite well)\s*(?:[.!]+\s*|$)/i;
 /** a short no: "No.", "Nope, never!", "Definitely not lol" */
 const NO = /^\W*(?:(?:oh|haha|lol|hmm|well)\W+)*(?:no|nope|nah|not really|definitely not|not at all|never|no way)\b(?:[\s,]+(?:never|not really|not at all|sadly|unfortunately|lol|haha)\b)*\s*[.!]*\s*/i;
 /**
@@ -875,6 +882,12 @@ function topicAsked(question: string): string | null {
 
 /** "What class do you play?", "What kind of music do you listen to at work?": what, the verb, and the rest */
 const WHAT_DO_YOU = /(?:^|[.!?]\s+)(?:(?:so|and|oh|but|hey),?\s+)?what\s+(?:(?:kind|kinds|type|types|sort|sorts)\s+of\s+)?([a-z]+(?:\s+[a-z]+)?)\s+do\s+you\s+(?:usually\s+|normally\s+|mostly\s+)?(play|like|love|enjoy|prefer|listen to|read|watch|drive|cook|collect|study|use|main|eat|drink|speak|ride)\b([^?.!]*)\?\s*$/i;
+/** "What kind of music are you into?": what the user likes, asked another way */
+const WHAT_ARE_YOU_INTO = /(?:^|[.!?]\s+)(?:(?:so|and|oh|but|hey),?\s+)?what\s+(?:(?:kind|kinds|type|types|sort|sorts)\s+of\s+)?([a-z]+(?:\s+[a-z]+)?)\s+are\s+you\s+(?:really\s+|mostly\s+)?into\s*\?\s*$/i;
+/** "Do you play other games?", "Do you listen to any podcasts?": a yes or no asked, which a reply may answer by naming them */
+const DO_YOU_ANY = /(?:^|[.!?]\s+)(?:(?:so|and|oh|but|hey),?\s+)?do\s+you\s+(?:usually\s+|ever\s+|still\s+|also\s+)?(play|like|love|enjoy|listen to|read|watch|cook|collect|speak|ride|follow|eat|drink|use)\s+(?:any\s+|other\s+|many\s+|much\s+)?([a-z]+(?:\s+[a-z]+)?)\s*\?\s*$/i;
+/** words of a reply to a yes-or-no question that say how often or how sure, not what: "Sometimes.", "Definitely!" */
+const NOT_NAMED = /^(?:sometimes|occasionally|rarely|seldom|never|hardly|barely|often|usually|always|definitely|absolutely|totally|certainly|maybe|probably|kinda|sorta|lol|haha|obviously|course|nah|yep|yup|ya|yea|ok|okay|daily|weekly|too|also|well|really|only|just)$/i;
 /** the character asking what the user does for fun */
 const FOR_FUN = /(?:^|[.!?]\s+)(?:(?:so|and|oh|but|hey),?\s+)?(?:any hobbies|what are your hobbies|what do you do for fun|what do you like to do(?: for fun| in your free time)?)\s*\?\s*$/i;
 /** a short answer: a thing named, maybe with how often ("Usually a druid.", "RPGs, mostly.") */
@@ -890,12 +903,19 @@ function whatAnswered(question: string, answer: string): string | null {
   // ("Any hobbies?", "What do you do for fun?" "Mostly hiking." → "I mostly enjoy hiking.")
   // ("Bouldering, and I paint on Sundays.": the thing named, then a statement of its own)
   const then = /^([^,.!?]+?),?\s+(?:and|plus)\s+(I\b.*)$/i.exec(answer);
-  const q = WHAT_DO_YOU.exec(question) ?? (FOR_FUN.test(question) ? [question, "", "enjoy", ""] : null), a = SHORT_ANSWER.exec(then ? then[1] : answer);
-  if (!q || !a || a[2].split(/\s+/).some((w) => NOT_A_THING.test(w)) || /\b(is|are|was|were|do|does|did|have|has)\b/i.test(a[2])) return null;
+  // ("What music are you into?" "Metal, mostly." → "I mostly like metal."; "Do you play other games?"
+  // "Mostly Dark Souls." → "I mostly play Dark Souls.": a yes or no asked, answered by naming them)
+  const any = DO_YOU_ANY.exec(question);
+  const q = WHAT_DO_YOU.exec(question) ?? (WHAT_ARE_YOU_INTO.test(question) || FOR_FUN.test(question) ? [question, "", WHAT_ARE_YOU_INTO.test(question) ? "like" : "enjoy", ""] : null) ??
+    (any ? [question, any[2], any[1], ""] : null);
+  const a = SHORT_ANSWER.exec(then ? then[1] : answer);
+  if (!q || !a || a[2].split(/\s+/).some((w) => NOT_A_THING.test(w) || (any && NOT_NAMED.test(w))) || /\b(is|are|was|were|do|does|did|have|has)\b/i.test(a[2])) return null;
   const often = a[1] ?? a[3];
   const rest = q[3].replace(/\byour\b/gi, "my").replace(/\byou\b/gi, "me").trimEnd();
   // (the reply's capital is the sentence's, unless the word is a name: "A red Volvo" → "a red Volvo")
-  const thing = a[2].replace(/^\p{Lu}\p{Ll}*\b/u, (w) => (/^(a|an|the|some|my)$/i.test(w) || /ing$/.test(w) || model.one.lexicon[w.toLowerCase()] ? w.toLowerCase() : w));
+  // (but not a name of two capitalised words: "Dark Souls")
+  const thing = /^\p{Lu}\p{Ll}*\s+\p{Lu}/u.test(a[2]) ? a[2]
+    : a[2].replace(/^\p{Lu}\p{Ll}*\b/u, (w) => (/^(a|an|the|some|my)$/i.test(w) || /ing$/.test(w) || model.one.lexicon[w.toLowerCase()] ? w.toLowerCase() : w));
   return `I ${often ? `${often.toLowerCase()} ` : ""}${q[2].toLowerCase()} ${thing}${rest}.${then ? ` ${then[2]}` : ""}`;
 }
 
@@ -2068,7 +2088,9 @@ function statement(said: Tok[], ctx: Ctx): void {
   }
   else if ((is(toks[0], "PastTense") || doing(toks)) && !is(toks[0], "Auxiliary") && (head !== "been" || toks.slice(1, 4).some((t) => is(t, "Gerund") || /ing$/.test(t.w)) ||
     // ("Been vegan for 5 years": what the user has been, and for how long)
-    (!is(toks[1], "Gerund") && !isPronoun(toks[1]) && !/^(there|here|up|out|away|home|busy|around)$/.test(toks[1].w) && /^(for|since)$/.test(toks[2]?.w ?? "")))) {
+    // ("Been sober three years now": how long without a "for")
+    (!is(toks[1], "Gerund") && !isPronoun(toks[1]) && !/^(there|here|up|out|away|home|busy|around)$/.test(toks[1].w) &&
+      (/^(for|since)$/.test(toks[2]?.w ?? "") || (is(toks[2], "Value") && /^(years?|months?|weeks?)$/.test(toks[3]?.w ?? "")))))) {
     if (toks.some((t) => t.w === "me")) return;
     const aux = head === "been" ? [synthetic("have", "Verb", "Auxiliary")] : is(toks[0], "Gerund") ? [synthetic("am", "Verb", "Copula")] : [];
     toks.splice(0, 1, synthetic("I", "Pronoun"), ...aux, { ...toks[0], text: toks[0].text.toLowerCase(), first: false });

@@ -485,6 +485,29 @@ describe("built-in extractor", () => {
     expect(asked("What do you do for fun?", "Bouldering, and I paint on Sundays.")).toEqual(["Jordan enjoys bouldering.", "Jordan paints on Sundays."]);
   });
 
+  it("reads things named in answer to 'Do you play other games?' or 'What music are you into?', and 'A little.' as a yes and how much", () => {
+    expect(asked("Do you play other games?", "Mostly Dark Souls and Stardew.")).toEqual(["Jordan mostly plays Dark Souls and Stardew."]);
+    expect(asked("Do you play any instruments?", "The lute, mostly.")).toEqual(["Jordan mostly plays the lute."]);
+    expect(asked("What kind of music are you into?", "Mostly sea shanties.")).toEqual(["Jordan likes sea shanties."]);
+    expect(asked("Do you speak Elvish?", "A little.")).toEqual(["Jordan speaks Elvish a little."]);
+    expect(asked("Do you like spicy food?", "A lot! I put hot sauce on everything.")).toEqual(["Jordan likes spicy food a lot.", "Jordan puts hot sauce on everything."]);
+    // (how often is no thing named; a yes is a yes and a no a no)
+    expect(asked("Do you watch jousting?", "Sometimes.")).toEqual([]);
+    expect(asked("Do you play cards?", "Definitely!")).toEqual(["Jordan plays cards."]);
+    expect(asked("Do you read much?", "Not really.")).toEqual([]);
+    expect(asked("Do you eat meat?", "Never.")).toEqual(["Jordan does not eat meat."]);
+  });
+
+  it("reads 'Born in…', 'Raised by…' and 'Been sober three years' with the 'I' left out", () => {
+    saysAs([
+      ["Born in Lisbon but grew up in Porto.", ["Jordan was born in Lisbon.", "Jordan grew up in Porto."]],
+      ["Raised by my grandma in a fishing village.", ["Jordan was raised by their grandma in a fishing village."]],
+      ["Born and raised in Ohio.", ["Jordan was born and raised in Ohio."]],
+      ["Been sober three years now.", ["Jordan has been sober three years now."]],
+    ]);
+    expect(bySlot(one("Born in Lisbon."), "origin")?.value).toBe("Lisbon");
+  });
+
   it("reads 'I have a few.' after 'Do you have any X?' as a few X; a quantity alone says nothing", () => {
     expect(asked("Do you have any war stories?", "Oh, I have a few.")).toEqual(["Jordan has a few war stories."]);
     expect(asked("Do you have any siblings?", "I have two.")).toEqual(["Jordan has two siblings."]);
