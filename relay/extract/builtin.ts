@@ -716,7 +716,7 @@ function firstAnswered(question: string, text: string): string | null {
   const job = JOB_ASKED.test(question);
   const m = FIRST_AND_REST.exec(text) ?? (job ? [text, text.replace(/[.!?\s]+$/, ""), ""] : null);
   if (!m) return null;
-  const bare = m[1].replace(ANSWER_LEAD, "").replace(/\s+(?:for sure|hands down|of course)$/i, "").trim(), rest = m[2];
+  const bare = m[1].replace(ANSWER_LEAD, "").replace(/,?\s+(?:for sure|hands down|of course|no contest|no question|by far)$/i, "").trim(), rest = m[2];
   if (!bare || NOT_BARE.test(bare) || bare.split(/\s+/).length > 4) return null;
   let said: string | null = null;
   if (job) {
@@ -1090,7 +1090,7 @@ function sentencesOf(text: string): Tok[][] {
 
 function tokensOf(terms: CompromiseTerm[]): Tok[] {
   terms = owned(terms);
-  return terms.map((_, k) => passive(afterI(terms, k), terms[k + 1], terms[k + 2])).map(pluralAfterPreposition).map(hyphenedAdjective).map(verbAfterBoth).map(heardThing).map((t, k) => ({
+  return terms.map((_, k) => passive(afterI(terms, k), terms[k + 1], terms[k + 2])).map(pluralAfterPreposition).map(hyphenedAdjective).map(verbAfterBoth).map(heardThing).map(workField).map((t, k) => ({
     text: t.implicit ?? t.text,
     contracted: t.implicit != null && !t.tags.includes("Value") && !t.tags.includes("Unit"),
     w: (t.implicit ?? t.normal).toLowerCase(),
@@ -1111,6 +1111,12 @@ function seasonAt(terms: CompromiseTerm[], k: number): boolean {
 function heardThing(t: CompromiseTerm, k: number, terms: CompromiseTerm[]): CompromiseTerm {
   return terms[k - 1]?.normal === "to" && /^listen(s|ed|ing)?$/.test(terms[k - 2]?.normal ?? "") && t.tags.includes("Verb") && !t.tags.includes("Gerund")
     ? { ...t, tags: ["Noun", "Singular"] } : t;
+}
+
+/** "I work in IT", "a job in HR": a field of work, which compromise takes for "it" or for hours */
+function workField(t: CompromiseTerm, k: number, terms: CompromiseTerm[]): CompromiseTerm {
+  return /^(IT|HR|PR|QA)$/.test(t.text) && /^(in|into|at|for|of)$/.test(terms[k - 1]?.normal ?? "") && terms[k - 1].text !== terms[k - 1].text.toUpperCase()
+    ? { ...t, normal: `${t.text.toLowerCase().split("").join(".")}.`, tags: ["Noun", "Singular", "Acronym"] } : t;
 }
 
 /** "They both live in Chicago": after "they (or we) both" or "all", a word that can be a verb and that compromise took for an adjective is the verb */

@@ -498,6 +498,16 @@ describe("built-in extractor", () => {
     expect(asked("Do you eat meat?", "Never.")).toEqual(["Jordan does not eat meat."]);
   });
 
+  it("reads 'IT' or 'HR' after 'in' as a field of work, not 'it' or hours; 'no contest' after a favorite says nothing", () => {
+    saysAs([
+      ["I work in IT.", ["Jordan works in IT."]],
+      ["I'm 27, I work in HR, and I have a dog.", ["Jordan is 27 years old.", "Jordan works in HR.", "Jordan has a dog."]],
+    ]);
+    // (an "it" shouted is still "it")
+    noneFrom(["I LOVE IT."]);
+    expect(asked("What's your favorite food?", "Tacos, no contest. Cheese makes me sick though.")).toContain("Jordan's favorite food is tacos.");
+  });
+
   it("reads 'Born in…', 'Raised by…' and 'Been sober three years' with the 'I' left out", () => {
     saysAs([
       ["Born in Lisbon but grew up in Porto.", ["Jordan was born in Lisbon.", "Jordan grew up in Porto."]],
