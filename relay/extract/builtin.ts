@@ -122,6 +122,10 @@ const PLACEHOLDER_SLOT = /(?:\s+(?:in|at|to|from|on|near|with|called|named))?\s*
 const QUESTION_TAIL = /,\s*(?:(?:and|but|so)\s+)?(?:what|how|where|who|which|why|when|do|does|did|are|is|have|has|can|could|would|will|wanna|you)\b[^,.!?]*\?+\W*$/i;
 /** laughter and the like, wherever it stands: "I love pizza lol" */
 const LAUGHS = /^(lol|lmao|haha+|hehe+|ha|xd|rofl)$/;
+/** what, after a smiley, starts a sentence of its own: "I love my cat :) she is the best" */
+const EMOJI_ENDS = /^\s*(?:\p{Lu}|(?:i|i'm|im|i've|ive|my|she|he|they|we|it|it's|its|you|that|this)\b)/u;
+/** emoji and text smileys, which say how the user feels about what they say, not what: "🎉", ":)", "<3" */
+const EMOJI = /[\p{Extended_Pictographic}\u{1F3FB}-\u{1F3FF}\u{1F1E6}-\u{1F1FF}\uFE0F\u200D]+|(?<=^|\s)(?:[:;=8][-']?[()DPp3\]\[/\\|*oO]+|<3+|[xX]D+|\^_?\^)(?=$|\s|[.,!?])/gu;
 /** chat asides, wherever they stand: "I'm vegan btw" */
 const CHAT_ASIDES = /\s*\b(?:btw|tbh|ngl|fyi|imo|imho)\b/gi;
 /** "my birthday's next Tuesday": the "'s" of a day the tagger takes for whose */
@@ -213,7 +217,7 @@ const ABOUT_THEM = /^\W*(he|she|he's|she's)\b/i;
 const WHERE_FROM = /\bwhere (?:are|were) you (?:originally |born and raised |born )?from\b|\bwhere do you (?:come|hail) from\b|\bwhere did you grow up\b/i;
 const WHERE_LIVE = /\bwhere do you live\b|\bwhere are you living\b/i;
 /** "What's your name?", "What can I call you?"; "How old are you?" */
-const NAME_ASKED_OF_USER = /\byour name\b|\bcall you\b/i;
+const NAME_ASKED_OF_USER = /\b(?:your|ur) name\b|\bcall you\b/i;
 const AGE_ASKED = /\bhow old\b/i;
 const ASKS = new RegExp(`${NAME_ASKED_OF_USER.source}|${AGE_ASKED.source}|\\byour fav(?:ou?rite|e)\\b|${WHERE_FROM.source}|${WHERE_LIVE.source}|\\bhow often do you\\b|\\bhow long have you been\\b`, "i");
 /** "How long have you been painting?": what the user has been doing */
@@ -351,7 +355,7 @@ function readTurns(turns: Turn[], knownName: string | undefined, unread: string[
   const texts = turns.map((t, i) => {
     if (t.role !== "user") return "";
     let text = namesInline(spelledOut(t.text.replace(PLACEHOLDER_SLOT, "").replace(ASIDE_NOTES, " ").replace(SHOWING_AFTER_DASH, ". ").replace(CHAT_ASIDES, "")
-      .replace(DAY_IS, "$1 is").replace(BORN_LEAD, (_, lead: string, said: string) => `${lead}I was ${said.toLowerCase()}`)).replace(/\s+([,.!?;:])/g, "$1").replace(/\s+/g, " ").replace(/^[\s,]+/, "").trim());
+      .replace(DAY_IS, "$1 is").replace(EMOJI, (_, at: number, all: string) => (EMOJI_ENDS.test(all.slice(at + _.length)) && /\w\s*$/.test(all.slice(0, at)) ? ". " : " ")).replace(BORN_LEAD, (_, lead: string, said: string) => `${lead}I was ${said.toLowerCase()}`)).replace(/\s+([,.!?;:])/g, "$1").replace(/\s+/g, " ").replace(/^[\s,]+/, "").trim());
     const asked = before(i);
     if (!asked) return text;
     // "Do you have any pets?" "Two cats." and "Have you been camping before?" "Yeah, plenty of times.":
@@ -1090,7 +1094,7 @@ function sentencesOf(text: string): Tok[][] {
 
 function tokensOf(terms: CompromiseTerm[]): Tok[] {
   terms = owned(terms);
-  return terms.map((_, k) => passive(afterI(terms, k), terms[k + 1], terms[k + 2])).map(pluralAfterPreposition).map(hyphenedAdjective).map(verbAfterBoth).map(heardThing).map(workField).map((t, k) => ({
+  return terms.map((_, k) => passive(afterI(terms, k), terms[k + 1], terms[k + 2])).map(pluralAfterPreposition).map(hyphenedAdjective).map(verbAfterBoth).map(heardThing).map(workField).map(commonPlace).map((t, k) => ({
     text: t.implicit ?? t.text,
     contracted: t.implicit != null && !t.tags.includes("Value") && !t.tags.includes("Unit"),
     w: (t.implicit ?? t.normal).toLowerCase(),
@@ -1111,6 +1115,12 @@ function seasonAt(terms: CompromiseTerm[], k: number): boolean {
 function heardThing(t: CompromiseTerm, k: number, terms: CompromiseTerm[]): CompromiseTerm {
   return terms[k - 1]?.normal === "to" && /^listen(s|ed|ing)?$/.test(terms[k - 2]?.normal ?? "") && t.tags.includes("Verb") && !t.tags.includes("Gerund")
     ? { ...t, tags: ["Noun", "Singular"] } : t;
+}
+
+/** "downtown", "overseas": places compromise takes for names, which are none written lowercase */
+function commonPlace(t: CompromiseTerm): CompromiseTerm {
+  return /^(downtown|uptown|midtown|upstate|downstate|overseas|abroad|inland|offshore|stateside)$/.test(t.text)
+    ? { ...t, tags: t.tags.filter((tag) => tag !== "ProperNoun" && tag !== "Place") } : t;
 }
 
 /** "I work in IT", "a job in HR": a field of work, which compromise takes for "it" or for hours */
@@ -2018,10 +2028,9 @@ function lasting(c: Clause, modal: string | undefined, future: boolean): boolean
   // but reading…" is read whole)
   if (HABITS.has(c.lemma) && c.rest.every((t) => HABIT_TAILS.has(t.w)) && !is(c.toks[c.mainAt], "Gerund") && !is(c.toks[c.mainAt], "PastTense") &&
     !/[,;:-]/.test(c.toks[c.toks.length - 1].post)) return true;
-  // "I got promoted", "I'm retired": a passive needs no object
-  if (c.rest.length === 0) {
-    return c.mainAt > c.verbAt && !FEELINGS.has(c.toks[c.mainAt].w) && (/^(got|was|were)$/.test(c.toks[c.verbAt].w) || is(c.toks[c.verbAt], "Copula"));
-  }
+  // "I got promoted", "I'm retired": a passive needs no object (nor does "I got married today": when is no object)
+  const passive = c.mainAt > c.verbAt && !FEELINGS.has(c.toks[c.mainAt].w) && (/^(got|was|were)$/.test(c.toks[c.verbAt].w) || is(c.toks[c.verbAt], "Copula"));
+  if (c.rest.length === 0 || (passive && c.rest.every(timeWord))) return passive;
   // "I'm shy", "I'm very lonely", "I'm left-handed": what the user is like (not a mood of the moment)
   // (a hyphened word is one: "left-handed")
   const oneWord = c.rest.length === 1 || c.rest.slice(0, -1).every((t) => t.post === "-");

@@ -498,6 +498,19 @@ describe("built-in extractor", () => {
     expect(asked("Do you eat meat?", "Never.")).toEqual(["Jordan does not eat meat."]);
   });
 
+  it("leaves emoji and smileys out of memories, a smiley between two sentences ending the first; 'I got married today' is dated", () => {
+    saysAs([
+      ["I just moved to Seattle from Austin 😅", ["Jordan lives in Seattle.", "Jordan moved to Seattle from Austin."]],
+      ["I love my cat :) she is the best <3", ["Jordan loves their cat.", "Jordan's cat is the best."]],
+      ["I have two kids 👨‍👩‍👧 and a dog 🐶", ["Jordan has two kids.", "Jordan has a dog."]],
+      ["I got married today!! 🎉🎉", ["Jordan got married on 2025-03-12."]],
+      ["I got hired yesterday.", ["Jordan got hired on 2025-03-11."]],
+      ["I work at a coffee shop downtown.", ["Jordan works at a coffee shop downtown."]],
+    ]);
+    // (a passing state on a day is still no memory)
+    noneFrom(["I was tired yesterday.", "I was so busy last week :("]);
+  });
+
   it("reads 'IT' or 'HR' after 'in' as a field of work, not 'it' or hours; 'no contest' after a favorite says nothing", () => {
     saysAs([
       ["I work in IT.", ["Jordan works in IT."]],
