@@ -121,7 +121,7 @@ const PLACEHOLDER_SLOT = /(?:\s+(?:in|at|to|from|on|near|with|called|named))?\s*
 /** a question after a statement, in the same sentence: "I'm George, what's your name?" */
 const QUESTION_TAIL = /,\s*(?:(?:and|but|so)\s+)?(?:what|how|where|who|which|why|when|do|does|did|are|is|have|has|can|could|would|will|wanna|you)\b[^,.!?]*\?+\W*$/i;
 /** laughter and the like, wherever it stands: "I love pizza lol" */
-const LAUGHS = /^(lol|lmao|haha+|hehe+|ha|xd|rofl)$/;
+const LAUGHS = /^(lol|lmao|lmfao|haha+|hehe+|ha|xd|rofl|ugh+|meh|yay+|omg)$/;
 /** what, after a smiley, starts a sentence of its own: "I love my cat :) she is the best" */
 const EMOJI_ENDS = /^\s*(?:\p{Lu}|(?:i|i'm|im|i've|ive|my|she|he|they|we|it|it's|its|you|that|this)\b)/u;
 /** emoji and text smileys, which say how the user feels about what they say, not what: "🎉", ":)", "<3" */
@@ -365,6 +365,12 @@ function readTurns(turns: Turn[], knownName: string | undefined, unread: string[
     if (first) return first;
     const has = hasWhat(asked, text);
     if (has) return has;
+    // "Where do you live?" "Small town in Vermont.": "I live in a small town in Vermont."
+    const town = placeDescribed(asked, text);
+    if (town) return town;
+    // "Are you married?" "Engaged actually!": "I am engaged."
+    const state = STATE_ANSWER.exec(text);
+    if (state && yesNoAsked(asked)?.aux === "are") return `I am ${state[1].toLowerCase()}. ${text.slice(state[0].length)}`.trim();
     // "My brother joined the mercenaries." "What's his name?" "Tomas.": the name of the one the user spoke of
     const named = nameGiven(asked, turns[i - 2]?.role === "user" ? turns[i - 2].text : "", text);
     if (named) return named;
@@ -663,6 +669,18 @@ function yesNoTopic(q: YesNo | null): string | null {
 
 /** "Born in Manila", "Raised by my grandma", "Born and raised in Ohio": "I was" left out */
 const BORN_LEAD = /(^|[.!?]\s+)((?:born|raised|born and raised)\s+(?:in|on|by|near|outside)\b)/gi;
+/** a reply that is only what the user is, to "Are you…?": "Engaged actually!", "Single, sadly." (and what follows it) */
+const STATE_ANSWER = /^\W*(?:(?:oh|well|um|nope|no|yeah|yes|yep|haha|lol)\W+)*(engaged|married|divorced|single|widowed|separated|retired|unemployed|pregnant|vegan|vegetarian|sober)\b[\s,]*(?:(?:actually|now|sadly|currently|lol|haha|yet|too|though)\b\s*)?(?:[.!]+\s*|$)/i;
+/** a place said with what it is: "Small town in Vermont, near Burlington", "a farm outside Dublin" */
+const PLACE_DESCRIBED = /^\W*(?:(?:oh|well|um|hmm)\W+)*((?:(?:a|an|the)\s+)?(?:[a-z][a-z-]*\s+){0,2}?(?:town|city|village|suburb|farm|island|place)\s+(?:in|outside(?: of)?|near|on|of)\s+\p{Lu}[\p{L}'-]*(?:(?:,\s*|\s+)(?:(?:near|outside|in)\s+)?\p{Lu}[\p{L}'-]*)*)\s*(?:[.!]+\s*|$)/u;
+/** "Where do you live?" "Small town in Vermont. …" → "I live in a small town in Vermont. …"; or null */
+function placeDescribed(question: string, answer: string): string | null {
+  const from = WHERE_FROM.test(question);
+  const m = from || WHERE_LIVE.test(question) ? PLACE_DESCRIBED.exec(lowerFirst(answer)) : null;
+  if (!m) return null;
+  const place = /^(a|an|the)\s/i.test(m[1]) ? lowerFirst(m[1]) : `a ${lowerFirst(m[1])}`;
+  return `${from ? "I'm from" : "I live in"} ${place}. ${answer.slice(m[0].length)}`.trim();
+}
 /** a reply that is only how much: "A little.", "A lot!", "Fluently." (and what follows it) */
 const HOW_MUCH = /^\W*(?:(?:oh|well|um|hmm|haha)\W+)*(a little bit|a little|a bit|a lot|quite a bit|fluently|pretty well|very well|quite well)\s*(?:[.!]+\s*|$)/i;
 /** a short no: "No.", "Nope, never!", "Definitely not lol" */
@@ -696,7 +714,8 @@ function hasWhat(question: string, answer: string): string | null {
   if (any && few && /s$/.test(any[1]) && !/\b(you|your|it|them|that|this|minutes|seconds|moments|questions|ideas|plans)\b/i.test(any[1])) {
     return `I have ${few[1].toLowerCase()} ${any[1].toLowerCase()}. ${answer.slice(few[0].length)}`.trim();
   }
-  const m = /^\W*(?:(?:yes|yeah|yep|yup|yea|sure|i do)\b[\s,!.]*)?((?:a|an|one|two|three|four|five|six|seven|a few|a couple(?: of)?|several|\d+)\s[^.!?]+)(.*)$/i.exec(answer);
+  // ("Yep, twins!": twins)
+  const m = /^\W*(?:(?:yes|yeah|yep|yup|yea|sure|i do)\b[\s,!.]*)?((?:a|an|one|two|three|four|five|six|seven|a few|a couple(?: of)?|several|\d+)\s[^.!?]+|twins|triplets)(.*)$/i.exec(answer);
   if (!m || /\b(minutes?|seconds?|moments?|sec|clue|idea|question|lot)\b/i.test(m[1])) return null;
   return `I have ${lowerFirst(m[1])}${m[2] || "."}`;
 }
@@ -1757,8 +1776,15 @@ function ageIs(toks: Tok[], ctx: Ctx, neg: boolean): boolean {
  * False when no place is named ("I live in a small flat…", "flat" tagged otherwise): other rules may take the clause.
  */
 function place(c: Clause, toks: Tok[], slot: string, says: string, importance: number, ctx: Ctx): boolean {
-  const where = nounPhrase(toks);
+  let where = nounPhrase(toks);
   if (!where.length || isPronoun(where[0]) || where[0].w === "there" || where[0].w === "here") return false;
+  // ("a small town in Vermont": where the place named by what it is lies)
+  const at = toks.indexOf(where[where.length - 1]) + 1;
+  if (!where.some(isProper) && /^(in|near|outside)$/.test(toks[at]?.w ?? "") && isProper(toks[at + 1]) && !/[,;]/.test(where[where.length - 1].post)) {
+    let end = at + 1;
+    while (isProper(toks[end + 1]) && !/[,;.]/.test(toks[end].post)) end++;
+    where = toks.slice(0, end + 1);
+  }
   const value = words(where);
   if (c.neg) {
     if (slot === "home") add(ctx, { text: sentence(`${subject(ctx)} no longer lives in ${value}`), slot, value, retract: true, importance });

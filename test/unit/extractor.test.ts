@@ -498,6 +498,18 @@ describe("built-in extractor", () => {
     expect(asked("Do you eat meat?", "Never.")).toEqual(["Jordan does not eat meat."]);
   });
 
+  it("reads 'Small town in Vermont.' to 'Where do you live?', 'Engaged actually!' to 'Are you married?', 'Yep, twins!' to 'Do you have kids?'", () => {
+    expect(asked("Where do you live?", "Small town in Vermont, near Burlington.")).toEqual(["Jordan lives in a small town in Vermont."]);
+    expect(asked("Where are you from?", "A fishing village outside Galway.")).toEqual(["Jordan is from a fishing village outside Galway."]);
+    expect(bySlot(one("I live in a small town in Vermont."), "home")?.value).toBe("a small town in Vermont");
+    expect(asked("Are you married?", "Engaged actually!")).toEqual(["Jordan is engaged."]);
+    expect(asked("Are you seeing anyone?", "Single, sadly.")).toEqual(["Jordan is single."]);
+    expect(asked("Are you a morning person?", "Sometimes.")).toEqual([]);
+    expect(asked("Do you have kids?", "Yep, twins!")).toEqual(["Jordan has twins."]);
+    // ("ugh" says nothing of the user)
+    expect(asked("How old are you?", "turning 30 next month ugh")).toEqual(["Jordan is turning 30 in April 2025."]);
+  });
+
   it("leaves emoji and smileys out of memories, a smiley between two sentences ending the first; 'I got married today' is dated", () => {
     saysAs([
       ["I just moved to Seattle from Austin 😅", ["Jordan lives in Seattle.", "Jordan moved to Seattle from Austin."]],
