@@ -582,7 +582,9 @@ const spelledOut = (text: string) => text.replace(SHORTHAND_WORD, (w) => SHORTHA
 /** the character's chat shorthand, for reading its questions: "whats ur fav game?" is "what's your fav game?" */
 const ASKED_SHORT: Record<string, string> = { u: "you", ur: "your", fav: "favorite", fave: "favorite", whats: "what's", wat: "what", wats: "what's", hbu: "how about you", wbu: "what about you" };
 const ASKED_SHORT_WORD = new RegExp(`(?<![\\w'])(${Object.keys(ASKED_SHORT).join("|")})(?![\\w'])`, "gi");
-const askedOut = (text: string) => text.replace(ASKED_SHORT_WORD, (w) => ASKED_SHORT[w.toLowerCase()] ?? w);
+const askedOut = (text: string) => text.replace(ASKED_SHORT_WORD, (w) => ASKED_SHORT[w.toLowerCase()] ?? w).replace(HAVE_A_FAVORITE, "$1What's your ");
+/** "Do you have a favorite weapon?", "Got a favorite song?", "Any favorite books?": what the user's favorite is, asked */
+const HAVE_A_FAVORITE = /(^|[.!?]\s+|\b(?:so|and|oh|hey),?\s+)(?:do you have an?|have you got an?|got an?|any)\s+(?=favou?rite\s+[a-z]+(?:\s+[a-z]+)?\s*\?)/gi;
 
 /** "Name's Kira.", "The name is Kira": how players give their name, said as "My name is Kira." */
 const NAME_GIVEN = /(^|[.!?]\s+)(?:[Tt]he\s+)?[Nn]ame(?:'s|’s|\s+is)\s+(?=\p{Lu})/gu;
@@ -2287,10 +2289,12 @@ function favoriteAnswer(asked: Turn, text: string, sentences: Tok[][], ctx: Ctx)
   const tail = value.map((t) => t.w).join(" ").match(/\s(?:for sure|hands down|really|honestly|though)$/)?.[0];
   if (tail) value.splice(value.length - tail.trim().split(" ").length);
   // a one-word answer compromise may tag as anything ("Jazz." as a verb): a word that is not talk will do
+  // ("Not really.": no favorite)
+  if (/^(not|no|never|nah|nope|none|nothing)$/.test(value[0]?.w ?? "")) return false;
   const one = value.length === 1 && /^\p{L}[\p{L}-]+$/u.test(value[0].w) && !isPronoun(value[0]) && !TALK.test(value[0].w) &&
     !VAGUE_NOUNS.has(value[0].w) && !NON_ANSWERS.has(value[0].w);
   if (!one && (!value.length || value.length > 5 || !value.some((t) => isContent(t) || is(t, "Adjective") || is(t, "Date")) || value.some(isVerb))) return false;
-  add(ctx, { text: sentence(`${possessive(ctx)} favorite ${thing} is ${words(value)}`), slot: `pref:favorite ${thing}`, value: words(value), importance: 0.5 });
+  add(ctx, { text: sentence(`${possessive(ctx)} favorite ${thing} ${pluralWord(thing) ? "are" : "is"} ${words(value)}`), slot: `pref:favorite ${thing}`, value: words(value), importance: 0.5 });
   return true;
 }
 /** "what's your favorite food", "what is your favourite kind of music" */
@@ -2422,7 +2426,9 @@ function words(toks: Tok[], verbAt = -1, who?: string): string {
       !(t.w === "you" && /^(know|see|guys|all)$/.test(toks[k + 1]?.w ?? ""))) w = t.w === "you" ? "the character" : "the character's";
     // (a name written lowercase is capitalized, but not a person's after "the old": "the old smith" is a smith)
     else w = THIRD_PERSON[t.w] ?? ((is(t, "Place") && is(t, "ProperNoun")) || ((is(t, "FirstName") || is(t, "LastName")) && !is(toks[k - 1], "Determiner") && !is(toks[k - 1], "Adjective")) ? capitalize(t.text)
-      : t.first && !isProper(t) && !is(t, "Acronym") ? t.text.toLowerCase() : t.text);
+      // ("Bohemian Rhapsody": a first word that begins a name of capitalised words keeps its capital)
+      : t.first && !isProper(t) && !is(t, "Acronym") && !((is(t, "Noun") || is(t, "Adjective")) && /^\p{Lu}/u.test(t.text) && isProper(toks[k + 1]) && /^\p{Lu}/u.test(toks[k + 1].text))
+      ? t.text.toLowerCase() : t.text);
     before = w.toLowerCase();
     const last = k === toks.length - 1;
     const p = t.post.trim();

@@ -498,6 +498,14 @@ describe("built-in extractor", () => {
     expect(asked("Do you eat meat?", "Never.")).toEqual(["Jordan does not eat meat."]);
   });
 
+  it("reads 'Do you have a favorite X?' as 'What's your favorite X?'; 'Not really.' names none; a name of capitalised words keeps its capitals", () => {
+    expect(asked("Do you have a favorite weapon?", "Daggers! Fast and quiet.")).toEqual(["Jordan's favorite weapon is daggers."]);
+    expect(asked("Got a favorite song?", "Bohemian Rhapsody, easily.")).toEqual(["Jordan's favorite song is Bohemian Rhapsody."]);
+    expect(asked("Any favorite books?", "The Hobbit and Dune.")).toEqual(["Jordan's favorite books are the Hobbit and Dune."]);
+    expect(asked("What's your favorite color?", "Not really.")).toEqual([]);
+    expect(asked("Do you have a favorite color?", "Not really.")).toEqual([]);
+  });
+
   it("reads 'Small town in Vermont.' to 'Where do you live?', 'Engaged actually!' to 'Are you married?', 'Yep, twins!' to 'Do you have kids?'", () => {
     expect(asked("Where do you live?", "Small town in Vermont, near Burlington.")).toEqual(["Jordan lives in a small town in Vermont."]);
     expect(asked("Where are you from?", "A fishing village outside Galway.")).toEqual(["Jordan is from a fishing village outside Galway."]);
