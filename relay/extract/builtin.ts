@@ -355,7 +355,8 @@ function readTurns(turns: Turn[], knownName: string | undefined, unread: string[
   const texts = turns.map((t, i) => {
     if (t.role !== "user") return "";
     let text = namesInline(spelledOut(t.text.replace(PLACEHOLDER_SLOT, "").replace(ASIDE_NOTES, " ").replace(SHOWING_AFTER_DASH, ". ").replace(CHAT_ASIDES, "")
-      .replace(DAY_IS, "$1 is").replace(EMOJI, (_, at: number, all: string) => (EMOJI_ENDS.test(all.slice(at + _.length)) && /\w\s*$/.test(all.slice(0, at)) ? ". " : " ")).replace(BORN_LEAD, (_, lead: string, said: string) => `${lead}I was ${said.toLowerCase()}`)).replace(/\s+([,.!?;:])/g, "$1").replace(/\s+/g, " ").replace(/^[\s,]+/, "").trim());
+      .replace(DAY_IS, "$1 is").replace(EMOJI, (_, at: number, all: string) => (EMOJI_ENDS.test(all.slice(at + _.length)) && /\w\s*$/.test(all.slice(0, at)) ? ". " : " ")).replace(BORN_LEAD, (_, lead: string, said: string) => `${lead}I was ${said.toLowerCase()}`)
+      .replace(ALWAYS_LEAD, (_, lead: string, said: string) => `${lead}I've ${said.toLowerCase()}`)).replace(/\s+([,.!?;:])/g, "$1").replace(/\s+/g, " ").replace(/^[\s,]+/, "").trim());
     const asked = before(i);
     if (!asked) return text;
     // "Do you have any pets?" "Two cats." and "Have you been camping before?" "Yeah, plenty of times.":
@@ -447,12 +448,13 @@ function readTurns(turns: Turn[], knownName: string | undefined, unread: string[
         const m = ctx.facts.length;
         part = parts[p] = withWho(part, ctx);
         clause(part, ctx);
-        const named = subjectOf(part, ctx) ?? objectOf(part, ctx);
+        // (who "he" or "she" is stays who it was: "My daughter is 8 and she loves horses" names no one new)
+        const pronoun = /^(he|she|they)$/.test(part[0].w), named = subjectOf(part, ctx) ?? (pronoun ? undefined : objectOf(part, ctx));
         if (named && named.kind !== "thing") ctx.who = named;
         // "…, and we went biking": a statement of the user's that no rule took, beside one that a rule did
         if (ctx.facts.length === m && ctx.facts.length > n && /^(we|i)$/.test(part[0].w)) statement(part, ctx);
         // ("I have one daughter, she's four", "two cats, and they sleep all day": what is said of those just named, too)
-        if (ctx.facts.length === m && ctx.facts.length > n && p > 0 && /^(he|she|they)$/.test(part[0].w) && ctx.who) {
+        if (ctx.facts.length === m && ctx.facts.length > n && p > 0 && pronoun && ctx.who) {
           const was = ctx.thing;
           ctx.thing = ctx.who;
           statement(part, ctx);
@@ -683,6 +685,8 @@ function placeDescribed(question: string, answer: string): string | null {
   const place = /^(a|an|the)\s/i.test(m[1]) ? lowerFirst(m[1]) : `a ${lowerFirst(m[1])}`;
   return `${from ? "I'm from" : "I live in"} ${place}. ${answer.slice(m[0].length)}`.trim();
 }
+/** "Always been fascinated by magic", "Never wanted kids": "I've" left out */
+const ALWAYS_LEAD = /(^|[.!?]\s+)((?:always|never)\s+(?:been|wanted|loved|liked|hated|dreamed|dreamt|enjoyed)\b)/gi;
 /** a reply that is only how much: "A little.", "A lot!", "Fluently." (and what follows it) */
 const HOW_MUCH = /^\W*(?:(?:oh|well|um|hmm|haha)\W+)*(a little bit|a little|a bit|a lot|quite a bit|fluently|pretty well|very well|quite well)\s*(?:[.!]+\s*|$)/i;
 /** a short no: "No.", "Nope, never!", "Definitely not lol" */
@@ -2226,8 +2230,11 @@ function subjectOf(toks: Tok[], ctx: Ctx): Thing | undefined {
   // ("Dancing helps me": "helps", taken for a plural noun, is the verb when an object follows it)
   const v = toks.findIndex((t, k) => k > 0 && ((isVerb(t) && !is(t, "Gerund")) || (asVerb(t) && (isPronoun(toks[k + 1]) || is(toks[k + 1], "Determiner")))));
   const mine = toks[0]?.w === "my" ? 1 : 0;
-  const np = toks.slice(mine, v);
-  if (v < 1 + mine || v > 3 + mine || !isContent(np[np.length - 1]) || np.some((t) => isPronoun(t) || THIRD_PERSON[t.w] || !(isContent(t) || is(t, "Adjective") || is(t, "Determiner")))) return undefined;
+  // ("My sister just moved…": an adverb before the verb is no part of who did it)
+  let end = v;
+  while (end > mine + 1 && (SOFT_LEADS.has(toks[end - 1].w) || /^(always|never|finally|recently)$/.test(toks[end - 1].w))) end--;
+  const np = toks.slice(mine, end);
+  if (end < 1 + mine || end > 3 + mine || !isContent(np[np.length - 1]) || np.some((t) => isPronoun(t) || THIRD_PERSON[t.w] || !(isContent(t) || is(t, "Adjective") || is(t, "Determiner")))) return undefined;
   const words = np.map((t, k) => ({ ...t, first: k === 0 && !mine, post: k === np.length - 1 ? " " : t.post }));
   if (!mine) return { toks: words, own: false, kind: "thing", subject: true };
   return { toks: [usersOwn(ctx), ...words], own: true, kind: kindOf(np.map(lemma)), subject: true };

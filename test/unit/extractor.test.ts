@@ -498,6 +498,16 @@ describe("built-in extractor", () => {
     expect(asked("Do you eat meat?", "Never.")).toEqual(["Jordan does not eat meat."]);
   });
 
+  it("reads 'Always been…' and 'Never been…' with 'I've' left out; 'he'/'she' after 'and', or after 'My sister just…', is the one just named", () => {
+    saysAs([
+      ["Always been fascinated by magic.", ["Jordan has always been fascinated by magic."]],
+      ["Never been to the coast.", ["Jordan has never been to the coast."]],
+      ["My daughter is 8 and she loves horses.", ["Jordan's daughter is 8, and their daughter loves horses."]],
+      ["My sister just moved to Paris. She works at a bakery.", ["Jordan's sister moved to Paris, and their sister works at a bakery."]],
+    ]);
+    noneFrom(["Never mind."]);
+  });
+
   it("reads 'Do you have a favorite X?' as 'What's your favorite X?'; 'Not really.' names none; a name of capitalised words keeps its capitals", () => {
     expect(asked("Do you have a favorite weapon?", "Daggers! Fast and quiet.")).toEqual(["Jordan's favorite weapon is daggers."]);
     expect(asked("Got a favorite song?", "Bohemian Rhapsody, easily.")).toEqual(["Jordan's favorite song is Bohemian Rhapsody."]);
