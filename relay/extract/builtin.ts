@@ -782,8 +782,17 @@ const KIN_SAID = new RegExp(`\\bmy\\s+(?:[a-z-]+\\s+)?(${[...FAMILY, ...PETS].jo
 const NAME_LEAD = /^\W*(?:(?:oh|well|so|it's|its|it is|his name's|her name's|his name is|her name is|that's|that would be)\W+)*/i;
 const NAME_REPLY = /^(\p{Lu}[\p{Ll}'-]+)\s*(?:[.!]+\s*|$)/u;
 const NOT_NAMES = /^(yes|yeah|yep|yup|no|nope|sure|why|oh|well|haha|thanks|idk|dunno|not|it|that|he|she|they|his|her|what|who|never|nothing|hmm|um)$/i;
+/** "His name was Buddy", "Her name's Mira": the name of one said before, at a sentence's start */
+const HIS_NAME = /(^|[.!?]\s+)(?:[Hh]is|[Hh]er)\s+name(\s+is|\s+was|'s|’s)\s+(\p{Lu}[\p{L}'-]+)/u;
 /** "What's his name?" after "My brother joined the mercenaries", answered "Tomas.": "My brother is named Tomas." and what follows; or null. */
 function nameGiven(question: string, before: string, answer: string): string | null {
+  // ("My dog passed away." "I'm so sorry." "Thank you. His name was Buddy.": the name of the one the user spoke of)
+  const theirs = !NAME_ASKED.test(question) && !KIN_SAID.test(answer) ? HIS_NAME.exec(answer) : null;
+  KIN_SAID.lastIndex = 0;
+  const spokenOf = theirs ? [...before.matchAll(KIN_SAID)].pop() : undefined;
+  if (theirs && spokenOf) {
+    return answer.replace(HIS_NAME, (_, lead: string, verb: string, name: string) => `${lead}My ${spokenOf[1].toLowerCase()} ${/was/i.test(verb) ? "was" : "is"} named ${name}`);
+  }
   const kin = NAME_ASKED.test(question) ? [...before.matchAll(KIN_SAID)].pop() : undefined;
   const reply = answer.replace(NAME_LEAD, ""), m = kin && NAME_REPLY.exec(reply);
   if (!kin || !m || NOT_NAMES.test(m[1])) return null;

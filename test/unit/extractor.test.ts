@@ -122,6 +122,9 @@ describe("built-in extractor", () => {
     expect(talk(["My brother is away.", "C:What's his name?", "Why do you ask?"])).toEqual(["Jordan's brother is away."]);
     expect(talk(["My brother is away.", "C:What's his name?", "Yeah."])).toEqual(["Jordan's brother is away."]);
     expect(talk(["I met a smith today.", "C:What's his name?", "Bram."]).join(" ")).not.toMatch(/Bram/);
+    // or told unasked, after the character's word between
+    expect(talk(["My sister visited today.", "C:Nice!", "Her name's Mira, she's a pilot."])).toContain("Jordan has a sister named Mira.");
+    expect(talk(["I met a smith today.", "C:Nice!", "His name is Bram."]).join(" ")).not.toMatch(/Bram/);
   });
 
   it("an answer to 'Where are you from?' ends at 'but'; what follows is read as usual; a fragment with no verb says nothing", () => {
