@@ -91,6 +91,8 @@ const JOBLIKE = /(er|or|ist|ician|ant|ent|eer|man|woman|person)$/;
 const JOB_WORDS = new Set(["nurse", "chef", "cook", "pilot", "barista", "surgeon", "paramedic", "coach", "clerk", "nanny", "cop", "medic", "vet"]);
 
 /** words of filler at the start of a clause: "Well, yeah, I …" */
+/** words that only turn to what follows, before a comma: "On the bright side, …" */
+const TURNS = [["on", "the", "bright", "side"], ["on", "the", "other", "hand"], ["in", "other", "news"], ["that", "said"], ["to", "be", "honest"], ["good", "news"], ["fun", "fact"]];
 const LEADING = new Set([
   "and", "but", "so", "or", "then", "plus", "because", "cause", "also", "well", "oh", "yeah", "yes",
   "yep", "no", "nope", "okay", "ok", "honestly", "actually", "anyway", "anyways", "lol", "haha", "hey",
@@ -1391,7 +1393,8 @@ function trimLeading(toks: Tok[]): Tok[] {
   let k = 0;
   // filler, and the name of the one spoken to: "Well, Bram, I …"
   const vocative = (t: Tok) => (is(t, "FirstName") || is(t, "Person")) && t.post.includes(",");
-  while (k < toks.length && (LEADING.has(toks[k].w) || is(toks[k], "Expression") || is(toks[k], "Interjection") || vocative(toks[k]))) k++;
+  // ("So far I love it": not a "so" that joins)
+  while (k < toks.length && ((LEADING.has(toks[k].w) && !(toks[k].w === "so" && toks[k + 1]?.w === "far")) || is(toks[k], "Expression") || is(toks[k], "Interjection") || vocative(toks[k]))) k++;
   // "I think I left my sword in the cave": the hedge goes, what the user did stays
   const hedge = toks[k]?.w === "i" && HEDGES.has(toks[k + 1]?.w ?? "") ? (toks[k + 2]?.w === "that" ? 3 : 2) : 0;
   if (hedge && toks[k + hedge]?.w === "i" && isVerb(toks[k + hedge + 1])) k += hedge;
@@ -1407,6 +1410,9 @@ function trimLeading(toks: Tok[]): Tok[] {
   }
   const lead = MOMENT_LEADS.find((l) => l.every((w, q) => toks[k + q]?.w === w) && toks[k + l.length]?.w === "i");
   if (lead) k += lead.length;
+  // "On the bright side, my sister had her baby": how the user turns to it, before a comma
+  const turn = TURNS.find((l) => l.every((w, q) => toks[k + q]?.w === w) && toks[k + l.length - 1].post.includes(","));
+  if (turn) k += turn.length;
   const last = toks[toks.length - 1];
   // "…, Bram!", "…, sorry.": a name or an interjection tacked on at the end
   // (but "I have a sister, Mara", "two cats, Miso": the name of the one just brought up; "my dad, Kira" may be said to Kira)
@@ -2423,7 +2429,8 @@ function words(toks: Tok[], verbAt = -1, who?: string): string {
   // ("so happy", "so much"; but "…my lifeline so losing it hurt", "so I left": "so" joining two statements stays)
   const joins = (next: Tok | undefined, after: Tok | undefined) => isPronoun(next) || is(next, "Determiner") || next?.w === "that" ||
     is(next, "Gerund") || (/ing$/.test(next?.w ?? "") && (isPronoun(after) || is(after, "Determiner")));
-  toks = toks.filter((t, k) => !(INTENSIFIERS.has(t.w) && is(t, "Adverb") && !(t.w === "so" && joins(toks[k + 1], toks[k + 2]))));
+  // ("so far": how far, no intensifier)
+  toks = toks.filter((t, k) => !(INTENSIFIERS.has(t.w) && is(t, "Adverb") && !(t.w === "so" && (joins(toks[k + 1], toks[k + 2]) || toks[k + 1]?.w === "far"))));
   verbAt = verb ? toks.indexOf(verb) : -1;
   toks.forEach((t, k) => {
     let w: string;
@@ -2471,8 +2478,10 @@ const MONTHS = ["January", "February", "March", "April", "May", "June", "July", 
 function datesOf(toks: Tok[], day: string): { toks: Tok[]; hasTime: boolean } {
   const out: Tok[] = [];
   let hasTime = false;
+  // ("My car broke down on Monday": the Monday before the turn's day; "I'm moving on Friday, I'll…": the one after)
+  const when = toks.some((t) => /^(will|gonna|going|tomorrow|next|plan|plans|planning)$/.test(t.w)) ? 1 : toks.some((t) => is(t, "PastTense") && !is(t, "Participle")) ? -1 : 0;
   for (let k = 0; k < toks.length; k++) {
-    const t = toks[k], time = relativeTime(toks, k, day);
+    const t = toks[k], time = relativeTime(toks, k, day, when);
     if (time) {
       // the punctuation after the words it stands for stays: "yesterday, it was fun" → "on 2023-05-07, it was fun"
       out.push({ ...synthetic(time[0], "Date"), post: toks[k + time[1] - 1].post });
@@ -2507,12 +2516,12 @@ function season(name: string, step: number, y: number, m: number): string {
 }
 
 /** the words a relative time starts with (or a number: "five years ago") */
-const TIME_LEADS = new Set(["yesterday", "today", "tonight", "tomorrow", ...Object.keys(STEPS), "about", "around", "roughly", "nearly", "almost", "approximately"]);
+const TIME_LEADS = new Set(["on", "yesterday", "today", "tonight", "tomorrow", ...Object.keys(STEPS), "about", "around", "roughly", "nearly", "almost", "approximately"]);
 /** The date a relative time at `toks[k]` means, and how many tokens say it: "last year" → ["in 2024", 2]. */
-function relativeTime(toks: Tok[], k: number, day: string): [string, number] | null {
+function relativeTime(toks: Tok[], k: number, day: string, when = 0): [string, number] | null {
   const w = toks[k].w, next = toks[k + 1]?.w ?? "", step = STEPS[w];
   // (asked of every word: most words start none)
-  if (!TIME_LEADS.has(w) && !is(toks[k], "Value")) return null;
+  if (!TIME_LEADS.has(w) && !is(toks[k], "Value") && !(w === "on" && when)) return null;
   // ("my last year of school", "the next day": whose or which one, not a time from the turn's day)
   if (step !== undefined && k > 0 && (is(toks[k - 1], "Possessive") || /^(my|our|your|his|her|their|its|the|a|that)$/.test(toks[k - 1].w))) return null;
   const [y, m, d] = day.split("-").map(Number);
@@ -2528,6 +2537,8 @@ function relativeTime(toks: Tok[], k: number, day: string): [string, number] | n
     return [`in ${MONTHS[month.getUTCMonth()]} ${month.getUTCFullYear()}`, 2];
   }
   const weekday = WEEKDAYS.findIndex((n) => next.replace(/\.$/, "").length >= 3 && n.startsWith(next.replace(/\.$/, "")));
+  // ("on Monday" in a clause said in the past, or of the future: as "last Monday", "next Monday")
+  if (w === "on" && when && weekday >= 0 && is(toks[k + 1], "Date")) return relativeTime([synthetic(when < 0 ? "last" : "next"), toks[k + 1]], 0, day);
   if (step && weekday >= 0) {
     // "last Friday": the Friday before the turn's day, "on Friday 2023-11-03"; "next Friday": the one after it
     const today = new Date(Date.UTC(y, m - 1, d)).getUTCDay();

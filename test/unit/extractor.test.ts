@@ -435,6 +435,23 @@ describe("built-in extractor", () => {
     ]);
   });
 
+  it("dates 'on Monday' said of the past as the Monday before the turn's day (2025-03-12, a Wednesday), and of the future as the one after", () => {
+    saysAs([
+      ["My car broke down on Monday.", ["Jordan's car broke down on Monday 2025-03-10."]],
+      ["I got great news on Friday!", ["Jordan got great news on Friday 2025-03-07."]],
+      // (a habit is no one day)
+      ["I train with the guards on Mondays.", ["Jordan trains with the guards on Mondays."]],
+    ]);
+    expect(jordan("I will visit my mom on Sunday.").join(" ")).toMatch(/on Sunday 2025-03-16/);
+  });
+
+  it("leaves 'On the bright side,' out and keeps 'so far'", () => {
+    saysAs([
+      ["On the bright side, my sister had her baby!", ["Jordan's sister had her baby."]],
+      ["I started a new book. So far I love it.", ["Jordan started a new book, and so far Jordan loves it."]],
+    ]);
+  });
+
   it("resolves 'last summer', 'this summer', 'next winter' against the turn's day (2025-03-12)", () => {
     saysAs([
       ["I went to Japan last summer.", ["Jordan went to Japan in the summer of 2024."]],
