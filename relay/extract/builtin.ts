@@ -504,7 +504,7 @@ function readTurns(turns: Turn[], knownName: string | undefined, unread: string[
 }
 
 /** the user's people, named in a turn: "my kids", "with the gang"; in the character's turn, "your family" */
-const COMPANY = /\b(?<!\b(?:near|to|from|at|by|behind|beside|than|visit|visited|visiting|called|told|miss|missed)\s)(?:(my|our|your)|with (the)) (family|kids|children|wife|husband|partner|friends|buddies|team|crew|colleagues|coworkers|classmates|parents|gang|band|students)\b/i;
+const COMPANY = /\b(?<!\b(?:near|to|from|at|by|behind|beside|than|visit|visited|visiting|called|told|miss|missed)\s)(?:(my|our|your)|with (the)) (family|kids|children|wife|husband|partner|friends|buddies|team|crew|colleagues|coworkers|classmates|parents|gang|band|students|guild|clan|squad)\b/i;
 
 /** Who "we" is in a turn that names the user's people: "their kids", "the gang" (the first named). */
 function companyOf(text: string, theirs = false): string | undefined {

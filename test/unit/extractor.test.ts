@@ -676,6 +676,8 @@ describe("built-in extractor", () => {
     expect(jordan("We used to write letters to my friends.")).toEqual(["Jordan and others used to write letters to Jordan's friends."]);
     // (but "with my kids" or "my kids and I" are who "we" is)
     expect(jordan("My kids and I went camping.")).toEqual(["Jordan went camping with their kids."]);
+    // (and a player's guild or clan)
+    expect(jordan("Raiding tomorrow with my guild. We've failed three times already.")).toContain("Jordan and their guild have failed three times already.");
   });
 
   it("reads family and pets, attributed to the user", () => {
