@@ -2516,12 +2516,12 @@ function season(name: string, step: number, y: number, m: number): string {
 }
 
 /** the words a relative time starts with (or a number: "five years ago") */
-const TIME_LEADS = new Set(["on", "yesterday", "today", "tonight", "tomorrow", ...Object.keys(STEPS), "about", "around", "roughly", "nearly", "almost", "approximately"]);
+const TIME_LEADS = new Set(["on", "a", "over", "in", "yesterday", "today", "tonight", "tomorrow", ...Object.keys(STEPS), "about", "around", "roughly", "nearly", "almost", "approximately"]);
 /** The date a relative time at `toks[k]` means, and how many tokens say it: "last year" → ["in 2024", 2]. */
 function relativeTime(toks: Tok[], k: number, day: string, when = 0): [string, number] | null {
   const w = toks[k].w, next = toks[k + 1]?.w ?? "", step = STEPS[w];
   // (asked of every word: most words start none)
-  if (!TIME_LEADS.has(w) && !is(toks[k], "Value") && !(w === "on" && when)) return null;
+  if (!TIME_LEADS.has(w) && !is(toks[k], "Value")) return null;
   // ("my last year of school", "the next day": whose or which one, not a time from the turn's day)
   if (step !== undefined && k > 0 && (is(toks[k - 1], "Possessive") || /^(my|our|your|his|her|their|its|the|a|that)$/.test(toks[k - 1].w))) return null;
   const [y, m, d] = day.split("-").map(Number);
@@ -2555,7 +2555,26 @@ function relativeTime(toks: Tok[], k: number, day: string, when = 0): [string, n
   const n = is(toks[k], "Value") && toks[k + 2]?.w === "ago" ? number(toks[k]) : NaN;
   if (Number.isFinite(n) && /^days?$/.test(next)) return [`on ${on(-n)}`, 3];
   if (Number.isFinite(n) && /^weeks?$/.test(next)) return [`around ${on(-7 * n)}`, 3];
+  if (Number.isFinite(n) && /^months?$/.test(next)) {
+    const month = new Date(Date.UTC(y, m - 1 - n, 1));
+    return [`in ${MONTHS[month.getUTCMonth()]} ${month.getUTCFullYear()}`, 3];
+  }
   if (Number.isFinite(n) && /^years?$/.test(next)) return [`in ${y - n}`, 3];
+  // "a couple of days ago", "a few weeks ago": as vague as said, from the turn's day ("a few weeks before 2025-03-12")
+  const some = w === "a" && /^(couple|few)$/.test(next) ? (toks[k + 2]?.w === "of" ? 3 : 2) : 0;
+  if (some && toks[k + some + 1]?.w === "ago" && /^(days?|weeks?|months?|years?)$/.test(toks[k + some].w)) {
+    return [`${toks.slice(k, k + some + 1).map((t) => t.w).join(" ")} before ${/^years?$/.test(toks[k + some].w) ? y : day}`, some + 2];
+  }
+  // "over the weekend", "this past weekend", said of the past: the weekend before the turn's day
+  if (when < 0 && ((w === "over" && next === "the" && toks[k + 2]?.w === "weekend") || (w === "this" && next === "past" && toks[k + 2]?.w === "weekend"))) {
+    return [`the weekend before ${day}`, 3];
+  }
+  // "in January", said of the past or of the future: the nearest January that was, or will be
+  const month = w === "in" && when ? MONTHS.findIndex((name) => name.toLowerCase() === next) : -1;
+  if (month >= 0 && is(toks[k + 1], "Date") && !is(toks[k + 2], "Value") && !is(toks[k + 2], "Year") && !/^\d/.test(toks[k + 2]?.w ?? "")) {
+    const year = when < 0 ? (month + 1 <= m ? y : y - 1) : (month + 1 >= m ? y : y + 1);
+    return [`in ${MONTHS[month]} ${year}`, 2];
+  }
   return null;
 }
 

@@ -443,6 +443,16 @@ describe("built-in extractor", () => {
       ["I train with the guards on Mondays.", ["Jordan trains with the guards on Mondays."]],
     ]);
     expect(jordan("I will visit my mom on Sunday.").join(" ")).toMatch(/on Sunday 2025-03-16/);
+    // and "in January", "three months ago", "over the weekend", "a few weeks ago" likewise
+    saysAs([
+      ["I lost my job in January.", ["Jordan lost their job in January 2025."]],
+      ["In June I went to Rome.", ["Jordan went to Rome in June 2024."]],
+      ["I started a new job three months ago.", ["Jordan started a new job in December 2024."]],
+      ["I visited my parents over the weekend.", ["Jordan visited their parents the weekend before 2025-03-12."]],
+      ["I adopted a cat a few weeks ago.", ["Jordan adopted a cat a few weeks before 2025-03-12."]],
+      ["I was born in January 1990.", ["Jordan was born in January 1990."]],
+    ]);
+    expect(jordan("I will start my new job in September.").join(" ")).toMatch(/in September 2025/);
   });
 
   it("leaves 'On the bright side,' out and keeps 'so far'", () => {
@@ -782,7 +792,7 @@ describe("built-in extractor", () => {
 
   it("conjugates the verb, not the word after a dropped intensifier", () => {
     expect(jordan("I just started a new job.")).toEqual(["Jordan started a new job."]);
-    expect(jordan("Yeah, I just moved in a few weeks ago.")).toEqual(["Jordan moved in a few weeks ago."]);
+    expect(jordan("Yeah, I just moved in a few weeks ago.")).toEqual(["Jordan moved in a few weeks before 2025-03-12."]);
     expect(jordan("I really enjoy long walks on the beach.")).toEqual(["Jordan enjoys long walks on the beach."]);
     // compromise reads "work" as a noun here, "shifts" as the verb
     expect(jordan("I work night shifts at the hospital.")).toEqual(["Jordan works night shifts at the hospital."]);
