@@ -1130,7 +1130,7 @@ function sentencesOf(text: string): Tok[][] {
 
 function tokensOf(terms: CompromiseTerm[]): Tok[] {
   terms = owned(terms);
-  return terms.map((_, k) => passive(afterI(terms, k), terms[k + 1], terms[k + 2])).map(pluralAfterPreposition).map(hyphenedAdjective).map(verbAfterBoth).map(heardThing).map(workField).map(commonPlace).map((t, k) => ({
+  return terms.map((_, k) => passive(afterI(terms, k), terms[k + 1], terms[k + 2])).map(pluralAfterPreposition).map(hyphenedAdjective).map(verbAfterBoth).map(heardThing).map(workField).map(commonPlace).map(commonSurname).map((t, k) => ({
     text: t.implicit ?? t.text,
     contracted: t.implicit != null && !t.tags.includes("Value") && !t.tags.includes("Unit"),
     w: (t.implicit ?? t.normal).toLowerCase(),
@@ -1150,6 +1150,13 @@ function seasonAt(terms: CompromiseTerm[], k: number): boolean {
 /** "I listen to jazz": after "listen to", what compromise took for a verb ("to jazz") is what is listened to */
 function heardThing(t: CompromiseTerm, k: number, terms: CompromiseTerm[]): CompromiseTerm {
   return terms[k - 1]?.normal === "to" && /^listen(s|ed|ing)?$/.test(terms[k - 2]?.normal ?? "") && t.tags.includes("Verb") && !t.tags.includes("Gerund")
+    ? { ...t, tags: ["Noun", "Singular"] } : t;
+}
+
+/** "a dog walker", "the bike baker": a surname compromise reads in a lowercase word after a common noun, which makes a noun with it */
+function commonSurname(t: CompromiseTerm, k: number, terms: CompromiseTerm[]): CompromiseTerm {
+  const prev = terms[k - 1];
+  return t.text === t.text.toLowerCase() && t.tags.includes("LastName") && !t.tags.includes("FirstName") && prev?.tags.includes("Noun") && !prev.tags.includes("ProperNoun") && !prev.tags.includes("Pronoun")
     ? { ...t, tags: ["Noun", "Singular"] } : t;
 }
 
@@ -1772,7 +1779,7 @@ function callMe(toks: Tok[], ctx: Ctx): boolean {
   const at = by > 0 ? by : toks.findIndex((t, k) => /^call(s|ed)?$/.test(t.w) && toks[k + 1]?.w === "me");
   const after = at < 0 ? [] : toks.slice(at + 2);
   const comma = after.findIndex((t) => /[,;]/.test(t.post));
-  const rest = by > 0 && comma >= 0 ? after.slice(0, comma + 1) : after;
+  const rest = comma >= 0 ? after.slice(0, comma + 1) : after;
   // (a name, not "I go by bus")
   if (by > 0 && !rest.every(isProper)) return false;
   // "call me Jo", not "call me on 415-555-2671" or "call me tomorrow"
@@ -2034,7 +2041,11 @@ function preference(c: Clause, verb: string, toks: Tok[], ctx: Ctx): void {
   for (let item of listItems(object).filter((item) => !TALK.test(item.map((t) => t.text).join(" ")))) {
     // ("fantasy games, especially Skyrim": the one singled out, liked as well)
     if (item.length > 1 && SINGLING_OUT.has(item[0].w)) item = item.slice(1);
-    add(ctx, { text: sentence(`${subject(ctx)} ${says} ${words(item)}`), slot: `pref:${key(item)}`, value: words(item), importance: 0.5 });
+    // ("I don't like cats anymore, dogs all the way": the one the user is for, after the one they are not)
+    const allTheWay = item.length > 3 && item.slice(-3).map((t) => t.w).join(" ") === "all the way";
+    if (allTheWay) item = item.slice(0, -3);
+    const said = allTheWay ? "loves" : says;
+    add(ctx, { text: sentence(`${subject(ctx)} ${said} ${words(item)}`), slot: `pref:${key(item)}`, value: words(item), importance: 0.5 });
   }
 }
 
@@ -2376,18 +2387,19 @@ function render(c: Pick<Clause, "toks" | "verbAt">, ctx: Ctx, dated: boolean, ma
  * as dates, and the date of the turn when `dated` and nothing else says when. Empty when nothing
  * worth saying fits in `max` words.
  */
-/** "him", or "her" not before what is hers ("her up", "her to the vet"; not "her leg") */
+/** "him", "them", or "her" not before what is hers ("her up", "her to the vet"; not "her leg") */
 const isObjectPronoun = (t: Tok, next: Tok | undefined) =>
-  t.w === "him" || (t.w === "her" && !(is(next, "Noun") || is(next, "Adjective") || is(next, "Value")) || t.w === "her" && !next);
+  t.w === "him" || t.w === "them" || (t.w === "her" && !(is(next, "Noun") || is(next, "Adjective") || is(next, "Value")) || t.w === "her" && !next);
 const FEMALE = new Set(["mom", "mother", "mum", "sister", "daughter", "wife", "girlfriend", "aunt", "niece", "grandma", "grandmother", "gf"]);
 const MALE = new Set(["dad", "father", "brother", "son", "husband", "boyfriend", "uncle", "nephew", "grandpa", "grandfather", "bf"]);
-/** whether "him" or "her" can be `who` (a mother is no "him") */
+/** whether "him", "her" or "them" can be `who` (a mother is no "him"; "them" is several: "my kids", "cats") */
 function fits(who: Thing, pronoun: string): boolean {
-  const heads = who.toks.map((t) => lemma(t));
-  return !heads.some((w) => (pronoun === "him" ? FEMALE : MALE).has(w));
+  const heads = who.toks.map((t) => lemma(t)), several = is(who.toks[who.toks.length - 1], "Plural");
+  if (pronoun === "them") return several;
+  return !several && !heads.some((w) => (pronoun === "him" ? FEMALE : MALE).has(w));
 }
 /**
- * `toks` with an object "him" or "her" said as the person or pet the turn just named: "My cat Luna is
+ * `toks` with an object "him", "her" or "them" said as the person or pet the turn just named: "My cat Luna is
  * sick, I'm taking her to the vet" → "…taking Luna to the vet"; "My sister is visiting, I'm picking
  * her up" → "…picking my sister up". By name when there is one.
  */
@@ -2425,7 +2437,9 @@ function words(toks: Tok[], verbAt = -1, who?: string): string {
   // the same word is past after "just" or "already", or before "already", "ago" or "after" some years
   const pastMark = toks.some((t, k) => k > verbAt && (/^(already|ago)$/.test(t.w) ||
     (t.w === "after" && is(toks[k + 1], "Value") && /^(years?|decades?)$/.test(toks[k + 2]?.w ?? ""))));
-  const past = !!verb && (/^(just|already)$/.test(toks[verbAt - 1]?.w ?? "") || pastMark) && formOf(lemma(verb), "PastTense") === verb.w;
+  // ("I quit the coffee shop": told, it is done; "I always quit halfway" is a habit)
+  const quit = verb?.w === "quit" && !toks.some((t) => /^(always|usually|often|never|sometimes|every|will|would|should|might)$/.test(t.w));
+  const past = !!verb && (/^(just|already)$/.test(toks[verbAt - 1]?.w ?? "") || pastMark || quit) && formOf(lemma(verb), "PastTense") === verb.w;
   // ("so happy", "so much"; but "…my lifeline so losing it hurt", "so I left": "so" joining two statements stays)
   const joins = (next: Tok | undefined, after: Tok | undefined) => isPronoun(next) || is(next, "Determiner") || next?.w === "that" ||
     is(next, "Gerund") || (/ing$/.test(next?.w ?? "") && (isPronoun(after) || is(after, "Determiner")));

@@ -455,6 +455,19 @@ describe("built-in extractor", () => {
     expect(jordan("I will start my new job in September.").join(" ")).toMatch(/in September 2025/);
   });
 
+  it("reads what a returning player says has changed: a new name, a new job, a job quit, a liking turned", () => {
+    expect(texts(one("Actually call me Kai, everyone does."))).toEqual(["The user's name is Kai."]);
+    expect(bySlot(one("I'm a dog walker now."), "occupation")?.value).toBe("dog walker");
+    saysAs([
+      ["I quit the coffee shop.", ["Jordan quit the coffee shop."]],
+      ["I always quit games halfway.", ["Jordan always quits games halfway."]],
+      ["I don't like cats anymore honestly, dogs all the way.", ["Jordan no longer likes cats.", "Jordan loves dogs."]],
+      // ("them" is the several just named)
+      ["I love cats but I'm allergic to them.", ["Jordan loves cats.", "Jordan is allergic to cats."]],
+      ["I have two dogs and I walk them every morning.", ["Jordan has two dogs.", "Jordan walks their dogs every morning."]],
+    ]);
+  });
+
   it("leaves 'On the bright side,' out and keeps 'so far'", () => {
     saysAs([
       ["On the bright side, my sister had her baby!", ["Jordan's sister had her baby."]],
