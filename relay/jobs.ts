@@ -16,10 +16,11 @@ import type { Job, SessionRow, Store } from "./store/store.ts";
 /** sessions read ahead and not yet ended, kept at most */
 const AHEAD_KEPT = 64;
 /**
- * What a reading depends on: which turns it read, and the user's known name. The seqs say which turns:
+ * What a reading depends on: which turns it read, and the user's known name and people. The seqs say which turns:
  * a turn's text never changes once stored (the same seq with other text is refused, E_CONFLICT).
  */
-const readingKey = (input: ExtractInput) => `${input.knownName ?? ""}\n${input.turns.map((t) => t.seq).join(",")}`;
+const readingKey = (input: ExtractInput) =>
+  `${input.knownName ?? ""}\n${(input.knownKin ?? []).map((k) => `${k.kin}:${k.name}`).join(",")}\n${input.turns.map((t) => t.seq).join(",")}`;
 
 export type OnProcessed = (session: SessionRow, results: MemoryAddResult[]) => void;
 
@@ -125,7 +126,8 @@ export class ExtractionQueue {
     const turns = (await this.store.getTurns(sessionId)).filter((t) => t.seq >= session.extractedCount);
     const scopes = writeScopes(session);
     const knownName = (await this.store.findBySlot(scopes[0], "name"))[0]?.value ?? undefined;
-    return { session, scopes, input: { sessionId, turns, knownName } };
+    const knownKin = await this.store.knownKin(scopes[0]);
+    return { session, scopes, input: { sessionId, turns, knownName, ...(knownKin.length ? { knownKin } : {}) } };
   }
 
   async #run(job: Job): Promise<void> {

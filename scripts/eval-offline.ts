@@ -40,7 +40,10 @@ for (const conv of convs) {
     const turns = s.turns.map((t: { role: "user" | "character"; text: string }, seq: number) =>
       ({ seq, role: t.role, text: t.text.slice(0, 4000), at: new Date(t0 + seq * 30000).toISOString() }));
     const started = performance.now();
-    const facts = extractFacts(turns, mems.find((m) => m.slot === "name")?.value ?? undefined);
+    // (the family and pets named so far, as the relay's store gives them: each name once, with its latest kin)
+    const knownKin = [...new Map(mems.filter((m) => /^(family|pet):[^:]+:/.test(m.slot ?? "") && /^\p{Lu}/u.test(m.value ?? ""))
+      .map((m) => [m.value!.toLowerCase(), { name: m.value!, kin: m.slot!.split(":")[1] }])).values()];
+    const facts = extractFacts(turns, mems.find((m) => m.slot === "name")?.value ?? undefined, knownKin);
     times.push(performance.now() - started);
     for (const op of await planMerge(facts, scope, lookup, `s${i}`)) {
       const m = op.event === "add" ? undefined : mems.find((x) => x.id === op.id);

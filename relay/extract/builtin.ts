@@ -16,7 +16,7 @@ world.hooks = world.hooks.filter((hook: string) => hook !== "chunks");
 // compromise's post-tagger, listing its patterns quicker (the same tags come out): ./sweep.ts
 quickerSweep(world);
 import type { Turn } from "../../sdk/src/protocol.ts";
-import type { ExtractInput, Extraction, Extractor, Fact } from "./extractor.ts";
+import type { ExtractInput, Extraction, Extractor, Fact, Kin } from "./extractor.ts";
 
 /** Facts longer than this are cut back to the last noun that fits. */
 const MAX_WORDS = 30;
@@ -327,14 +327,14 @@ export class BuiltinExtractor implements Extractor {
   readonly name = "builtin";
 
   extract(input: ExtractInput): Promise<Extraction> {
-    const { facts, note } = readSession(input.turns, input.knownName);
+    const { facts, note } = readSession(input.turns, input.knownName, input.knownKin);
     return Promise.resolve({ facts, extractor: "builtin", ...(note ? { note } : {}) });
   }
 }
 
 /** Every fact about the user in one session's turns, in turn order (readSession's facts). */
-export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
-  return readSession(turns, knownName).facts;
+export function extractFacts(turns: Turn[], knownName?: string, knownKin?: Kin[]): Fact[] {
+  return readSession(turns, knownName, knownKin).facts;
 }
 
 /**
@@ -342,13 +342,16 @@ export function extractFacts(turns: Turn[], knownName?: string): Fact[] {
  * tried) gives no facts, and the rest of the session is read as usual: `unread` names it and its error,
  * and `note` says so for the session's status.
  */
-export function readSession(turns: Turn[], knownName?: string): { facts: Fact[]; unread: string[]; note?: string } {
+export function readSession(turns: Turn[], knownName?: string, knownKin: Kin[] = []): { facts: Fact[]; unread: string[]; note?: string } {
   const unread: string[] = [];
-  const facts = readTurns(turns, knownName, unread);
+  const facts = readTurns(turns, knownName, knownKin, unread);
   return { facts, unread, ...(unread.length ? { note: `the built-in extractor could not read ${unread.join(", ")}; the other turns were read` } : {}) };
 }
 
-function readTurns(turns: Turn[], knownName: string | undefined, unread: string[]): Fact[] {
+function readTurns(turns: Turn[], knownName: string | undefined, knownKin: Kin[], unread: string[]): Fact[] {
+  // "Max passed away last week", Max being the user's dog from an earlier session: "My dog Max passed away…"
+  const kinFirst = knownKin.length ? new RegExp(`(^|[.!?]\\s+)(${knownKin.map((k) => k.name.replace(/[^\p{L}'-]/gu, "")).join("|")})\\b(?!'s|’s)`, "gu") : null;
+  const kinOf = new Map(knownKin.map((k) => [k.name, k.kin]));
   turns = turns.map((t) => (t.role === "character" ? { ...t, text: askedOut(t.text) } : t));
   const ctx: Ctx = { name: knownName ? firstWord(knownName) : undefined, day: "", seq: [], facts: [], from: 0, dangling: new Set(), goesOn: new Set() };
   // what the character said right before a user's turn, and that said between two of the user's
@@ -358,7 +361,8 @@ function readTurns(turns: Turn[], knownName: string | undefined, unread: string[
     if (t.role !== "user") return "";
     let text = namesInline(spelledOut(t.text.replace(PLACEHOLDER_SLOT, "").replace(ASIDE_NOTES, " ").replace(SHOWING_AFTER_DASH, ". ").replace(CHAT_ASIDES, "")
       .replace(DAY_IS, "$1 is").replace(EMOJI, (_, at: number, all: string) => (EMOJI_ENDS.test(all.slice(at + _.length)) && /\w\s*$/.test(all.slice(0, at)) ? ". " : " ")).replace(BORN_LEAD, (_, lead: string, said: string) => `${lead}I was ${said.toLowerCase()}`)
-      .replace(ALWAYS_LEAD, (_, lead: string, said: string) => `${lead}I've ${said.toLowerCase()}`)).replace(/\s+([,.!?;:])/g, "$1").replace(/\s+/g, " ").replace(/^[\s,]+/, "").trim());
+      .replace(ALWAYS_LEAD, (_, lead: string, said: string) => `${lead}I've ${said.toLowerCase()}`)
+      .replace(kinFirst ?? /$^/, (_, lead: string, name: string) => `${lead}My ${kinOf.get(name)} ${name}`)).replace(/\s+([,.!?;:])/g, "$1").replace(/\s+/g, " ").replace(/^[\s,]+/, "").trim());
     const asked = before(i);
     if (!asked) return text;
     // "Do you have any pets?" "Two cats." and "Have you been camping before?" "Yeah, plenty of times.":

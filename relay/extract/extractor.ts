@@ -33,7 +33,15 @@ export interface ExtractInput {
   turns: Turn[];
   /** the user's name when a stored memory already knows it */
   knownName?: string;
+  /**
+   * The user's family and pets that stored memories name ("family:sister:ana" → { name: "Ana", kin:
+   * "sister" }): a sentence that starts with one of these names is said of the user's own.
+   */
+  knownKin?: Kin[];
 }
+
+/** One of the user's family or pets, by name: { name: "Max", kin: "dog" }. */
+export interface Kin { name: string; kin: string }
 
 /**
  * An extraction with its provenance: which extractor made the facts and, when that is not the one

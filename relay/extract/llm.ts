@@ -12,7 +12,7 @@ import * as z from "zod";
 import { describeZodError, type Turn } from "../../sdk/src/protocol.ts";
 import { log } from "../log.ts";
 import { type Endpoint, post, routeUrl, scrub } from "../openai.ts";
-import type { ExtractInput, Extraction, Extractor, Fact } from "./extractor.ts";
+import type { ExtractInput, Extraction, Extractor, Fact, Kin } from "./extractor.ts";
 
 export interface LlmOptions extends Endpoint {
   /** one request's time limit */
@@ -69,7 +69,7 @@ The transcript has one turn a line: #seq, role, time (ISO 8601), then the turn's
 - event: something the user did in the game ("completed the bridge quest"). A fact about the user, dated by the turn's day.
 
 Rules:
-1. Facts about the user only. Family, friends and pets are facts about the user, attributed correctly: "Jordan's sister Ana is a nurse.", never "Ana is a nurse." or "Jordan is a nurse.". Nothing about the character, the game world or people unrelated to the user.
+1. Facts about the user only. Family, friends and pets are facts about the user, attributed correctly: "Jordan's sister Ana is a nurse.", never "Ana is a nurse." or "Jordan is a nurse.". The known family and pets below, when given, are the user's: "Ana called me" is about Jordan's sister Ana. Nothing about the character, the game world or people unrelated to the user.
 2. Atomic: one fact per memory. "I'm Sam, I'm 34 and I live in Oslo" is three facts.
 3. Third person. Call the user by their first name when it is known (the known name below, or a name the user gives in this conversation), otherwise "The user". Never write I, me, my, we, our, us, you or your: a fact containing them is rejected.
 4. Lasting facts only: not greetings, thanks, small talk, opinions of the moment or passing states ("I'm tired", "I'm good"). One exception: the user's task of the moment in the game (what they are looking for, where they are heading, the errand they are on: "I'm looking for the blue key", "I'm on my way to the harbor") is a fact with shortLived true; it is forgotten after a day.
@@ -113,10 +113,11 @@ Answer:
 
 Answer with the JSON object only.`;
 
-/** The user message: the known name and the turns, each text as a JSON string (a newline in it cannot fake a turn). */
-function userPrompt(turns: Turn[], knownName: string | undefined, retryBecause?: string): string {
+/** The user message: the known name, family and pets, and the turns, each text as a JSON string (a newline in it cannot fake a turn). */
+function userPrompt(turns: Turn[], knownName: string | undefined, knownKin: Kin[], retryBecause?: string): string {
   return [
     `Known name: ${knownName ?? "none"}.`,
+    ...(knownKin.length ? [`Known family and pets: ${knownKin.map((k) => `${k.name} (${k.kin})`).join(", ")}.`] : []),
     "Transcript:",
     ...turns.map(line),
     ...(retryBecause ? ["", `Your previous answer to this transcript ${retryBecause}. Answer again, following the rules exactly.`] : []),
@@ -230,7 +231,7 @@ export class LlmExtractor implements Extractor {
       const summaries: string[] = [];
       let knownName = input.knownName;
       for (const turns of chunk(input.turns, this.opts.chunkChars)) {
-        const found = await this.#chunk(turns, knownName);
+        const found = await this.#chunk(turns, knownName, input.knownKin ?? []);
         knownName = found.facts.findLast((f) => f.slot === "name" && f.value)?.value ?? knownName;
         facts.push(...found.facts);
         if (found.summary) summaries.push(found.summary);
@@ -247,11 +248,11 @@ export class LlmExtractor implements Extractor {
   }
 
   /** One chunk's facts and summary: a malformed reply is asked for once more, saying what was wrong. */
-  async #chunk(turns: Turn[], knownName: string | undefined): Promise<{ facts: Fact[]; summary?: string }> {
+  async #chunk(turns: Turn[], knownName: string | undefined, knownKin: Kin[]): Promise<{ facts: Fact[]; summary?: string }> {
     const seqs = new Set(turns.map((t) => t.seq));
     let first: string | undefined;
     for (;;) {
-      const body = await this.#complete(userPrompt(turns, knownName, first));
+      const body = await this.#complete(userPrompt(turns, knownName, knownKin, first));
       try {
         return parseReply(body, seqs);
       } catch (e) {

@@ -30,7 +30,7 @@ if (inWorker) {
         for (let n = 0, until = performance.now() + e.data.warmMs; performance.now() < until; n++) extractFacts(warmUpSession(n));
         reply = { id, facts: [] };
       } else {
-        const { facts, note } = readSession(e.data.input.turns, e.data.input.knownName);
+        const { facts, note } = readSession(e.data.input.turns, e.data.input.knownName, e.data.input.knownKin);
         reply = { id, facts, ...(note ? { note } : {}) };
       }
     } catch (err) {

@@ -2,6 +2,7 @@
 // survives a crash, and a durable one a power cut too, without the relay's thread waiting for the disk
 // (#durable, below; checkpoints in ./checkpoint.ts). Search ranks a scope's memories by BM25 over that
 // scope's own words (lexical.ts): read from the table once, then kept up to date by every write.
+import type { Kin } from "../extract/extractor.ts";
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
@@ -565,6 +566,19 @@ export class SqliteStore implements Store {
     return Promise.resolve(this.#all(
       "select * from memories where scope_key = ? and slot = ? and (expires_at is null or expires_at > ?) order by rowid",
       scopeKey(scope), slot, new Date().toISOString()).map((r) => this.#memory(r)));
+  }
+
+  knownKin(scope: Scope): Promise<Kin[]> {
+    const seen = new Set<string>(), kin: Kin[] = [];
+    for (const r of this.#all(
+      `select slot, value from memories where scope_key = ? and (slot like 'family:%:%' or slot like 'pet:%:%') and value is not null
+        and (expires_at is null or expires_at > ?) order by rowid desc`, scopeKey(scope), new Date().toISOString())) {
+      const name = String(r.value), key = name.toLowerCase();
+      if (seen.has(key) || !/^\p{Lu}[\p{L}'-]*$/u.test(name)) continue;
+      seen.add(key);
+      kin.push({ name, kin: String(r.slot).split(":")[1] });
+    }
+    return Promise.resolve(kin);
   }
 
   searchMemories(scopes: Scope[], query: string, limit: number) {

@@ -1,6 +1,7 @@
 // The storage contract. The embedded SQLite store implements it now; a PostgreSQL store will
 // implement the same interface and pass the same conformance tests. Every operation is async and
 // keyed by scope or session; none scans all memories.
+import type { Kin } from "../extract/extractor.ts";
 import type {
   CharacterSettings, HistoryEntry, MemoryAddResult, MemoryRecord, Scope, SessionStatus, Source, Turn,
 } from "../../sdk/src/protocol.ts";
@@ -190,6 +191,8 @@ export interface Store {
   getMemory(id: string): Promise<StoredMemory | null>;
   /** Live (unexpired) memories in `scope` whose slot is `slot`. */
   findBySlot(scope: Scope, slot: string): Promise<StoredMemory[]>;
+  /** The family and pets named on the live memories of `scope` ("family:sister:ana", "pet:dog:max"), each name once, the latest first. */
+  knownKin(scope: Scope): Promise<Kin[]>;
   /** Full-text search (BM25, the statistics of these scopes' memories alone) over the memories of `scopes`; higher score is better. */
   searchMemories(scopes: Scope[], query: string, limit: number): Promise<(StoredMemory & { score: number })[]>;
   /**

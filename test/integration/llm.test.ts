@@ -114,6 +114,8 @@ describe("LLM extractor", () => {
     expect(run.memories.map((m) => m.id).sort()).toEqual(before.map((m) => m.id).sort());
     expect(texts(run.memories)).toEqual(texts(before));
     expect(llm.requests[0].body.messages[1].content).toContain("Known name: Jordan.");
+    // and the family the memories name, so that "Ana called" is the user's sister
+    expect(llm.requests[0].body.messages[1].content).toContain("Known family and pets: Ana (sister).");
   });
 
   it("a fact on the name slot updates the name memory in place", async () => {

@@ -293,4 +293,14 @@ describe("memory flow", () => {
       expect(updated.memories.some((m: any) => /Lima/.test(m.memory))).toBe(true);
     } finally { listener.close(); }
   });
+
+  it("a pet or relative named in an earlier session is the user's own when a later session starts a sentence with the name", async () => {
+    const owner = newPair("flow-kin");
+    await runSession(relay.url, owner, turns("I have a dog named Biscuit.", ["character", "What a lovely name!"]));
+    const later = await runSession(relay.url, owner, turns("Biscuit passed away last week.", ["character", "I'm so sorry."]));
+    expect(later.view.results.map((r: any) => r.memory).join(" ")).toMatch(/dog Biscuit passed away/);
+    // (the same line from a player whose memories name no Biscuit says nothing of them)
+    const stranger = await runSession(relay.url, newPair("flow-kin-stranger"), turns("Biscuit passed away last week."));
+    expect(stranger.view.results).toEqual([]);
+  });
 });

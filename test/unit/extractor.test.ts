@@ -455,6 +455,17 @@ describe("built-in extractor", () => {
     expect(jordan("I will start my new job in September.").join(" ")).toMatch(/in September 2025/);
   });
 
+  it("a sentence that starts with the name of the user's pet or relative from stored memories is said of them", () => {
+    const kin = [{ name: "Biscuit", kin: "dog" }, { name: "Ana", kin: "sister" }];
+    const said = (line: string) => texts(extractFacts(session([line]), "Jordan", kin));
+    expect(said("Biscuit passed away last week.")).toEqual(["Jordan's dog Biscuit passed away the week before 2025-03-12."]);
+    expect(said("Ana got into medical school!")).toContain("Jordan's sister Ana got into medical school.");
+    // (not another's, nor a name that is not the sentence's subject)
+    expect(said("The baker gave Biscuit a bone.")).toEqual([]);
+    // and without stored memories naming them, a name alone says nothing of the user
+    expect(jordan("Biscuit passed away last week.")).toEqual([]);
+  });
+
   it("reads what a returning player says has changed: a new name, a new job, a job quit, a liking turned", () => {
     expect(texts(one("Actually call me Kai, everyone does."))).toEqual(["The user's name is Kai."]);
     expect(bySlot(one("I'm a dog walker now."), "occupation")?.value).toBe("dog walker");
