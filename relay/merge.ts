@@ -98,6 +98,8 @@ export async function planMerge(facts: Fact[], scope: Scope, lookup: MergeLookup
     else plan[t.op] = { event: "delete", id: t.id };
   };
 
+  // the user's first name, when a fact of this batch changes it ("Actually, call me Kai")
+  let renamed: { from: string; to: string } | null = null;
   for (const fact of facts) {
     // a fact from no turn (added through the API) has no sources
     const sources: Source[] = fact.seq.length ? [{ sessionId, seq: fact.seq }] : [];
@@ -112,7 +114,10 @@ export async function planMerge(facts: Fact[], scope: Scope, lookup: MergeLookup
       }
       if (t) {
         if (norm(t.text) === norm(fact.text)) repeat(t, sources);
-        else revise(t, fact, sources);
+        else {
+          if (slot === "name" && !t.pinned && t.value && fact.value) renamed = { from: firstName(t.value), to: firstName(fact.value) };
+          revise(t, fact, sources);
+        }
         continue;
       }
     }
@@ -140,8 +145,31 @@ export async function planMerge(facts: Fact[], scope: Scope, lookup: MergeLookup
       added.push({ text: fact.text, slot: fact.slot ?? null, value: fact.value ?? null, pinned: false, op: plan.push(op) - 1 });
     }
   }
+  // the memories that call the user by the old first name say the new one ("Kaia lives in Denver." →
+  // "Kai lives in Denver."), stored ones and this batch's own
+  if (renamed && renamed.from.toLowerCase() !== renamed.to.toLowerCase()) {
+    const old = new RegExp(`\\b${renamed.from.replace(/[^\p{L}\p{N}]/gu, "\\$&")}\\b`, "gu"), to = renamed.to;
+    const says = (text: string) => text.replace(old, to);
+    for (const m of await lookup.searchMemories([scope], renamed.from, RENAMED)) targetOf(m);
+    for (const t of stored.values()) {
+      if (t.gone || t.pinned || t.slot === "name" || says(t.text) === t.text) continue;
+      const op = t.op === undefined ? null : plan[t.op];
+      if (op?.event === "update") op.memory = says(op.memory);
+      else if (!op || op.event === "noop") {
+        const update: MemoryOp = { event: "update", id: t.id!, memory: says(t.text), addSources: op?.addSources ?? [] };
+        if (t.op === undefined) t.op = plan.push(update) - 1;
+        else plan[t.op] = update;
+      }
+      t.text = says(t.text);
+    }
+    for (const op of plan) if (op?.event === "add" && op.memory.slot !== "name") op.memory = { ...op.memory, memory: says(op.memory.memory) };
+  }
   return plan.filter((op): op is MemoryOp => op !== null);
 }
+
+/** How many stored memories a change of the user's name rewrites at most (those that say the old name, best matches first). */
+export const RENAMED = 500;
+const firstName = (name: string) => name.trim().split(/\s+/)[0];
 
 /** The candidate a fact repeats (same) or revises, or null when it is a new fact. First wins ties. */
 function closest(fact: string, candidates: Target[], read: (text: string) => Content): { target: Target; same: boolean } | null {

@@ -200,6 +200,27 @@ describe("merge planning", () => {
     expect(stored.find((m) => m.slot === "name")!.sources).toEqual([{ sessionId: "s1", seq: [0] }, { sessionId: "s2", seq: [0] }]);
   });
 
+  it("a new first name rewrites the memories that call the user by the old one, pinned ones and other people's names left as they are", async () => {
+    const memories = new Memories();
+    const name = await memories.put("The user's name is Kaia.", { slot: "name", value: "Kaia" });
+    const home = await memories.put("Kaia lives in Denver.", { slot: "home", value: "Denver" });
+    const sister = await memories.put("Kaia's sister Ana is a nurse.");
+    const pinned = await memories.put("Kaia likes tea.", { pinned: true });
+    const other = await memories.put("The user's friend Kaiaan plays the lute.");
+    const ops = await plan([fact("The user's name is Kai.", { slot: "name", value: "Kai" }), fact("Kai adopted a puppy.")], memories);
+    await memories.apply(ops);
+    const now = new Map((await memories.list()).map((m) => [m.id, m.memory]));
+    expect(now.get(name.id)).toBe("The user's name is Kai.");
+    expect(now.get(home.id)).toBe("Kai lives in Denver.");
+    expect(now.get(sister.id)).toBe("Kai's sister Ana is a nurse.");
+    expect(now.get(pinned.id)).toBe("Kaia likes tea.");
+    expect(now.get(other.id)).toBe("The user's friend Kaiaan plays the lute.");
+    expect([...now.values()]).toContain("Kai adopted a puppy.");
+    // (the same name again, or the same first name in full, rewrites nothing)
+    const again = await plan([fact("The user's name is Kai Lin.", { slot: "name", value: "Kai Lin" })], memories);
+    expect(again.map((op) => op.event)).toEqual(["update"]);
+  });
+
   it("looks up stored memories best first, passing over expired ones however many rank above the live", async () => {
     const lookup = new Memories();
     // twelve session memories that expired an hour ago, each a better match than the lasting one
