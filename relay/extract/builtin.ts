@@ -587,6 +587,7 @@ const SHORTHAND: Record<string, string> = {
 };
 const SHORTHAND_WORD = new RegExp(`(?<![\\w'])(${Object.keys(SHORTHAND).join("|")})(?![\\w'])`, "gi");
 const spelledOut = (text: string) => text.replace(SHORTHAND_WORD, (w) => SHORTHAND[w.toLowerCase()] ?? w);
+
 /** the character's chat shorthand, for reading its questions: "whats ur fav game?" is "what's your fav game?" */
 const ASKED_SHORT: Record<string, string> = { u: "you", ur: "your", fav: "favorite", fave: "favorite", whats: "what's", wat: "what", wats: "what's", hbu: "how about you", wbu: "what about you" };
 const ASKED_SHORT_WORD = new RegExp(`(?<![\\w'])(${Object.keys(ASKED_SHORT).join("|")})(?![\\w'])`, "gi");
@@ -601,16 +602,20 @@ const NAME_GIVEN = /(^|[.!?]\s+)(?:[Tt]he\s+)?[Nn]ame(?:'s|’s|\s+is)\s+(?=\p{L
  * "My brother Sam plays too"; "I adopted a kitten last week. His name is Pip." → "… a kitten named Pip last week"
  */
 // ("…a rescue greyhound! His name's Biscuit.")
-const THING_NAMED = /\b(a|an|my)\s+((?:[\w-]+\s+)?[\w-]+)[,.;!]?\s+(?:and\s+)?(?:[Hh]is|[Hh]er|[Ii]ts|[Tt]heir)\s+name(?:\s+is|'s|’s)\s+(\p{Lu}[\w'-]*)/gu;
-const KIN_NAMED = new RegExp(`\\b([Mm]y|an?)\\s+(${[...FAMILY, ...PETS].join("|")})\\b([^.!?]*?)[,.;!]\\s*(?:and\\s+)?(?:[Hh]is|[Hh]er|[Ii]ts|[Tt]heir)\\s+name(?:\\s+is|'s|’s)\\s+(\\p{Lu}[\\w'-]*)`, "gu");
+const THING_NAMED = /\b(a|an|my)\s+((?:[\w-]+\s+)?[\w-]+)[,.;!]?\s+(?:and\s+)?(?:[Hh]is|[Hh]er|[Ii]ts|[Tt]heir)\s+name(?:\s+is|'s|’s)\s+(\p{L}[\w'-]*)/gu;
+const KIN_NAMED = new RegExp(`\\b([Mm]y|an?)\\s+(${[...FAMILY, ...PETS].join("|")})\\b([^.!?]*?)[,.;!]?\\s*(?:and\\s+)?(?:[Hh]is|[Hh]er|[Ii]ts|[Tt]heir)\\s+name(?:\\s+is|'s|’s)\\s+(\\p{L}[\\w'-]*)`, "gu");
 /** "My name isn't Kira, it's Kiri": the name it is */
 const NAME_CORRECTED = /\b([Mm])y\s+name(?:'s|’s|\s+is)(?:\s+not|n't|n’t)\s+\p{Lu}[\w'-]*,?\s+(?:it's|it’s|it\s+is|its)\s+(?=\p{Lu})/gu;
 /** "I'm Sam, a ranger from the north" → "I'm Sam. I'm a ranger from the north": who the user is, said beside their name */
 const NAME_AND_WHAT = /(^|[.!?]\s+|\b(?:[Hh]i|[Hh]ey|[Hh]ello)[,!]?\s+)(I'?m|I am|[Mm]y name is) (\p{Lu}[\p{L}'-]+), (an? )(?=\p{Ll})/gu;
 const namesInline = (text: string) => text.replace(NAME_GIVEN, "$1My name is ").replace(NAME_CORRECTED, "$1y name is ")
   .replace(NAME_AND_WHAT, (_, lead: string, said: string, name: string, a: string) => `${lead}${said} ${name}. I'm ${a}`)
-  .replace(THING_NAMED, "$1 $2 named $3")
-  .replace(KIN_NAMED, (_, det, kin, rest, name) => `${det} ${kin} ${/^my$/i.test(det) ? "" : "named "}${name}${rest}`);
+  // (the user's own family or pet is for KIN_NAMED: "my sister Ana")
+  .replace(THING_NAMED, (all, det, what, name) => (aName(name) && !/\s(and|or|but)$/i.test(what) && !(det === "my" && KIN.has(what.split(" ").pop()!.toLowerCase())) ? `${det} ${what} named ${capitalize(name)}` : all))
+  .replace(KIN_NAMED, (all, det, kin, rest, name) => (aName(name) ? `${det} ${kin} ${/^my$/i.test(det) ? "" : "named "}${capitalize(name)}${rest}` : all));
+const KIN = new Set([...FAMILY, ...PETS]);
+/** a name given after "her name is": capitalised, or written lowercase and a name or no word compromise knows ("ana", "mochi"; not "nice") */
+const aName = (w: string) => /^\p{Lu}/u.test(w) || /Name$/.test(model.one.lexicon[w] ?? "Name") && !/^(the|a|an|so|too|very|really|just|also|not)$/.test(w);
 
 /** the character's yes-or-no question about the user, at the end of its turn: "Have you ever been camping?" */
 // (each word once, then a comma or spaces: a pattern that could split a word two ways made this the

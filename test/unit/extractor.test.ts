@@ -455,6 +455,15 @@ describe("built-in extractor", () => {
     expect(jordan("I will start my new job in September.").join(" ")).toMatch(/in September 2025/);
   });
 
+  it("a pet's or relative's name written lowercase after 'her name is' is a name, unless it is a word ('nice')", () => {
+    saysAs([
+      ["ya i have a cat her name is mochi", ["Jordan has a cat named Mochi."]],
+      ["my brother and his name is tom", ["Jordan has a brother named Tom."]],
+    ]);
+    expect(jordan("my sister, her name is ana, lives in spain")).toContain("Jordan has a sister named Ana.");
+    expect(jordan("I have a cat and her name is nice to say.").join(" ")).not.toMatch(/named/);
+  });
+
   it("a sentence that starts with the name of the user's pet or relative from stored memories is said of them", () => {
     const kin = [{ name: "Biscuit", kin: "dog" }, { name: "Ana", kin: "sister" }];
     const said = (line: string) => texts(extractFacts(session([line]), "Jordan", kin));
