@@ -74,6 +74,35 @@ const KINDS: [RegExp, string][] = [
   [/^(often|frequently)$/, "once twice times week weekly daily every usually always"],
 ];
 
+/**
+ * Words of a question that ask for what a slot holds ("What's my job?" for the occupation, "Do I have
+ * any pets?" for the pets): the memories on those slots score SLOT_WEIGHT each, whatever their words
+ * ("Kai is a dog walker." shares none with "job").
+ */
+const PETS = "pet pets dog dogs puppy cat cats kitten horse horses bird birds parrot fish rabbit hamster snake lizard turtle";
+const FAMILY = "family relatives kids kid children child son sons daughter daughters sister sisters brother brothers siblings sibling mom mother dad father parents wife husband partner grandma grandpa aunt uncle cousin niece nephew twins";
+const SLOTS_ASKED: [RegExp, string[]][] = [
+  [/^(job|jobs|career|profession|occupation|work|works|living)$/, ["occupation"]],
+  [/^(live|lives|home|address)$/, ["home"]],
+  [/^(born|hometown|origin|grew)$/, ["origin"]],
+  [/^(old|age)$/, ["age"]],
+  [new RegExp(`^(${PETS.split(" ").join("|")})$`), ["pet:"]],
+  [new RegExp(`^(${FAMILY.split(" ").join("|")})$`), ["family:"]],
+  [/^(favorite|favourite|fave|fav)$/, ["pref:favorite"]],
+  [/^(hobby|hobbies|likes|loves|enjoys|into|dislikes|hates)$/, ["pref:"]],
+  [/^(goal|goals|plan|plans|dream|dreams|ambition|ambitions)$/, ["goal:"]],
+];
+/** How much a memory on a slot the question asks for gains (a content word matched counts about 1 to 5). */
+export const SLOT_WEIGHT = 0.3;
+
+/** The slots a query asks for: "name" only when it names no pet or relative ("my dog's name" asks the dog's). */
+function slotsAsked(query: string): string[] {
+  const said = wordsOf(query), slots = new Set<string>();
+  for (const w of said) for (const [re, asked] of SLOTS_ASKED) if (re.test(w)) for (const s of asked) slots.add(s);
+  if (said.some((w) => w === "name" || w === "called") && !slots.has("pet:") && !slots.has("family:")) slots.add("name");
+  return [...slots];
+}
+
 /** Words that name the player without their name. */
 const PLAYER = new Set(["user", "users", "player", "players"]);
 
@@ -169,6 +198,7 @@ export async function search(store: Store, scopes: Scope[], query: string, limit
     { terms: q.related, weight: WEIGHTS.related },
     { terms: q.stop, weight: WEIGHTS.stop },
     { terms: q.kinds.filter((k) => !q.words.includes(k)), weight: WEIGHTS.kinds },
+    { terms: [], slots: slotsAsked(query), weight: SLOT_WEIGHT },
   ];
   // a few more than asked for, so that fusion and the tie-breaks can lift one in from just below
   const pool = limit * 2 + 10;

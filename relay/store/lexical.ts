@@ -31,10 +31,12 @@ interface Doc { rowid: number; terms: string[] }
 export class ScopeIndex {
   readonly #docs = new Map<number, Doc>();
   readonly #postings = new Map<string, Set<Doc>>();
+  /** the slot of each memory that has one */
+  readonly #slots = new Map<number, string>();
   #words = 0;
 
-  constructor(rows: { rowid: number; memory: string }[] = []) {
-    for (const r of rows) this.add(r.rowid, r.memory);
+  constructor(rows: { rowid: number; memory: string; slot?: string | null }[] = []) {
+    for (const r of rows) this.add(r.rowid, r.memory, r.slot);
   }
 
   get size(): number {
@@ -46,8 +48,9 @@ export class ScopeIndex {
     return this.#words;
   }
 
-  add(rowid: number, memory: string): void {
+  add(rowid: number, memory: string, slot?: string | null): void {
     this.remove(rowid);
+    if (slot) this.#slots.set(rowid, slot);
     const d = { rowid, terms: termsOf(memory) };
     this.#docs.set(rowid, d);
     this.#words += d.terms.length;
@@ -60,6 +63,7 @@ export class ScopeIndex {
 
   remove(rowid: number): void {
     const d = this.#docs.get(rowid);
+    this.#slots.delete(rowid);
     if (!d) return;
     this.#docs.delete(rowid);
     this.#words -= d.terms.length;
@@ -68,6 +72,11 @@ export class ScopeIndex {
       set.delete(d);
       if (!set.size) this.#postings.delete(w);
     }
+  }
+
+  /** The memories whose slot starts with one of `prefixes`. */
+  withSlot(prefixes: string[]): number[] {
+    return [...this.#slots].filter(([, slot]) => prefixes.some((p) => slot.startsWith(p))).map(([rowid]) => rowid);
   }
 
   /** The memories where `phrase` (stemmed words in a row) occurs, with how often. */
@@ -98,6 +107,10 @@ export function rank(indexes: ScopeIndex[], groups: TermGroup[]): Map<number, nu
   const avg = indexes.reduce((n, x) => n + x.words, 0) / total || 1;
   for (const g of groups) {
     if (!(g.weight > 0)) continue;
+    if (g.slots?.length) {
+      for (const rowid of indexes.flatMap((x) => x.withSlot(g.slots!))) scores.set(rowid, (scores.get(rowid) ?? 0) + g.weight);
+      continue;
+    }
     const phrases = [...new Map(g.terms.map(termsOf).filter((p) => p.length).map((p) => [p.join(" "), p])).values()].slice(0, 64);
     const hit = new Map<number, number>();
     for (const phrase of phrases) {

@@ -625,7 +625,8 @@ export class SqliteStore implements Store {
       this.#indexes.set(key, index);
       return index;
     }
-    index = new ScopeIndex(this.#all("select rowid, memory from memories where scope_key = ?", key).map((r) => ({ rowid: Number(r.rowid), memory: r.memory as string })));
+    index = new ScopeIndex(this.#all("select rowid, memory, slot from memories where scope_key = ?", key)
+      .map((r) => ({ rowid: Number(r.rowid), memory: r.memory as string, slot: r.slot as string | null })));
     let held = index.size;
     for (const x of this.#indexes.values()) held += x.size;
     for (const [k, x] of this.#indexes) {
@@ -734,7 +735,7 @@ export class SqliteStore implements Store {
            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           id, scopeKey(op.scope), JSON.stringify(op.scope), m.memory, m.slot ?? null, m.value ?? null, m.importance ?? 0.5,
           m.pinned ? 1 : 0, JSON.stringify(m.metadata ?? {}), JSON.stringify(m.sources ?? []), at, at, m.expiresAt ?? null);
-        this.#indexes.get(scopeKey(op.scope))?.add(Number(info.lastInsertRowid), m.memory);
+        this.#indexes.get(scopeKey(op.scope))?.add(Number(info.lastInsertRowid), m.memory, m.slot);
         this.#history(id, scopeKey(op.scope), "add", m.memory, null, at, sessionId);
         results.push({ id, memory: m.memory, event: "add" });
         continue;
@@ -753,7 +754,7 @@ export class SqliteStore implements Store {
              sources = ?, updated_at = ?, expires_at = ? where rowid = ?`,
           op.memory, op.slot ?? null, op.value ?? null, op.importance ?? null, this.#addSources(r, op.addSources), at,
           op.pin ? null : op.expiresAt === undefined ? r.expires_at : op.expiresAt, r.rowid);
-        this.#retext(r, op.memory);
+        this.#retext(r, op.memory, op.slot ?? (r.slot as string | null));
         this.#history(op.id, r.scope_key as string, "update", op.memory, r.memory as string, at, sessionId);
         results.push({ id: op.id, memory: op.memory, event: "update", previous: r.memory as string });
       } else {
@@ -765,8 +766,8 @@ export class SqliteStore implements Store {
   }
 
   /** A memory's text changed: its scope's index follows, and its vector (of the old text) is dropped. */
-  #retext(r: Row, memory: string) {
-    this.#indexes.get(r.scope_key as string)?.add(Number(r.rowid), memory);
+  #retext(r: Row, memory: string, slot = r.slot as string | null) {
+    this.#indexes.get(r.scope_key as string)?.add(Number(r.rowid), memory, slot);
     this.#run("delete from memory_vectors where rowid = ?", r.rowid);
     this.#vectors.get(r.scope_key as string)?.rows.delete(Number(r.rowid));
   }

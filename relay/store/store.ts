@@ -77,6 +77,8 @@ export interface TermGroup {
   weight: number;
   /** a memory matching any of the terms scores `weight` itself, however often or rare the terms */
   flat?: boolean;
+  /** a memory whose slot starts with one of these ("occupation", "pet:") scores `weight` itself, whatever its words */
+  slots?: string[];
 }
 
 export interface PatchMemory { memory?: string; pinned?: boolean; metadata?: Record<string, unknown> }

@@ -110,6 +110,19 @@ describe("memory:search ranking", () => {
     expect(texts(await search(authFor(other), "What is my job?"))[0]).toBe("The user works at the harbor.");
   });
 
+  it("a question for what a slot holds finds the memory on that slot, sharing no word with it ('What's my job?' → '… is a dog walker.')", async () => {
+    const walker = newPair("slots");
+    await runSession(relay.url, walker, turns("I'm a dog walker now.", ["character", "Fun!"], "I have a cat named Mochi.", ["character", "Cute!"],
+      "I'm 27.", ["character", "Nice."], "I sometimes sell old walking sticks at the market."));
+    expect(texts(await search(authFor(walker), "What's my job?"))[0]).toMatch(/is a dog walker/);
+    expect(texts(await search(authFor(walker), "Do I have any pets?"))[0]).toMatch(/cat named Mochi/);
+    expect(texts(await search(authFor(walker), "How old am I?"))[0]).toMatch(/27 years old/);
+    // (the same words, added without a slot, are found by words alone: "job" finds nothing there)
+    const unslotted = newPair("slots-rest");
+    await add(unslotted, ["The user is a dog walker.", "The user sometimes sells old walking sticks at the market."]);
+    expect(texts(await search(authFor(unslotted), "What's my job?"))[0] ?? "").not.toMatch(/dog walker/);
+  });
+
   it("what the player said around the best match, in the same conversation, comes with it; what they said far from it does not", async () => {
     const talk = newPair("context");
     const said = [
