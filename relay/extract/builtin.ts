@@ -390,6 +390,8 @@ function readTurns(turns: Turn[], knownName: string | undefined, knownKin: Kin[]
     // "Have you been to Japan?" "No, never.": "I have not been to Japan."
     const no = saidNo(yesNo, text);
     if (no) return `${no} ${text.replace(NO, "")}`.trim();
+    // "Nope, only child.": no siblings
+    if (ONLY_CHILD.test(text)) return text.replace(ONLY_CHILD, "I'm an only child. ").trim();
     // "Do you speak German?" "A little.": a yes, and how much
     const some = yesNo?.aux === "do" && yesNo.rest ? HOW_MUCH.exec(text) : null;
     if (some) return `I ${yesNo!.rest} ${some[1].toLowerCase()}. ${text.slice(some[0].length)}`.trim();
@@ -698,8 +700,10 @@ function placeDescribed(question: string, answer: string): string | null {
 }
 /** "Always been fascinated by magic", "Never wanted kids": "I've" left out */
 const ALWAYS_LEAD = /(^|[.!?]\s+)((?:always|never)\s+(?:been|wanted|loved|liked|hated|dreamed|dreamt|enjoyed)\b)/gi;
-/** a reply that is only how much: "A little.", "A lot!", "Fluently." (and what follows it) */
-const HOW_MUCH = /^\W*(?:(?:oh|well|um|hmm|haha)\W+)*(a little bit|a little|a bit|a lot|quite a bit|fluently|pretty well|very well|quite well)\s*(?:[.!]+\s*|$)/i;
+/** "Nope, only child." to "Any siblings?" */
+const ONLY_CHILD = /^\W*(?:(?:nope|no|nah|oh|well|haha)\W+)*(?:i'?m\s+|i am\s+)?(?:an?\s+)?only child\b\W*/i;
+/** a reply that is only how much or how often: "A little.", "A lot!", "Fluently.", "All the time!" (and what follows it) */
+const HOW_MUCH = /^\W*(?:(?:oh|well|um|hmm|haha|yeah|yes)\W+)*(a little bit|a little|a bit|a lot|quite a bit|fluently|pretty well|very well|quite well|all the time|every day|every weekend|every week|daily|weekly|sometimes|often|occasionally|regularly|rarely)\s*(?:[.!]+\s*|$)/i;
 /** a short no: "No.", "Nope, never!", "Definitely not lol" */
 const NO = /^\W*(?:(?:oh|haha|lol|hmm|well)\W+)*(?:no|nope|nah|not really|definitely not|not at all|never|no way)\b(?:[\s,]+(?:never|not really|not at all|sadly|unfortunately|lol|haha)\b)*\s*[.!]*\s*/i;
 /**

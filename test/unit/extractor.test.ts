@@ -554,8 +554,10 @@ describe("built-in extractor", () => {
     expect(asked("What kind of music are you into?", "Mostly sea shanties.")).toEqual(["Jordan likes sea shanties."]);
     expect(asked("Do you speak Elvish?", "A little.")).toEqual(["Jordan speaks Elvish a little."]);
     expect(asked("Do you like spicy food?", "A lot! I put hot sauce on everything.")).toEqual(["Jordan likes spicy food a lot.", "Jordan puts hot sauce on everything."]);
-    // (how often is no thing named; a yes is a yes and a no a no)
-    expect(asked("Do you watch jousting?", "Sometimes.")).toEqual([]);
+    // (how often is a yes and how often, no thing named; a yes is a yes and a no a no)
+    expect(asked("Do you watch jousting?", "Sometimes.")).toEqual(["Jordan watches jousting sometimes."]);
+    expect(asked("Do you cook?", "All the time! My specialty is lasagna.")).toEqual(["Jordan cooks all the time.", "Jordan's specialty is lasagna."]);
+    expect(asked("Any siblings?", "Nope, only child.")).toEqual(["Jordan is an only child."]);
     expect(asked("Do you play cards?", "Definitely!")).toEqual(["Jordan plays cards."]);
     expect(asked("Do you read much?", "Not really.")).toEqual([]);
     expect(asked("Do you eat meat?", "Never.")).toEqual(["Jordan does not eat meat."]);
