@@ -113,7 +113,8 @@ export async function planMerge(facts: Fact[], scope: Scope, lookup: MergeLookup
         continue;
       }
       if (t) {
-        if (norm(t.text) === norm(fact.text)) repeat(t, sources);
+        // (the same value said with less: "Kai is a nurse." after "Kai works as a nurse at the city hospital.")
+        if (norm(t.text) === norm(fact.text) || saidWithLess(fact, t, read)) repeat(t, sources);
         else {
           if (slot === "name" && !t.pinned && t.value && fact.value) renamed = { from: firstName(t.value), to: firstName(fact.value) };
           revise(t, fact, sources);
@@ -165,6 +166,13 @@ export async function planMerge(facts: Fact[], scope: Scope, lookup: MergeLookup
     for (const op of plan) if (op?.event === "add" && op.memory.slot !== "name") op.memory = { ...op.memory, memory: says(op.memory.memory) };
   }
   return plan.filter((op): op is MemoryOp => op !== null);
+}
+
+/** A fact on a slot that says the stored value again, every content word of it already in the stored memory. */
+function saidWithLess(fact: Fact, t: Target, read: (text: string) => Content): boolean {
+  if (!fact.value || !t.value || norm(fact.value) !== norm(t.value) || fact.retract) return false;
+  const stored = new Set(read(t.text).words);
+  return read(fact.text).words.every((w) => stored.has(w));
 }
 
 /** How many stored memories a change of the user's name rewrites at most (those that say the old name, best matches first). */

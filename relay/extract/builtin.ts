@@ -362,6 +362,7 @@ function readTurns(turns: Turn[], knownName: string | undefined, knownKin: Kin[]
     let text = namesInline(spelledOut(t.text.replace(PLACEHOLDER_SLOT, "").replace(ASIDE_NOTES, " ").replace(SHOWING_AFTER_DASH, ". ").replace(CHAT_ASIDES, "")
       .replace(DAY_IS, "$1 is").replace(EMOJI, (_, at: number, all: string) => (EMOJI_ENDS.test(all.slice(at + _.length)) && /\w\s*$/.test(all.slice(0, at)) ? ". " : " ")).replace(BORN_LEAD, (_, lead: string, said: string) => `${lead}I was ${said.toLowerCase()}`)
       .replace(ALWAYS_LEAD, (_, lead: string, said: string) => `${lead}I've ${said.toLowerCase()}`)
+      .replace(WE_HAVE_KIN, "$1I have ")
       .replace(kinFirst ?? /$^/, (_, lead: string, name: string) => `${lead}My ${kinOf.get(name)} ${name}`)).replace(/\s+([,.!?;:])/g, "$1").replace(/\s+/g, " ").replace(/^[\s,]+/, "").trim());
     const asked = before(i);
     if (!asked) return text;
@@ -698,6 +699,8 @@ function placeDescribed(question: string, answer: string): string | null {
   const place = /^(a|an|the)\s/i.test(m[1]) ? lowerFirst(m[1]) : `a ${lowerFirst(m[1])}`;
   return `${from ? "I'm from" : "I live in"} ${place}. ${answer.slice(m[0].length)}`.trim();
 }
+/** "We have three kids now", "We've got two dogs": the household's kids and pets are the user's */
+const WE_HAVE_KIN = /(^|[.!?]\s+|,\s*)we(?:'ve got|’ve got| have got| have|'ve|’ve)\s+(?=(?:a|an|one|two|three|four|five|six|seven|\d+)\s+(?:[a-z]+\s+)?(?:kids?|children|child|sons?|daughters?|boys?|girls?|twins|dogs?|cats?|pets?|puppies|puppy|kittens?)\b)/gi;
 /** "Always been fascinated by magic", "Never wanted kids": "I've" left out */
 const ALWAYS_LEAD = /(^|[.!?]\s+)((?:always|never)\s+(?:been|wanted|loved|liked|hated|dreamed|dreamt|enjoyed)\b)/gi;
 /** "Nope, only child." to "Any siblings?" */
@@ -1893,7 +1896,8 @@ function homeCountry(toks: Tok[], ctx: Ctx): void {
 
 /** "I'm a welder", "I'm a software engineer at Acme", "I'm no longer a nurse" */
 function occupation(c: Clause, ctx: Ctx): boolean {
-  const { rest } = c;
+  // ("I'm still a nurse", "I'm now a welder": the job, said again or new)
+  const rest = c.rest.slice(Math.max(0, c.rest.findIndex((t) => !/^(still|now|also|actually|finally|officially|already)$/.test(t.w))));
   if (!indefinite(rest[0])) return false;
   const np = nounPhrase(rest.slice(1));
   const head = np[np.length - 1];
@@ -1917,7 +1921,10 @@ function workAs(c: Clause, ctx: Ctx): boolean {
   if (prep === "as" && indefinite(np[0])) np = np.slice(1);
   if (!np.length || isPronoun(np[0])) return false;
   const value = words(np);
-  const says = prep === "as" ? `works as ${article(np[0].w)} ${value}` : `works ${prep} ${value}`;
+  // ("…as a nurse at the hospital in the city": where is said too, the slot holds the job)
+  const more = c.rest.slice(c.rest.indexOf(np[np.length - 1]) + 1);
+  const where = prep === "as" && /^(at|in|for|with|on)$/.test(more[0]?.w ?? "") && more.some(isContent) ? ` ${words(more)}` : "";
+  const says = prep === "as" ? `works as ${article(np[0].w)} ${value}${where}` : `works ${prep} ${value}`;
   if (c.neg) {
     if (c.noLonger) add(ctx, { text: sentence(`${subject(ctx)} no longer ${says}`), slot: "occupation", value, retract: true, importance: 0.8 });
     return true;

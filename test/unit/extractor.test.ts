@@ -55,7 +55,7 @@ describe("built-in extractor", () => {
       { text: "The user's name is Jordan.", slot: "name", value: "Jordan", seq: [1] },
       { text: "Jordan is 34 years old.", slot: "age", value: "34", seq: [3] },
       { text: "Jordan lives in Denver.", slot: "home", value: "Denver", seq: [3] },
-      { text: "Jordan works as a nurse.", slot: "occupation", value: "nurse", seq: [4] },
+      { text: "Jordan works as a nurse at the county hospital.", slot: "occupation", value: "nurse", seq: [4] },
       { text: "Jordan likes coffee.", slot: "pref:coffee", value: "coffee", seq: [6] },
       { text: "Jordan has a cat named Milo.", slot: "pet:cat:milo", value: "Milo", seq: [6] },
       { text: "Jordan wants to become a pilot someday.", slot: "goal:become pilot", value: undefined, seq: [7] },
@@ -473,6 +473,13 @@ describe("built-in extractor", () => {
     expect(said("The baker gave Biscuit a bone.")).toEqual([]);
     // and without stored memories naming them, a name alone says nothing of the user
     expect(jordan("Biscuit passed away last week.")).toEqual([]);
+  });
+
+  it("reads a job with where it is done, a job said again with 'still', and the household's kids and pets ('We have three kids now')", () => {
+    expect(one("I work as a nurse at the hospital in the city.", "Jordan")).toMatchObject([{ text: "Jordan works as a nurse at the hospital in the city.", slot: "occupation", value: "nurse" }]);
+    expect(one("I'm still a nurse.", "Jordan")).toMatchObject([{ text: "Jordan is a nurse.", slot: "occupation", value: "nurse" }]);
+    expect(one("We have three kids now.", "Jordan")).toMatchObject([{ text: "Jordan has three kids.", slot: "family:kid", value: "three" }]);
+    expect(bySlot(one("We've got two dogs."), "pet:dog")?.value).toBe("two");
   });
 
   it("reads what a returning player says has changed: a new name, a new job, a job quit, a liking turned", () => {

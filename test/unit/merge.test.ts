@@ -200,6 +200,16 @@ describe("merge planning", () => {
     expect(stored.find((m) => m.slot === "name")!.sources).toEqual([{ sessionId: "s1", seq: [0] }, { sessionId: "s2", seq: [0] }]);
   });
 
+  it("a slot's value said again with less is a noop: the fuller memory stays", async () => {
+    const memories = new Memories();
+    await memories.put("Kai works as a nurse at the city hospital.", { slot: "occupation", value: "nurse" });
+    const ops = await plan([fact("Kai is a nurse.", { slot: "occupation", value: "nurse" })], memories);
+    expect(ops.map((op) => op.event)).toEqual(["noop"]);
+    // (with more, or another value, it is an update)
+    expect((await plan([fact("Kai is a nurse at the children's ward.", { slot: "occupation", value: "nurse" })], memories)).map((op) => op.event)).toEqual(["update"]);
+    expect((await plan([fact("Kai is a welder.", { slot: "occupation", value: "welder" })], memories)).map((op) => op.event)).toEqual(["update"]);
+  });
+
   it("a new first name rewrites the memories that call the user by the old one, pinned ones and other people's names left as they are", async () => {
     const memories = new Memories();
     const name = await memories.put("The user's name is Kaia.", { slot: "name", value: "Kaia" });
