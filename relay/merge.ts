@@ -106,7 +106,18 @@ export async function planMerge(facts: Fact[], scope: Scope, lookup: MergeLookup
     if (fact.slot) {
       const slot = fact.slot;
       const inSlot = live([...added.filter((t) => t.slot === slot), ...(await lookup.findBySlot(scope, slot)).map(targetOf)]);
-      const t = inSlot.find((m) => m.pinned) ?? inSlot[0];
+      let t: Target | undefined = inSlot.find((m) => m.pinned) ?? inSlot[0];
+      // ("a dog named Max" after "a golden retriever named Max": one pet by its name, whatever kind it was said to be)
+      const pet = !t && !fact.retract ? /^pet:[^:]+:(.+)$/.exec(slot) : null;
+      if (pet) {
+        const kind = slot.split(":")[1];
+        const same = (m: Target) => m.slot !== slot && /^pet:[^:]+:/.test(m.slot ?? "") && m.slot!.split(":").slice(2).join(":") === pet[1] &&
+          oneAnimal(kind, m.slot!.split(":")[1]);
+        for (const m of await lookup.searchMemories([scope], pet[1], CANDIDATES)) targetOf(m);
+        t = live([...added, ...stored.values()]).find(same);
+        // (the one said with more words stays: "golden retriever" over "dog")
+        if (t && read(fact.text).words.length <= read(t.text).words.length) { repeat(t, sources); continue; }
+      }
       if (fact.retract) {
         // "no longer lives in Denver" withdraws the home slot only when it holds Denver (or no value)
         if (t && (!fact.value || !t.value || norm(fact.value) === norm(t.value))) remove(t);
@@ -114,7 +125,7 @@ export async function planMerge(facts: Fact[], scope: Scope, lookup: MergeLookup
       }
       if (t) {
         // (the same value said with less: "Kai is a nurse." after "Kai works as a nurse at the city hospital.")
-        if (norm(t.text) === norm(fact.text) || saidWithLess(fact, t, read)) repeat(t, sources);
+        if (read(t.text).norm === read(fact.text).norm || saidWithLess(fact, t, read)) repeat(t, sources);
         else {
           if (slot === "name" && !t.pinned && t.value && fact.value) renamed = { from: firstName(t.value), to: firstName(fact.value) };
           revise(t, fact, sources);
@@ -168,9 +179,18 @@ export async function planMerge(facts: Fact[], scope: Scope, lookup: MergeLookup
   return plan.filter((op): op is MemoryOp => op !== null);
 }
 
+/**
+ * The species of a pet's kind: a dog named Max and a cat named Max are two pets; a dog and a golden
+ * retriever named Max are one (a kind merge does not know is taken for a dog's breed, as most named
+ * breeds are); "pet" is any.
+ */
+const SPECIES: Record<string, string> = { dog: "dog", puppy: "dog", cat: "cat", kitten: "cat", pet: "" };
+const speciesOf = (kind: string) => SPECIES[kind] ?? (/^(hamster|rabbit|bunny|parrot|bird|fish|goldfish|turtle|tortoise|snake|lizard|gecko|horse|pony|ferret|rat|mouse|chinchilla|hedgehog|iguana|budgie|cockatiel)$/.test(kind) ? kind : "dog");
+const oneAnimal = (a: string, b: string) => !speciesOf(a) || !speciesOf(b) || speciesOf(a) === speciesOf(b);
+
 /** A fact on a slot that says the stored value again, every content word of it already in the stored memory. */
 function saidWithLess(fact: Fact, t: Target, read: (text: string) => Content): boolean {
-  if (!fact.value || !t.value || norm(fact.value) !== norm(t.value) || fact.retract) return false;
+  if (!fact.value || !t.value || counted(fact.value) !== counted(t.value) || fact.retract) return false;
   const stored = new Set(read(t.text).words);
   return read(fact.text).words.every((w) => stored.has(w));
 }
@@ -244,6 +264,10 @@ const searchWords = (text: string) => norm(text.replace(/\d{4}-\d{2}-\d{2}/g, " 
 
 /** Lowercase words without punctuation: what "the same text" means. */
 const norm = (s: string) => (s.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).join(" ");
+/** norm() with the numbers up to twelve as digits: "has two kids" and "has 2 kids" are the same fact */
+const NUMBERS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"];
+const NUMBER_WORD = new RegExp(`\\b(${NUMBERS.join("|")})\\b`, "g");
+const counted = (s: string) => norm(s).replace(NUMBER_WORD, (w) => String(NUMBERS.indexOf(w)));
 
 /** What merge reads in a text: its normal form, content words and dates. Never changed once read. */
 interface Content { norm: string; words: string[]; dates: string[] }
@@ -251,9 +275,9 @@ interface Content { norm: string; words: string[]; dates: string[] }
 /** Content words, lightly stemmed ("likes", "liked", "liking" → "lik"), and the dates apart. */
 function contentOf(text: string): Content {
   const dates = text.match(/\d{4}-\d{2}-\d{2}/g) ?? [];
-  const words = norm(text.replace(/\d{4}-\d{2}-\d{2}/g, " ").replace(/n't\b/gi, " not"))
+  const words = counted(text.replace(/\d{4}-\d{2}-\d{2}/g, " ").replace(/n't\b/gi, " not"))
     .split(" ")
     .filter((w) => w && !STOP.has(w))
     .map((w) => (w.length <= 3 ? w : w.replace(/(ies|ied)$/, "y").replace(/(ing|ed|es|s|e)$/, "")));
-  return { norm: norm(text), words, dates };
+  return { norm: counted(text), words, dates };
 }

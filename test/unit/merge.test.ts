@@ -200,6 +200,24 @@ describe("merge planning", () => {
     expect(stored.find((m) => m.slot === "name")!.sources).toEqual([{ sessionId: "s1", seq: [0] }, { sessionId: "s2", seq: [0] }]);
   });
 
+  it("a pet is one pet by its name, whatever kind it is said to be; 'two' kids and '2' kids are the same fact", async () => {
+    const memories = new Memories();
+    await memories.put("Kai has a golden retriever named Max.", { slot: "pet:retriever:max", value: "Max" });
+    await memories.put("Kai has two kids.", { slot: "family:kid", value: "two" });
+    const ops = await plan([
+      fact("Kai has a dog named Max.", { slot: "pet:dog:max", value: "Max" }),
+      fact("Kai has 2 kids.", { slot: "family:kid", value: "2" }),
+      fact("Kai has a cat named Max.", { slot: "pet:cat:max", value: "Max" }),
+    ], memories);
+    // (the golden retriever kept; a cat named Max is another pet)
+    expect(ops.map((op) => op.event)).toEqual(["noop", "noop", "add"]);
+    const dog = await memories.put("Kai has a dog named Rex.", { slot: "pet:dog:rex", value: "Rex" });
+    expect(await plan([fact("Kai has a cat named Rex.", { slot: "pet:cat:rex", value: "Rex" })], memories)).toMatchObject([{ event: "add" }]);
+    expect(await plan([fact("Kai has a puppy named Rex.", { slot: "pet:puppy:rex", value: "Rex" })], memories)).toMatchObject([{ event: "noop", id: dog.id }]);
+    const more = await plan([fact("Kai has an old golden retriever dog named Max.", { slot: "pet:dog:max", value: "Max" })], memories);
+    expect(more).toMatchObject([{ event: "update", memory: "Kai has an old golden retriever dog named Max.", slot: "pet:dog:max" }]);
+  });
+
   it("a slot's value said again with less is a noop: the fuller memory stays", async () => {
     const memories = new Memories();
     await memories.put("Kai works as a nurse at the city hospital.", { slot: "occupation", value: "nurse" });
