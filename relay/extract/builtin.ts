@@ -350,7 +350,10 @@ export function readSession(turns: Turn[], knownName?: string, knownKin: Kin[] =
 
 function readTurns(turns: Turn[], knownName: string | undefined, knownKin: Kin[], unread: string[]): Fact[] {
   // "Max passed away last week", Max being the user's dog from an earlier session: "My dog Max passed away…"
-  const kinFirst = knownKin.length ? new RegExp(`(^|[.!?]\\s+)(${knownKin.map((k) => k.name.replace(/[^\p{L}'-]/gu, "")).join("|")})\\b(?!'s|’s)`, "gu") : null;
+  // (the name said as who does something, the next word a verb or like one: not "Max settings make…", "Max level reached!")
+  const kinFirst = knownKin.length
+    ? new RegExp(`(^|[.!?]\\s+)(${knownKin.map((k) => k.name.replace(/[^\p{L}'-]/gu, "")).join("|")})(?=\\s+([\\p{L}']+))`, "gu")
+    : null;
   const kinOf = new Map(knownKin.map((k) => [k.name, k.kin]));
   turns = turns.map((t) => (t.role === "character" ? { ...t, text: askedOut(t.text) } : t));
   const ctx: Ctx = { name: knownName ? firstWord(knownName) : undefined, day: "", seq: [], facts: [], from: 0, dangling: new Set(), goesOn: new Set() };
@@ -363,7 +366,7 @@ function readTurns(turns: Turn[], knownName: string | undefined, knownKin: Kin[]
       .replace(DAY_IS, "$1 is").replace(EMOJI, (_, at: number, all: string) => (EMOJI_ENDS.test(all.slice(at + _.length)) && /\w\s*$/.test(all.slice(0, at)) ? ". " : " ")).replace(BORN_LEAD, (_, lead: string, said: string) => `${lead}I was ${said.toLowerCase()}`)
       .replace(ALWAYS_LEAD, (_, lead: string, said: string) => `${lead}I've ${said.toLowerCase()}`)
       .replace(WE_HAVE_KIN, "$1I have ")
-      .replace(kinFirst ?? /$^/, (_, lead: string, name: string) => `${lead}My ${kinOf.get(name)} ${name}`)).replace(/\s+([,.!?;:])/g, "$1").replace(/\s+/g, " ").replace(/^[\s,]+/, "").trim());
+      .replace(kinFirst ?? /$^/, (all, lead: string, name: string, next: string) => (doesSomething(next) ? `${lead}My ${kinOf.get(name)} ${name}` : all))).replace(/\s+([,.!?;:])/g, "$1").replace(/\s+/g, " ").replace(/^[\s,]+/, "").trim());
     const asked = before(i);
     if (!asked) return text;
     // "Do you have any pets?" "Two cats." and "Have you been camping before?" "Yeah, plenty of times.":
@@ -699,6 +702,12 @@ function placeDescribed(question: string, answer: string): string | null {
   const place = /^(a|an|the)\s/i.test(m[1]) ? lowerFirst(m[1]) : `a ${lowerFirst(m[1])}`;
   return `${from ? "I'm from" : "I live in"} ${place}. ${answer.slice(m[0].length)}`.trim();
 }
+/** A word after a name that says the name does something: a verb, or one like it ("is", "just", "passed", "loves"). */
+const doesSomething = (w: string) => {
+  const word = w.toLowerCase(), tag = (x: string) => (model.one.lexicon[x] as string | undefined) ?? "";
+  return /^(is|was|has|had|got|gets|just|can|can't|will|won't|did|didn't|does|doesn't|and|never|always|still|finally|really|died|loves)$/.test(word) ||
+    /ed$/.test(word) || /Verb|Tense|Infinitive|Copula|Modal|Auxiliary/.test(tag(word)) || (/s$/.test(word) && /Verb|Infinitive/.test(tag(word.slice(0, -1))));
+};
 /** "We have three kids now", "We've got two dogs": the household's kids and pets are the user's */
 const WE_HAVE_KIN = /(^|[.!?]\s+|,\s*)we(?:'ve got|’ve got| have got| have|'ve|’ve)\s+(?=(?:a|an|one|two|three|four|five|six|seven|\d+)\s+(?:[a-z]+\s+)?(?:kids?|children|child|sons?|daughters?|boys?|girls?|twins|dogs?|cats?|pets?|puppies|puppy|kittens?)\b)/gi;
 /** "Always been fascinated by magic", "Never wanted kids": "I've" left out */

@@ -471,6 +471,10 @@ describe("built-in extractor", () => {
     expect(said("Ana got into medical school!")).toContain("Jordan's sister Ana got into medical school.");
     // (not another's, nor a name that is not the sentence's subject)
     expect(said("The baker gave Biscuit a bone.")).toEqual([]);
+    // (nor the name as a word of something else, not followed by what it does: a dog named Max, and "Max settings…")
+    const withMax = (line: string) => texts(extractFacts(session([line]), "Jordan", [{ name: "Max", kin: "dog" }])).join(" ");
+    expect(withMax("Max settings make my laptop cry.")).not.toMatch(/dog Max/);
+    expect(withMax("Max loves the snow.")).toMatch(/Jordan's dog Max loves the snow/);
     // and without stored memories naming them, a name alone says nothing of the user
     expect(jordan("Biscuit passed away last week.")).toEqual([]);
   });
