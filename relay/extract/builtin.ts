@@ -755,6 +755,8 @@ function hasWhat(question: string, answer: string): string | null {
 
 /** a turn's first sentence, when it is short, and what follows it */
 const FIRST_AND_REST = /^\s*([^.!?]{1,40}?)\s*[.!?]+\s+(?=\S)([\s\S]+)$/;
+/** a first part before a comma, and a statement of the user's after it: "Paladin for sure, I love tanking." */
+const BARE_THEN_I = /^\s*([^.!?,]{1,40}?)\s*,\s+(?=(?:i|i'm|i've|im|my)\b)([\s\S]+)$/i;
 /** words before a bare answer that say nothing: "Oh, Sam.", "Definitely pizza!" */
 const ANSWER_LEAD = /^(?:(?:oh|well|um|hmm|haha|hi|hey|hello|yeah|yes|sure|definitely|probably|easily|honestly)\b\W*)*/i;
 /** words that make a first sentence more than a bare answer */
@@ -770,7 +772,8 @@ const PROPER_WORDS = /^\p{Lu}[\p{L}'-]+(?:,?\s+\p{Lu}[\p{L}'-]+){0,3}$/u;
 function firstAnswered(question: string, text: string): string | null {
   // (a job named alone answers too: "What do you do for a living?" "Nurse.")
   const job = JOB_ASKED.test(question);
-  const m = FIRST_AND_REST.exec(text) ?? (job ? [text, text.replace(/[.!?\s]+$/, ""), ""] : null);
+  // ("Paladin for sure, I love tanking.": before a comma that a statement of the user's follows, too)
+  const m = FIRST_AND_REST.exec(text) ?? BARE_THEN_I.exec(text) ?? (job ? [text, text.replace(/[.!?\s]+$/, ""), ""] : null);
   if (!m) return null;
   const bare = m[1].replace(ANSWER_LEAD, "").replace(/,?\s+(?:for sure|hands down|of course|no contest|no question|by far)$/i, "").trim(), rest = m[2];
   if (!bare || NOT_BARE.test(bare) || bare.split(/\s+/).length > 4) return null;
@@ -967,7 +970,8 @@ const NOT_A_THING = /^(?:i|i'm|my|me|it|it's|that|this|those|these|they|you|we|n
 function whatAnswered(question: string, answer: string): string | null {
   // ("Any hobbies?", "What do you do for fun?" "Mostly hiking." → "I mostly enjoy hiking.")
   // ("Bouldering, and I paint on Sundays.": the thing named, then a statement of its own)
-  const then = /^([^,.!?]+?),?\s+(?:and|plus)\s+(I\b.*)$/i.exec(answer);
+  // ("Mostly solo. My friends play Fortnite.": the thing named in a first sentence, then the rest as said)
+  const then = /^([^,.!?]+?),?\s+(?:and|plus)\s+(I\b.*)$/i.exec(answer) ?? (FIRST_AND_REST.test(answer) ? FIRST_AND_REST.exec(answer) : null);
   // ("What music are you into?" "Metal, mostly." → "I mostly like metal."; "Do you play other games?"
   // "Mostly Dark Souls." → "I mostly play Dark Souls.": a yes or no asked, answered by naming them)
   const any = DO_YOU_ANY.exec(question);
@@ -2362,7 +2366,8 @@ function favoriteAnswer(asked: Turn, text: string, sentences: Tok[][], ctx: Ctx)
 /** "what's your favorite food", "what is your favourite kind of music" */
 const FAVORITE_ASKED = /\bwhat(?:'s|\s+is|\s+are)\s+your\s+(?:fav(?:ou?rite|e)|most\s+loved)\s+([a-z]+(?:\s+(?!is\b|are\b)[a-z]+){0,2})\s*\?/i;
 /** what "What's your favorite…?" asks the favorite of: "food", "music" (not "kind of music"); undefined for another question */
-const favoriteAsked = (question: string) => FAVORITE_ASKED.exec(question)?.[1]?.toLowerCase().replace(/\s+/g, " ").replace(/^(kind|type|sort) of /, "");
+// ("What's your favorite class to play?": the class)
+const favoriteAsked = (question: string) => FAVORITE_ASKED.exec(question)?.[1]?.toLowerCase().replace(/\s+/g, " ").replace(/^(kind|type|sort) of /, "").replace(/ to [a-z]+$/, "");
 /** one-word replies that name nothing */
 const NON_ANSWERS = new Set(["nothing", "everything", "anything", "none", "same", "yours", "idk", "dunno", "depends", "yes", "no", "yeah", "nope", "sure", "hmm"]);
 /** words that soften an answer: "Definitely pizza", "Probably winter" */

@@ -584,6 +584,11 @@ describe("built-in extractor", () => {
     noneFrom(["Never mind."]);
   });
 
+  it("reads a named answer before a further sentence ('Mostly solo. My friends…') or before a comma and the user's own statement ('Paladin for sure, I love tanking.')", () => {
+    expect(asked("Do you play with friends?", "Mostly solo. My friends play Fortnite instead.")).toEqual(["Jordan mostly plays solo.", "Jordan's friends play Fortnite instead."]);
+    expect(asked("What's your favorite class to play?", "Paladin for sure, I love tanking.")).toEqual(["Jordan's favorite class is paladin.", "Jordan loves tanking."]);
+  });
+
   it("reads 'Do you have a favorite X?' as 'What's your favorite X?'; 'Not really.' names none; a name of capitalised words keeps its capitals", () => {
     expect(asked("Do you have a favorite weapon?", "Daggers! Fast and quiet.")).toEqual(["Jordan's favorite weapon is daggers."]);
     expect(asked("Got a favorite song?", "Bohemian Rhapsody, easily.")).toEqual(["Jordan's favorite song is Bohemian Rhapsody."]);
