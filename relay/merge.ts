@@ -2,6 +2,7 @@
 // or nothing), decided deterministically from slots and from the overlap of content words.
 import type { Scope, Source } from "../sdk/src/protocol.ts";
 import type { Fact } from "./extract/extractor.ts";
+import { PETS, slotKin } from "./extract/kin.ts";
 import type { MemoryOp, StoredMemory } from "./store/store.ts";
 
 /** What merge reads from the store: the Store methods of the same names. */
@@ -108,12 +109,13 @@ export async function planMerge(facts: Fact[], scope: Scope, lookup: MergeLookup
       const inSlot = live([...added.filter((t) => t.slot === slot), ...(await lookup.findBySlot(scope, slot)).map(targetOf)]);
       let t: Target | undefined = inSlot.find((m) => m.pinned) ?? inSlot[0];
       // ("a dog named Max" after "a golden retriever named Max": one pet by its name, whatever kind it was said to be)
-      const pet = !t && !fact.retract ? /^pet:[^:]+:(.+)$/.exec(slot) : null;
-      if (pet) {
-        const kind = slot.split(":")[1];
-        const same = (m: Target) => m.slot !== slot && /^pet:[^:]+:/.test(m.slot ?? "") && m.slot!.split(":").slice(2).join(":") === pet[1] &&
-          oneAnimal(kind, m.slot!.split(":")[1]);
-        for (const m of await lookup.searchMemories([scope], pet[1], CANDIDATES)) targetOf(m);
+      const pet = !t && !fact.retract ? slotKin(slot) : null;
+      if (pet?.pet && pet.name) {
+        const same = (m: Target) => {
+          const other = slotKin(m.slot);
+          return m.slot !== slot && !!other?.pet && other.name === pet.name && oneAnimal(pet.kind, other.kind);
+        };
+        for (const m of await lookup.searchMemories([scope], pet.name, CANDIDATES)) targetOf(m);
         t = live([...added, ...stored.values()]).find(same);
         // (the one said with more words stays: "golden retriever" over "dog")
         if (t && read(fact.text).words.length <= read(t.text).words.length) { repeat(t, sources); continue; }
@@ -185,7 +187,7 @@ export async function planMerge(facts: Fact[], scope: Scope, lookup: MergeLookup
  * breeds are); "pet" is any.
  */
 const SPECIES: Record<string, string> = { dog: "dog", puppy: "dog", cat: "cat", kitten: "cat", pet: "" };
-const speciesOf = (kind: string) => SPECIES[kind] ?? (/^(hamster|rabbit|bunny|parrot|bird|fish|goldfish|turtle|tortoise|snake|lizard|gecko|horse|pony|ferret|rat|mouse|chinchilla|hedgehog|iguana|budgie|cockatiel)$/.test(kind) ? kind : "dog");
+const speciesOf = (kind: string) => SPECIES[kind] ?? (PETS.has(kind) ? kind : "dog");
 const oneAnimal = (a: string, b: string) => !speciesOf(a) || !speciesOf(b) || speciesOf(a) === speciesOf(b);
 
 /** A fact on a slot that says the stored value again, every content word of it already in the stored memory. */

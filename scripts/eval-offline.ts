@@ -8,6 +8,7 @@ import { content, load } from "../../shared/eval/datasets.mjs";
 import { scoreExtraction } from "../../shared/eval/score.mjs";
 import type { Scope } from "../sdk/src/protocol.ts";
 import { extractFacts } from "../relay/extract/builtin.ts";
+import { namedKin } from "../relay/extract/kin.ts";
 import { type MergeLookup, planMerge } from "../relay/merge.ts";
 import type { StoredMemory } from "../relay/store/store.ts";
 
@@ -40,9 +41,8 @@ for (const conv of convs) {
     const turns = s.turns.map((t: { role: "user" | "character"; text: string }, seq: number) =>
       ({ seq, role: t.role, text: t.text.slice(0, 4000), at: new Date(t0 + seq * 30000).toISOString() }));
     const started = performance.now();
-    // (the family and pets named so far, as the relay's store gives them: each name once, with its latest kin)
-    const knownKin = [...new Map(mems.filter((m) => /^(family|pet):[^:]+:/.test(m.slot ?? "") && /^\p{Lu}/u.test(m.value ?? ""))
-      .map((m) => [m.value!.toLowerCase(), { name: m.value!, kin: m.slot!.split(":")[1] }])).values()];
+    // (the family and pets named so far, as the relay's store gives them)
+    const knownKin = namedKin([...mems].reverse());
     const facts = extractFacts(turns, mems.find((m) => m.slot === "name")?.value ?? undefined, knownKin);
     times.push(performance.now() - started);
     for (const op of await planMerge(facts, scope, lookup, `s${i}`)) {

@@ -2,6 +2,7 @@
 // (sentences, tags, contractions, lemmas, conjugation); this file decides which first-person
 // statements are lasting facts about the user and says them in the third person.
 import nlp from "compromise";
+import { FAMILY, kinSlot, PETS } from "./kin.ts";
 import { quickerSweep } from "./sweep.ts";
 
 // compromise's word transforms (lemma, conjugation), its sentence splitter, and the model they read:
@@ -21,19 +22,8 @@ import type { ExtractInput, Extraction, Extractor, Fact, Kin } from "./extractor
 /** Facts longer than this are cut back to the last noun that fits. */
 const MAX_WORDS = 30;
 
-const FAMILY = new Set([
-  "mom", "mother", "dad", "father", "parent", "sister", "brother", "sibling", "son", "daughter", "kid",
-  "child", "wife", "husband", "partner", "spouse", "boyfriend", "girlfriend", "fiance", "fiancee",
-  "grandma", "grandmother", "grandpa", "grandfather", "grandparent", "grandson", "granddaughter",
-  "grandchild", "grandkid", "aunt", "uncle", "cousin", "niece", "nephew", "twin", "stepmom", "stepdad", "boy", "girl",
-]);
 /** people the user knows who are not family: who "he", "she" or "they" can be */
 const PEOPLE = new Set(["friend", "colleague", "coworker", "co-worker", "classmate", "teammate", "neighbor", "neighbour", "roommate", "boss", "mentor", "team", "crew", "family", "folks"]);
-const PETS = new Set([
-  "dog", "puppy", "cat", "kitten", "hamster", "rabbit", "bunny", "parrot", "bird", "fish", "goldfish",
-  "turtle", "tortoise", "snake", "lizard", "gecko", "horse", "pony", "ferret", "rat", "mouse",
-  "chinchilla", "hedgehog", "iguana", "budgie", "cockatiel",
-]);
 /** like/love…: the verb of a preference; "can't stand" is handled beside them */
 const PREF_VERBS = new Set(["like", "love", "enjoy", "prefer", "adore", "hate", "dislike", "detest", "loathe"]);
 const GOAL_VERBS = new Set(["want", "plan", "hope", "intend", "aim", "wanna"]);
@@ -1993,9 +1983,6 @@ function kinNamed(toks: Tok[], ctx: Ctx): void {
     if (!ctx.facts.some((f) => f.slot === kinSlot(kind, name))) relation(kind, "a", name, ctx);
   });
 }
-
-/** the slot of a relative or pet: "family:sister:ana", "pet:cat" */
-const kinSlot = (kind: string, name?: string) => `${FAMILY.has(kind) ? "family" : "pet"}:${kind}${name ? `:${name.toLowerCase()}` : ""}`;
 
 function relation(kind: string, count: string, name: string | undefined, ctx: Ctx, said = kind): void {
   // ("an uncle", "an older brother": the article goes with the word after it)

@@ -3,6 +3,7 @@
 // (#durable, below; checkpoints in ./checkpoint.ts). Search ranks a scope's memories by BM25 over that
 // scope's own words (lexical.ts): read from the table once, then kept up to date by every write.
 import type { Kin } from "../extract/extractor.ts";
+import { namedKin } from "../extract/kin.ts";
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
@@ -116,6 +117,26 @@ const INDEXED_MEMORIES = 50_000;
  * at 1,536 dimensions): past it, the scopes searched least recently are let go (and read again).
  */
 const CACHED_FLOATS = 8_000_000;
+
+/**
+ * `cache`'s entry for `key`, made the most recently used: the one held when `fits` it, else one read
+ * anew, past which the least recently used go while the entries' sizes add up to more than `limit`.
+ */
+function recent<V>(cache: Map<string, V>, key: string, fits: (held: V) => boolean, read: () => V, size: (value: V) => number, limit: number): V {
+  const held = cache.get(key);
+  cache.delete(key);
+  if (held !== undefined && fits(held)) return cache.set(key, held).get(key)!;
+  const value = read();
+  let total = size(value);
+  for (const x of cache.values()) total += size(x);
+  for (const [k, x] of cache) {
+    if (total <= limit) break;
+    cache.delete(k);
+    total -= size(x);
+  }
+  cache.set(key, value);
+  return value;
+}
 
 /** A stored vector as Float32 (copied when SQLite's bytes are not 4-aligned). */
 function floats(blob: Uint8Array): Float32Array {
@@ -569,16 +590,9 @@ export class SqliteStore implements Store {
   }
 
   knownKin(scope: Scope): Promise<Kin[]> {
-    const seen = new Set<string>(), kin: Kin[] = [];
-    for (const r of this.#all(
+    return Promise.resolve(namedKin(this.#all(
       `select slot, value from memories where scope_key = ? and (slot like 'family:%:%' or slot like 'pet:%:%') and value is not null
-        and (expires_at is null or expires_at > ?) order by rowid desc`, scopeKey(scope), new Date().toISOString())) {
-      const name = String(r.value), key = name.toLowerCase();
-      if (seen.has(key) || !/^\p{Lu}[\p{L}'-]*$/u.test(name)) continue;
-      seen.add(key);
-      kin.push({ name, kin: String(r.slot).split(":")[1] });
-    }
-    return Promise.resolve(kin);
+        and (expires_at is null or expires_at > ?) order by rowid desc`, scopeKey(scope), new Date().toISOString()) as { slot: string; value: string }[]));
   }
 
   searchMemories(scopes: Scope[], query: string, limit: number) {
@@ -619,23 +633,10 @@ export class SqliteStore implements Store {
 
   /** The index of one scope's memories: read from the table when not held, then kept up to date by every write. */
   #index(key: string): ScopeIndex {
-    let index = this.#indexes.get(key);
-    if (index) {
-      this.#indexes.delete(key);
-      this.#indexes.set(key, index);
-      return index;
-    }
-    index = new ScopeIndex(this.#all("select rowid, memory, slot from memories where scope_key = ?", key)
-      .map((r) => ({ rowid: Number(r.rowid), memory: r.memory as string, slot: r.slot as string | null })));
-    let held = index.size;
-    for (const x of this.#indexes.values()) held += x.size;
-    for (const [k, x] of this.#indexes) {
-      if (held <= INDEXED_MEMORIES) break;
-      this.#indexes.delete(k);
-      held -= x.size;
-    }
-    this.#indexes.set(key, index);
-    return index;
+    return recent(this.#indexes, key, () => true, () =>
+      new ScopeIndex(this.#all("select rowid, memory, slot from memories where scope_key = ?", key)
+        .map((r) => ({ rowid: Number(r.rowid), memory: r.memory as string, slot: r.slot as string | null }))),
+    (index) => index.size, INDEXED_MEMORIES);
   }
 
   fromSessions(scopes: Scope[], sessionIds: string[]): Promise<StoredMemory[]> {
@@ -693,21 +694,11 @@ export class SqliteStore implements Store {
 
   /** One scope's vectors of `model`, by rowid: read from the table when not held, then kept up to date by every write. */
   #vectorsOf(key: string, model: string): Map<number, Float32Array> {
-    const held = this.#vectors.get(key);
-    this.#vectors.delete(key);
-    if (held?.model === model) return this.#vectors.set(key, held).get(key)!.rows;
-    const rows = new Map(this.#all("select v.rowid, v.vector from memories m join memory_vectors v on v.rowid = m.rowid where m.scope_key = ? and v.model = ?", key, model)
-      .map((r) => [Number(r.rowid), floats(r.vector as Uint8Array)]));
-    const size = (x: Map<number, Float32Array>) => x.size ? x.values().next().value!.length * x.size : 0;
-    let floatsHeld = size(rows);
-    for (const x of this.#vectors.values()) floatsHeld += size(x.rows);
-    for (const [k, x] of this.#vectors) {
-      if (floatsHeld <= CACHED_FLOATS) break;
-      this.#vectors.delete(k);
-      floatsHeld -= size(x.rows);
-    }
-    this.#vectors.set(key, { model, rows });
-    return rows;
+    return recent(this.#vectors, key, (held) => held.model === model, () => ({
+      model,
+      rows: new Map(this.#all("select v.rowid, v.vector from memories m join memory_vectors v on v.rowid = m.rowid where m.scope_key = ? and v.model = ?", key, model)
+        .map((r) => [Number(r.rowid), floats(r.vector as Uint8Array)])),
+    }), ({ rows }) => (rows.size ? rows.values().next().value!.length * rows.size : 0), CACHED_FLOATS).rows;
   }
 
   applyOps(ops: MemoryOp[], at: string, sessionId?: string): Promise<MemoryAddResult[]> {

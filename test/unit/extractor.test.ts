@@ -465,16 +465,15 @@ describe("built-in extractor", () => {
   });
 
   it("a sentence that starts with the name of the user's pet or relative from stored memories is said of them", () => {
-    const kin = [{ name: "Biscuit", kin: "dog" }, { name: "Ana", kin: "sister" }];
+    const kin = [{ name: "Biscuit", kin: "dog" }, { name: "Ana", kin: "sister" }, { name: "Max", kin: "dog" }];
     const said = (line: string) => texts(extractFacts(session([line]), "Jordan", kin));
     expect(said("Biscuit passed away last week.")).toEqual(["Jordan's dog Biscuit passed away the week before 2025-03-12."]);
     expect(said("Ana got into medical school!")).toContain("Jordan's sister Ana got into medical school.");
     // (not another's, nor a name that is not the sentence's subject)
     expect(said("The baker gave Biscuit a bone.")).toEqual([]);
     // (nor the name as a word of something else, not followed by what it does: a dog named Max, and "Max settings…")
-    const withMax = (line: string) => texts(extractFacts(session([line]), "Jordan", [{ name: "Max", kin: "dog" }])).join(" ");
-    expect(withMax("Max settings make my laptop cry.")).not.toMatch(/dog Max/);
-    expect(withMax("Max loves the snow.")).toMatch(/Jordan's dog Max loves the snow/);
+    expect(said("Max settings make my laptop cry.").join(" ")).not.toMatch(/dog Max/);
+    expect(said("Max loves the snow.").join(" ")).toMatch(/Jordan's dog Max loves the snow/);
     // and without stored memories naming them, a name alone says nothing of the user
     expect(jordan("Biscuit passed away last week.")).toEqual([]);
   });
