@@ -338,13 +338,30 @@ export function readSession(turns: Turn[], knownName?: string, knownKin: Kin[] =
   return { facts, unread, ...(unread.length ? { note: `the built-in extractor could not read ${unread.join(", ")}; the other turns were read` } : {}) };
 }
 
-function readTurns(turns: Turn[], knownName: string | undefined, knownKin: Kin[], unread: string[]): Fact[] {
-  // "Max passed away last week", Max being the user's dog from an earlier session: "My dog Max passed away…"
-  // (the name said as who does something, the next word a verb or like one: not "Max settings make…", "Max level reached!")
-  const kinFirst = knownKin.length
-    ? new RegExp(`(^|[.!?]\\s+)(${knownKin.map((k) => k.name.replace(/[^\p{L}'-]/gu, "")).join("|")})(?=\\s+([\\p{L}']+))`, "gu")
-    : null;
+/** A user's turn as the rules read it: notes, asides and emoji out, what chat leaves out put back in, spacing tidied. */
+function asWritten(text: string, ofKin: (text: string) => string): string {
+  const said = text.replace(PLACEHOLDER_SLOT, "").replace(ASIDE_NOTES, " ").replace(SHOWING_AFTER_DASH, ". ").replace(CHAT_ASIDES, "")
+    .replace(DAY_IS, "$1 is")
+    .replace(EMOJI, (emoji: string, at: number, all: string) => (EMOJI_ENDS.test(all.slice(at + emoji.length)) && /\w\s*$/.test(all.slice(0, at)) ? ". " : " "))
+    .replace(BORN_LEAD, (_, lead: string, born: string) => `${lead}I was ${born.toLowerCase()}`)
+    .replace(ALWAYS_LEAD, (_, lead: string, always: string) => `${lead}I've ${always.toLowerCase()}`)
+    .replace(WE_HAVE_KIN, "$1I have ");
+  return namesInline(spelledOut(ofKin(said))).replace(/\s+([,.!?;:])/g, "$1").replace(/\s+/g, " ").replace(/^[\s,]+/, "").trim();
+}
+
+/**
+ * "Max passed away last week", Max being the user's dog from an earlier session: "My dog Max passed
+ * away…"; only when the next word says the one named does something (not "Max settings make…").
+ */
+function kinFirst(knownKin: Kin[]): (text: string) => string {
+  if (!knownKin.length) return (text) => text;
   const kinOf = new Map(knownKin.map((k) => [k.name, k.kin]));
+  const first = new RegExp(`(^|[.!?]\\s+)(${knownKin.map((k) => k.name.replace(/[^\p{L}'-]/gu, "")).join("|")})(?=\\s+([\\p{L}']+))`, "gu");
+  return (text) => text.replace(first, (all, lead: string, name: string, next: string) => (doesSomething(next) ? `${lead}My ${kinOf.get(name)} ${name}` : all));
+}
+
+function readTurns(turns: Turn[], knownName: string | undefined, knownKin: Kin[], unread: string[]): Fact[] {
+  const ofKin = kinFirst(knownKin);
   turns = turns.map((t) => (t.role === "character" ? { ...t, text: askedOut(t.text) } : t));
   const ctx: Ctx = { name: knownName ? firstWord(knownName) : undefined, day: "", seq: [], facts: [], from: 0, dangling: new Set(), goesOn: new Set() };
   // what the character said right before a user's turn, and that said between two of the user's
@@ -352,11 +369,7 @@ function readTurns(turns: Turn[], knownName: string | undefined, knownKin: Kin[]
   const between = (i: number) => (turns[i - 2]?.role === "user" ? before(i) : null);
   const texts = turns.map((t, i) => {
     if (t.role !== "user") return "";
-    let text = namesInline(spelledOut(t.text.replace(PLACEHOLDER_SLOT, "").replace(ASIDE_NOTES, " ").replace(SHOWING_AFTER_DASH, ". ").replace(CHAT_ASIDES, "")
-      .replace(DAY_IS, "$1 is").replace(EMOJI, (_, at: number, all: string) => (EMOJI_ENDS.test(all.slice(at + _.length)) && /\w\s*$/.test(all.slice(0, at)) ? ". " : " ")).replace(BORN_LEAD, (_, lead: string, said: string) => `${lead}I was ${said.toLowerCase()}`)
-      .replace(ALWAYS_LEAD, (_, lead: string, said: string) => `${lead}I've ${said.toLowerCase()}`)
-      .replace(WE_HAVE_KIN, "$1I have ")
-      .replace(kinFirst ?? /$^/, (all, lead: string, name: string, next: string) => (doesSomething(next) ? `${lead}My ${kinOf.get(name)} ${name}` : all))).replace(/\s+([,.!?;:])/g, "$1").replace(/\s+/g, " ").replace(/^[\s,]+/, "").trim());
+    let text = asWritten(t.text, ofKin);
     const asked = before(i);
     if (!asked) return text;
     // "Do you have any pets?" "Two cats." and "Have you been camping before?" "Yeah, plenty of times.":
