@@ -224,7 +224,7 @@ async function saidOn(store: Store, scopes: Scope[], ranked: Scored[], days: str
 async function withContext(store: Store, scopes: Scope[], ranked: Scored[]): Promise<Scored[]> {
   const best = ranked.slice(0, CONTEXT.hits).filter((m) => m.sources.length);
   if (!best.length) return ranked;
-  const around = await store.fromSessions(scopes, [...new Set(best.flatMap((m) => m.sources.map((s) => s.sessionId)))]);
+  const around = await store.saidAround(scopes, best.flatMap((m) => m.sources), CONTEXT.turns);
   const near = (a: { sources: Source[] }, b: { sources: Source[] }) => a.sources.some((x) => b.sources.some((y) =>
     x.sessionId === y.sessionId && x.seq.some((p) => y.seq.some((q) => Math.abs(p - q) <= CONTEXT.turns))));
   const byId = new Map(ranked.map((m) => [m.id, m]));

@@ -3,6 +3,7 @@
 // among this player's memories, not among every player's. Another player's memories never move this
 // player's ranking. Each scope's memories are read into an index once, which then follows their changes.
 import { stemmer } from "stemmer";
+import type { Source } from "../../sdk/src/protocol.ts";
 import type { TermGroup } from "./store.ts";
 
 /** BM25's constants, as in Lucene, SQLite's FTS5 and most engines: term frequency saturation, length normalisation. */
@@ -33,10 +34,13 @@ export class ScopeIndex {
   readonly #postings = new Map<string, Set<Doc>>();
   /** the slot of each memory that has one */
   readonly #slots = new Map<number, string>();
+  /** where each memory was said: session → memory → turns (what search reads around a hit) */
+  readonly #said = new Map<string, Map<number, number[]>>();
+  readonly #sessionsOf = new Map<number, Set<string>>();
   #words = 0;
 
-  constructor(rows: { rowid: number; memory: string; slot?: string | null }[] = []) {
-    for (const r of rows) this.add(r.rowid, r.memory, r.slot);
+  constructor(rows: { rowid: number; memory: string; slot?: string | null; sources?: Source[] }[] = []) {
+    for (const r of rows) this.add(r.rowid, r.memory, r.slot, r.sources);
   }
 
   get size(): number {
@@ -48,8 +52,10 @@ export class ScopeIndex {
     return this.#words;
   }
 
-  add(rowid: number, memory: string, slot?: string | null): void {
-    this.remove(rowid);
+  /** A memory, or its new text (its sources, when given, are added to those it had). */
+  add(rowid: number, memory: string, slot?: string | null, sources?: Source[]): void {
+    this.#untext(rowid);
+    if (sources) this.said(rowid, sources);
     if (slot) this.#slots.set(rowid, slot);
     const d = { rowid, terms: termsOf(memory) };
     this.#docs.set(rowid, d);
@@ -61,7 +67,40 @@ export class ScopeIndex {
     }
   }
 
+  /** A memory is also said in `sources`. */
+  said(rowid: number, sources: Source[]): void {
+    for (const { sessionId, seq } of sources) {
+      const bySession = this.#said.get(sessionId) ?? this.#said.set(sessionId, new Map()).get(sessionId)!;
+      bySession.set(rowid, [...new Set([...bySession.get(rowid) ?? [], ...seq])]);
+      (this.#sessionsOf.get(rowid) ?? this.#sessionsOf.set(rowid, new Set()).get(rowid)!).add(sessionId);
+    }
+  }
+
+  /**
+   * The memories said within `turns` turns of one of `hits` (in the same session), as far as the
+   * index knows: sources a memory lost since (an erased player's in a shared store) are still counted.
+   */
+  around(hits: Source[], turns: number): number[] {
+    const out = new Set<number>();
+    for (const hit of hits) {
+      for (const [rowid, seq] of this.#said.get(hit.sessionId) ?? []) {
+        if (seq.some((p) => hit.seq.some((q) => Math.abs(p - q) <= turns))) out.add(rowid);
+      }
+    }
+    return [...out];
+  }
+
   remove(rowid: number): void {
+    this.#untext(rowid);
+    for (const sessionId of this.#sessionsOf.get(rowid) ?? []) {
+      const bySession = this.#said.get(sessionId)!;
+      bySession.delete(rowid);
+      if (!bySession.size) this.#said.delete(sessionId);
+    }
+    this.#sessionsOf.delete(rowid);
+  }
+
+  #untext(rowid: number): void {
     const d = this.#docs.get(rowid);
     this.#slots.delete(rowid);
     if (!d) return;

@@ -634,22 +634,19 @@ export class SqliteStore implements Store {
   /** The index of one scope's memories: read from the table when not held, then kept up to date by every write. */
   #index(key: string): ScopeIndex {
     return recent(this.#indexes, key, () => true, () =>
-      new ScopeIndex(this.#all("select rowid, memory, slot from memories where scope_key = ?", key)
-        .map((r) => ({ rowid: Number(r.rowid), memory: r.memory as string, slot: r.slot as string | null }))),
+      new ScopeIndex(this.#all("select rowid, memory, slot, sources from memories where scope_key = ?", key)
+        .map((r) => ({ rowid: Number(r.rowid), memory: r.memory as string, slot: r.slot as string | null, sources: JSON.parse(r.sources as string) }))),
     (index) => index.size, INDEXED_MEMORIES);
   }
 
-  fromSessions(scopes: Scope[], sessionIds: string[]): Promise<StoredMemory[]> {
-    const keys = scopes.map(scopeKey);
-    if (!keys.length || !sessionIds.length) return Promise.resolve([]);
-    // a text match on the stored JSON narrows the scan (an id's "_" matches any character: the
-    // sources are checked exactly after)
-    const rows = this.#all(
-      `select * from memories where scope_key in (${keys.map(() => "?").join(", ")}) and (expires_at is null or expires_at > ?)
-        and (${sessionIds.map(() => "sources like ?").join(" or ")}) order by rowid`,
-      ...keys, new Date().toISOString(), ...sessionIds.map((id) => `%"sessionId":${JSON.stringify(id)}%`));
-    const wanted = new Set(sessionIds);
-    return Promise.resolve(rows.map((r) => this.#memory(r)).filter((m) => m.sources.some((s) => wanted.has(s.sessionId))));
+  saidAround(scopes: Scope[], hits: Source[], turns: number): Promise<StoredMemory[]> {
+    // the indexes know where each memory was said (or was once: the sources are checked exactly after)
+    const rowids = scopes.flatMap((s) => this.#index(scopeKey(s)).around(hits, turns));
+    if (!rowids.length) return Promise.resolve([]);
+    const near = (s: Source) => hits.some((h) => h.sessionId === s.sessionId && s.seq.some((p) => h.seq.some((q) => Math.abs(p - q) <= turns)));
+    return Promise.resolve(this.#all(
+      "select * from memories where rowid in (select value from json_each(?)) and (expires_at is null or expires_at > ?) order by rowid",
+      JSON.stringify(rowids), new Date().toISOString()).map((r) => this.#memory(r)).filter((m) => m.sources.some(near)));
   }
 
   unembedded(scopes: Scope[], model: string, limit: number): Promise<{ id: string; memory: string }[]> {
@@ -726,7 +723,7 @@ export class SqliteStore implements Store {
            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           id, scopeKey(op.scope), JSON.stringify(op.scope), m.memory, m.slot ?? null, m.value ?? null, m.importance ?? 0.5,
           m.pinned ? 1 : 0, JSON.stringify(m.metadata ?? {}), JSON.stringify(m.sources ?? []), at, at, m.expiresAt ?? null);
-        this.#indexes.get(scopeKey(op.scope))?.add(Number(info.lastInsertRowid), m.memory, m.slot);
+        this.#indexes.get(scopeKey(op.scope))?.add(Number(info.lastInsertRowid), m.memory, m.slot, m.sources ?? []);
         this.#history(id, scopeKey(op.scope), "add", m.memory, null, at, sessionId);
         results.push({ id, memory: m.memory, event: "add" });
         continue;
@@ -736,7 +733,10 @@ export class SqliteStore implements Store {
       // pinned, a memory no longer expires (as with PATCH)
       if (op.event !== "delete" && op.pin) this.#run("update memories set pinned = 1, expires_at = null where rowid = ?", r.rowid);
       if (op.event === "noop") {
-        if (op.addSources?.length) this.#run("update memories set sources = ? where rowid = ?", this.#addSources(r, op.addSources), r.rowid);
+        if (op.addSources?.length) {
+          this.#run("update memories set sources = ? where rowid = ?", this.#addSources(r, op.addSources), r.rowid);
+          this.#indexes.get(r.scope_key as string)?.said(Number(r.rowid), op.addSources);
+        }
         if (op.renewTo && r.expires_at && !op.pin) this.#run("update memories set expires_at = ? where rowid = ?", op.renewTo, r.rowid);
         results.push({ id: op.id, memory: r.memory as string, event: "noop" });
       } else if (op.event === "update") {
@@ -746,6 +746,7 @@ export class SqliteStore implements Store {
           op.memory, op.slot ?? null, op.value ?? null, op.importance ?? null, this.#addSources(r, op.addSources), at,
           op.pin ? null : op.expiresAt === undefined ? r.expires_at : op.expiresAt, r.rowid);
         this.#retext(r, op.memory, op.slot ?? (r.slot as string | null));
+        this.#indexes.get(r.scope_key as string)?.said(Number(r.rowid), op.addSources ?? []);
         this.#history(op.id, r.scope_key as string, "update", op.memory, r.memory as string, at, sessionId);
         results.push({ id: op.id, memory: op.memory, event: "update", previous: r.memory as string });
       } else {

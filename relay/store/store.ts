@@ -203,8 +203,8 @@ export interface Store {
    * left out. Best first.
    */
   rankMemories(scopes: Scope[], groups: TermGroup[], limit: number): Promise<(StoredMemory & { score: number })[]>;
-  /** The live memories of `scopes` with a source in one of `sessionIds`: what was said around a search hit. */
-  fromSessions(scopes: Scope[], sessionIds: string[]): Promise<StoredMemory[]>;
+  /** The live memories of `scopes` said within `turns` turns of one of `hits` (in the same session): what was said around search hits. */
+  saidAround(scopes: Scope[], hits: Source[], turns: number): Promise<StoredMemory[]>;
   /** Live memories of `scopes` with no vector from `model` (never embedded, changed since, or by another model), oldest first. */
   unembedded(scopes: Scope[], model: string, limit: number): Promise<{ id: string; memory: string }[]>;
   /** Stores each vector (unit length) on its memory, unless that memory is gone or its text changed meanwhile; returns how many it stored. */

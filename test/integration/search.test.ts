@@ -141,6 +141,18 @@ describe("memory:search ranking", () => {
     expect(hits).not.toContain(spoons);
   });
 
+  it("a memory said again in a later conversation is found around what it was said next to there", async () => {
+    const again = newPair("context-again");
+    await runSession(relay.url, again, turns("I carve wooden spoons in winter."));
+    // (searched once: the relay now holds this player's index, which must follow the memory's new source)
+    expect(texts(await search(authFor(again), "How is the mill coming along?"))).toEqual([]);
+    const run = await runSession(relay.url, again, turns("I'm restoring the old mill by the river.", "I carve wooden spoons in winter."));
+    expect(run.view.results.map((r: any) => r.event)).toEqual(["add", "noop"]);
+    const hits = texts(await search(authFor(again), "How is the mill coming along?"));
+    expect(hits[0]).toMatch(/restoring the old mill/);
+    expect(hits).toContainEqual(expect.stringMatching(/wooden spoons/));
+  });
+
   it("a day or a month in the query finds what the player said in a conversation held then, above a better word match", async () => {
     const days = newPair("days");
     await runSession(relay.url, days, turns("I painted the old barn door red with my sister and her friends."), { endedAt: "2025-06-14T18:00:00.000Z" });
