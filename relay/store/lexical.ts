@@ -31,7 +31,8 @@ interface Doc { rowid: number; terms: string[] }
 /** The memories of one scope, as words, and which memories have each word; kept up to date as they change. */
 export class ScopeIndex {
   readonly #docs = new Map<number, Doc>();
-  readonly #postings = new Map<string, Set<Doc>>();
+  /** each word's memories, with how often each has it */
+  readonly #postings = new Map<string, Map<Doc, number>>();
   /** the slot of each memory that has one */
   readonly #slots = new Map<number, string>();
   /** where each memory was said: session → memory → turns (what search reads around a hit) */
@@ -61,9 +62,9 @@ export class ScopeIndex {
     this.#docs.set(rowid, d);
     this.#words += d.terms.length;
     for (const w of d.terms) {
-      const set = this.#postings.get(w);
-      if (set) set.add(d);
-      else this.#postings.set(w, new Set([d]));
+      const docs = this.#postings.get(w);
+      if (docs) docs.set(d, (docs.get(d) ?? 0) + 1);
+      else this.#postings.set(w, new Map([[d, 1]]));
     }
   }
 
@@ -107,9 +108,9 @@ export class ScopeIndex {
     this.#docs.delete(rowid);
     this.#words -= d.terms.length;
     for (const w of new Set(d.terms)) {
-      const set = this.#postings.get(w)!;
-      set.delete(d);
-      if (!set.size) this.#postings.delete(w);
+      const docs = this.#postings.get(w)!;
+      docs.delete(d);
+      if (!docs.size) this.#postings.delete(w);
     }
   }
 
@@ -123,9 +124,10 @@ export class ScopeIndex {
     // the memories that have its rarest word are the only ones that can have it all
     const sets = phrase.map((w) => this.#postings.get(w));
     if (!sets.length || sets.some((set) => !set)) return [];
+    if (sets.length === 1) return [...sets[0]!];
     const fewest = sets.reduce((a, b) => (b!.size < a!.size ? b : a))!;
     const found: [Doc, number][] = [];
-    for (const d of fewest) {
+    for (const d of fewest.keys()) {
       let n = 0;
       for (let i = 0; i + phrase.length <= d.terms.length; i++) if (phrase.every((w, k) => d.terms[i + k] === w)) n++;
       if (n) found.push([d, n]);
