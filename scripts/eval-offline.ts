@@ -1,4 +1,4 @@
-// `npm run eval:offline -- [data file] [limit] [--dump FILE]`: the built-in extractor and merge run in
+// `npm run eval:offline -- [data file] [limit] [--from N] [--dump FILE]`: the built-in extractor and merge run in
 // process on the shared evaluation data, scored with the shared driver's own scorer, in seconds rather
 // than minutes: for working on the extractor. It prints the driver's extraction figures (they match
 // `npm run eval`, which goes through a real relay) and the extractor's own time per session.
@@ -12,12 +12,14 @@ import { namedKin } from "../relay/extract/kin.ts";
 import { type MergeLookup, planMerge } from "../relay/merge.ts";
 import type { StoredMemory } from "../relay/store/store.ts";
 
-const args = Deno.args.filter((a, i, all) => a !== "--dump" && all[i - 1] !== "--dump");
-const dumpAt = Deno.args.indexOf("--dump");
-const dumpTo = dumpAt >= 0 ? Deno.args[dumpAt + 1] : undefined;
-if (dumpAt >= 0 && (!dumpTo || /\.(json|csv)$/.test(dumpTo))) throw new Error(`--dump needs a file to write, not "${dumpTo ?? ""}"`);
+const option = (name: string) => { const at = Deno.args.indexOf(name); return at >= 0 ? Deno.args[at + 1] : undefined; };
+const args = Deno.args.filter((a, i, all) => !["--dump", "--from"].includes(a) && !["--dump", "--from"].includes(all[i - 1]));
+const dumpTo = option("--dump");
+if (Deno.args.includes("--dump") && (!dumpTo || /\.(json|csv)$/.test(dumpTo))) throw new Error(`--dump needs a file to write, not "${dumpTo ?? ""}"`);
 const file = args[0] ?? new URL("../../shared/data/locomo-dev.json", import.meta.url).pathname;
-const convs = load(file, { limit: Number(args[1] ?? Infinity) });
+// --from N: the conversations from the Nth on (SPC's after the first 300 are conversations the targets were not tuned on)
+const from = Number(option("--from") ?? 0);
+const convs = load(file, {}).slice(from, from + Number(args[1] ?? Infinity));
 const scope: Scope = { kind: "pair", endUserId: "u", characterId: "c" };
 const totals: Record<string, number> = {};
 const times: number[] = [];
