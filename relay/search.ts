@@ -9,6 +9,7 @@
 // one is discounted, so that the top results say different things.
 import type { Scope, Source } from "../sdk/src/protocol.ts";
 import type { Embeddings } from "./embeddings.ts";
+import { saidWithin } from "./store/lexical.ts";
 import type { Store, StoredMemory, TermGroup } from "./store/store.ts";
 import { known, related } from "./wordnet.ts";
 
@@ -225,8 +226,7 @@ async function withContext(store: Store, scopes: Scope[], ranked: Scored[]): Pro
   const best = ranked.slice(0, CONTEXT.hits).filter((m) => m.sources.length);
   if (!best.length) return ranked;
   const around = await store.saidAround(scopes, best.flatMap((m) => m.sources), CONTEXT.turns);
-  const near = (a: { sources: Source[] }, b: { sources: Source[] }) => a.sources.some((x) => b.sources.some((y) =>
-    x.sessionId === y.sessionId && x.seq.some((p) => y.seq.some((q) => Math.abs(p - q) <= CONTEXT.turns))));
+  const near = (a: { sources: Source[] }, b: { sources: Source[] }) => a.sources.some((x) => b.sources.some((y) => saidWithin(x, y, CONTEXT.turns)));
   const byId = new Map(ranked.map((m) => [m.id, m]));
   for (const m of around) {
     const gain = Math.max(0, ...best.filter((hit) => hit.id !== m.id && near(hit, m)).map((hit) => CONTEXT.weight * hit.score));

@@ -28,6 +28,10 @@ export function termsOf(text: string): string[] {
 
 interface Doc { rowid: number; terms: string[] }
 
+/** Whether two sources share a session and are at most `turns` turns apart there. */
+export const saidWithin = (a: Source, b: Source, turns: number) =>
+  a.sessionId === b.sessionId && a.seq.some((p) => b.seq.some((q) => Math.abs(p - q) <= turns));
+
 /** The memories of one scope, as words, and which memories have each word; kept up to date as they change. */
 export class ScopeIndex {
   readonly #docs = new Map<number, Doc>();
@@ -84,9 +88,7 @@ export class ScopeIndex {
   around(hits: Source[], turns: number): number[] {
     const out = new Set<number>();
     for (const hit of hits) {
-      for (const [rowid, seq] of this.#said.get(hit.sessionId) ?? []) {
-        if (seq.some((p) => hit.seq.some((q) => Math.abs(p - q) <= turns))) out.add(rowid);
-      }
+      for (const [rowid, seq] of this.#said.get(hit.sessionId) ?? []) if (saidWithin(hit, { sessionId: hit.sessionId, seq }, turns)) out.add(rowid);
     }
     return [...out];
   }

@@ -14,7 +14,7 @@ import type {
   StoredMemory, TermGroup, TurnsOptions, UserExport, UserFilter,
 } from "./store.ts";
 import { checkpoints } from "./checkpoint.ts";
-import { rank, ScopeIndex } from "./lexical.ts";
+import { rank, saidWithin, ScopeIndex } from "./lexical.ts";
 import { mergeSources, ownerKey, scopeKey } from "./scope.ts";
 
 type Row = Record<string, SQLInputValue>;
@@ -643,10 +643,10 @@ export class SqliteStore implements Store {
     // the indexes know where each memory was said (or was once: the sources are checked exactly after)
     const rowids = scopes.flatMap((s) => this.#index(scopeKey(s)).around(hits, turns));
     if (!rowids.length) return Promise.resolve([]);
-    const near = (s: Source) => hits.some((h) => h.sessionId === s.sessionId && s.seq.some((p) => h.seq.some((q) => Math.abs(p - q) <= turns)));
     return Promise.resolve(this.#all(
       "select * from memories where rowid in (select value from json_each(?)) and (expires_at is null or expires_at > ?) order by rowid",
-      JSON.stringify(rowids), new Date().toISOString()).map((r) => this.#memory(r)).filter((m) => m.sources.some(near)));
+      JSON.stringify(rowids), new Date().toISOString()).map((r) => this.#memory(r))
+      .filter((m) => m.sources.some((s) => hits.some((h) => saidWithin(s, h, turns)))));
   }
 
   unembedded(scopes: Scope[], model: string, limit: number): Promise<{ id: string; memory: string }[]> {
