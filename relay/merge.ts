@@ -59,10 +59,22 @@ export async function planMerge(facts: Fact[], scope: Scope, lookup: MergeLookup
   const known = new Map<string, Content>();
   const read = (text: string) => known.get(text) ?? known.set(text, contentOf(text)).get(text)!;
 
+  /** the op planned for a target so far, if any */
+  const opOf = (t: Target) => (t.op === undefined ? null : plan[t.op]);
+  /** plans `op` for a target, in place of the one it had */
+  const put = (t: Target, op: MemoryOp) => {
+    if (t.op === undefined) t.op = plan.push(op) - 1;
+    else plan[t.op] = op;
+  };
+  /** a pinned memory is only ever left as it is */
+  const keepPinned = (t: Target) => {
+    if (t.op === undefined) put(t, { event: "noop", id: t.id! });
+  };
+
   const repeat = (t: Target, sources: Source[]) => {
-    const op = t.op === undefined ? null : plan[t.op];
+    const op = opOf(t);
     if (!op) {
-      t.op = plan.push({ event: "noop", id: t.id!, addSources: sources }) - 1;
+      put(t, { event: "noop", id: t.id!, addSources: sources });
     } else if (op.event === "add") {
       op.memory.sources = [...(op.memory.sources ?? []), ...sources];
     } else if (op.event !== "delete") {
@@ -71,32 +83,23 @@ export async function planMerge(facts: Fact[], scope: Scope, lookup: MergeLookup
   };
 
   const revise = (t: Target, fact: Fact, sources: Source[]) => {
-    if (t.pinned) {
-      if (t.op === undefined) t.op = plan.push({ event: "noop", id: t.id! }) - 1;
-      return;
-    }
+    if (t.pinned) return keepPinned(t);
     const slot = fact.slot ?? t.slot, value = fact.value ?? (fact.slot ? null : t.value);
-    const op = t.op === undefined ? null : plan[t.op];
+    const op = opOf(t);
     if (op?.event === "add") {
       op.memory = { ...op.memory, memory: fact.text, slot, value, importance: fact.importance, sources: [...(op.memory.sources ?? []), ...sources] };
     } else {
       const kept = op && op.event !== "delete" ? op.addSources ?? [] : [];
-      const update: MemoryOp = { event: "update", id: t.id!, memory: fact.text, slot, value, importance: fact.importance, addSources: [...kept, ...sources] };
-      if (t.op === undefined) t.op = plan.push(update) - 1;
-      else plan[t.op] = update;
+      put(t, { event: "update", id: t.id!, memory: fact.text, slot, value, importance: fact.importance, addSources: [...kept, ...sources] });
     }
     Object.assign(t, { text: fact.text, slot, value });
   };
 
   const remove = (t: Target) => {
-    if (t.pinned) {
-      if (t.op === undefined) t.op = plan.push({ event: "noop", id: t.id! }) - 1;
-      return;
-    }
+    if (t.pinned) return keepPinned(t);
     t.gone = true;
     if (t.id === undefined) plan[t.op!] = null;
-    else if (t.op === undefined) t.op = plan.push({ event: "delete", id: t.id }) - 1;
-    else plan[t.op] = { event: "delete", id: t.id };
+    else put(t, { event: "delete", id: t.id });
   };
 
   // the user's first name, when a fact of this batch changes it ("Actually, call me Kai")
@@ -167,13 +170,9 @@ export async function planMerge(facts: Fact[], scope: Scope, lookup: MergeLookup
     for (const m of await lookup.searchMemories([scope], renamed.from, RENAMED)) targetOf(m);
     for (const t of stored.values()) {
       if (t.gone || t.pinned || t.slot === "name" || says(t.text) === t.text) continue;
-      const op = t.op === undefined ? null : plan[t.op];
+      const op = opOf(t);
       if (op?.event === "update") op.memory = says(op.memory);
-      else if (!op || op.event === "noop") {
-        const update: MemoryOp = { event: "update", id: t.id!, memory: says(t.text), addSources: op?.addSources ?? [] };
-        if (t.op === undefined) t.op = plan.push(update) - 1;
-        else plan[t.op] = update;
-      }
+      else if (!op || op.event === "noop") put(t, { event: "update", id: t.id!, memory: says(t.text), addSources: op?.addSources ?? [] });
       t.text = says(t.text);
     }
     for (const op of plan) if (op?.event === "add" && op.memory.slot !== "name") op.memory = { ...op.memory, memory: says(op.memory.memory) };

@@ -114,17 +114,8 @@ function baseForms(pos: Pos, word: string): string[] {
 
 /** Whether WordNet has `lemma` (lowercase, "_" between the words of a phrase: "work_out"), in any form; false until loaded. */
 export function known(lemma: string): boolean {
-  const hit = knownCache.get(lemma);
-  if (hit !== undefined) return hit;
-  const wordnet = open();
-  if (wordnet === undefined) return false;
-  const is = !!wordnet && /^[a-z][a-z_'-]*$/.test(lemma) && POS.some((pos) => baseForms(pos, lemma).length > 0);
-  // (search asks this of every split of every query word: each is looked up once)
-  if (knownCache.size > 50_000) knownCache.clear();
-  knownCache.set(lemma, is);
-  return is;
+  return !!open() && /^[a-z][a-z_'-]*$/.test(lemma) && POS.some((pos) => baseForms(pos, lemma).length > 0);
 }
-const knownCache = new Map<string, boolean>();
 
 /** Words related to `word` (lowercase), best first; [] when WordNet has none or is unavailable. */
 export function related(word: string): string[] {

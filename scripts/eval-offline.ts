@@ -4,6 +4,7 @@
 // `npm run eval`, which goes through a real relay) and the extractor's own time per session.
 // --dump writes every memory (P: precise, -: not) and every gold fact (R: recalled, MISS, and whether any
 // memory came from its turn) to FILE.
+import { parseArgs } from "node:util";
 import { content, load } from "../../shared/eval/datasets.mjs";
 import { scoreExtraction } from "../../shared/eval/score.mjs";
 import type { Scope } from "../sdk/src/protocol.ts";
@@ -12,13 +13,12 @@ import { namedKin } from "../relay/extract/kin.ts";
 import { type MergeLookup, planMerge } from "../relay/merge.ts";
 import type { StoredMemory } from "../relay/store/store.ts";
 
-const option = (name: string) => { const at = Deno.args.indexOf(name); return at >= 0 ? Deno.args[at + 1] : undefined; };
-const args = Deno.args.filter((a, i, all) => !["--dump", "--from"].includes(a) && !["--dump", "--from"].includes(all[i - 1]));
-const dumpTo = option("--dump");
-if (Deno.args.includes("--dump") && (!dumpTo || /\.(json|csv)$/.test(dumpTo))) throw new Error(`--dump needs a file to write, not "${dumpTo ?? ""}"`);
+const { values: options, positionals: args } = parseArgs({ args: Deno.args, allowPositionals: true, options: { dump: { type: "string" }, from: { type: "string" } } });
+const dumpTo = options.dump;
+if (dumpTo !== undefined && /\.(json|csv)$/.test(dumpTo)) throw new Error(`--dump needs a file to write, not "${dumpTo}"`);
 const file = args[0] ?? new URL("../../shared/data/locomo-dev.json", import.meta.url).pathname;
 // --from N: the conversations from the Nth on (SPC's after the first 300 are conversations the targets were not tuned on)
-const from = Number(option("--from") ?? 0);
+const from = Number(options.from ?? 0);
 const convs = load(file, {}).slice(from, from + Number(args[1] ?? Infinity));
 const scope: Scope = { kind: "pair", endUserId: "u", characterId: "c" };
 const totals: Record<string, number> = {};
