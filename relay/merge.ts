@@ -191,7 +191,13 @@ const oneAnimal = (a: string, b: string) => !speciesOf(a) || !speciesOf(b) || sp
 
 /** A fact on a slot that says the stored value again, every content word of it already in the stored memory. */
 function saidWithLess(fact: Fact, t: Target, read: (text: string) => Content): boolean {
-  if (!fact.value || !t.value || counted(fact.value) !== counted(t.value) || fact.retract) return false;
+  if (!fact.value || !t.value || fact.retract) return false;
+  // a thing liked is named by its slot, however it is said ("loves rock music", "likes to listen to rock
+  // music"): liked as much again, the one said with more words stays (a favorite's value may change)
+  if (/^pref:(?!favorite )/.test(fact.slot ?? "")) {
+    return negated(fact.text) === negated(t.text) && read(fact.text).words.length <= read(t.text).words.length;
+  }
+  if (counted(fact.value) !== counted(t.value)) return false;
   const stored = new Set(read(t.text).words);
   return read(fact.text).words.every((w) => stored.has(w));
 }

@@ -2,7 +2,7 @@
 // process on the shared evaluation data, scored with the shared driver's own scorer, in seconds rather
 // than minutes: for working on the extractor. It prints the driver's extraction figures (they match
 // `npm run eval`, which goes through a real relay) and the extractor's own time per session.
-// --dump writes every memory (P: precise, -: not) and every gold fact (R: recalled, MISS, and whether any
+// --dump writes, under a "# id" line for each conversation, every memory (P: precise, -: not) and every gold fact (R: recalled, MISS, and whether any
 // memory came from its turn) to FILE.
 import { parseArgs } from "node:util";
 import { content, load } from "../../shared/eval/datasets.mjs";
@@ -69,6 +69,7 @@ for (const conv of convs) {
     const names = [conv.user, conv.character];
     const gold = conv.gold.map((g: { fact: string; refs: string[] }) => ({ ...g, c: content(g.fact, names) }));
     const half = (a: string[], b: string[]) => a.length > 0 && a.filter((w) => b.includes(w)).length / a.length >= 0.5;
+    dump.push(`# ${conv.id}`);
     for (const m of scored) {
       const c = content(m.memory, names);
       dump.push(`${gold.some((g: { c: string[] }) => half(c, g.c)) ? "P" : "-"} ${m.sources.map((s) => `${s.sessionIndex}:${s.seq.join(",")}`).join(" ")} | ${m.memory}`);

@@ -2078,9 +2078,12 @@ function preference(c: Clause, verb: string, toks: Tok[], ctx: Ctx): void {
     const allTheWay = item.length > 3 && item.slice(-3).map((t) => t.w).join(" ") === "all the way";
     if (allTheWay) item = item.slice(0, -3);
     const said = allTheWay ? "loves" : says;
-    add(ctx, { text: sentence(`${subject(ctx)} ${said} ${words(item)}`), slot: `pref:${key(item)}`, value: words(item), importance: 0.5 });
+    add(ctx, { text: sentence(`${subject(ctx)} ${said} ${words(item)}`), slot: `pref:${key(item).replace(DOING, "")}`, value: words(item), importance: 0.5 });
   }
 }
+
+/** "to go hiking", "to play chess", "listening to jazz": one thing liked with "hiking", "chess", "jazz" (one slot) */
+const DOING = /^(?:go|play|listen|watch) (?=\S)/;
 
 const SINGLING_OUT = new Set(["especially", "particularly", "mostly", "mainly", "primarily", "specifically", "notably", "chiefly"]);
 

@@ -303,4 +303,14 @@ describe("memory flow", () => {
     const stranger = await runSession(relay.url, newPair("flow-kin-stranger"), turns("Biscuit passed away last week."));
     expect(stranger.view.results).toEqual([]);
   });
+
+  it("a liking said again in other words, in a later session, is the memory it was: no second one", async () => {
+    const player = newPair("flow-liking");
+    await runSession(relay.url, player, turns("I like to listen to rock music.", ["character", "Nice!"], "I love to go hiking on weekends."));
+    const later = await runSession(relay.url, player, turns("I love rock music.", ["character", "Me too."], "I like to hike on weekends."));
+    expect(later.view.results.map((r: any) => r.event)).toEqual(["noop", "noop"]);
+    const kept = (await listAll(relay.url, player)).map((m) => m.memory);
+    expect(kept.filter((m) => /rock music/.test(m))).toHaveLength(1);
+    expect(kept.filter((m) => /hik/.test(m))).toHaveLength(1);
+  });
 });

@@ -169,6 +169,10 @@ describe("built-in extractor", () => {
     expect(one("I'm really into jazz.", "Jordan")).toMatchObject([{ text: "Jordan is into jazz.", slot: "pref:jazz" }]);
     expect(one("I can't stand loud music.", "Jordan")).toMatchObject([{ text: "Jordan hates loud music.", slot: "pref:loud music" }]);
     expect(one("I enjoy baking bread.", "Jordan")).toMatchObject([{ text: "Jordan enjoys baking bread.", slot: "pref:bake bread" }]);
+    // what is done with the thing liked is no other slot: "to go hiking" is on the slot of hiking, "listening to jazz" on jazz's
+    expect(one("I like to go hiking.", "Jordan")).toMatchObject([{ text: "Jordan likes to go hiking.", slot: "pref:hike" }]);
+    expect(one("I love listening to jazz.", "Jordan")).toMatchObject([{ slot: "pref:jazz" }]);
+    expect(one("I like to play chess.", "Jordan")).toMatchObject([{ slot: "pref:chess" }]);
     // a thing that is a time is its own slot (not one empty slot that "Mondays" and "my favorite season" would share)
     expect(one("I hate Mondays.", "Jordan")).toMatchObject([{ text: "Jordan hates Mondays.", slot: "pref:monday" }]);
     expect(one("My favorite season is winter.", "Jordan")).toMatchObject([{ slot: "pref:favorite season", value: "winter" }]);
