@@ -70,6 +70,23 @@ describe("merge planning", () => {
     expect(ops).toEqual([{ event: "noop", id: name.id, addSources: [{ sessionId: "s2", seq: [1] }] }]);
   });
 
+  it("keeps one memory of a thing liked, the one said with more, and still changes a favorite", async () => {
+    const lookup = new Memories();
+    const rock = await lookup.put("Jordan likes to listen to rock music.", { slot: "pref:rock music", value: "to listen to rock music" });
+    const color = await lookup.put("Jordan's favorite color is blue.", { slot: "pref:favorite color", value: "blue" });
+    const ops = await plan([
+      fact("Jordan loves rock music.", { slot: "pref:rock music", value: "rock music", seq: [1] }),
+      fact("Jordan's favorite color is green.", { slot: "pref:favorite color", value: "green", seq: [2] }),
+    ], lookup);
+    expect(ops).toMatchObject([
+      { event: "noop", id: rock.id, addSources: [{ seq: [1] }] },
+      { event: "update", id: color.id, memory: "Jordan's favorite color is green." },
+    ]);
+    // said with more words, it is the memory now
+    expect(await plan([fact("Jordan loves listening to classic rock music.", { slot: "pref:rock music", value: "listening to classic rock music" })], lookup))
+      .toMatchObject([{ event: "update", id: rock.id, memory: "Jordan loves listening to classic rock music." }]);
+  });
+
   it("updates a liking with its negation on the same slot", async () => {
     const lookup = new Memories();
     const coffee = await lookup.put("Jordan likes coffee.", { slot: "pref:coffee", value: "coffee" });
