@@ -1161,7 +1161,7 @@ function sentencesOf(text: string): Tok[][] {
 }
 
 function tokensOf(terms: CompromiseTerm[]): Tok[] {
-  terms = owned(terms);
+  terms = owned(terms).map(initialed);
   return terms.map((_, k) => passive(afterI(terms, k), terms[k + 1], terms[k + 2])).map(pluralAfterPreposition).map(hyphenedAdjective).map(verbAfterBoth).map(heardThing).map(workField).map(commonPlace).map(commonSurname).map((t, k) => ({
     text: t.implicit ?? t.text,
     contracted: t.implicit != null && !t.tags.includes("Value") && !t.tags.includes("Unit"),
@@ -1171,6 +1171,10 @@ function tokensOf(terms: CompromiseTerm[]): Tok[] {
     first: k === 0,
   })).filter((t) => !LAUGHS.test(t.w));
 }
+
+/** "F. Scott Fitzgerald", "Dr. Lee": an initial's or abbreviation's period inside a sentence is part of the word, ending nothing */
+const initialed = (t: CompromiseTerm, k: number, terms: CompromiseTerm[]): CompromiseTerm =>
+  k < terms.length - 1 && /^\.\s/.test(t.post) && (/^\p{Lu}$/u.test(t.text) || t.tags.includes("Abbreviation")) ? { ...t, text: `${t.text}.`, post: t.post.slice(1) } : t;
 
 /** "last summer", "next spring": a time, which compromise leaves a noun (not "last summer's job", "my summer job") */
 function seasonAt(terms: CompromiseTerm[], k: number): boolean {
@@ -1243,8 +1247,11 @@ function owned(terms: CompromiseTerm[]): CompromiseTerm[] {
     const whose = the?.normal === "the" ? next?.tags.includes("Gerund") || next?.tags.includes("Noun")
       : /^(my|your|our|his|her|their)$/.test(the?.normal ?? "") && (next?.tags.includes("Noun") && !next.tags.includes("Gerund") ||
         next?.tags.includes("Gerund") && !terms[k + 3]?.tags.some((tag) => tag === "Verb" || tag === "Adjective"));
-    if (t.implicit && /'s$/i.test(t.text) && is_?.implicit === "is" && !is_.text && whose &&
-      (before?.tags.includes("Verb") || before?.tags.includes("Preposition"))) {
+    // ("dinner at Mary's", "to St. Mary's": a name's "'s" right after a preposition is no "is")
+    const named = (x: CompromiseTerm) => /^\p{Lu}/u.test(x.text);
+    const place = named(t) && !!terms.slice(0, k).findLast((x) => !named(x))?.tags.includes("Preposition");
+    if (t.implicit && /'s$/i.test(t.text) && is_?.implicit === "is" && !is_.text && (place || whose &&
+      (before?.tags.includes("Verb") || before?.tags.includes("Preposition")))) {
       out.push({ ...t, implicit: null, normal: t.text.toLowerCase(), post: is_.post, tags: ["Noun", "Possessive"] });
       k++;
     } else out.push(t);
@@ -1762,8 +1769,12 @@ function possessiveClause(toks: Tok[], ctx: Ctx): void {
     return add(ctx, { text: sentence(`${possessive(ctx)} ${kind} is to ${words(goal)}`), slot: `goal:${key(goal)}`, importance: 0.7 });
   }
   if (copula && /^(favou?rite|fave)$/.test(what[0].w) && what.length > 1) {
-    const thing = what.slice(1), value = untilComma(cut(after), 0);
+    let thing = what.slice(1);
+    const value = untilComma(cut(after), 0);
     if (!value.some((t) => isContent(t) || is(t, "Adjective"))) return;
+    // "I have a lot of favorite books, but my favorite one is…": the one of the things just said
+    const ones = thing.length === 1 && thing[0].w === "one" ? ctx.thing?.toks.findLast((t) => is(t, "Plural") && !isPronoun(t)) : undefined;
+    if (ones) thing = [synthetic(lemma(ones), "Noun", "Singular")];
     return add(ctx, {
       text: sentence(`${possessive(ctx)} favorite ${words(thing)} ${toks[v].text.toLowerCase()} ${words(value)}`),
       slot: `pref:favorite ${key(thing)}`, value: words(value), importance: 0.5,

@@ -263,6 +263,16 @@ describe("built-in extractor", () => {
     ]);
   });
 
+  it("an initial's period ends no sentence ('F. Scott Fitzgerald'); 'at Mary's' is a place; 'my favorite one' after favorite books is a book", () => {
+    expect(one("My favorite book is The Great Gatsby by F. Scott Fitzgerald.", "Jordan")).toMatchObject([
+      { text: "Jordan's favorite book is The Great Gatsby by F. Scott Fitzgerald.", value: "The Great Gatsby by F. Scott Fitzgerald" }]);
+    expect(jordan("I met Dr. Lee at the market.")).toEqual(["Jordan met Dr. Lee at the market."]);
+    expect(jordan("I had dinner at Mary's.")).toEqual(["Jordan had dinner at Mary's."]);
+    expect(jordan("We got married at St. Mary's.")).toEqual(["Jordan and others got married at St. Mary's."]);
+    expect(one("I love horror movies. My favorite one is The Shining.", "Jordan")).toMatchObject([
+      { slot: "pref:horror movie" }, { text: "Jordan's favorite movie is The Shining.", slot: "pref:favorite movie" }]);
+  });
+
   it("'a favorite of mine' is one of the user's favorites; '- I mean,' before a question goes; 'Just skyped…' is the user's", () => {
     saysAs([
       ["The old castle has always been a favorite of mine - I mean, who doesn't love towers?", ["The old castle has always been one of Jordan's favorites."]],
