@@ -409,7 +409,7 @@ function readTurns(turns: Turn[], knownName: string | undefined, knownKin: Kin[]
     if (what) return what;
     // "What do you like about skateboarding?" "I love the freedom of it.": "it" is skateboarding;
     // "What kind of flowers do you grow?" "…my favorite are roses.": the favorite flowers
-    const topic = topicAsked(asked);
+    const topic = topicAsked(asked) ?? likedByCharacter(asked);
     return favoriteOf(topic ? itIs(text, topic) : text, kindAsked(asked));
   });
   // what the character asked about, of the user's: "What's your new comic about?" → "new comic"
@@ -940,6 +940,17 @@ const TOPIC_ASKED = [
   /\bwhat(?:'s|\s+is|\s+was)\s+(?:your\s+)?(?:favou?rite|best)\s+(?:thing|part)\s+about\s+([^?.!,]+?)\s*\?/i,
   /\bwhat\s+(?:part|parts|kind|kinds|type|types|sort|sorts)\s+of\s+([^?.!,]+?)\s+(?:do|did|would)\s+you\b[^?.!]*\?/i,
 ];
+/**
+ * "I love pasta." "I like it with pesto.": what the character just said it likes, at the end of its turn,
+ * which "it" or "them" in the user's answer stands for (a thing, not "to swim", "it" or "that").
+ */
+const LIKED_BY_CHARACTER = /(?:^|[.!?,]\s+|\b(?:and|but)\s+)I\s+(?:really\s+|also\s+|just\s+|absolutely\s+)?(?:love|like|enjoy|adore)\s+((?:a\s+good\s+)?[a-z]+(?:\s+[a-z]+){0,2})\s*(?:too|as well)?\s*[.!]*\s*$/i;
+function likedByCharacter(said: string): string | null {
+  const words = LIKED_BY_CHARACTER.exec(said)?.[1].replace(/^a good /i, "").split(/\s+/);
+  if (!words || words.some((w) => /^(to|it|that|this|them|those|these|you|your|me|my|him|her|so|too|very|much|doing|being|going|the|a|an)$/i.test(w))) return null;
+  return words.join(" ");
+}
+
 function topicAsked(question: string): string | null {
   for (const re of TOPIC_ASKED) {
     const m = re.exec(question);

@@ -344,7 +344,7 @@ describe("built-in extractor", () => {
     expect(asked("Do you have any pets?", "Two cats.")).toEqual(["Jordan has two cats."]);
   });
 
-  it("reads 'it' in an answer as what the character asked the user's liking of", () => {
+  it("reads 'it' in an answer as what the character asked the user's liking of, or just said it likes", () => {
     expect(asked("So what do you like about being a ranger?", "I like the quiet of it, and I like tracking game.")).toEqual([
       "Jordan likes the quiet of being a ranger.", "Jordan likes tracking game."]);
     expect(asked("What's your favorite thing about sailing?", "I love the speed of it. Nothing beats it.")).toEqual(["Jordan loves the speed of sailing."]);
@@ -358,6 +358,10 @@ describe("built-in extractor", () => {
     expect(asked("What do you think of my new cloak?", "I love it.")).toEqual([]);
     // a sentence that names the topic itself keeps its own "them"
     expect(asked("What kind of swords do you collect?", "I collect swords that have runes on them.")).toEqual(["Jordan collects swords that have runes on them."]);
+    // what the character just said it likes is "it" too; not what it likes to do, nor "it" itself
+    expect(asked("Me too! I love pasta.", "I like it with pesto.")).toEqual(["Jordan likes pasta with pesto."]);
+    expect(asked("I really enjoy old sea shanties.", "I sing them with my crew on weekends.")).toEqual(["Jordan sings old sea shanties with their crew on weekends."]);
+    expect(asked("I like to swim.", "I do it every day.")).not.toContainEqual(expect.stringMatching(/swim/));
   });
 
   it("reads 'and hope to', 'and plan to' after a liking as a second statement, not a noun", () => {
