@@ -1412,7 +1412,9 @@ function clausesOf(toks: Tok[]): Tok[][] {
       !thirdPersonVerb(verb!) &&
       !is(verb, "Copula") && part.some((p, q) => q > 0 && isContent(p));
     // "I'm an electrician who works on my parents' farm": what the user does, said of what they are
-    if (t.w === "who" && byI(part) && thirdPersonVerb(next ?? t) && part.some((p) => is(p, "Copula"))) {
+    // (not "I'm looking for someone who is kind": the one "who" follows is what the user is, no verb between)
+    const is_ = part.findIndex((p) => is(p, "Copula"));
+    if (t.w === "who" && byI(part) && thirdPersonVerb(next ?? t) && is_ > 0 && !part.slice(is_ + 1).some((p) => isVerb(p))) {
       return parts.push([synthetic("I", "Pronoun")]);
     }
     if (again) {

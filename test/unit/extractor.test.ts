@@ -840,6 +840,9 @@ describe("built-in extractor", () => {
   it("splits a sentence into one fact per statement", () => {
     expect(jordan("I'm an electrician who works on my parents' farm."))
       .toEqual(["Jordan is an electrician.", "Jordan works on their parents' farm."]);
+    // (but who someone else is stays theirs: the user is not "kind", nor loves to read)
+    expect(jordan("I'm looking for someone who is kind")).toEqual(["Jordan is looking for someone who is kind."]);
+    expect(jordan("I'm glad to meet someone else who loves to read and cook.")).not.toContainEqual(expect.stringMatching(/^Jordan loves/));
     expect(jordan("I live in the country and only listen to country music."))
       .toEqual(["Jordan lives in the country.", "Jordan only listens to country music."]);
     // "like to" governs both verbs, as grammar reads it
