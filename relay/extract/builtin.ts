@@ -1260,7 +1260,7 @@ function owned(terms: CompromiseTerm[]): CompromiseTerm[] {
         next?.tags.includes("Gerund") && !terms[k + 3]?.tags.some((tag) => tag === "Verb" || tag === "Adjective"));
     // ("dinner at Mary's", "to St. Mary's": a name's "'s" right after a preposition is no "is")
     const named = (x: CompromiseTerm) => /^\p{Lu}/u.test(x.text);
-    const place = named(t) && !!terms.slice(0, k).findLast((x) => !named(x))?.tags.includes("Preposition");
+    const place = named(t) && !!terms.slice(0, k).reverse().find((x) => !named(x))?.tags.includes("Preposition");
     if (t.implicit && /'s$/i.test(t.text) && is_?.implicit === "is" && !is_.text && (place || whose &&
       (before?.tags.includes("Verb") || before?.tags.includes("Preposition")))) {
       out.push({ ...t, implicit: null, normal: t.text.toLowerCase(), post: is_.post, tags: ["Noun", "Possessive"] });
@@ -1786,7 +1786,7 @@ function possessiveClause(toks: Tok[], ctx: Ctx): void {
     const value = untilComma(cut(after), 0);
     if (!value.some((t) => isContent(t) || is(t, "Adjective"))) return;
     // "I have a lot of favorite books, but my favorite one is…": the one of the things just said
-    const ones = thing.length === 1 && thing[0].w === "one" ? ctx.thing?.toks.findLast((t) => is(t, "Plural") && !isPronoun(t)) : undefined;
+    const ones = thing.length === 1 && thing[0].w === "one" ? ctx.thing?.toks.filter((t) => is(t, "Plural") && !isPronoun(t)).pop() : undefined;
     if (ones) thing = [synthetic(lemma(ones), "Noun", "Singular")];
     return add(ctx, {
       text: sentence(`${possessive(ctx)} favorite ${words(thing)} ${toks[v].text.toLowerCase()} ${words(value)}`),

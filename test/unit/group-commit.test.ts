@@ -2,7 +2,7 @@
 // survive a power cut resolves only after the WAL file was synced, the writes committed meanwhile share
 // one sync, and the event loop keeps running while the disk is slow; the log is copied into the database
 // file on another thread (relay/store/checkpoint.ts). The store runs in the project's Deno (Node 20 has
-// no node:sqlite), in the first test with its WAL syncs made to take 200 ms, as a slow disk's would.
+// no node:sqlite), in the first test with its WAL syncs made to take 400 ms, as a slow disk's would.
 import { execFile } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -13,7 +13,12 @@ import { expect, it } from "vitest";
 import { startStore } from "../helpers/store.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
-const SLOW_SYNC_MS = 200;
+const SLOW_SYNC_MS = 400;
+/**
+ * Less than a sync, more than the scheduling delays of a busy machine: a loop held for a sync lags at least
+ * SLOW_SYNC_MS, while with the whole suite running on two cores a timer was seen 129 ms late.
+ */
+const HELD_MS = SLOW_SYNC_MS * 0.75;
 
 const SCRIPT = `
 import fs from "node:fs";
@@ -61,8 +66,8 @@ it("a write waits for the WAL sync off the event loop, and writes made meanwhile
     for (const ms of r.more) expect(ms).toBeGreaterThanOrEqual(2 * SLOW_SYNC_MS);
     expect(r.syncs).toBe(2);
     // meanwhile the loop ran (timers on time) and a relaxed write returned at once
-    expect(r.lag).toBeLessThan(SLOW_SYNC_MS / 2);
-    expect(r.touchMs).toBeLessThan(SLOW_SYNC_MS / 2);
+    expect(r.lag).toBeLessThan(HELD_MS);
+    expect(r.touchMs).toBeLessThan(HELD_MS);
   } finally {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
