@@ -121,7 +121,7 @@ export async function planMerge(facts: Fact[], scope: Scope, lookup: MergeLookup
         for (const m of await lookup.searchMemories([scope], pet.name, CANDIDATES)) targetOf(m);
         t = live([...added, ...stored.values()]).find(same);
         // (the one said with more words stays: "golden retriever" over "dog")
-        if (t && read(fact.text).words.length <= read(t.text).words.length) { repeat(t, sources); continue; }
+        if (t && saysNoMore(read(fact.text), read(t.text))) { repeat(t, sources); continue; }
       }
       if (fact.retract) {
         // "no longer lives in Denver" withdraws the home slot only when it holds Denver (or no value)
@@ -148,11 +148,11 @@ export async function planMerge(facts: Fact[], scope: Scope, lookup: MergeLookup
     // embeddings only (lookup.similar): nothing close in words, but a stored memory close in meaning is
     // repeated, or revised when one of the two is negated; a slot or a date apart keeps them apart
     const near = !best && lookup.similar ? await lookup.similar(scope, fact.text) : null;
-    const meant = near && (!fact.slot || !near.slot || near.slot === fact.slot) && sameDates(fact.text, near.memory)
+    const meant = near && (!fact.slot || !near.slot || near.slot === fact.slot) && sameDates(read(fact.text), read(near.memory))
       ? live([targetOf(near)])[0] : undefined;
     if (best?.same) repeat(best.target, sources);
     else if (best) revise(best.target, fact, sources);
-    else if (meant && negated(fact.text) === negated(meant.text)) repeat(meant, sources);
+    else if (meant && denies(read(fact.text)) === denies(read(meant.text))) repeat(meant, sources);
     else if (meant) revise(meant, fact, sources);
     else {
       const op: MemoryOp = {
@@ -195,12 +195,15 @@ function saidWithLess(fact: Fact, t: Target, read: (text: string) => Content): b
   // a thing liked is named by its slot, however it is said ("loves rock music", "likes to listen to rock
   // music"): liked as much again, the one said with more words stays (a favorite's value may change)
   if (/^pref:(?!favorite )/.test(fact.slot ?? "")) {
-    return negated(fact.text) === negated(t.text) && read(fact.text).words.length <= read(t.text).words.length;
+    return denies(read(fact.text)) === denies(read(t.text)) && saysNoMore(read(fact.text), read(t.text));
   }
   if (counted(fact.value) !== counted(t.value)) return false;
   const stored = new Set(read(t.text).words);
   return read(fact.text).words.every((w) => stored.has(w));
 }
+
+/** A fact said with no more content words than a memory on its slot: the memory, the fuller, stays. */
+const saysNoMore = (fact: Content, memory: Content) => fact.words.length <= memory.words.length;
 
 /** How many stored memories a change of the user's name rewrites at most (those that say the old name, best matches first). */
 export const RENAMED = 500;
@@ -253,10 +256,10 @@ const STOP = new Set((
   "they them he him his she her user s"
 ).split(" "));
 
-/** Whether a fact is negated, and whether two facts carry the same dates (or one has none): for `similar` matches. */
-const negated = (text: string) => contentOf(text).words.some((w) => NEGATIONS.has(w));
-const sameDates = (a: string, b: string) => {
-  const x = contentOf(a).dates.join(), y = contentOf(b).dates.join();
+/** Whether a text read is negated, and whether two carry the same dates (or one has none): for `similar` matches and slots. */
+const denies = (c: Content) => c.words.some((w) => NEGATIONS.has(w));
+const sameDates = (a: Content, b: Content) => {
+  const x = a.dates.join(), y = b.dates.join();
   return !x || !y || x === y;
 };
 

@@ -11,6 +11,7 @@ import type { Scope, Source } from "../sdk/src/protocol.ts";
 import type { Embeddings } from "./embeddings.ts";
 import { saidWithin } from "./store/lexical.ts";
 import type { Store, StoredMemory, TermGroup } from "./store/store.ts";
+import { FAMILY, PETS } from "./extract/kin.ts";
 import { known, related } from "./wordnet.ts";
 
 export type Scored = StoredMemory & { score: number };
@@ -75,20 +76,21 @@ const KINDS: [RegExp, string][] = [
   [/^(often|frequently)$/, "once twice times week weekly daily every usually always"],
 ];
 
+/** a family or pet word as a question may say it, one or several: "sister", "sisters", "puppies", "children" */
+const saidOf = (words: Set<string>, more: string[]) =>
+  new RegExp(`^(${[...words, ...more].flatMap((w) => [w, w === "child" ? "children" : /[^aeiou]y$/.test(w) ? `${w.slice(0, -1)}ies` : /(sh|s)$/.test(w) ? w : `${w}s`]).join("|")})$`);
 /**
  * Words of a question that ask for what a slot holds ("What's my job?" for the occupation, "Do I have
  * any pets?" for the pets): the memories on those slots score SLOT_WEIGHT each, whatever their words
  * ("Kai is a dog walker." shares none with "job").
  */
-const PETS = "pet pets dog dogs puppy cat cats kitten horse horses bird birds parrot fish rabbit hamster snake lizard turtle";
-const FAMILY = "family relatives kids kid children child son sons daughter daughters sister sisters brother brothers siblings sibling mom mother dad father parents wife husband partner grandma grandpa aunt uncle cousin niece nephew twins";
 const SLOTS_ASKED: [RegExp, string[]][] = [
   [/^(job|jobs|career|profession|occupation|work|works|living)$/, ["occupation"]],
   [/^(live|lives|home|address)$/, ["home"]],
   [/^(born|hometown|origin|grew)$/, ["origin"]],
   [/^(old|age)$/, ["age"]],
-  [new RegExp(`^(${PETS.split(" ").join("|")})$`), ["pet:"]],
-  [new RegExp(`^(${FAMILY.split(" ").join("|")})$`), ["family:"]],
+  [saidOf(PETS, ["pet"]), ["pet:"]],
+  [saidOf(FAMILY, ["family", "relative"]), ["family:"]],
   [/^(favorite|favourite|fave|fav)$/, ["pref:favorite"]],
   [/^(hobby|hobbies|likes|loves|enjoys|into|dislikes|hates)$/, ["pref:"]],
   [/^(goal|goals|plan|plans|dream|dreams|ambition|ambitions)$/, ["goal:"]],

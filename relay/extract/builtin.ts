@@ -409,7 +409,7 @@ function readTurns(turns: Turn[], knownName: string | undefined, knownKin: Kin[]
     if (what) return what;
     // "What do you like about skateboarding?" "I love the freedom of it.": "it" is skateboarding;
     // "What kind of flowers do you grow?" "…my favorite are roses.": the favorite flowers
-    const topic = topicAsked(asked) ?? likedByCharacter(asked);
+    const topic = topicAsked(asked);
     return favoriteOf(topic ? itIs(text, topic) : text, kindAsked(asked));
   });
   // what the character asked about, of the user's: "What's your new comic about?" → "new comic"
@@ -932,28 +932,20 @@ function belief(said: string[], ctx: Ctx): void {
 /**
  * What the character asks the user's liking or kind of: "What do you like about being a plumber?",
  * "What's your favorite thing about skateboarding?", "What part of the city do you like to explore?"
- * → "being a plumber", "skateboarding", "the city" ("your job" as "my job"). Null for any other question.
+ * → "being a plumber", "skateboarding", "the city" ("your job" as "my job"); or what it just said it
+ * likes, at the end of its turn ("I love pasta." → "pasta"; not "to swim"), which "it" or "them" in the
+ * user's answer stands for too ("I like it with pesto."). Null for anything else.
  */
 const TOPIC_ASKED = [
   /\bwhat\s+(?:do|did)\s+you\s+(?:like|love|enjoy|miss)\s+(?:the\s+)?(?:most\s+|best\s+)?about\s+([^?.!,]+?)\s*\?/i,
   /\b(?:what\s+(?:do|did)\s+you\s+think|how\s+(?:do|did)\s+you\s+feel)\s+(?:of|about)\s+([^?.!,]+?)\s*(?:so far\s*)?\?/i,
   /\bwhat(?:'s|\s+is|\s+was)\s+(?:your\s+)?(?:favou?rite|best)\s+(?:thing|part)\s+about\s+([^?.!,]+?)\s*\?/i,
   /\bwhat\s+(?:part|parts|kind|kinds|type|types|sort|sorts)\s+of\s+([^?.!,]+?)\s+(?:do|did|would)\s+you\b[^?.!]*\?/i,
+  /(?:^|[.!?,]\s+|\b(?:and|but)\s+)I\s+(?:really\s+|also\s+|just\s+|absolutely\s+)?(?:love|like|enjoy|adore)\s+(?:a\s+good\s+)?((?!(?:to|a|an|the|so|too|very|much|doing|being|going|your)\b)[a-z]+(?:\s+[a-z]+){0,2}?)\s*(?:too|as well)?\s*[.!]*\s*$/i,
 ];
-/**
- * "I love pasta." "I like it with pesto.": what the character just said it likes, at the end of its turn,
- * which "it" or "them" in the user's answer stands for (a thing, not "to swim", "it" or "that").
- */
-const LIKED_BY_CHARACTER = /(?:^|[.!?,]\s+|\b(?:and|but)\s+)I\s+(?:really\s+|also\s+|just\s+|absolutely\s+)?(?:love|like|enjoy|adore)\s+((?:a\s+good\s+)?[a-z]+(?:\s+[a-z]+){0,2})\s*(?:too|as well)?\s*[.!]*\s*$/i;
-function likedByCharacter(said: string): string | null {
-  const words = LIKED_BY_CHARACTER.exec(said)?.[1].replace(/^a good /i, "").split(/\s+/);
-  if (!words || words.some((w) => /^(to|it|that|this|them|those|these|you|your|me|my|him|her|so|too|very|much|doing|being|going|the|a|an)$/i.test(w))) return null;
-  return words.join(" ");
-}
-
-function topicAsked(question: string): string | null {
+function topicAsked(said: string): string | null {
   for (const re of TOPIC_ASKED) {
-    const m = re.exec(question);
+    const m = re.exec(said);
     if (!m) continue;
     const words = m[1].trim().split(/\s+/);
     if (words.length > 5 || words.some((w) => /^(you|it|that|this|them|those|these|me|my|mine|our|him|her)$/i.test(w) || !/^[\p{L}'-]+$/u.test(w))) return null;
