@@ -10,8 +10,9 @@ import { type Endpoint, shownUrl } from "./openai.ts";
 import { configureLog, LOG_FORMATS, LOG_LEVELS, log } from "./log.ts";
 import { parseDuration, parseRedact } from "./privacy.ts";
 import { WorkerExtractor } from "./extract/worker.ts";
+import { warmUpRelay } from "./warmup.ts";
 import { loadWordNet } from "./wordnet.ts";
-import { createRelay } from "./server.ts";
+import { createRelay, type RelayOptions } from "./server.ts";
 import { SqliteStore } from "./store/sqlite.ts";
 
 const env = (name: string, fallback?: string) => Deno.env.get(name) || fallback;
@@ -165,8 +166,7 @@ const LOOPBACK = /^https?:\/\/(localhost|127(\.\d+){3}|\[::1\])(:\d+)?$/;
 const origins = env("KEEPSAKE_ALLOWED_ORIGINS")?.split(",").map((o) => o.trim()).filter(Boolean);
 const allowedOrigins = (origin: string) => (origins ? origins.includes(origin) || origins.includes("*") : LOOPBACK.test(origin));
 
-const relay = createRelay({
-  store: new SqliteStore(path.resolve(env("KEEPSAKE_DATA_DIR", "./data")!)),
+const options: Omit<RelayOptions, "store"> = {
   extractor,
   version: pkg.version,
   adminKey: env("KEEPSAKE_ADMIN_KEY"),
@@ -185,7 +185,9 @@ const relay = createRelay({
   transcriptRetentionMs: retention ?? undefined,
   staticDirs: { "/examples/": path.join(root, "examples"), "/dist/": path.join(root, "dist") },
   embeddings,
-});
+};
+const relayWarmUpMs = count("KEEPSAKE_RELAY_WARMUP_MS", 1000, 0);
+const relay = createRelay({ ...options, store: new SqliteStore(path.resolve(env("KEEPSAKE_DATA_DIR", "./data")!)) });
 
 // A bug in one handler must not take every player's relay down: log it loudly and keep serving.
 globalThis.addEventListener("unhandledrejection", (e) => {
@@ -196,6 +198,15 @@ globalThis.addEventListener("unhandledrejection", (e) => {
 // The built-in extractor is warmed up before the relay listens: its first sessions would be slow;
 // search's WordNet is read into memory meanwhile.
 await Promise.all([loadWordNet(), llm ? undefined : workers.warm(count("KEEPSAKE_EXTRACT_WARMUP_MS", 1500, 0))]);
+// Then the relay's own code, on a throwaway relay (relay/warmup.ts) whose sessions the workers extract
+// whatever the extractor: nothing of it is kept. A warm-up that fails only costs the first sessions time.
+if (relayWarmUpMs > 0) {
+  const started = performance.now();
+  await warmUpRelay(options, workers, relayWarmUpMs).then(
+    (n) => log.info(`keepsake: warmed up on ${n} made-up sessions in ${Math.round(performance.now() - started)} ms (KEEPSAKE_RELAY_WARMUP_MS)`, { sessions: n }),
+    (e) => log.warn(`keepsake: the warm-up stopped early, the first sessions may be slower: ${e instanceof Error ? e.message : String(e)}`),
+  );
+}
 
 const where = await relay.listen(port, host);
 const url = `http://${where.host.includes(":") ? `[${where.host}]` : where.host}:${where.port}`;

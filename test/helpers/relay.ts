@@ -32,6 +32,8 @@ export async function startRelay(opts: { env?: Record<string, string>; dataDir?:
     NO_COLOR: "1",
     // the suite starts some 75 relays: a short warm-up of the extractor each, not the default 600 ms
     KEEPSAKE_EXTRACT_WARMUP_MS: "50",
+    // and none of the relay's own (test/integration/warmup.test.ts tries it)
+    KEEPSAKE_RELAY_WARMUP_MS: "0",
     ...opts.env,
   };
   const child = spawn(deno, ["run", "--allow-all", "relay/main.ts"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
