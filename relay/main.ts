@@ -186,7 +186,7 @@ const options: Omit<RelayOptions, "store"> = {
   staticDirs: { "/examples/": path.join(root, "examples"), "/dist/": path.join(root, "dist") },
   embeddings,
 };
-const relayWarmUpMs = count("KEEPSAKE_RELAY_WARMUP_MS", 1000, 0);
+const relayWarmUpMs = count("KEEPSAKE_RELAY_WARMUP_MS", 3000, 0);
 const relay = createRelay({ ...options, store: new SqliteStore(path.resolve(env("KEEPSAKE_DATA_DIR", "./data")!)) });
 
 // A bug in one handler must not take every player's relay down: log it loudly and keep serving.
