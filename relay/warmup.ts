@@ -40,10 +40,16 @@ export async function warmUpRelay(options: Omit<RelayOptions, "store">, extracto
     const { port } = await relay.listen(0, "127.0.0.1");
     const url = `http://127.0.0.1:${port}`;
     const until = performance.now() + ms;
-    let n = 0;
+    let n = 0, failed: unknown;
+    // (the first failure stops every player: the warm-up ends there, and says why)
     await Promise.all(Array.from({ length: PLAYERS }, async (_, player) => {
-      while (performance.now() < until) await session(url, player, n++);
+      try {
+        while (!failed && performance.now() < until) await session(url, player, n++);
+      } catch (e) {
+        failed ??= e;
+      }
     }));
+    if (failed) throw failed;
     return n;
   } finally {
     await relay.close();

@@ -49,4 +49,19 @@ describe("warm-up", () => {
     const users = await rest(relay.url, "GET", "/v1/users?limit=100", undefined, admin);
     expect(users.body.users.map((u: { endUserId: string }) => u.endUserId)).toEqual([pair.endUserId]);
   });
+
+  it("a warm-up that fails only says so: the relay starts, and nothing is left", async () => {
+    // one event a second per connection: the made-up players' searches are refused
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "keepsake-tmpdir-"));
+    const strict = await startRelay({ env: { KEEPSAKE_RELAY_WARMUP_MS: "300", KEEPSAKE_EVENTS_PER_SECOND: "1", TMPDIR: dir } });
+    try {
+      expect(strict.log()).toMatch(/warm-up stopped early, the first sessions may be slower: .*E_RATE_LIMITED/);
+      expect((await rest(strict.url, "GET", "/v1/health")).status).toBe(200);
+      expect((await rest(strict.url, "GET", "/v1/users?limit=100")).body.users).toEqual([]);
+      expect(fs.readdirSync(dir).filter((f) => f.startsWith("keepsake-warmup-"))).toEqual([]);
+    } finally {
+      await strict.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
