@@ -1,4 +1,5 @@
-// memory:search latency for a player with 2,000 memories, against a real relay, as a client sees it
+// memory:search latency for a player with 2,000 memories, against a real relay, as a client sees it,
+// and the time from connect to their injected memories
 // (a Socket.IO round trip): lexical, and hybrid with an OpenAI-compatible embeddings server in this
 // process (1,536 dimensions, like text-embedding-3-small; it answers at once, so what is measured is
 // the relay's own work). Four other players hold 2,000 memories each, so the full-text index is not
@@ -13,7 +14,7 @@ import path from "node:path";
 import { io } from "socket.io-client";
 
 const root = path.resolve(import.meta.dirname, "..");
-const PER_PLAYER = 2000, OTHERS = 4, QUERIES = 400, WARMUP = 50, DIMENSIONS = 1536;
+const PER_PLAYER = 2000, OTHERS = 4, QUERIES = 400, WARMUP = 50, DIMENSIONS = 1536, CONNECTS = 200, CONNECTS_WARMUP = 20;
 
 // deterministic text: a small seeded PRNG over word lists
 let seed = 42;
@@ -132,6 +133,22 @@ async function load(url) {
   return { stored, player };
 }
 
+/** Connect → `memories` (the player's injection: the first 50 of their memories, ranked, and the context text), as a client sees it. */
+async function connects(url) {
+  const times = [];
+  for (let i = 0; i < CONNECTS_WARMUP + CONNECTS; i++) {
+    const t = performance.now();
+    const sock = io(url, { transports: ["websocket"], auth: { v: 1, endUserId: "bench-player", characterId: "bench-npc", sessionId: `bench-connect-${Date.now()}-${i}` } });
+    const injected = await new Promise((r) => sock.once("memories", r));
+    if (i >= CONNECTS_WARMUP) times.push(performance.now() - t);
+    if (!injected.memories.length) throw new Error("nothing injected");
+    sock.close();
+  }
+  times.sort((a, b) => a - b);
+  const q = (p) => times[Math.min(times.length - 1, Math.floor(p * times.length))].toFixed(1);
+  return { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: times.at(-1).toFixed(1) };
+}
+
 async function measure(url) {
   seed = 7;
   const sock = io(url, { transports: ["websocket"], auth: { v: 1, endUserId: "bench-player", characterId: "bench-npc", sessionId: `bench-${Date.now()}` } });
@@ -153,12 +170,13 @@ async function measure(url) {
 const rows = [];
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "keepsake-bench-search-"));
 const lexical = await startRelay(dataDir);
-let stored, player;
+let stored, player, connect;
 try {
   const t = performance.now();
   ({ stored, player } = await load(lexical.url));
   console.log(`${stored} memories stored (the player's through conversations, the others' through REST) in ${((performance.now() - t) / 1000).toFixed(1)} s (the rest merged as repeats)`);
   rows.push({ mode: "lexical", ...(await measure(lexical.url)) });
+  connect = await connects(lexical.url);
 } finally { await lexical.stop(); }
 
 // the same store with embeddings: the searched player's memories get their vectors at its first search
@@ -180,4 +198,7 @@ try {
 console.log(`\nmemory:search, limit 10, one player with ${player} memories (${stored} in the store), ${QUERIES} queries after ${WARMUP} warm-up, round trip in ms`);
 console.log(["mode".padEnd(20), "p50", "p95", "p99", "max", "no result"].join("  "));
 for (const r of rows) console.log([r.mode.padEnd(20), r.p50, r.p95, r.p99, r.max, String(r.empty)].join("  "));
+console.log(`\nconnect → memories (50 of the player's ${player} injected, with the context text), ${CONNECTS} connects after ${CONNECTS_WARMUP} warm-up, in ms`);
+console.log(["p50", "p95", "p99", "max"].join("  "));
+console.log([connect.p50, connect.p95, connect.p99, connect.max].join("  "));
 process.exit(0);
