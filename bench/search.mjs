@@ -1,5 +1,5 @@
 // memory:search latency for a player with 2,000 memories, against a real relay, as a client sees it,
-// and the time from connect to their injected memories
+// the time from connect to their injected memories, and from a session's end to processed once they hold 1,000
 // (a Socket.IO round trip): lexical, and hybrid with an OpenAI-compatible embeddings server in this
 // process (1,536 dimensions, like text-embedding-3-small; it answers at once, so what is measured is
 // the relay's own work). Four other players hold 2,000 memories each, so the full-text index is not
@@ -101,6 +101,7 @@ const said = () => memory().replace(/^The user's /, "My ").replace(/^The user (k
  * session and turn, which search reads for what was said around a match), until they hold PER_PLAYER;
  * then PER_PLAYER facts through REST for each other player.
  */
+const endToProcessed = [];
 async function load(url) {
   seed = 42;
   let stored = 0, player = 0;
@@ -113,9 +114,12 @@ async function load(url) {
     const at = Date.now();
     const turns = Array.from({ length: 20 }, (_, seq) => ({ seq, role: "user", text: said(), at: new Date(at + seq * 1000).toISOString() }));
     await sock.timeout(30_000).emitWithAck("transcript", { sessionId, turns });
+    const ended = performance.now();
     const ack = await sock.timeout(30_000).emitWithAck("session:end", { sessionId, turnCount: turns.length });
     if (!ack.ok) throw new Error(JSON.stringify(ack));
     if (ack.status !== "processed") await processed;
+    // (end → processed once the player holds a thousand memories: merge reads against all of them)
+    if (player >= 1000) endToProcessed.push(performance.now() - ended);
     sock.close();
     player = (await (await fetch(`${memoriesPath("bench-player")}?pageSize=1`)).json()).total;
   }
@@ -198,6 +202,10 @@ try {
 console.log(`\nmemory:search, limit 10, one player with ${player} memories (${stored} in the store), ${QUERIES} queries after ${WARMUP} warm-up, round trip in ms`);
 console.log(["mode".padEnd(20), "p50", "p95", "p99", "max", "no result"].join("  "));
 for (const r of rows) console.log([r.mode.padEnd(20), r.p50, r.p95, r.p99, r.max, String(r.empty)].join("  "));
+const ends = [...endToProcessed].sort((a, b) => a - b), at = (p) => ends[Math.min(ends.length - 1, Math.floor(p * ends.length))].toFixed(1);
+console.log(`\nsession:end → processed, 20-turn sessions of the player once they hold 1,000 to ${player} memories (${ends.length} sessions), in ms`);
+console.log(["p50", "p95", "max"].join("  "));
+console.log([at(0.5), at(0.95), ends.at(-1).toFixed(1)].join("  "));
 console.log(`\nconnect → memories (50 of the player's ${player} injected, with the context text), ${CONNECTS} connects after ${CONNECTS_WARMUP} warm-up, in ms`);
 console.log(["p50", "p95", "p99", "max"].join("  "));
 console.log([connect.p50, connect.p95, connect.p99, connect.max].join("  "));
