@@ -1,9 +1,9 @@
-// memory:search latency for a player with 2,000 memories, against a real relay, as a client sees it,
-// the time from connect to their injected memories, and from a session's end to processed once they hold 1,000
+// memory:search latency for a player with 2,000 memories, against a real relay, as a client sees it
 // (a Socket.IO round trip): lexical, and hybrid with an OpenAI-compatible embeddings server in this
 // process (1,536 dimensions, like text-embedding-3-small; it answers at once, so what is measured is
 // the relay's own work). Four other players hold 2,000 memories each, so the full-text index is not
-// the searched player's alone.
+// the searched player's alone. Beside it, for the same player: a session's end → processed once they
+// hold 1,000 memories, and connect → their injected memories.
 //
 //   npm run bench            (or: node bench/search.mjs)
 import { spawn } from "node:child_process";
