@@ -137,6 +137,13 @@ async function load(url) {
   return { stored, player };
 }
 
+/** p50, p95, p99 and max of `times` (ms), as text */
+function quantiles(times) {
+  const sorted = [...times].sort((a, b) => a - b);
+  const q = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))].toFixed(1);
+  return { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: sorted.at(-1).toFixed(1) };
+}
+
 /** Connect → `memories` (the player's injection: the first 50 of their memories, ranked, and the context text), as a client sees it. */
 async function connects(url) {
   const times = [];
@@ -148,9 +155,7 @@ async function connects(url) {
     if (!injected.memories.length) throw new Error("nothing injected");
     sock.close();
   }
-  times.sort((a, b) => a - b);
-  const q = (p) => times[Math.min(times.length - 1, Math.floor(p * times.length))].toFixed(1);
-  return { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: times.at(-1).toFixed(1) };
+  return quantiles(times);
 }
 
 async function measure(url) {
@@ -166,9 +171,7 @@ async function measure(url) {
     if (i >= WARMUP) { times.push(performance.now() - t); if (!ack.memories.length) empty++; }
   }
   sock.close();
-  times.sort((a, b) => a - b);
-  const q = (p) => times[Math.min(times.length - 1, Math.floor(p * times.length))].toFixed(1);
-  return { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: times.at(-1).toFixed(1), empty };
+  return { ...quantiles(times), empty };
 }
 
 const rows = [];
@@ -202,10 +205,10 @@ try {
 console.log(`\nmemory:search, limit 10, one player with ${player} memories (${stored} in the store), ${QUERIES} queries after ${WARMUP} warm-up, round trip in ms`);
 console.log(["mode".padEnd(20), "p50", "p95", "p99", "max", "no result"].join("  "));
 for (const r of rows) console.log([r.mode.padEnd(20), r.p50, r.p95, r.p99, r.max, String(r.empty)].join("  "));
-const ends = [...endToProcessed].sort((a, b) => a - b), at = (p) => ends[Math.min(ends.length - 1, Math.floor(p * ends.length))].toFixed(1);
-console.log(`\nsession:end → processed, 20-turn sessions of the player once they hold 1,000 to ${player} memories (${ends.length} sessions), in ms`);
+const ends = quantiles(endToProcessed);
+console.log(`\nsession:end → processed, 20-turn sessions of the player once they hold 1,000 to ${player} memories (${endToProcessed.length} sessions), in ms`);
 console.log(["p50", "p95", "max"].join("  "));
-console.log([at(0.5), at(0.95), ends.at(-1).toFixed(1)].join("  "));
+console.log([ends.p50, ends.p95, ends.max].join("  "));
 console.log(`\nconnect → memories (50 of the player's ${player} injected, with the context text), ${CONNECTS} connects after ${CONNECTS_WARMUP} warm-up, in ms`);
 console.log(["p50", "p95", "p99", "max"].join("  "));
 console.log([connect.p50, connect.p95, connect.p99, connect.max].join("  "));
