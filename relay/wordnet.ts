@@ -109,7 +109,7 @@ function parse(fields: string[]) {
 /** Base forms of `word` in `pos` that WordNet knows. */
 function baseForms(pos: Pos, word: string): string[] {
   const forms = [word, ...DETACH[pos].filter(([suf]) => word.endsWith(suf)).map(([suf, rep]) => word.slice(0, -suf.length) + rep)];
-  return [...new Set(forms)].filter((f) => f.length > 1 && indexLine(pos, f));
+  return [...new Set(forms)].filter((f) => f.length > 1 && db!.lines.get(pos)!.has(f));
 }
 
 /** Whether WordNet has `lemma` (lowercase, "_" between the words of a phrase: "work_out"), in any form; false until loaded. */

@@ -977,7 +977,7 @@ function whatAnswered(question: string, answer: string): string | null {
   // ("Any hobbies?", "What do you do for fun?" "Mostly hiking." → "I mostly enjoy hiking.")
   // ("Bouldering, and I paint on Sundays.": the thing named, then a statement of its own)
   // ("Mostly solo. My friends play Fortnite.": the thing named in a first sentence, then the rest as said)
-  const then = /^([^,.!?]+?),?\s+(?:and|plus)\s+(I\b.*)$/i.exec(answer) ?? (FIRST_AND_REST.test(answer) ? FIRST_AND_REST.exec(answer) : null);
+  const then = /^([^,.!?]+?),?\s+(?:and|plus)\s+(I\b.*)$/i.exec(answer) ?? FIRST_AND_REST.exec(answer);
   // ("What music are you into?" "Metal, mostly." → "I mostly like metal."; "Do you play other games?"
   // "Mostly Dark Souls." → "I mostly play Dark Souls.": a yes or no asked, answered by naming them)
   const any = DO_YOU_ANY.exec(question);
@@ -1246,15 +1246,17 @@ function owned(terms: CompromiseTerm[]): CompromiseTerm[] {
   const out: CompromiseTerm[] = [];
   for (let k = 0; k < terms.length; k++) {
     const t = terms[k], is_ = terms[k + 1], next = terms[k + 2], the = terms[k - 1], before = terms[k - 2];
+    // (only a "'s" that compromise wrote out as "is" is looked at)
+    if (!(t.implicit && /'s$/i.test(t.text) && is_?.implicit === "is" && !is_.text)) { out.push(t); continue; }
     // ("my cousin's wedding in Porto" too, but not "my cousin's getting married")
     const whose = the?.normal === "the" ? next?.tags.includes("Gerund") || next?.tags.includes("Noun")
       : /^(my|your|our|his|her|their)$/.test(the?.normal ?? "") && (next?.tags.includes("Noun") && !next.tags.includes("Gerund") ||
         next?.tags.includes("Gerund") && !terms[k + 3]?.tags.some((tag) => tag === "Verb" || tag === "Adjective"));
-    // ("dinner at Mary's", "to St. Mary's": a name's "'s" right after a preposition is no "is")
-    const named = (x: CompromiseTerm) => /^\p{Lu}/u.test(x.text);
-    const place = named(t) && !!terms.slice(0, k).reverse().find((x) => !named(x))?.tags.includes("Preposition");
-    if (t.implicit && /'s$/i.test(t.text) && is_?.implicit === "is" && !is_.text && (place || whose &&
-      (before?.tags.includes("Verb") || before?.tags.includes("Preposition")))) {
+    // ("dinner at Mary's", "to St. Mary's": a name's "'s" right after a preposition, names between, is no "is")
+    let from = k;
+    while (from >= 0 && /^\p{Lu}/u.test(terms[from].text)) from--;
+    const place = from < k && !!terms[from]?.tags.includes("Preposition");
+    if (place || whose && (before?.tags.includes("Verb") || before?.tags.includes("Preposition"))) {
       out.push({ ...t, implicit: null, normal: t.text.toLowerCase(), post: is_.post, tags: ["Noun", "Possessive"] });
       k++;
     } else out.push(t);

@@ -583,7 +583,7 @@ export class SqliteStore implements Store {
     const total = Number(this.#get(`select count(*) as n from memories where scope_key in (${keys.map(() => "?").join(", ")}) and ${live}`, ...keys, now)!.n);
     // each scope's first offset + limit in rank order (the memories_rank index), then the page of them all
     const ranked = keys.flatMap((key) => this.#all(
-      `select rowid, * from memories where scope_key = ? and ${live} order by pinned desc, importance desc, updated_at desc, rowid limit ?`,
+      `select * from memories where scope_key = ? and ${live} order by pinned desc, importance desc, updated_at desc, rowid limit ?`,
       key, now, opts.offset + opts.limit));
     if (keys.length > 1) ranked.sort(byRank);
     const memories = ranked.slice(opts.offset, opts.offset + opts.limit).map((r) => this.#memory(r));

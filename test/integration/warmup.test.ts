@@ -19,9 +19,6 @@ afterAll(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-// (open mode: the admin routes answer loopback callers without the key)
-const admin = { headers: {} };
-
 describe("warm-up", () => {
   it("runs made-up sessions before the relay listens", () => {
     const log = relay.log();
@@ -32,11 +29,12 @@ describe("warm-up", () => {
   });
 
   it("keeps nothing of them: no end user, no memory, no extraction counted, no folder", async () => {
-    const users = await rest(relay.url, "GET", "/v1/users?limit=100", undefined, admin);
+    // (open mode: the admin routes answer loopback callers without the key)
+    const users = await rest(relay.url, "GET", "/v1/users?limit=100");
     expect(users.status).toBe(200);
     expect(users.body.users).toEqual([]);
-    expect(await listAll(relay.url, { endUserId: "warmup-0", characterId: "warmup" }, admin.headers)).toEqual([]);
-    const metrics = await (await fetch(`${relay.url}/metrics`, admin)).text();
+    expect(await listAll(relay.url, { endUserId: "warmup-0", characterId: "warmup" })).toEqual([]);
+    const metrics = await (await fetch(`${relay.url}/metrics`)).text();
     expect(metrics).not.toMatch(/^keepsake_extraction_duration_seconds_count\{[^}]*\} [1-9]/m);
     expect(metrics).not.toMatch(/^keepsake_extraction_read_ahead_total\{[^}]*\} [1-9]/m);
     expect(fs.readdirSync(tmp).filter((f) => f.startsWith("keepsake-warmup-"))).toEqual([]);
@@ -46,7 +44,7 @@ describe("warm-up", () => {
     const pair = newPair("after-warmup");
     await runSession(relay.url, pair, turns("My name is Jordan.", "I work as a blacksmith."));
     expect((await listAll(relay.url, pair)).map((m) => m.memory)).toEqual(expect.arrayContaining(["The user's name is Jordan.", "Jordan works as a blacksmith."]));
-    const users = await rest(relay.url, "GET", "/v1/users?limit=100", undefined, admin);
+    const users = await rest(relay.url, "GET", "/v1/users?limit=100");
     expect(users.body.users.map((u: { endUserId: string }) => u.endUserId)).toEqual([pair.endUserId]);
   });
 
