@@ -30,7 +30,7 @@ export async function startRelay(opts: { env?: Record<string, string>; dataDir?:
     KEEPSAKE_DATA_DIR: dataDir,
     KEEPSAKE_AUTH: "open",
     NO_COLOR: "1",
-    // the suite starts some 75 relays: a short warm-up of the extractor each, not the default 600 ms
+    // the suite starts some 75 relays: a short warm-up of the extractor each, not the default 1500 ms
     KEEPSAKE_EXTRACT_WARMUP_MS: "50",
     // and none of the relay's own (test/integration/warmup.test.ts tries it)
     KEEPSAKE_RELAY_WARMUP_MS: "0",
